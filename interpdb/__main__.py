@@ -1,0 +1,3 @@
+from interpdb.cli import main
+
+main()

@@ -1,0 +1,63 @@
+"""The ``interpdb`` command: parse, call the service, render. No SQL and no stat calls here.
+
+Each command lives in its own module; this one holds the group and the single
+boundary that turns expected failures into a one-line message and an exit code
+(1 for a failure, 2 for a usage error), never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from interpdb import __version__
+from interpdb.cli._common import AppState
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        from interpdb.service import InventoryError
+
+        try:
+            return super().invoke(ctx)
+        except InventoryError as error:
+            raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="interpdb")
+@click.option(
+    "--db",
+    metavar="PATH_OR_URL",
+    envvar="INTERPDB_DB",
+    help="Database file or SQLAlchemy URL [env: INTERPDB_DB; default: the user data directory].",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print data only: no hints or notes on stderr.")
+@click.option("-v", "--verbose", count=True, help="Say on stderr why each interpreter was (not) probed.")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, quiet: bool, verbose: int) -> None:
+    """What is this Python interpreter, and is what I know about it still true?
+
+    interpdb probes interpreters once, keeps the answer with the stat fingerprint
+    of everything that decides it, and probes again only when that fingerprint
+    changes or you ask.
+    """
+    ctx.obj = AppState(db=db, quiet=quiet, verbose=verbose)
+
+
+def _register() -> None:
+    from interpdb.cli import history_cmd, list_cmd, probe_cmd, show_cmd
+
+    for module in (probe_cmd, list_cmd, show_cmd, history_cmd):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="interpdb")

@@ -1,0 +1,125 @@
+"""What the commands share: the app state, option decorators, and output helpers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from interpdb.policy import Refresh
+    from interpdb.service import Inventory
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class AppState:
+    db: str | None
+    quiet: bool
+    verbose: int
+
+    def inventory(self, timeout: float | None = None, jobs: int | None = None) -> Inventory:
+        from interpdb.probe import DEFAULT_TIMEOUT
+        from interpdb.service import Inventory
+
+        command = " ".join(["interpdb", *sys.argv[1:]])
+        return Inventory(self.db, timeout=timeout or DEFAULT_TIMEOUT, jobs=jobs, command=command)
+
+    def note(self, message: str) -> None:
+        """A message for people (stderr); ``-q`` silences it."""
+        if not self.quiet:
+            click.echo(message, err=True)
+
+    def hint(self, message: str) -> None:
+        self.note(f"hint: {message}")
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    from interpdb.policy import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def refresh_options(func: F) -> F:
+    """``--refresh``, ``--refresh-interpreter``, ``--offline``, ``--max-age``, ``--timeout``, ``--jobs``."""
+    options = [
+        click.option("--refresh", is_flag=True, help="Re-probe every interpreter this command touches."),
+        click.option(
+            "--refresh-interpreter",
+            "refresh_interpreters",
+            metavar="PATH",
+            multiple=True,
+            help="Re-probe this interpreter whatever its fingerprint says (repeatable).",
+        ),
+        click.option(
+            "--offline", is_flag=True, help="Run no interpreter: answer from the store, marking changed rows stale."
+        ),
+        click.option(
+            "--max-age",
+            metavar="DURATION",
+            callback=_duration,
+            help="Also re-probe what was last probed longer ago than this (90s, 15m, 12h, 7d, 2w).",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1),
+            default=10.0,
+            show_default=True,
+            help="Seconds a probe may take before it counts as hung.",
+        ),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), help="Probes to run at once [default: CPU count]."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_policy(
+    refresh: bool, refresh_interpreters: Sequence[str], offline: bool, max_age: timedelta | None
+) -> Refresh:
+    from interpdb.policy import Refresh
+
+    try:
+        return Refresh.from_flags(refresh, refresh_interpreters, offline, max_age)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _format(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    from interpdb.render import FORMATS, table_formats
+
+    if value in FORMATS or value in table_formats():
+        return value
+    raise click.BadParameter(f"{value!r}: use table, json, csv or a tabulate format name")
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        default="table",
+        show_default=True,
+        callback=_format,
+        metavar="FORMAT",
+        help="table, json, csv, or any tabulate format (github, plain, grid...).",
+    )(func)
+
+
+def emit(text: str) -> None:
+    if text:
+        click.echo(text)
+
+
+def color_enabled() -> bool:
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()

@@ -1,0 +1,52 @@
+"""Printing interpreter records: the table rows, the JSON array, per-record notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from interpdb.cli._common import AppState, emit
+from interpdb.records import Record
+
+
+def summary_row(record: Record) -> dict[str, Any]:
+    """The columns of the ``probe`` / ``list`` table and CSV."""
+    return {
+        "id": record.id,
+        "path": record.path,
+        "implementation": record.implementation or "",
+        "version": record.version or "",
+        "venv": "" if record.is_venv is None else ("yes" if record.is_venv else "no"),
+        "status": record.status,
+        "trigger": record.trigger or "",
+        "probed_at": record.probed_at.strftime("%Y-%m-%d %H:%M:%S") if record.probed_at else "",
+        "note": record.error or "",
+    }
+
+
+def print_records(app: AppState, records: Sequence[Record], fmt: str) -> None:
+    from interpdb.render import render
+
+    emit(render([summary_row(r) for r in records], fmt, document=[r.to_json() for r in records]))
+    if app.verbose:
+        for record in records:
+            changed = "; ".join(_describe(c) for c in (record.stale_changes or record.changes))
+            app.note(f"{record.path}: {record.status}" + (f" ({record.trigger}: {changed})" if changed else ""))
+
+
+def _describe(change: dict[str, Any]) -> str:
+    fields = change.get("fields") or []
+    return f"{change['role']} {change['kind']} {change['path']}" + (f" ({', '.join(fields)})" if fields else "")
+
+
+def report_problems(app: AppState, result: Any) -> None:
+    """One line per path that failed; always printed (an error is not chatter)."""
+    import click
+
+    for problem in result.problems:
+        click.echo(f"error: {problem.path}: {problem.message}", err=True)
+    for record in result.records:
+        if record.status == "error":
+            click.echo(f"error: {record.path}: {record.error}", err=True)
+        elif record.status == "missing":
+            click.echo(f"error: {record.path}: missing (no such file)", err=True)

@@ -1,0 +1,41 @@
+"""``interpdb probe PATH...``: learn or revalidate these interpreters and print them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+from interpdb.cli._common import AppState, build_policy, format_option, refresh_options
+from interpdb.cli._records import print_records, report_problems
+
+
+@click.command("probe")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@refresh_options
+@format_option
+@click.pass_obj
+def command(
+    app: AppState,
+    paths: tuple[str, ...],
+    refresh: bool,
+    refresh_interpreters: tuple[str, ...],
+    offline: bool,
+    max_age: timedelta | None,
+    timeout: float,
+    jobs: int | None,
+    fmt: str,
+) -> None:
+    """Learn or revalidate the interpreters at PATH... and print their records.
+
+    A path whose stored fingerprint still matches is answered from the store
+    without running it (status ``cached``). Exit code 1 when any of them could
+    not be probed, is missing or is unknown; its record is still printed.
+    """
+    policy = build_policy(refresh, refresh_interpreters, offline, max_age)
+    with app.inventory(timeout, jobs) as inventory:
+        result = inventory.probe(paths, policy)
+    print_records(app, result.records, fmt)
+    report_problems(app, result)
+    if result.failed:
+        raise click.exceptions.Exit(1)

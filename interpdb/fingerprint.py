@@ -1,0 +1,276 @@
+"""The stat fingerprint: everything that decides a probe's answer, and how to re-check it.
+
+A fingerprint is a list of :class:`Entry`. Taking one (``take``) and checking one
+(``changes``) use only ``lstat``, ``stat``, ``readlink`` and ``listdir``: never an
+interpreter. Roles and how each is compared:
+
+=================  =========  ===============================================================
+role               syscall    what it guards
+=================  =========  ===============================================================
+``link``           lstat      the path as given and each symlink after it (target kept too)
+``executable``     stat       the file the chain ends at
+``real-executable`` stat      ``sys.executable`` when it is not the file that was run
+``libpython``      stat       the shared libpython a shared build mapped
+``pyvenv.cfg``     stat       the venv marker, also where it is *absent*, so creating it counts
+``site-dir``       stat       a site directory; when its own stat changed, its listing is
+                              compared instead: only tracked names matter (see ``tracked``)
+``site-file``      stat       a ``.pth`` / ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
+``module``         stat       one of those modules found elsewhere on ``sys.path``
+``host``           value      ``os.uname()`` release, version and machine (markers use them)
+``env``            value      environment variables ``site`` reads even under ``-E``
+``probe``          value      the probe script's hash: a new interpdb probe re-probes
+=================  =========  ===============================================================
+
+Stats compared: existence, ``st_mtime_ns``, ``st_ctime_ns``, ``st_size``, ``st_ino``,
+``st_dev`` (and the link target). ``st_ctime`` moves on any write or ``utime``, so an
+edit that restores size and mtime is still seen.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as stat_module
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+STAT_ROLES = frozenset({"executable", "real-executable", "libpython", "pyvenv.cfg", "site-dir", "site-file", "module"})
+VALUE_ROLES = frozenset({"host", "env", "probe"})
+#: Variables ``site`` consults even when ``-E`` is given (they place the user site).
+USER_SITE_VARIABLES = ("HOME", "PYTHONUSERBASE")
+_TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
+_MAX_LINKS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    role: str
+    path: str
+    exists: bool
+    mtime_ns: int | None = None
+    ctime_ns: int | None = None
+    size: int | None = None
+    ino: int | None = None
+    dev: int | None = None
+    target: str | None = None  # symlink target, or the value of a value entry
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "path": self.path,
+            "exists": self.exists,
+            "mtime_ns": self.mtime_ns,
+            "ctime_ns": self.ctime_ns,
+            "size": self.size,
+            "ino": self.ino,
+            "dev": self.dev,
+            "target": self.target,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One entry that no longer matches: ``kind`` is ``added``, ``removed`` or ``modified``."""
+
+    role: str
+    path: str
+    kind: str
+    fields: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "path": self.path, "kind": self.kind, "fields": list(self.fields)}
+
+    def describe(self) -> str:
+        detail = f" ({', '.join(self.fields)})" if self.fields else ""
+        return f"{self.role} {self.kind}: {self.path}{detail}"
+
+
+def tracked(name: str) -> bool:
+    """Is this site-directory entry one that can change ``sys.path`` or the markers?"""
+    return name.endswith(".pth") or name.split(".", 1)[0] in _TRACKED_STEMS
+
+
+# -- taking a fingerprint ---------------------------------------------------------------
+
+
+def _stat_entry(role: str, path: str, follow: bool = True, target: str | None = None) -> Entry:
+    try:
+        st = os.stat(path) if follow else os.lstat(path)
+    except OSError:
+        return Entry(role, path, False)
+    return Entry(role, path, True, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev, target)
+
+
+def chain(path: str, final_role: str = "executable") -> list[Entry]:
+    """lstat every symlink from ``path`` on (keeping its target), then stat the file reached."""
+    entries: list[Entry] = []
+    current = os.path.abspath(path)
+    for _ in range(_MAX_LINKS):
+        try:
+            st = os.lstat(current)
+        except OSError:
+            entries.append(Entry(final_role, current, False))
+            return entries
+        if not stat_module.S_ISLNK(st.st_mode):
+            entries.append(_stat_entry(final_role, current))
+            return entries
+        target = os.readlink(current)
+        entries.append(
+            Entry("link", current, True, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev, target)
+        )
+        current = os.path.normpath(os.path.join(os.path.dirname(current), target))
+    entries.append(Entry(final_role, current, False))  # a loop: as good as missing
+    return entries
+
+
+@lru_cache(maxsize=1)
+def host_value() -> str:
+    uname = os.uname()
+    return f"{uname.release} | {uname.version} | {uname.machine}"
+
+
+def _value_entry(role: str, name: str, value: str | None) -> Entry:
+    return Entry(role, name, value is not None, target=value)
+
+
+def _site_dir_entries(directory: str) -> list[Entry]:
+    entries = [_stat_entry("site-dir", directory)]
+    if not entries[0].exists:
+        return entries
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return entries
+    for name in names:
+        if not tracked(name):
+            continue
+        full = os.path.join(directory, name)
+        entries.append(_stat_entry("site-file", full))
+        init = os.path.join(full, "__init__.py")
+        if name == "_manylinux" and os.path.isfile(init):
+            entries.append(_stat_entry("site-file", init))
+    return entries
+
+
+def _unique(paths: Iterable[str | None]) -> list[str]:
+    seen: dict[str, None] = {}
+    for path in paths:
+        if path:
+            seen.setdefault(os.path.normpath(path), None)
+    return list(seen)
+
+
+def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Entry]:
+    """The fingerprint of ``path`` as it is now, shaped by what its probe reported.
+
+    ``data`` is the probe's answer, or None after a failed probe: then only the path,
+    the host and the probe hash are recorded, enough to notice the file being fixed.
+    """
+    entries = chain(path)
+    given = os.path.abspath(path)
+    venv_homes = [os.path.dirname(given)]
+    if data is not None:
+        executable = data.get("executable")
+        real = data.get("real_executable")
+        if executable and real and os.path.realpath(given) != real:
+            entries += chain(executable, "real-executable")
+            venv_homes.append(os.path.dirname(os.path.abspath(executable)))
+        if data.get("libpython"):
+            entries.append(_stat_entry("libpython", data["libpython"]))
+    cfg_paths = _unique(
+        os.path.join(folder, "pyvenv.cfg") for home in venv_homes for folder in (home, os.path.dirname(home))
+    )
+    entries += [_stat_entry("pyvenv.cfg", cfg) for cfg in cfg_paths]
+    if data is not None:
+        user_site = data.get("user_site") if data.get("enable_user_site") else None
+        site_dirs = _unique([*(data.get("site_packages") or []), user_site])
+        seen_files: set[str] = set()
+        for directory in site_dirs:
+            for entry in _site_dir_entries(directory):
+                entries.append(entry)
+                seen_files.add(entry.path)
+        modules = data.get("modules") or {}
+        for file in _unique(modules.values()):
+            if file.startswith("/") and file not in seen_files:
+                entries.append(_stat_entry("module", file))
+        if user_site:
+            entries += [_value_entry("env", name, os.environ.get(name)) for name in USER_SITE_VARIABLES]
+    entries.append(_value_entry("host", "uname", host_value()))
+    entries.append(_value_entry("probe", "probe-script", probe_hash))
+    return entries
+
+
+# -- checking one -----------------------------------------------------------------------
+
+
+def _compare(old: Entry, new: Entry) -> Change | None:
+    if old.exists != new.exists:
+        return Change(old.role, old.path, "added" if new.exists else "removed")
+    fields = tuple(
+        name
+        for name, a, b in (
+            ("mtime", old.mtime_ns, new.mtime_ns),
+            ("ctime", old.ctime_ns, new.ctime_ns),
+            ("size", old.size, new.size),
+            ("inode", old.ino, new.ino),
+            ("device", old.dev, new.dev),
+            ("target" if old.role == "link" else "value", old.target, new.target),
+        )
+        if a != b
+    )
+    return Change(old.role, old.path, "modified", fields) if fields else None
+
+
+def _current(entry: Entry, probe_hash: str) -> Entry:
+    role = entry.role
+    if role == "link":
+        try:
+            st = os.lstat(entry.path)
+        except OSError:
+            return Entry(role, entry.path, False)
+        target = os.readlink(entry.path) if stat_module.S_ISLNK(st.st_mode) else None
+        return Entry(role, entry.path, True, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev, target)
+    if role == "host":
+        return _value_entry(role, entry.path, host_value())
+    if role == "probe":
+        return _value_entry(role, entry.path, probe_hash)
+    if role == "env":
+        return _value_entry(role, entry.path, os.environ.get(entry.path))
+    return _stat_entry(role, entry.path)
+
+
+def changes(entries: Sequence[Entry], probe_hash: str) -> list[Change]:
+    """Every way ``entries`` no longer describe the disk; empty means the probe is fresh.
+
+    A site directory whose own stat moved (a package was installed) is fine as long
+    as the tracked names in it are the ones recorded; the files themselves are
+    separate entries and checked on their own.
+    """
+    found: list[Change] = []
+    for entry in entries:
+        now = _current(entry, probe_hash)
+        change = _compare(entry, now)
+        if change is None:
+            continue
+        if entry.role == "site-dir" and change.kind == "modified":
+            found += _listing_changes(entry.path, entries)
+            continue
+        found.append(change)
+    return found
+
+
+def _listing_changes(directory: str, entries: Sequence[Entry]) -> list[Change]:
+    recorded = {
+        os.path.basename(e.path) for e in entries if e.role == "site-file" and os.path.dirname(e.path) == directory
+    }
+    try:
+        present = {name for name in os.listdir(directory) if tracked(name)}
+    except OSError:
+        return [Change("site-dir", directory, "removed")]
+    added = [Change("site-file", os.path.join(directory, n), "added") for n in sorted(present - recorded)]
+    return added  # removals show up on the site-file entries themselves
+
+
+def is_fresh(entries: Sequence[Entry], probe_hash: str) -> bool:
+    return not changes(entries, probe_hash)

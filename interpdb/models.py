@@ -1,0 +1,137 @@
+"""SQLAlchemy tables: interpreters, their append-only probes, and each probe's fingerprint.
+
+Only ``store`` imports this module: reading goes through ``interpdb.reader`` with
+the standard library's ``sqlite3``, so a warm command never pays for SQLAlchemy.
+Column names here are the public schema that ``docs/schema.md`` describes; a change
+to them needs a migration in ``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Interpreter(Base):
+    """One path on one host. Several paths may lead to the same real interpreter."""
+
+    __tablename__ = "interpreters"
+    __table_args__ = (UniqueConstraint("host", "path"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The latest probe of this path, whatever its outcome. ``use_alter`` because
+    # probes point back here: the cycle is closed after both tables exist.
+    current_probe_id: Mapped[int | None] = mapped_column(
+        ForeignKey("probes.id", use_alter=True, ondelete="SET NULL"), nullable=True
+    )
+
+    probes: Mapped[list[Probe]] = relationship(
+        back_populates="interpreter",
+        foreign_keys="Probe.interpreter_id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    current_probe: Mapped[Probe | None] = relationship(foreign_keys=[current_probe_id], post_update=True)
+
+
+class Probe(Base):
+    """One attempt to learn an interpreter: never updated, never deleted by later probes.
+
+    ``outcome`` is ``ok``, ``error`` (``error`` says why) or ``missing`` (the path
+    disappeared; nothing was run). The facts people filter on are columns; the
+    probe's whole answer is ``data``.
+    """
+
+    __tablename__ = "probes"
+    __table_args__ = (
+        Index("ix_probes_interpreter_id_probed_at", "interpreter_id", "probed_at"),
+        Index("ix_probes_trigger_probed_at", "trigger", "probed_at"),
+        Index("ix_probes_probed_at", "probed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interpreter_id: Mapped[int] = mapped_column(ForeignKey("interpreters.id", ondelete="CASCADE"))
+    probed_at: Mapped[datetime] = mapped_column(DateTime)
+    trigger: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    interpdb_version: Mapped[str] = mapped_column(String(64))
+    probe_hash: Mapped[str] = mapped_column(String(64))
+    command: Mapped[str | None] = mapped_column(Text)
+
+    implementation: Mapped[str | None] = mapped_column(String(32))
+    implementation_version: Mapped[str | None] = mapped_column(String(64))
+    python_version: Mapped[str | None] = mapped_column(String(64))
+    version_major: Mapped[int | None] = mapped_column(Integer)
+    version_minor: Mapped[int | None] = mapped_column(Integer)
+    version_micro: Mapped[int | None] = mapped_column(Integer)
+    version_releaselevel: Mapped[str | None] = mapped_column(String(16))
+    is_venv: Mapped[bool | None] = mapped_column(Boolean)
+    free_threaded: Mapped[bool | None] = mapped_column(Boolean)
+    debug_build: Mapped[bool | None] = mapped_column(Boolean)
+    pointer_size: Mapped[int | None] = mapped_column(Integer)
+    platform: Mapped[str | None] = mapped_column(String(64))
+    executable: Mapped[str | None] = mapped_column(Text)
+    real_executable: Mapped[str | None] = mapped_column(Text)
+    prefix: Mapped[str | None] = mapped_column(Text)
+    base_prefix: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    interpreter: Mapped[Interpreter] = relationship(back_populates="probes", foreign_keys=[interpreter_id])
+    entries: Mapped[list[FingerprintEntry]] = relationship(
+        back_populates="probe", cascade="all, delete-orphan", passive_deletes=True, order_by="FingerprintEntry.position"
+    )
+
+
+class FingerprintEntry(Base):
+    """One stat (or value) the probe's answer depends on; see ``interpdb.fingerprint``."""
+
+    __tablename__ = "fingerprint_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    probe_id: Mapped[int] = mapped_column(ForeignKey("probes.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(Text)
+    exists: Mapped[bool] = mapped_column(Boolean)
+    mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
+    ctime_ns: Mapped[int | None] = mapped_column(BigInteger)
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    ino: Mapped[int | None] = mapped_column(BigInteger)
+    dev: Mapped[int | None] = mapped_column(BigInteger)
+    target: Mapped[str | None] = mapped_column(Text)
+
+    probe: Mapped[Probe] = relationship(back_populates="entries")

@@ -1,0 +1,161 @@
+"""Plain frozen records: what every layer above the store passes around and renders.
+
+They are built from database rows (``interpdb.reader``) and never from ORM objects,
+so a warm command needs neither SQLAlchemy nor a session to produce them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from interpdb.fingerprint import Entry
+
+#: What happened to an interpreter in this run.
+STATUSES = ("cached", "probed", "stale", "missing", "error")
+TRIGGERS = ("new", "changed", "refresh", "refresh-interpreter", "probe-changed", "max-age", "missing")
+JSON_SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    """Naive UTC: what the DateTime columns hold on every backend."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class Record:
+    """An interpreter with its current probe, as stored, plus this run's ``status``."""
+
+    id: int
+    host: str
+    path: str
+    status: str
+    probe_id: int | None
+    outcome: str | None
+    trigger: str | None
+    probed_at: datetime | None
+    error: str | None
+    duration_ms: float | None
+    interpdb_version: str | None
+    changes: tuple[dict[str, Any], ...]
+    implementation: str | None
+    implementation_version: str | None
+    version: str | None
+    version_major: int | None
+    version_minor: int | None
+    version_micro: int | None
+    is_venv: bool | None
+    free_threaded: bool | None
+    debug_build: bool | None
+    pointer_size: int | None
+    platform: str | None
+    executable: str | None
+    real_executable: str | None
+    prefix: str | None
+    base_prefix: str | None
+    data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    entries: tuple[Entry, ...] = field(default=(), compare=False, hash=False)
+    stale_changes: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+
+    def with_status(self, status: str, stale_changes: tuple[dict[str, Any], ...] = ()) -> Record:
+        return replace(self, status=status, stale_changes=stale_changes)
+
+    @property
+    def sys_path(self) -> list[str]:
+        return list(self.data.get("sys_path") or [])
+
+    @property
+    def site_packages(self) -> list[str]:
+        return list(self.data.get("site_packages") or [])
+
+    @property
+    def markers(self) -> dict[str, Any]:
+        return dict(self.data.get("markers") or {})
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of ``probe`` / ``list`` / ``show`` output (keys never renamed)."""
+        return {
+            "id": self.id,
+            "host": self.host,
+            "path": self.path,
+            "status": self.status,
+            "outcome": self.outcome,
+            "error": self.error,
+            "trigger": self.trigger,
+            "probed_at": _iso(self.probed_at),
+            "duration_ms": self.duration_ms,
+            "interpdb_version": self.interpdb_version,
+            "implementation": self.implementation,
+            "implementation_version": self.implementation_version,
+            "version": self.version,
+            "executable": self.executable,
+            "real_executable": self.real_executable,
+            "base_executable": self.data.get("base_executable"),
+            "is_venv": self.is_venv,
+            "prefix": self.prefix,
+            "base_prefix": self.base_prefix,
+            "exec_prefix": self.data.get("exec_prefix"),
+            "sys_path": self.sys_path,
+            "site_packages": self.site_packages,
+            "user_site": self.data.get("user_site"),
+            "enable_user_site": self.data.get("enable_user_site"),
+            "platform": self.platform,
+            "sys_platform": self.data.get("sys_platform"),
+            "pointer_size": self.pointer_size,
+            "free_threaded": self.free_threaded,
+            "debug_build": self.debug_build,
+            "abiflags": self.data.get("abiflags"),
+            "soabi": self.data.get("soabi"),
+            "ext_suffix": self.data.get("ext_suffix"),
+            "libc": self.data.get("libc"),
+            "libpython": self.data.get("libpython"),
+            "pyvenv_cfg": self.data.get("pyvenv_cfg"),
+            "sysconfig_paths": self.data.get("sysconfig_paths") or {},
+            "markers": self.markers,
+            "manylinux": self.data.get("manylinux"),
+            "sys_version": self.data.get("sys_version"),
+            "stale_changes": list(self.stale_changes),
+        }
+
+
+@dataclass(frozen=True)
+class ProbeEvent:
+    """One row of the probe log: when, why, what changed, how it went."""
+
+    probe_id: int
+    interpreter_id: int
+    host: str
+    path: str
+    probed_at: datetime
+    trigger: str
+    outcome: str
+    error: str | None
+    duration_ms: float
+    changes: tuple[dict[str, Any], ...]
+    interpdb_version: str
+    command: str | None
+    version: str | None
+    implementation: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "probe_id": self.probe_id,
+            "interpreter_id": self.interpreter_id,
+            "host": self.host,
+            "path": self.path,
+            "probed_at": _iso(self.probed_at),
+            "trigger": self.trigger,
+            "outcome": self.outcome,
+            "error": self.error,
+            "duration_ms": self.duration_ms,
+            "changes": list(self.changes),
+            "interpdb_version": self.interpdb_version,
+            "command": self.command,
+            "version": self.version,
+            "implementation": self.implementation,
+        }

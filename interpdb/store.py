@@ -1,0 +1,245 @@
+"""The write side of the store: engine, migrations on open, and recording probes.
+
+This is the only module that imports SQLAlchemy and Alembic, and it is imported
+only when something must be written or migrated. Reading is ``interpdb.reader``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from interpdb import __version__, reader
+from interpdb.fingerprint import Entry
+from interpdb.location import Location
+from interpdb.records import utcnow
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Connection
+    from sqlalchemy.engine import Engine
+
+
+class StoreError(Exception):
+    """The database cannot be opened, migrated or written; the message says why."""
+
+
+@dataclass(frozen=True)
+class NewProbe:
+    """One probe attempt to append: everything the ``probes`` row and its entries need."""
+
+    path: str
+    trigger: str
+    outcome: str  # ok | error | missing
+    probed_at: datetime
+    duration_ms: float
+    probe_hash: str
+    entries: Sequence[Entry]
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    changes: Sequence[dict[str, Any]] = field(default_factory=tuple)
+    command: str | None = None
+
+
+def migrations_dir() -> Path:
+    """``migrations/`` beside the package in a checkout, or inside it in an installed wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "migrations", package.parent / "migrations"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise StoreError(f"interpdb is installed without its migrations (looked beside {package})")
+
+
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    """Alembic's configuration, built in code: no ini file, no subprocess."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def create_engine_for(location: Location) -> Engine:
+    from sqlalchemy import create_engine, event
+
+    if location.sqlite_path is None:
+        return create_engine(location.url)
+    try:
+        location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"cannot create {location.sqlite_path.parent}: {error.strerror}") from error
+    engine = create_engine(location.url)
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # Readers (the warm path) never wait for a writer, and a writer never blocks them.
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # Two interpdb processes writing at once wait for each other instead of failing.
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        # Probes and entries really belong to their interpreter (ON DELETE CASCADE).
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # With WAL, NORMAL is durable across application crashes and much cheaper than FULL.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def stored_revision(location: Location) -> str | None:
+    conn = reader.connect(location)
+    if conn is None:
+        return None
+    try:
+        return reader.revision(conn)
+    finally:
+        conn.close()
+
+
+def backup(location: Location, suffix: str) -> Path | None:
+    """Copy a SQLite database (consistently, WAL included) next to itself."""
+    path = location.sqlite_path
+    if path is None or not path.exists():
+        return None
+    target = path.with_name(f"{path.name}.{suffix}.bak")
+    source = sqlite3.connect(path)
+    try:
+        dest = sqlite3.connect(target)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return target
+
+
+class Store:
+    """An open, current database to write probes into."""
+
+    def __init__(self, location: Location) -> None:
+        self.location = location
+        self.engine = create_engine_for(location)
+
+    @classmethod
+    def open(cls, location: Location) -> Store:
+        """Open the database, creating or upgrading it first when its revision is not the head."""
+        store = cls(location)
+        try:
+            current = stored_revision(location) if location.is_sqlite else store.revision()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{location.sqlite_path} is not an interpdb database: {error}") from error
+        if current != reader.HEAD_REVISION:
+            store.upgrade("head", backup_first=current is not None)
+        return store
+
+    def revision(self) -> str | None:
+        from sqlalchemy import inspect, text
+
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    def upgrade(self, target: str = "head", backup_first: bool = True) -> None:
+        self._migrate("upgrade", target, backup_first)
+
+    def downgrade(self, target: str) -> None:
+        self._migrate("downgrade", target, True)
+
+    def _migrate(self, direction: str, target: str, backup_first: bool) -> None:
+        from alembic import command
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if backup_first:
+            stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+            backup(self.location, f"{direction}-{stamp}")
+        try:
+            with self.engine.connect() as conn:
+                getattr(command, direction)(alembic_config(conn), target)
+                conn.commit()
+        except SQLAlchemyError as error:
+            raise StoreError(f"cannot {direction} the database: {error.__class__.__name__}: {error}") from error
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        from sqlalchemy.orm import Session
+
+        with Session(self.engine) as session, session.begin():
+            yield session
+
+    def record(self, host: str, probes: Sequence[NewProbe]) -> list[int]:
+        """Append probes (one transaction for the batch); return their interpreters' ids."""
+        from sqlalchemy import select
+
+        from interpdb.models import FingerprintEntry, Interpreter, Probe
+
+        ids: list[int] = []
+        with self.session() as session:
+            for new in probes:
+                interpreter = session.scalars(
+                    select(Interpreter).where(Interpreter.host == host, Interpreter.path == new.path)
+                ).one_or_none()
+                if interpreter is None:
+                    interpreter = Interpreter(host=host, path=new.path, created_at=new.probed_at)
+                    session.add(interpreter)
+                probe = Probe(
+                    interpreter=interpreter,
+                    probed_at=new.probed_at,
+                    trigger=new.trigger,
+                    changes=list(new.changes),
+                    outcome=new.outcome,
+                    error=new.error,
+                    duration_ms=new.duration_ms,
+                    interpdb_version=__version__,
+                    probe_hash=new.probe_hash,
+                    command=new.command,
+                    data=new.data,
+                    **_facts(new.data),
+                )
+                probe.entries = [
+                    FingerprintEntry(position=i, **{k: v for k, v in e.as_dict().items()})
+                    for i, e in enumerate(new.entries)
+                ]
+                session.add(probe)
+                session.flush()
+                interpreter.current_probe_id = probe.id
+                ids.append(interpreter.id)
+        return ids
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _facts(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The probe answer's fields that are columns (people filter on them)."""
+    if not data:
+        return {}
+    info = list(data.get("version_info") or []) + [None] * 5
+    return {
+        "implementation": data.get("implementation_name"),
+        "implementation_version": data.get("implementation_version"),
+        "python_version": data.get("python_version"),
+        "version_major": info[0],
+        "version_minor": info[1],
+        "version_micro": info[2],
+        "version_releaselevel": info[3],
+        "is_venv": data.get("is_venv"),
+        "free_threaded": data.get("free_threaded"),
+        "debug_build": data.get("debug_build"),
+        "pointer_size": data.get("pointer_size"),
+        "platform": data.get("platform"),
+        "executable": data.get("executable"),
+        "real_executable": data.get("real_executable"),
+        "prefix": data.get("prefix"),
+        "base_prefix": data.get("base_prefix"),
+    }

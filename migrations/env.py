@@ -1,0 +1,63 @@
+"""Alembic environment for interpdb.
+
+interpdb builds its Alembic ``Config`` in code and hands over an open connection in
+``config.attributes["connection"]``; ``alembic`` run by hand with a URL also works.
+On SQLite, migrations run in batch mode (SQLite cannot ALTER most things), with
+foreign keys switched off around them: rebuilding a parent table with them on
+would silently delete its ``ON DELETE CASCADE`` children. ``PRAGMA
+foreign_key_check`` afterwards proves nothing was orphaned.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection, create_engine
+
+from interpdb.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=sqlite,
+        transaction_per_migration=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    if sqlite:
+        orphans = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if orphans:
+            raise RuntimeError(f"migration left rows without their parent: {orphans[:5]}")
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.connect() as connection:
+        _run(connection)
+        connection.commit()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
