@@ -225,7 +225,9 @@ class Inventory:
             results.update(self._probe_and_record(due, gone, probe_hash))
         return Result([results[p] for p in order if p in results], problems)
 
-    def _probe_and_record(self, due: builtins.list[_Due], gone: builtins.list[_Due], probe_hash: str) -> dict[str, Record]:
+    def _probe_and_record(
+        self, due: builtins.list[_Due], gone: builtins.list[_Due], probe_hash: str
+    ) -> dict[str, Record]:
         from interpdb.records import utcnow
         from interpdb.store import NewProbe
 

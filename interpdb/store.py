@@ -168,7 +168,10 @@ class Store:
                 getattr(command, direction)(alembic_config(conn), target)
                 conn.commit()
         except SQLAlchemyError as error:
-            raise StoreError(f"cannot {direction} the database: {error.__class__.__name__}: {error}") from error
+            raise StoreError(f"cannot {direction} the database: {_one_line(error)}") from error
+        finally:
+            # The migration connection had foreign keys switched off; start afresh.
+            self.engine.dispose()
 
     @contextmanager
     def session(self) -> Iterator[Any]:
@@ -218,6 +221,11 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"{error.__class__.__name__}: {text[0] if text else ''}"
 
 
 def _facts(data: dict[str, Any] | None) -> dict[str, Any]:

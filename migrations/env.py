@@ -36,7 +36,9 @@ def _run(connection: Connection) -> None:
         orphans = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         if orphans:
             raise RuntimeError(f"migration left rows without their parent: {orphans[:5]}")
-        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        # Foreign keys stay off on this connection (the pragma is a no-op inside the
+        # transaction it is in now): interpdb disposes of its pool after migrating, so
+        # every later connection gets them back from the engine's connect listener.
 
 
 def run_migrations_offline() -> None:

@@ -34,13 +34,16 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
 
 
 def summarize_changes(changes: tuple[dict[str, Any], ...], width: int = 60) -> str:
+    """``site-file added: ...ib/python3.12/site-packages/new.pth (+2 more)``"""
     if not changes:
         return ""
     first = changes[0]
-    text = f"{first['role']} {first['kind']}: {first['path']}"
-    if len(text) > width:
-        text = "..." + text[-(width - 3) :]
-    return text + (f" (+{len(changes) - 1} more)" if len(changes) > 1 else "")
+    prefix = f"{first['role']} {first['kind']}: "
+    path = str(first["path"])
+    room = max(12, width - len(prefix))
+    if len(path) > room:
+        path = "..." + path[-(room - 3) :]
+    return prefix + path + (f" (+{len(changes) - 1} more)" if len(changes) > 1 else "")
 
 
 @click.command("history")

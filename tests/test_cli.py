@@ -1,0 +1,121 @@
+"""The commands' surface: help, show, history, formats, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from conftest import Cli
+
+from interpdb.cli import cli
+
+COMMANDS = sorted(cli.commands)
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
+def test_every_command_has_help(run: Cli, command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert "Usage:" in result.stdout
+    assert run.count() == 0
+
+
+def test_show_has_facts_sys_path_fingerprint_and_probes(run: Cli, make_venv: Callable[..., Path]) -> None:
+    python = make_venv()
+    [record] = run.json("probe", python)
+    document = run.json("show", str(record["id"]))
+    assert document["schema_version"] == 1
+    assert document["path"] == str(python)
+    assert document["sys_path"] == record["sys_path"]
+    roles = {e["role"] for e in document["fingerprint"]}
+    assert {"link", "executable", "pyvenv.cfg", "site-dir", "host", "probe"} <= roles
+    assert all(e["matches"] for e in document["fingerprint"])
+    assert [p["trigger"] for p in document["probes"]] == ["new"]
+    text = run("show", python).stdout
+    assert "sys.path" in text and "fingerprint" in text and "latest probes" in text
+    assert run.count() == 1
+
+
+def test_show_offline_reports_which_entries_no_longer_match(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    python = make_venv()
+    run("probe", python)
+    cfg = python.parent.parent / "pyvenv.cfg"
+    cfg.write_text(cfg.read_text() + "\n# edited\n")
+    document = run.json("show", python, "--offline")
+    assert document["status"] == "stale"
+    mismatched = [e["path"] for e in document["fingerprint"] if not e["matches"]]
+    assert mismatched == [str(cfg)]
+    assert run.count() == 1
+
+
+def test_show_unknown_id_is_a_one_line_error(run: Cli) -> None:
+    result = run("show", "42", code=1)
+    assert result.stderr.strip().count("\n") == 0
+    assert "no interpreter '42'" in result.stderr
+
+
+def test_history_filters(run: Cli, make_venv: Callable[..., Path]) -> None:
+    a, b = make_venv("a"), make_venv("b")
+    run("probe", a, b)
+    run("probe", a, "--refresh")
+    events = run.json("history")
+    assert [(e["path"], e["trigger"]) for e in events] == [(str(a), "refresh"), (str(b), "new"), (str(a), "new")]
+    assert all(e["outcome"] == "ok" and e["duration_ms"] > 0 for e in events)
+    assert events[0]["command"].startswith("interpdb")
+    assert [e["trigger"] for e in run.json("history", a)] == ["refresh", "new"]
+    assert [e["path"] for e in run.json("history", "--trigger", "refresh")] == [str(a)]
+    assert len(run.json("history", "--limit", "1")) == 1
+    assert len(run.json("history", "--since", "1h")) == 3
+    assert run.json("history", "--since", "2999-01-01") == []
+    result = run("history", "--since", "yesterday-ish", code=2)
+    assert "neither a duration" in result.stderr
+
+
+def test_history_shows_what_changed(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> None:
+    python = make_venv()
+    [record] = run.json("probe", python)
+    site = next(p for p in record["site_packages"] if p.startswith(record["prefix"]))
+    Path(site, "new.pth").write_text(str(tmp_path))
+    run("probe", python)
+    latest = run.json("history", python)[0]
+    assert latest["trigger"] == "changed"
+    assert {"role": "site-file", "path": str(Path(site, "new.pth")), "kind": "added", "fields": []} in latest["changes"]
+    table = run("history", python).stdout
+    assert "site-file added" in table
+
+
+def test_csv_and_tabulate_formats(run: Cli, base_python: Path) -> None:
+    run("probe", base_python)
+    rows = list(csv.DictReader(io.StringIO(run("list", "--format", "csv").stdout)))
+    assert rows[0]["path"] == str(base_python)
+    assert rows[0]["status"] == "cached"
+    assert "| path" in run("list", "--format", "github").stdout
+    result = run("list", "--format", "nonsense", code=2)
+    assert "use table, json, csv or a tabulate format" in result.stderr
+
+
+def test_probe_exit_codes(run: Cli, fake: Callable[[str, str], Path], base_python: Path, tmp_path: Path) -> None:
+    """1 when any path asked for fails, but every record is still printed."""
+    broken = fake("python", "exit 1")
+    result = run("probe", base_python, broken, tmp_path / "nope", "--format", "json", code=1)
+    records = json.loads(result.stdout)
+    assert [r["status"] for r in records] == ["probed", "error"]
+    assert f"error: {tmp_path / 'nope'}: no such file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_garbage_printing_interpreter_never_breaks_the_cli(run: Cli, fake: Callable[[str, str], Path]) -> None:
+    python = fake("python", "printf '\\377\\376 binary junk {'")
+    result = run("probe", python, code=1)
+    assert "not a Python interpreter" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_max_age_is_a_usage_error(run: Cli) -> None:
+    result = run("list", "--max-age", "soon", code=2)
+    assert "not a duration" in result.stderr

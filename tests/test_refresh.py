@@ -1,0 +1,421 @@
+"""The freshness rule end to end: every fingerprint trigger and every refresh flag.
+
+Each test runs the real CLI against real interpreters and real files, and checks
+both the answer (the new ``sys.path``, version...) and how many probes were
+recorded: a re-probe that should not happen is as much a bug as a stale answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from conftest import Cli, python_for
+
+JSON_KEYS = {
+    "id", "path", "executable", "implementation", "version", "is_venv", "prefix", "base_prefix", "sys_path",
+    "site_packages", "platform", "pointer_size", "free_threaded", "markers", "status", "trigger", "probed_at",
+}  # fmt: skip
+
+
+def probe(run: Cli, path: Path, *flags: str, code: int = 0) -> dict:
+    records = run.json("probe", path, *flags, code=code)
+    assert len(records) == 1
+    return records[0]
+
+
+def site_packages(record: dict) -> Path:
+    venv_sites = [p for p in record["site_packages"] if p.startswith(record["prefix"])]
+    return Path(venv_sites[0])
+
+
+def db_state(db: Path) -> dict[str, str]:
+    """Hashes of the database and its WAL, to prove a command wrote nothing."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (db, db.with_name(db.name + "-wal")) if p.exists()
+    }
+
+
+# -- the first probe and the warm path ------------------------------------------------------
+
+
+def test_first_probe_records_everything_and_second_runs_nothing(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """New -> probed with trigger 'new'; unchanged -> cached, no probe, no write at all."""
+    python = make_venv()
+    first = probe(run, python)
+    assert first.keys() >= JSON_KEYS
+    assert first["status"] == "probed"
+    assert first["trigger"] == "new"
+    assert first["is_venv"] is True
+    assert first["prefix"] == str(python.parent.parent)
+    assert run.count() == 1
+    before = db_state(run.db)
+    second = probe(run, python)
+    assert second["status"] == "cached"
+    assert second["sys_path"] == first["sys_path"]
+    assert run.count() == 1
+    assert db_state(run.db) == before
+
+
+def test_list_revalidates_everything_known(run: Cli, make_venv: Callable[..., Path]) -> None:
+    a, b = make_venv("a"), make_venv("b")
+    run("probe", a, b)
+    listed = run.json("list")
+    assert [r["path"] for r in listed] == [str(a), str(b)]
+    assert {r["status"] for r in listed} == {"cached"}
+    assert run.count() == 2
+
+
+# -- fingerprint triggers ---------------------------------------------------------------------
+
+
+def test_added_pth_file_reprobes_and_shows_new_sys_path(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """An editable install's .pth changes sys.path without touching the executable."""
+    python = make_venv()
+    first = probe(run, python)
+    extra = tmp_path / "src"
+    extra.mkdir()
+    (site_packages(first) / "editable.pth").write_text(f"{extra}\n")
+    second = probe(run, python)
+    assert second["status"] == "probed"
+    assert second["trigger"] == "changed"
+    assert str(extra) in second["sys_path"]
+    assert str(extra) not in first["sys_path"]
+    assert run.count() == 2
+    [change] = run.probes()[-1:]
+    assert '"kind": "added"' in change["changes"] and "editable.pth" in change["changes"]
+
+
+def test_pth_edit_keeping_size_and_mtime_is_still_noticed(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Same size, mtime put back with utime: ctime still moves, so the edit is seen."""
+    python = make_venv()
+    first = probe(run, python)
+    one, two = tmp_path / "dir_1", tmp_path / "dir_2"
+    one.mkdir()
+    two.mkdir()
+    pth = site_packages(first) / "paths.pth"
+    pth.write_text(f"{one}\n")
+    assert str(one) in probe(run, python)["sys_path"]
+    stat = pth.stat()
+    pth.write_text(f"{two}\n")
+    os.utime(pth, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert pth.stat().st_size == stat.st_size and pth.stat().st_mtime_ns == stat.st_mtime_ns
+    third = probe(run, python)
+    assert third["status"] == "probed"
+    assert str(two) in third["sys_path"] and str(one) not in third["sys_path"]
+    assert run.count() == 3
+
+
+def test_removed_pth_file_reprobes(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> None:
+    python = make_venv()
+    first = probe(run, python)
+    extra = tmp_path / "src"
+    extra.mkdir()
+    pth = site_packages(first) / "editable.pth"
+    pth.write_text(f"{extra}\n")
+    assert str(extra) in probe(run, python)["sys_path"]
+    pth.unlink()
+    third = probe(run, python)
+    assert third["trigger"] == "changed"
+    assert str(extra) not in third["sys_path"]
+    assert run.count() == 3
+
+
+def test_installing_an_ordinary_package_does_not_reprobe(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """site-packages' own stat moves on every install; only tracked names matter."""
+    python = make_venv()
+    site = site_packages(probe(run, python))
+    before = site.stat().st_mtime_ns
+    (site / "requests").mkdir()
+    (site / "requests" / "__init__.py").write_text("")
+    (site / "requests-2.0.dist-info").mkdir()
+    (site / "six.py").write_text("")
+    assert site.stat().st_mtime_ns != before
+    assert probe(run, python)["status"] == "cached"
+    assert run.count() == 1
+
+
+@pytest.mark.parametrize("name", ["sitecustomize.py", "usercustomize.py"])
+def test_customize_module_in_site_packages_reprobes(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path, name: str
+) -> None:
+    python = make_venv()
+    first = probe(run, python)
+    extra = tmp_path / "from-customize"
+    (site_packages(first) / name).write_text(f"import sys\nsys.path.append({str(extra)!r})\n")
+    second = probe(run, python)
+    assert second["trigger"] == "changed"
+    assert run.count() == 2
+    if name == "sitecustomize.py":  # usercustomize only runs with a user site enabled
+        assert str(extra) in second["sys_path"]
+
+
+def test_manylinux_override_reprobes_and_changes_compatibility(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """The no-manylinux case: a _manylinux module appears and pip's answer must change."""
+    python = make_venv()
+    first = probe(run, python)
+    assert first["manylinux"]["tags"]
+    (site_packages(first) / "_manylinux.py").write_text("def manylinux_compatible(*args):\n    return False\n")
+    second = probe(run, python)
+    assert second["trigger"] == "changed"
+    assert second["manylinux"]["tags"] == []
+    assert run.count() == 2
+
+
+def test_pyvenv_cfg_edit_reprobes(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """include-system-site-packages flipped in pyvenv.cfg changes sys.path."""
+    python = make_venv()
+    first = probe(run, python)
+    cfg = python.parent.parent / "pyvenv.cfg"
+    cfg.write_text(
+        cfg.read_text().replace("include-system-site-packages = false", "include-system-site-packages = true")
+    )
+    second = probe(run, python)
+    assert second["trigger"] == "changed"
+    assert len(second["sys_path"]) > len(first["sys_path"])
+    assert run.count() == 2
+
+
+def test_creating_pyvenv_cfg_next_to_a_base_interpreter_is_noticed(run: Cli, tmp_path: Path, base_python: Path) -> None:
+    """Its absence is part of the fingerprint: a new pyvenv.cfg turns the path into a venv."""
+    env = tmp_path / "env"
+    (env / "bin").mkdir(parents=True)
+    python = env / "bin" / "python"
+    python.symlink_to(base_python)
+    first = probe(run, python)
+    assert first["is_venv"] is False
+    (env / "pyvenv.cfg").write_text(f"home = {base_python.parent}\ninclude-system-site-packages = false\n")
+    second = probe(run, python)
+    assert second["trigger"] == "changed"
+    assert second["is_venv"] is True
+    assert second["prefix"] == str(env)
+    assert run.count() == 2
+
+
+def test_user_site_creation_and_usercustomize_are_noticed(run: Cli, fake_home: Path) -> None:
+    """A base interpreter's user site is fingerprinted while absent; creating it re-probes."""
+    python = python_for("3.12")
+    first = probe(run, python)
+    user_site = Path(first["user_site"])
+    assert str(user_site).startswith(str(fake_home))
+    assert str(user_site) not in first["sys_path"]
+    user_site.mkdir(parents=True)
+    second = probe(run, python)
+    assert second["trigger"] == "changed"
+    assert str(user_site) in second["sys_path"]
+    extra = fake_home / "extra"
+    (user_site / "usercustomize.py").write_text(f"import sys\nsys.path.append({str(extra)!r})\n")
+    third = probe(run, python)
+    assert third["trigger"] == "changed"
+    assert str(extra) in third["sys_path"]
+    assert run.count() == 3
+
+
+def test_retargeted_symlink_reprobes_with_new_version(run: Cli, tmp_path: Path) -> None:
+    """`ln -sf` to another Python: the chain's link target is part of the fingerprint."""
+    old, new = python_for("3.11"), python_for("3.12")
+    link = tmp_path / "python"
+    link.symlink_to(old)
+    assert probe(run, link)["version"].startswith("3.11.")
+    link.unlink()
+    link.symlink_to(new)
+    second = probe(run, link)
+    assert second["trigger"] == "changed"
+    assert second["version"].startswith("3.12.")
+    assert run.count() == 2
+
+
+def test_a_broken_interpreter_is_cached_until_it_changes(
+    run: Cli, fake: Callable[[str, str], Path], base_python: Path
+) -> None:
+    """Failures are history and are cached under their fingerprint, not re-run every time."""
+    python = fake("python", "echo 'no python here' >&2; exit 2")
+    first = probe(run, python, code=1)
+    assert first["status"] == "error"
+    assert "exited with code 2: no python here" in first["error"]
+    again = probe(run, python, code=1)
+    assert again["status"] == "error"
+    assert run.count() == 1
+    python.write_text(f'#!/bin/sh\nexec {base_python} "$@"\n')
+    fixed = probe(run, python)
+    assert fixed["status"] == "probed"
+    assert fixed["trigger"] == "changed"
+    assert fixed["executable"] == str(base_python)
+    assert run.count() == 2
+
+
+def test_wrapper_script_tracks_the_real_executable(run: Cli, fake: Callable[[str, str], Path], tmp_path: Path) -> None:
+    """A wrapper whose sys.executable is another file: that file joins the fingerprint."""
+    real = tmp_path / "real-python"
+    real.symlink_to(python_for("3.11"))
+    wrapper = fake("wrapper", f'exec {real} "$@"')
+    assert probe(run, wrapper)["version"].startswith("3.11.")
+    real.unlink()
+    real.symlink_to(python_for("3.12"))
+    second = probe(run, wrapper)
+    assert second["trigger"] == "changed"
+    assert second["version"].startswith("3.12.")
+    assert run.count() == 2
+
+
+def _edit_stored_entry(db: Path, role: str, value: str) -> None:
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE fingerprint_entries SET target = ? WHERE role = ?", (value, role))
+    conn.close()
+
+
+def test_a_new_probe_script_reprobes_old_rows(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """Rows written by an interpdb with another probe script are re-probed: 'probe-changed'."""
+    python = make_venv()
+    probe(run, python)
+    _edit_stored_entry(run.db, "probe", "0123456789abcdef")
+    second = probe(run, python)
+    assert second["status"] == "probed"
+    assert second["trigger"] == "probe-changed"
+    assert run.count() == 2
+
+
+def test_a_kernel_change_reprobes(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """Markers carry uname release/version/machine: a row from another kernel is stale."""
+    python = make_venv()
+    probe(run, python)
+    _edit_stored_entry(run.db, "host", "5.10.0-old | #1 SMP old | x86_64")
+    second = probe(run, python)
+    assert second["trigger"] == "changed"
+    assert run.count() == 2
+
+
+def test_missing_interpreter_is_recorded_and_never_served_fresh(
+    run: Cli, make_venv: Callable[..., Path], base_python: Path
+) -> None:
+    python = make_venv()
+    probe(run, python)
+    venv = python.parent.parent
+    shutil.rmtree(venv)
+    gone = probe(run, python, code=1)
+    assert gone["status"] == "missing"
+    assert run.probes()[-1]["outcome"] == "missing"
+    assert run.count() == 2
+    assert probe(run, python, code=1)["status"] == "missing"
+    assert run.count() == 2, "a missing interpreter is not re-recorded while nothing changes"
+    assert run.json("list") == []
+    assert [r["status"] for r in run.json("list", "--all")] == ["missing"]
+    history = run.json("history", python)
+    assert [h["outcome"] for h in history] == ["missing", "ok"]
+    make_venv()
+    back = probe(run, python)
+    assert back["status"] == "probed"
+    assert run.count() == 3
+
+
+# -- the flags ---------------------------------------------------------------------------------
+
+
+def test_refresh_reprobes_everything_touched(run: Cli, make_venv: Callable[..., Path]) -> None:
+    a, b = make_venv("a"), make_venv("b")
+    run("probe", a, b)
+    listed = run.json("list", "--refresh")
+    assert {r["status"] for r in listed} == {"probed"}
+    assert {r["trigger"] for r in listed} == {"refresh"}
+    assert run.count() == 4
+
+
+def test_refresh_interpreter_reprobes_just_that_one(run: Cli, make_venv: Callable[..., Path]) -> None:
+    a, b = make_venv("a"), make_venv("b")
+    run("probe", a, b)
+    listed = {r["path"]: r for r in run.json("list", "--refresh-interpreter", a)}
+    assert listed[str(a)]["status"] == "probed"
+    assert listed[str(a)]["trigger"] == "refresh-interpreter"
+    assert listed[str(b)]["status"] == "cached"
+    assert run.count() == 3
+
+
+def test_same_interpreter_twice_in_one_run_is_probed_once(run: Cli, make_venv: Callable[..., Path]) -> None:
+    python = make_venv()
+    records = run.json("probe", python, str(python.parent / ".." / "bin" / "python"), "--refresh")
+    assert len(records) == 1
+    assert run.count() == 1
+
+
+def test_offline_marks_changed_rows_stale_and_runs_nothing(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    python = make_venv()
+    first = probe(run, python)
+    (site_packages(first) / "x.pth").write_text(f"{tmp_path}\n")
+    stale = probe(run, python, "--offline")
+    assert stale["status"] == "stale"
+    assert stale["sys_path"] == first["sys_path"]
+    assert any("x.pth" in c["path"] for c in stale["stale_changes"])
+    assert run.count() == 1
+    unknown = run("probe", tmp_path / "never", "--offline", "--format", "json", code=1)
+    assert "never probed" in unknown.stderr
+    assert run.count() == 1
+
+
+def test_max_age_reprobes_only_old_rows(run: Cli, make_venv: Callable[..., Path]) -> None:
+    a, b = make_venv("a"), make_venv("b")
+    run("probe", a, b)
+    conn = sqlite3.connect(run.db)
+    with conn:
+        conn.execute(
+            "UPDATE probes SET probed_at = '2020-01-01 00:00:00.000000' "
+            "WHERE interpreter_id = (SELECT id FROM interpreters WHERE path = ?)",
+            (str(a),),
+        )
+    conn.close()
+    assert {r["status"] for r in run.json("list")} == {"cached"}, "without --max-age age alone is no reason"
+    listed = {r["path"]: r for r in run.json("list", "--max-age", "7d")}
+    assert listed[str(a)]["trigger"] == "max-age"
+    assert listed[str(b)]["status"] == "cached"
+    assert run.count() == 3
+
+
+def test_filters_and_formats_never_cause_probes(run: Cli, make_venv: Callable[..., Path]) -> None:
+    python = make_venv()
+    run("probe", python)
+    for args in (
+        ["list", "--implementation", "cpython"],
+        ["list", "--version", ">=3.0"],
+        ["list", "--venv"],
+        ["list", "--no-venv"],
+        ["list", "--status", "cached"],
+        ["list", "--all", "--format", "csv"],
+        ["list", "--format", "github"],
+    ):
+        run(*args)
+    assert run.count() == 1
+
+
+def test_list_filters_select_rows(run: Cli, make_venv: Callable[..., Path]) -> None:
+    venv = make_venv()
+    base = python_for("3.11")
+    run("probe", venv, base)
+    assert [r["path"] for r in run.json("list", "--venv")] == [str(venv)]
+    assert [r["path"] for r in run.json("list", "--no-venv")] == [str(base)]
+    assert [r["path"] for r in run.json("list", "--version", "3.11")] == [str(base)]
+    assert [r["path"] for r in run.json("list", "--version", "<3.11")] == []
+    assert len(run.json("list", "--implementation", "CPython")) == 2
+    assert run.json("list", "--implementation", "pypy") == []
+
+
+def test_offline_with_refresh_is_a_usage_error(run: Cli) -> None:
+    result = run("list", "--offline", "--refresh", code=2)
+    assert "--offline cannot be combined" in result.stderr
+
+
+def test_timeout_flag_applies(run: Cli, fake: Callable[[str, str], Path]) -> None:
+    python = fake("python", "sleep 20")
+    record = probe(run, python, "--timeout", "0.3", code=1)
+    assert record["error"] == "timed out after 0.3 s"
+    assert run.count() == 1

@@ -1,0 +1,113 @@
+"""The store: migrations agree with the models, upgrade on open, pragmas, wheel installs."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from conftest import Cli
+
+from interpdb import reader
+from interpdb.location import resolve
+from interpdb.models import Base
+from interpdb.store import Store, alembic_config, migrations_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_single_head_and_reader_knows_it() -> None:
+    """The warm path compares against HEAD_REVISION without Alembic: it must be the real head."""
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1
+    assert script.get_current_head() == reader.HEAD_REVISION
+
+
+def test_models_and_migrations_agree(db_path: Path) -> None:
+    store = Store.open(resolve(str(db_path)))
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    store.close()
+    assert diff == []
+
+
+def test_sqlite_pragmas_are_set_per_connection(db_path: Path) -> None:
+    store = Store.open(resolve(str(db_path)))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    store.close()
+
+
+def test_database_is_created_on_first_use_in_the_default_location(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Cli, base_python: Path
+) -> None:
+    """No --db, no INTERPDB_DB: $XDG_DATA_HOME/interpdb/interpdb.sqlite3."""
+    monkeypatch.delenv("INTERPDB_DB")
+    run("probe", base_python)
+    created = tmp_path / "xdg-data" / "interpdb" / "interpdb.sqlite3"
+    assert created.exists()
+    conn = sqlite3.connect(created)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (reader.HEAD_REVISION,)
+    conn.close()
+
+
+def test_db_option_overrides_environment(tmp_path: Path, run: Cli, base_python: Path) -> None:
+    other = tmp_path / "other.sqlite3"
+    run("--db", other, "probe", base_python)
+    assert other.exists()
+    assert not run.db.exists()
+
+
+def test_unstamped_database_with_tables_is_reported_not_clobbered(db_path: Path, run: Cli, base_python: Path) -> None:
+    """A file whose revision is unknown but has tables cannot be upgraded blindly."""
+    run("probe", base_python)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("DELETE FROM alembic_version")
+    conn.close()
+    result = run("list", code=1)
+    assert "cannot upgrade the database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(sqlite3.connect(db_path).execute("SELECT * FROM probes").fetchall()) == 1
+
+
+def test_garbage_file_is_a_clear_error_and_is_not_overwritten(db_path: Path, run: Cli) -> None:
+    db_path.write_bytes(b"this is not sqlite" * 100)
+    result = run("list", code=1)
+    assert "error" in result.stderr.lower() or "Error" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert db_path.read_bytes() == b"this is not sqlite" * 100
+
+
+def test_warm_start_does_not_import_alembic_or_sqlalchemy(db_path: Path, base_python: Path) -> None:
+    """Finding the database current costs a sqlite3 query, not an Alembic import."""
+    env_db = str(db_path)
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from interpdb.cli import main
+        sys.argv = ["interpdb", "--db", {env_db!r}, "probe", {str(base_python)!r}]
+        try:
+            main()
+        except SystemExit:
+            pass
+        print("HEAVY", sorted(m for m in ("sqlalchemy", "alembic") if m in sys.modules))
+        """
+    )
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY ['alembic', 'sqlalchemy']" in cold.stdout
+    warm = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in warm.stdout
+
+
+def test_migrations_dir_is_found_in_a_checkout() -> None:
+    assert migrations_dir() == ROOT / "migrations"
