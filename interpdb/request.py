@@ -234,7 +234,7 @@ def _by_preference(records: list[Record], request: Request, source_order: Mappin
 
 def _line_key(record: Record) -> tuple[bool, tuple[int, ...]]:
     parsable, version = _version_key(record)
-    return parsable, (version.release + (0, 0))[:2]
+    return parsable, (*version.release, 0, 0)[:2]
 
 
 def _version_key(record: Record) -> tuple[bool, Version]:
