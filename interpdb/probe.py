@@ -10,24 +10,22 @@ with a one-line reason.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import selectors
-import signal
-import subprocess
-import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import subprocess
 
 DEFAULT_TIMEOUT = 10.0
 OUTPUT_LIMIT = 4 * 1024 * 1024  # a real probe prints ~10 KiB; 4 MiB is garbage
 STDERR_TAIL = 400
 
-_SCRIPT_PATH = Path(__file__).with_name("_probe_script.py")
+_SCRIPT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe_script.py")
 
 #: Keys a document must have to count as a probe's answer (see _probe_script.py).
 REQUIRED_KEYS = frozenset({"implementation_name", "python_version", "version_info", "executable", "prefix", "sys_path"})
@@ -35,13 +33,19 @@ REQUIRED_KEYS = frozenset({"implementation_name", "python_version", "version_inf
 
 @lru_cache(maxsize=1)
 def script_source() -> str:
-    return _SCRIPT_PATH.read_text(encoding="utf-8")
+    with open(_SCRIPT_PATH, encoding="utf-8") as handle:
+        return handle.read()
 
 
 @lru_cache(maxsize=1)
 def script_hash() -> str:
-    """Short hash of the probe script: part of every fingerprint, so a new probe re-probes."""
-    return hashlib.sha256(script_source().encode("utf-8")).hexdigest()[:16]
+    """A digest of the probe script: part of every fingerprint, so a new probe re-probes.
+
+    CRC-32 plus length rather than SHA-256: it only has to notice our own edits,
+    and every warm command computes it, so it must not cost a hashlib import.
+    """
+    source = script_source().encode("utf-8")
+    return f"{zlib.crc32(source):08x}{len(source):08x}"
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class ProbeResult:
 
 @lru_cache(maxsize=1)
 def _neutral_cwd() -> str:
+    import tempfile
+
     return tempfile.mkdtemp(prefix="interpdb-probe-")
 
 
@@ -86,6 +92,8 @@ def _judge(stdout: bytes, stderr: bytes, returncode: int) -> str | None:
     """Return why this output is not a probe answer, or None when it is one."""
     tail = _tail(stderr)
     if returncode < 0:
+        import signal
+
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
@@ -112,6 +120,8 @@ def _tail(stderr: bytes) -> str:
 
 def _run(argv: list[str], timeout: float) -> tuple[bytes, bytes, int, str | None]:
     """Run argv with a deadline and an output cap; return (stdout, stderr, code, reason)."""
+    import selectors
+    import subprocess
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -164,5 +174,7 @@ def _run(argv: list[str], timeout: float) -> tuple[bytes, bytes, int, str | None
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    import signal
+
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)

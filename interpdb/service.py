@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import builtins
 import os
-import socket
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -89,7 +87,7 @@ class Inventory:
         self.timeout = timeout
         self.jobs = jobs or default_jobs()
         self.command = command
-        self.host = host or socket.gethostname()
+        self.host = host or os.uname().nodename
         self._store: Store | None = None
         self._checked_revision = False
 
@@ -272,5 +270,7 @@ class Inventory:
     def _run_probes(self, paths: builtins.list[str]) -> dict[str, ProbeResult]:
         if len(paths) <= 1 or self.jobs <= 1:
             return {p: run_probe(p, self.timeout) for p in paths}
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=min(self.jobs, len(paths))) as pool:
             return dict(zip(paths, pool.map(lambda p: run_probe(p, self.timeout), paths)))
