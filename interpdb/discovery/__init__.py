@@ -1,0 +1,104 @@
+"""Where interpreters are: candidate paths, found by looking, never by running anything.
+
+Only ``scandir``/``listdir``, ``stat``, ``lstat`` and reads of small text files
+(``environments.txt``, ``hatch-dist.json``, rye's registered toolchains). Every source
+reads its settings (``HOME``, ``PATH``, ``PYENV_ROOT``, ...) from the ``env`` mapping it
+is given, never from ``os.environ`` directly, so a test can describe a whole machine in
+a dict and a ``tmp_path``. A source without ``HOME`` in ``env`` skips home-relative places.
+
+==========  ===================================================================================
+source      where it looks (one module each; the module docstring has the details)
+==========  ===================================================================================
+``venv``    ``$VIRTUAL_ENV/bin/python``, then venvs (``pyvenv.cfg``) under the ``scan`` roots
+``path``    interpreter-named executables in each ``$PATH`` directory (shims included)
+``pyenv``   ``$PYENV_ROOT/versions/*`` and ``versions/*/envs/*`` (default ``~/.pyenv``)
+``asdf``    ``$ASDF_DATA_DIR/installs/python/*`` (default ``~/.asdf``)
+``mise``    ``$MISE_DATA_DIR/installs/python/*`` (default ``$XDG_DATA_HOME/mise``)
+``uv``      ``$UV_PYTHON_INSTALL_DIR/*`` (default ``$XDG_DATA_HOME/uv/python``)
+``rye``     ``$RYE_HOME/py/*`` (default ``~/.rye``)
+``hatch``   ``$HATCH_DATA_DIR/pythons/*`` (default ``$XDG_DATA_HOME/hatch/pythons``)
+``pdm``     ``$XDG_DATA_HOME/pdm/python/*``
+``conda``   ``$CONDA_PREFIX``, ``~/.conda/environments.txt``, base installs and their ``envs``
+``system``  ``/usr/bin``, ``/usr/local/bin``, Homebrew, python.org frameworks
+            (below ``$INTERPDB_SYSTEM_ROOT``, default ``/``)
+==========  ===================================================================================
+
+Paths are absolute and normalised but symlinks are kept (as ``policy.normalize_path``
+does): ``python3`` and the ``python3.12`` it links to are two rows, and the store tells
+them apart by their fingerprints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from interpdb.discovery import asdf, conda, hatch, mise, path, pdm, pyenv, rye, system, uv, venv
+
+#: Every source, in tie-break order: the active venv first, PATH before the managers.
+SOURCE_ORDER = ("venv", "path", "pyenv", "asdf", "mise", "uv", "rye", "hatch", "pdm", "conda", "system")
+
+_FINDERS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
+    "path": path.find,
+    "pyenv": pyenv.find,
+    "asdf": asdf.find,
+    "mise": mise.find,
+    "uv": uv.find,
+    "rye": rye.find,
+    "hatch": hatch.find,
+    "pdm": pdm.find,
+    "conda": conda.find,
+    "system": system.find,
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A path worth probing and the source that found it (one of ``SOURCE_ORDER``)."""
+
+    path: str
+    source: str
+
+
+def check_sources(sources: Sequence[str] | None) -> tuple[str, ...]:
+    """The chosen sources in ``SOURCE_ORDER``; ValueError naming the valid ones for a typo."""
+    if sources is None:
+        return SOURCE_ORDER
+    chosen = {sources} if isinstance(sources, str) else set(sources)
+    unknown = sorted(chosen.difference(SOURCE_ORDER))
+    if unknown:
+        raise ValueError(f"unknown discovery source {', '.join(unknown)}; valid: {', '.join(SOURCE_ORDER)}")
+    return tuple(source for source in SOURCE_ORDER if source in chosen)
+
+
+def discover(
+    sources: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    scan: Sequence[str] = (),
+    scan_depth: int = 4,
+) -> list[Candidate]:
+    """Candidates from ``sources`` (default: all), ordered by ``SOURCE_ORDER``, then as found.
+
+    A path found twice by one source appears once; found by two sources, it appears once
+    for each (the caller merges them per path). ``scan`` and ``scan_depth`` feed the
+    ``venv`` source (see ``interpdb.discovery.venv``).
+    """
+    chosen = check_sources(sources)
+    environ: Mapping[str, str] = os.environ if env is None else env
+    seen: set[Candidate] = set()
+    found: list[Candidate] = []
+    for source in chosen:
+        if source == "venv":
+            paths = venv.find(environ, scan, scan_depth)
+        else:
+            paths = _FINDERS[source](environ)
+        for found_path in paths:
+            candidate = Candidate(os.path.normpath(os.path.abspath(found_path)), source)
+            if candidate not in seen:
+                seen.add(candidate)
+                found.append(candidate)
+    return found
+
+
+__all__ = ["SOURCE_ORDER", "Candidate", "check_sources", "discover"]

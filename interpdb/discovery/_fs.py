@@ -1,0 +1,149 @@
+"""What every source shares: stat-only tests, the interpreter name rules, the usual roots.
+
+Nothing here runs a program or follows a directory symlink on its own: a source that
+wants symlinked version folders asks for them (``links=True``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterable, Mapping
+
+#: A file on ``PATH`` (or in a system ``bin``) worth probing: ``python``, ``python3``,
+#: ``python3.12``, ``python3.13t``, ``pypy3.10``, ``graalpy``... but not ``python3-config``
+#: or ``python3.12-gdb.py``. ``[0-9]``, not ``\d``: other scripts' digits are no version.
+INTERPRETER_NAME = re.compile(r"^(?:python|pypy|graalpy)(?:[0-9]+(?:\.[0-9]+)?t?)?$")
+
+# One interpreter per install, best name first: the versioned name is the real file in a
+# CPython install (python3 and python link to it); PyPy and GraalPy ship the python names too,
+# so their own names only matter when those are missing.
+_PREFERRED = (
+    re.compile(r"^python[0-9]+\.[0-9]+$"),
+    re.compile(r"^python[0-9]+\.[0-9]+t$"),
+    re.compile(r"^python[0-9]+$"),
+    re.compile(r"^python$"),
+    re.compile(r"^(?:pypy|graalpy)[0-9]+\.[0-9]+$"),
+    re.compile(r"^(?:pypy|graalpy)[0-9]+$"),
+    re.compile(r"^(?:pypy|graalpy)$"),
+)
+_DIGITS = re.compile(r"([0-9]+)")
+#: Characters read from a small text file at most (``environments.txt``, ``hatch-dist.json``).
+MAX_TEXT = 1 << 20
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort ``3.9`` before ``3.10``, ``python3`` before ``python3.12``, numbers before names."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in _DIGITS.split(name) if part)
+
+
+def is_executable_file(path: str) -> bool:
+    """A regular file (symlinks followed) with an execute bit: what a launcher can run."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):  # ValueError: a NUL byte in a path read from a file
+        return False
+    return stat.S_ISREG(st.st_mode) and bool(st.st_mode & 0o111)
+
+
+def _names(directory: str) -> list[str]:
+    try:
+        with os.scandir(directory) as entries:
+            return [entry.name for entry in entries]
+    except OSError:
+        return []
+
+
+def interpreters_in(directory: str) -> list[str]:
+    """Every file in ``directory`` named like an interpreter and executable, in natural order."""
+    names = sorted((n for n in _names(directory) if INTERPRETER_NAME.match(n)), key=natural_key)
+    paths = (os.path.join(directory, name) for name in names)
+    return [path for path in paths if is_executable_file(path)]
+
+
+def pick_interpreter(prefix: str, bin_dirs: Iterable[str] = ("bin",)) -> str | None:
+    """The one interpreter of the install at ``prefix``: the first of ``bin_dirs`` that has one.
+
+    Within a ``bin`` folder: ``pythonX.Y``, else ``pythonX.Yt``, else ``python3``, else
+    ``python``, else the PyPy or GraalPy names in the same order.
+    """
+    for bin_dir in bin_dirs:
+        directory = os.path.join(prefix, bin_dir)
+        names = sorted(_names(directory), key=natural_key)
+        for pattern in _PREFERRED:
+            for name in names:
+                path = os.path.join(directory, name)
+                if pattern.match(name) and is_executable_file(path):
+                    return path
+    return None
+
+
+def version_dirs(root: str, links: bool) -> list[str]:
+    """The install folders directly under ``root``, in natural order, dot-names skipped.
+
+    ``links`` keeps symlinks to folders: pass False where the tool makes alias links
+    itself (mise's ``3.12`` and ``latest``, uv's minor-version links), so that one
+    install is reported once.
+    """
+    try:
+        with os.scandir(root) as scanned:
+            entries = list(scanned)
+    except OSError:
+        return []
+    found: list[str] = []
+    for entry in sorted(entries, key=lambda e: natural_key(e.name)):
+        if entry.name.startswith("."):
+            continue
+        try:
+            if not entry.is_dir() or (not links and entry.is_symlink()):
+                continue
+        except OSError:
+            continue
+        found.append(entry.path)
+    return found
+
+
+def read_text(path: str) -> str | None:
+    """A small text file's content, or None when it is missing, unreadable or too big."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(MAX_TEXT + 1)
+    except OSError:
+        return None
+    return None if len(text) > MAX_TEXT else text
+
+
+def absolute(value: str | None) -> str | None:
+    """An environment value usable as a root: set and absolute (relative ones are ignored)."""
+    return os.path.normpath(value) if value and os.path.isabs(value) else None
+
+
+def home(env: Mapping[str, str]) -> str | None:
+    """``$HOME`` from ``env`` only: with no HOME there, home-relative places are not searched."""
+    return absolute(env.get("HOME"))
+
+
+def in_home(env: Mapping[str, str], *parts: str) -> str | None:
+    base = home(env)
+    return os.path.join(base, *parts) if base else None
+
+
+def data_home(env: Mapping[str, str]) -> str | None:
+    """``$XDG_DATA_HOME``, else ``~/.local/share`` (where uv, mise, hatch and pdm keep data)."""
+    return absolute(env.get("XDG_DATA_HOME")) or in_home(env, ".local", "share")
+
+
+def first_root(env: Mapping[str, str], variable: str, *fallback: str | None) -> str | None:
+    """``$variable`` when set and absolute, else the first fallback that is not None."""
+    return absolute(env.get(variable)) or next((f for f in fallback if f), None)
+
+
+def user_data_dirs(env: Mapping[str, str], *parts: str) -> list[str]:
+    """platformdirs' user data dir for an app, both spellings: Linux (XDG) and macOS.
+
+    Checking the one that is not this platform's costs a failed ``scandir``.
+    """
+    data = data_home(env)
+    candidates = [data and os.path.join(data, *parts), in_home(env, "Library", "Application Support", *parts)]
+    return [candidate for candidate in candidates if candidate]

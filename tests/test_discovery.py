@@ -1,0 +1,281 @@
+"""Discovery: the interface, PATH, the system folders and the venv scan, on fake trees.
+
+Every test describes its machine with an ``env`` dict and files under ``tmp_path``:
+nothing here depends on what is installed where the tests run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import write_script
+
+from interpdb.discovery import _FINDERS, SOURCE_ORDER, Candidate, discover
+from interpdb.discovery import path as path_source
+from interpdb.discovery import system as system_source
+from interpdb.discovery import venv as venv_source
+from interpdb.discovery._fs import INTERPRETER_NAME, natural_key
+
+
+def exe(path: Path) -> str:
+    """A fake interpreter at ``path`` (parents made): a small shell script, mode 755."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return str(write_script(path, "exit 0"))
+
+
+def link(path: Path, target: str | Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+    return str(path)
+
+
+def venv(prefix: Path) -> str:
+    """A fake venv: ``pyvenv.cfg`` and an executable ``bin/python``."""
+    prefix.mkdir(parents=True, exist_ok=True)
+    (prefix / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    return exe(prefix / "bin" / "python")
+
+
+# -- names ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["python", "python2", "python2.7", "python3", "python3.12", "python3.13t", "pypy", "pypy3", "pypy3.10", "graalpy"],
+)
+def test_interpreter_names_accepted(name: str) -> None:
+    """Plain, major, minor and free-threaded names of CPython, PyPy and GraalPy match."""
+    assert INTERPRETER_NAME.match(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "python3-config",
+        "python3.12-config",
+        "python3.12-gdb.py",
+        "python3.6m",
+        "python-argcomplete-check-easy-install-script",
+        "pythonw",
+        "python3.",
+        "python3.12.1",
+        "ipython3",
+        "python\u0663",  # an Arabic-Indic digit is no version
+        "pypy3.10-c",
+    ],
+)
+def test_interpreter_names_rejected(name: str) -> None:
+    """Tools beside interpreters (``-config``, ``-gdb.py``) and other names do not match."""
+    assert not INTERPRETER_NAME.match(name)
+
+
+def test_natural_order() -> None:
+    """Versions sort as numbers: 3.9 before 3.10, python3 before python3.9."""
+    names = ["python3.10", "python", "python3.9", "python3", "python3.13t", "python3.13"]
+    assert sorted(names, key=natural_key) == [
+        "python",
+        "python3",
+        "python3.9",
+        "python3.10",
+        "python3.13",
+        "python3.13t",
+    ]
+
+
+# -- the interface ----------------------------------------------------------------------
+
+
+def test_unknown_source_is_a_one_line_value_error() -> None:
+    """A typo names itself and every valid source, on one line."""
+    with pytest.raises(ValueError, match=r"^unknown discovery source pyenvv, zz; valid: venv, path, ") as info:
+        discover(["pyenv", "zz", "pyenvv"], env={})
+    assert "\n" not in str(info.value)
+    assert all(name in str(info.value) for name in SOURCE_ORDER)
+
+
+def test_empty_environment_finds_nothing_at_home(tmp_path: Path) -> None:
+    """Without HOME or PATH in ``env``, no source looks at the real machine's home or PATH."""
+    fake_root = tmp_path / "root"
+    fake_root.mkdir()
+    assert discover(env={"INTERPDB_SYSTEM_ROOT": str(fake_root)}) == []
+
+
+def test_order_dedup_and_one_row_per_source(tmp_path: Path) -> None:
+    """Candidates come in SOURCE_ORDER whatever order ``sources`` has; a path found twice by
+    one source is listed once; the same path from two sources is listed once per source."""
+    bin_dir = tmp_path / "bin"
+    python = exe(bin_dir / "python3")
+    root = tmp_path / "root"
+    system_python = exe(root / "usr" / "bin" / "python3")
+    active = venv(tmp_path / "work" / "env")
+    env = {
+        "PATH": os.pathsep.join([str(bin_dir), str(bin_dir) + "/", str(root / "usr" / "bin")]),
+        "VIRTUAL_ENV": str(tmp_path / "work" / "env"),
+        "INTERPDB_SYSTEM_ROOT": str(root),
+    }
+    found = discover(["system", "path", "venv"], env=env, scan=[str(tmp_path / "work")])
+    assert found == [
+        Candidate(active, "venv"),
+        Candidate(python, "path"),
+        Candidate(system_python, "path"),
+        Candidate(system_python, "system"),
+    ]
+
+
+def test_every_source_has_a_finder() -> None:
+    """SOURCE_ORDER and the modules behind it name the same sources."""
+    assert set(_FINDERS) | {"venv"} == set(SOURCE_ORDER)
+    assert len(SOURCE_ORDER) == len(set(SOURCE_ORDER))
+
+
+def test_a_bare_string_is_one_source(tmp_path: Path) -> None:
+    """``sources="path"`` means the one source, not the letters p, a, t, h."""
+    python = exe(tmp_path / "bin" / "python")
+    assert discover("path", env={"PATH": str(tmp_path / "bin")}) == [Candidate(python, "path")]
+
+
+def test_paths_are_normalised_not_resolved(tmp_path: Path) -> None:
+    """Paths are absolute and normpath'd, and a symlink stays the symlink's own path."""
+    real = exe(tmp_path / "real" / "python3.12")
+    alias = link(tmp_path / "bin" / "python3", real)
+    env = {"PATH": str(tmp_path / "bin" / ".." / "bin")}
+    assert [c.path for c in discover(["path"], env=env)] == [alias]
+
+
+# -- path -------------------------------------------------------------------------------
+
+
+def test_path_finds_interpreters_in_path_order(tmp_path: Path) -> None:
+    """Each PATH directory in turn, names in natural order; non-interpreters, non-executables,
+    folders, dangling links, relative and empty entries are left out; links to interpreters
+    and shim folders are kept."""
+    first, second, shims = tmp_path / "first", tmp_path / "second", tmp_path / "pyenv" / "shims"
+    expected_first = [
+        exe(first / "python"),
+        exe(first / "python3"),
+        exe(first / "python3.9"),
+        exe(first / "python3.12"),
+        exe(first / "python3.13t"),
+    ]
+    for name in ("python3-config", "python3.12-config", "python3.12-gdb.py", "pip3", "python3.6m"):
+        exe(first / name)
+    (first / "python2").write_text("not executable")
+    (first / "pypy3").mkdir()
+    link(first / "python2.7", tmp_path / "missing")
+    expected_second = [
+        link(second / "graalpy", exe(tmp_path / "graal" / "bin" / "graalpy")),
+        exe(second / "pypy3"),
+        exe(second / "pypy3.10"),
+    ]
+    expected_shims = [exe(shims / "python"), exe(shims / "python3.12")]
+    env = {"PATH": os.pathsep.join(["", "relative/bin", str(first), str(second), str(tmp_path / "nope"), str(shims)])}
+    assert path_source.find(env) == expected_first + expected_second + expected_shims
+
+
+def test_path_without_path_variable_is_empty() -> None:
+    """No PATH in ``env`` means nothing to search (``os.defpath`` is not assumed)."""
+    assert path_source.find({}) == []
+
+
+# -- system -----------------------------------------------------------------------------
+
+
+def test_system_folders_below_a_fake_root(tmp_path: Path) -> None:
+    """``usr/bin``, ``usr/local/bin``, Homebrew's bin and opt folders and the python.org
+    framework versions are searched below ``INTERPDB_SYSTEM_ROOT``, with the PATH name rules;
+    the framework's ``Current`` alias and other opt folders are not."""
+    root = tmp_path / "root"
+    expected = [
+        exe(root / "usr/bin/python3"),
+        exe(root / "usr/bin/python3.11"),
+        exe(root / "usr/local/bin/python3.13"),
+        exe(root / "opt/homebrew/bin/python3.12"),
+        exe(root / "usr/local/opt/python@3.9/bin/python3.9"),
+        exe(root / "usr/local/opt/python@3.12/bin/python3"),
+        exe(root / "opt/homebrew/opt/python@3.13/bin/python3.13"),
+        exe(root / "Library/Frameworks/Python.framework/Versions/3.10/bin/python3.10"),
+        exe(root / "Library/Frameworks/Python.framework/Versions/3.13t/bin/python3.13t"),
+    ]
+    exe(root / "usr/bin/python3-config")
+    exe(root / "usr/bin/python3.11-dbg")
+    exe(root / "usr/local/opt/openssl@3/bin/python3")
+    exe(root / "usr/local/opt/python@3.12/libexec/bin/python")
+    link(root / "Library/Frameworks/Python.framework/Versions/Current", "3.10")
+    exe(root / "bin/python3")  # /bin is /usr/bin on merged-usr systems: not searched twice
+    assert system_source.find({"INTERPDB_SYSTEM_ROOT": str(root)}) == expected
+
+
+def test_system_root_defaults_to_slash() -> None:
+    """Without ``INTERPDB_SYSTEM_ROOT`` the real ``/usr/bin`` is where ``system`` looks."""
+    assert system_source.directories({})[:2] == ["/usr/bin", "/usr/local/bin"]
+
+
+# -- venv -------------------------------------------------------------------------------
+
+
+def test_active_virtual_env_comes_first(tmp_path: Path) -> None:
+    """``$VIRTUAL_ENV/bin/python`` is reported before anything the scan finds."""
+    active = venv(tmp_path / "active")
+    scanned = venv(tmp_path / "projects" / "a" / ".venv")
+    env = {"VIRTUAL_ENV": str(tmp_path / "active")}
+    assert venv_source.find(env, [str(tmp_path / "projects")]) == [active, scanned]
+
+
+def test_active_virtual_env_without_python_is_skipped(tmp_path: Path) -> None:
+    """A ``VIRTUAL_ENV`` that names no usable ``bin/python`` (or a relative path) gives nothing."""
+    (tmp_path / "gone").mkdir()
+    assert venv_source.active({"VIRTUAL_ENV": str(tmp_path / "gone")}) == []
+    assert venv_source.active({"VIRTUAL_ENV": "relative/env"}) == []
+
+
+def test_scan_finds_nested_venvs_and_skips_what_it_should(tmp_path: Path) -> None:
+    """The scan finds venvs at any depth up to the limit, hidden ones and tox's included; it
+    skips node_modules, .git and friends, venvs inside venvs, venvs without an executable
+    ``bin/python``, and never follows a directory symlink, so a link loop is harmless."""
+    root = tmp_path / "projects"
+    expected = [
+        venv(root / "alpha" / ".tox" / "py312"),
+        venv(root / "alpha" / ".venv"),
+        venv(root / "beta" / "deep" / "er" / "env"),
+        venv(root / "gamma"),
+    ]
+    venv(root / "alpha" / ".venv" / "lib" / "inner")  # inside a venv
+    venv(root / "alpha" / "node_modules" / "pkg" / "env")
+    venv(root / "alpha" / ".git" / "env")
+    venv(root / "alpha" / "__pycache__" / "env")
+    venv(root / "alpha" / "lib" / "site-packages" / "env")
+    (root / "broken").mkdir()
+    (root / "broken" / "pyvenv.cfg").write_text("home = /nowhere\n")
+    link(root / "broken" / "bin" / "python", tmp_path / "nowhere" / "python")
+    venv(root / "beta" / "deep" / "er" / "than" / "limit" / "env")  # 5 levels below root
+    link(root / "beta" / "loop", root)
+    link(root / "linked-env", root / "gamma")
+    assert venv_source.scan([str(root)], depth=4) == expected
+
+
+def test_scan_depth_counts_levels_below_each_root(tmp_path: Path) -> None:
+    """Depth 0 checks only the roots themselves; depth N reaches folders N levels below."""
+    root_env = venv(tmp_path / "env")
+    one = venv(tmp_path / "p" / "env")
+    two = venv(tmp_path / "q" / "x" / "env")
+    assert venv_source.scan([str(tmp_path / "env"), str(tmp_path / "p")], depth=0) == [root_env]
+    assert venv_source.scan([str(tmp_path)], depth=1) == [root_env]
+    assert venv_source.scan([str(tmp_path / "p")], depth=1) == [one]
+    assert venv_source.scan([str(tmp_path)], depth=3) == [root_env, one, two]
+    with pytest.raises(ValueError, match="scan depth"):
+        venv_source.scan([str(tmp_path)], depth=-1)
+
+
+def test_scan_of_a_missing_root_is_empty(tmp_path: Path) -> None:
+    """A scan root that does not exist (or is a file) finds nothing and raises nothing."""
+    (tmp_path / "file").write_text("")
+    assert venv_source.scan([str(tmp_path / "missing"), str(tmp_path / "file")]) == []
+
+
+def test_scan_of_a_thousand_venvs(tmp_path: Path) -> None:
+    """A thousand venvs, in name order, each once (timing belongs in scripts/, not here)."""
+    root = tmp_path / "many"
+    expected = [venv(root / f"group{g:02d}" / f"env{i:03d}") for g in range(20) for i in range(50)]
+    assert venv_source.scan([str(root)]) == expected
