@@ -16,8 +16,12 @@ role               syscall    what it guards
                               compared instead: only tracked names matter (see ``tracked``)
 ``site-file``      stat       a ``.pth`` / ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
 ``module``         stat       one of those modules found elsewhere on ``sys.path``
+``launcher-file``  stat       a file a version manager's shim reads to pick its interpreter
+                              (``.python-version`` candidates, absent ones too; ``version``)
 ``host``           value      ``os.uname()`` release, version and machine (markers use them)
-``env``            value      environment variables ``site`` reads even under ``-E``
+``env``            value      environment variables ``site`` reads even under ``-E``, and
+                              those a shim's manager reads (``PYENV_VERSION``...)
+``cwd``            value      the working directory a shim was resolved from
 ``probe``          value      the probe script's hash: a new interpdb probe re-probes
 =================  =========  ===============================================================
 
@@ -36,7 +40,7 @@ from functools import lru_cache
 from typing import Any
 
 STAT_ROLES = frozenset({"executable", "real-executable", "libpython", "pyvenv.cfg", "site-dir", "site-file", "module"})
-VALUE_ROLES = frozenset({"host", "env", "probe"})
+VALUE_ROLES = frozenset({"host", "env", "cwd", "probe"})
 #: Variables ``site`` consults even when ``-E`` is given (they place the user site).
 USER_SITE_VARIABLES = ("HOME", "PYTHONUSERBASE")
 _TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
@@ -132,6 +136,16 @@ def host_value() -> str:
 
 def _value_entry(role: str, name: str, value: str | None) -> Entry:
     return Entry(role, name, value is not None, target=value)
+
+
+def watch(role: str, paths: Iterable[str]) -> list[Entry]:
+    """Stat entries for files that decide an answer, recorded absent where they are."""
+    return [_stat_entry(role, path) for path in _unique(paths)]
+
+
+def values(role: str, named: Mapping[str, str | None]) -> list[Entry]:
+    """Value entries (``env``, ``cwd``): compared by value, None meaning unset."""
+    return [_value_entry(role, name, value) for name, value in named.items()]
 
 
 def _site_dir_entries(directory: str) -> list[Entry]:
@@ -237,6 +251,8 @@ def _current(entry: Entry, probe_hash: str) -> Entry:
         return _value_entry(role, entry.path, probe_hash)
     if role == "env":
         return _value_entry(role, entry.path, os.environ.get(entry.path))
+    if role == "cwd":
+        return _value_entry(role, entry.path, os.getcwd())
     return _stat_entry(role, entry.path)
 
 

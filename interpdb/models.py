@@ -1,5 +1,9 @@
 """SQLAlchemy tables: interpreters, their append-only probes, and each probe's fingerprint.
 
+Also each interpreter's discovery sources and each probe's ``sys.path`` as rows. The
+views (``interpreters_current``, ``probe_audit``, ``current_sys_path``) are not
+models: they are SQL in the migration that creates them.
+
 Only ``store`` imports this module: reading goes through ``interpdb.reader`` with
 the standard library's ``sqlite3``, so a warm command never pays for SQLAlchemy.
 Column names here are the public schema that ``docs/schema.md`` describes; a change
@@ -50,6 +54,8 @@ class Interpreter(Base):
     host: Mapped[str] = mapped_column(String(255))
     path: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # Set by ``forget``: the row and its history stay, but listings leave it out.
+    forgotten_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # The latest probe of this path, whatever its outcome. ``use_alter`` because
     # probes point back here: the cycle is closed after both tables exist.
     current_probe_id: Mapped[int | None] = mapped_column(
@@ -63,6 +69,9 @@ class Interpreter(Base):
         passive_deletes=True,
     )
     current_probe: Mapped[Probe | None] = relationship(foreign_keys=[current_probe_id], post_update=True)
+    sources: Mapped[list[InterpreterSource]] = relationship(
+        back_populates="interpreter", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Probe(Base):
@@ -114,6 +123,9 @@ class Probe(Base):
     entries: Mapped[list[FingerprintEntry]] = relationship(
         back_populates="probe", cascade="all, delete-orphan", passive_deletes=True, order_by="FingerprintEntry.position"
     )
+    sys_path_entries: Mapped[list[SysPathEntry]] = relationship(
+        back_populates="probe", cascade="all, delete-orphan", passive_deletes=True, order_by="SysPathEntry.position"
+    )
 
 
 class FingerprintEntry(Base):
@@ -135,3 +147,27 @@ class FingerprintEntry(Base):
     target: Mapped[str | None] = mapped_column(Text)
 
     probe: Mapped[Probe] = relationship(back_populates="entries")
+
+
+class InterpreterSource(Base):
+    """A discovery source (``path``, ``pyenv``, ``conda``, ``venv``...) that found this path."""
+
+    __tablename__ = "interpreter_sources"
+
+    interpreter_id: Mapped[int] = mapped_column(ForeignKey("interpreters.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+    interpreter: Mapped[Interpreter] = relationship(back_populates="sources")
+
+
+class SysPathEntry(Base):
+    """One entry of an ``ok`` probe's ``sys.path``: rows, so "who has X on sys.path" is a join."""
+
+    __tablename__ = "sys_path_entries"
+
+    probe_id: Mapped[int] = mapped_column(ForeignKey("probes.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text, index=True)
+
+    probe: Mapped[Probe] = relationship(back_populates="sys_path_entries")

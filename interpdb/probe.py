@@ -122,6 +122,7 @@ def _run(argv: list[str], timeout: float) -> tuple[bytes, bytes, int, str | None
     """Run argv with a deadline and an output cap; return (stdout, stderr, code, reason)."""
     import selectors
     import subprocess
+
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,

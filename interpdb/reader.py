@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from interpdb.fingerprint import Entry
@@ -21,7 +23,7 @@ from interpdb.records import ProbeEvent, Record
 
 #: The newest Alembic revision. ``tests/test_migrations.py`` checks it against the
 #: migration scripts, so a warm start can compare it without importing Alembic.
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_interface"
 
 _RECORD_COLUMNS = (
     "i.id, i.host, i.path, p.id, p.outcome, p.trigger, p.probed_at, p.error, p.duration_ms, "
@@ -78,10 +80,14 @@ def connect(location: Location, *, query_only: bool = False) -> Connection | Non
         return _Alchemy(location.url)
     if not location.sqlite_path.exists():
         return None
-    conn = sqlite3.connect(f"{location.sqlite_path.as_uri()}?mode=ro", uri=True, timeout=5.0)
+    return _Sqlite(_open_sqlite(location.sqlite_path, query_only))
+
+
+def _open_sqlite(path: Path, query_only: bool) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)
     if query_only:
         conn.execute("PRAGMA query_only = ON")
-    return _Sqlite(conn)
+    return conn
 
 
 def revision(conn: Connection) -> str | None:
@@ -151,10 +157,36 @@ def current_records(
             entries.setdefault(row[0], []).append(
                 Entry(row[1], row[2], bool(row[3]), row[4], row[5], row[6], row[7], row[8], row[9])
             )
-    return [_record(row, tuple(entries.get(row[3], ()))) for row in rows]
+    found_through = _sources_where(conn, where, params) if rows else {}
+    return [_record(row, tuple(entries.get(row[3], ())), found_through.get(row[0], ())) for row in rows]
 
 
-def _record(row: Sequence[Any], entries: tuple[Entry, ...]) -> Record:
+def _sources_where(conn: Connection, where: str, params: dict[str, Any]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = {}
+    for interpreter_id, source in conn.rows(
+        f"SELECT s.interpreter_id, s.source FROM interpreter_sources s "
+        f"JOIN interpreters i ON i.id = s.interpreter_id WHERE {where} ORDER BY s.interpreter_id, s.first_seen_at",
+        params,
+    ):
+        found.setdefault(interpreter_id, []).append(source)
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def sources(conn: Connection, host: str, paths: Sequence[str]) -> dict[str, list[str]]:
+    """path -> the discovery sources recorded for it."""
+    clause, params = _in_clause("path", list(paths))
+    params["host"] = host
+    found: dict[str, list[str]] = {}
+    for path, source in conn.rows(
+        f"SELECT i.path, s.source FROM interpreter_sources s JOIN interpreters i ON i.id = s.interpreter_id "
+        f"WHERE i.host = :host AND i.path IN ({clause or 'NULL'})",
+        params,
+    ):
+        found.setdefault(path, []).append(source)
+    return found
+
+
+def _record(row: Sequence[Any], entries: tuple[Entry, ...], found_through: tuple[str, ...] = ()) -> Record:
     return Record(
         id=row[0],
         host=row[1],
@@ -185,6 +217,7 @@ def _record(row: Sequence[Any], entries: tuple[Entry, ...]) -> Record:
         base_prefix=row[25],
         data=_json(row[26]) or {},
         entries=entries,
+        sources=found_through,
     )
 
 
@@ -194,13 +227,30 @@ def history(
     since: datetime | None = None,
     trigger: str | None = None,
     limit: int | None = None,
+    *,
+    hosts: Sequence[str] | None = None,
+    outcomes: Sequence[str] | None = None,
+    with_diff: bool = False,
 ) -> list[ProbeEvent]:
-    """The probe log, newest first."""
+    """The probe log, newest first.
+
+    ``with_diff`` also says what each returned probe's answer changed since the
+    interpreter's previous ``ok`` probe (``ProbeEvent.diff``), reading the stored
+    answers of those events only: see ``_answers_with_previous``.
+    """
     where = ["1 = 1"]
     params: dict[str, Any] = {}
     if interpreter_ids is not None:
         clause, extra = _in_clause("iid", list(interpreter_ids))
         where.append(f"p.interpreter_id IN ({clause or 'NULL'})")
+        params.update(extra)
+    if hosts is not None:
+        clause, extra = _in_clause("host", list(hosts))
+        where.append(f"i.host IN ({clause or 'NULL'})")
+        params.update(extra)
+    if outcomes is not None:
+        clause, extra = _in_clause("outcome", list(outcomes))
+        where.append(f"p.outcome IN ({clause or 'NULL'})")
         params.update(extra)
     if since is not None:
         where.append("p.probed_at >= :since")
@@ -216,7 +266,7 @@ def history(
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
-    return [
+    events = [
         ProbeEvent(
             probe_id=row[0],
             interpreter_id=row[1],
@@ -235,3 +285,183 @@ def history(
         )
         for row in conn.rows(sql, params)
     ]
+    return _with_diffs(conn, events) if with_diff else events
+
+
+#: The interpreter's latest ``ok`` probe before ``p`` (ties on ``probed_at`` broken
+#: by id): one descending step on the index ``probes(interpreter_id, probed_at)``.
+_PREVIOUS_OK = (
+    "SELECT q.id FROM probes q WHERE q.interpreter_id = p.interpreter_id AND q.outcome = 'ok' "
+    "AND q.probed_at <= p.probed_at AND (q.probed_at < p.probed_at OR q.id < p.id) "
+    "ORDER BY q.probed_at DESC, q.id DESC LIMIT 1"
+)
+#: Probe ids per query: far below SQLite's oldest limit of 999 bound parameters.
+_IDS_PER_QUERY = 500
+
+
+def _answers_with_previous(conn: Connection, probe_ids: Sequence[int]) -> dict[int, tuple[Any, int | None, Any]]:
+    """``{probe id: (its data, previous ok probe id, that probe's data)}``.
+
+    One query per 500 probes, each finding the previous probes through the index
+    and reading only the ``data`` of the probes asked for and of those.
+    """
+    found: dict[int, tuple[Any, int | None, Any]] = {}
+    for start in range(0, len(probe_ids), _IDS_PER_QUERY):
+        clause, params = _in_clause("pid", probe_ids[start : start + _IDS_PER_QUERY])
+        for row in conn.rows(
+            f"SELECT p.id, p.data, prev.id, prev.data FROM probes p "
+            f"LEFT JOIN probes prev ON prev.id = ({_PREVIOUS_OK}) WHERE p.id IN ({clause})",
+            params,
+        ):
+            found[row[0]] = (_json(row[1]), row[2], _json(row[3]))
+    return found
+
+
+def _with_diffs(conn: Connection, events: list[ProbeEvent]) -> list[ProbeEvent]:
+    """Failed probes have no answer to compare: their diff is empty and against nothing."""
+    from dataclasses import replace
+
+    from interpdb.diff import diff_probe_data
+
+    answers = _answers_with_previous(conn, [e.probe_id for e in events if e.outcome == "ok"])
+    diffed = []
+    for event in events:
+        data, previous_id, previous_data = answers.get(event.probe_id, (None, None, None))
+        diff = diff_probe_data(previous_data, data) if previous_id is not None else []
+        diffed.append(replace(event, diff=tuple(diff), diff_against=previous_id))
+    return diffed
+
+
+class QueryError(Exception):
+    """A query ``interpdb sql`` refused or the database rejected; the message is one line."""
+
+
+def query(location: Location, sql: str, params: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one statement that may only read; return its column names and rows.
+
+    The database enforces it, not a parse of the SQL. SQLite: the file is opened
+    ``mode=ro`` with ``query_only``, and an authorizer lets the statement compile
+    only if every action it needs is a read. PostgreSQL: one query (``SELECT``,
+    ``VALUES``, ``TABLE``, ``WITH``) in a ``READ ONLY`` transaction, rolled back.
+    """
+    if location.sqlite_path is None:
+        return _query_alchemy(location.url, sql, params)
+    if not location.sqlite_path.exists():
+        raise QueryError(f"no database at {location.sqlite_path}")
+    denied: list[str] = []
+    conn = _open_sqlite(location.sqlite_path, query_only=True)
+    # The sqlite3 module must not BEGIN on its own: the statement alone asks the authorizer.
+    conn.isolation_level = None
+    try:
+        _warm_table_functions(conn)
+        conn.set_authorizer(lambda action, arg1, arg2, _db, _source: _authorize(denied, action, arg1, arg2))
+        cursor = conn.execute(sql, params)
+        columns = [d[0] for d in cursor.description or ()]
+        return columns, [tuple(row) for row in cursor.fetchall()]
+    except sqlite3.Error as error:
+        if denied:
+            raise QueryError(f"{denied[0]} is not allowed: interpdb sql only reads") from error
+        raise QueryError(_first_line(error)) from error
+    finally:
+        conn.close()
+
+
+#: SQLite's authorizer action codes 1 to 33, in order (sqlite3.h).
+_ACTIONS = (
+    "CREATE INDEX", "CREATE TABLE", "CREATE TEMP INDEX", "CREATE TEMP TABLE", "CREATE TEMP TRIGGER",
+    "CREATE TEMP VIEW", "CREATE TRIGGER", "CREATE VIEW", "DELETE", "DROP INDEX", "DROP TABLE", "DROP TEMP INDEX",
+    "DROP TEMP TABLE", "DROP TEMP TRIGGER", "DROP TEMP VIEW", "DROP TRIGGER", "DROP VIEW", "INSERT", "PRAGMA",
+    "READ", "SELECT", "TRANSACTION", "UPDATE", "ATTACH", "DETACH", "ALTER TABLE", "REINDEX", "ANALYZE",
+    "CREATE VTABLE", "DROP VTABLE", "FUNCTION", "SAVEPOINT", "RECURSIVE",
+)  # fmt: skip
+_READ_ACTIONS = frozenset({"READ", "SELECT", "FUNCTION", "RECURSIVE"})
+#: Pragmas that only describe the schema or check it, whatever their argument.
+_DESCRIBING_PRAGMAS = frozenset(
+    {
+        "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+        "foreign_key_check", "integrity_check", "quick_check", "collation_list", "database_list",
+        "function_list", "module_list", "pragma_list", "compile_options",
+    }
+)  # fmt: skip
+#: Settings that are only read when no value is given (with a value they would change).
+_SETTING_PRAGMAS = frozenset(
+    {
+        "application_id", "auto_vacuum", "data_version", "encoding", "foreign_keys", "freelist_count",
+        "journal_mode", "page_count", "page_size", "query_only", "schema_version", "user_version",
+    }
+)  # fmt: skip
+
+
+#: Read-only table-valued functions, set up before the authorizer is: a connection's
+#: first use of one asks to write its declaration into the schema table, which the
+#: authorizer refuses like any other schema change. (The check pragmas, which could
+#: be slow, are left to their PRAGMA form.)
+_TABLE_FUNCTIONS = (
+    "json_each('[]')",
+    "json_tree('[]')",
+    *(f"pragma_{name}" for name in sorted(_DESCRIBING_PRAGMAS) if not name.endswith("_check")),
+)
+
+
+def _warm_table_functions(conn: sqlite3.Connection) -> None:
+    for function in _TABLE_FUNCTIONS:
+        with suppress(sqlite3.Error):  # not in this SQLite build: it stays refused
+            conn.execute(f"SELECT 1 FROM {function} LIMIT 0").fetchall()
+
+
+def _authorize(denied: list[str], action: int, arg1: str | None, arg2: str | None) -> int:
+    """Allow reads, functions (not ``load_extension``) and the pragmas above; say what was refused."""
+    name = _ACTIONS[action - 1] if 0 < action <= len(_ACTIONS) else f"action {action}"
+    if name in _READ_ACTIONS and not (name == "FUNCTION" and arg2 == "load_extension"):
+        return sqlite3.SQLITE_OK
+    if name == "PRAGMA" and (arg1 in _DESCRIBING_PRAGMAS or (arg1 in _SETTING_PRAGMAS and arg2 is None)):
+        return sqlite3.SQLITE_OK
+    if name == "PRAGMA":
+        name = f"PRAGMA {arg1}" + ("" if arg2 is None else f" = {arg2}")
+    elif name == "FUNCTION":
+        name = f"{arg2}()"
+    elif arg1 in ("sqlite_master", "sqlite_temp_master"):
+        # CREATE, DROP and ALTER ask first to write the schema table: say what that means.
+        name = "changing the schema"
+    elif arg1 and name not in ("ATTACH", "TRANSACTION", "SAVEPOINT"):
+        name = f"{name} {arg1}"
+    denied.append(name)
+    return sqlite3.SQLITE_DENY
+
+
+def _query_alchemy(url: str, sql: str, params: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    backend = make_url(url).get_backend_name()
+    if backend != "postgresql":  # the one other database whose transactions can be made read-only here
+        raise QueryError(f"interpdb sql reads SQLite and PostgreSQL databases, not {backend}")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            try:
+                # The transaction's first statement: whatever follows may only read.
+                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                # As a subquery, the text is one query to the server's parser: a second
+                # statement ("ROLLBACK; DELETE ...") is a syntax error before anything
+                # runs, where the driver would otherwise send both, the second outside
+                # this transaction.
+                result = conn.execute(text(f"SELECT * FROM (\n{sql.strip().rstrip(';')}\n) AS interpdb_query"), params)
+                if not result.returns_rows:
+                    return [], []
+                return list(result.keys()), [tuple(row) for row in result]
+            finally:
+                conn.rollback()
+    except SQLAlchemyError as error:
+        orig = getattr(error, "orig", None)
+        message = _first_line(orig or error)
+        if getattr(orig, "sqlstate", None) == "42601" or getattr(orig, "pgcode", None) == "42601":  # syntax error
+            message += " (interpdb sql runs one read-only SELECT, VALUES, TABLE or WITH query)"
+        raise QueryError(message) from error
+    finally:
+        engine.dispose()
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else error.__class__.__name__

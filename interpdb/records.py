@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interpdb.fingerprint import Entry
+
+if TYPE_CHECKING:
+    from interpdb.diff import DiffItem
 
 #: What happened to an interpreter in this run.
 STATUSES = ("cached", "probed", "stale", "missing", "error")
@@ -61,6 +64,10 @@ class Record:
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     entries: tuple[Entry, ...] = field(default=(), compare=False, hash=False)
     stale_changes: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+    #: the discovery sources this path was ever found through (``path``, ``pyenv``...)
+    sources: tuple[str, ...] = field(default=(), compare=False)
+    #: other paths to the same interpreter (filled in by ``list``; see ``interpdb.aliases``)
+    aliases: tuple[str, ...] = field(default=(), compare=False)
 
     def with_status(self, status: str, stale_changes: tuple[dict[str, Any], ...] = ()) -> Record:
         return replace(self, status=status, stale_changes=stale_changes)
@@ -120,6 +127,9 @@ class Record:
             "manylinux": self.data.get("manylinux"),
             "sys_version": self.data.get("sys_version"),
             "stale_changes": list(self.stale_changes),
+            "sources": list(self.sources),
+            "aliases": list(self.aliases),
+            "launcher": self.data.get("launcher"),
         }
 
 
@@ -141,9 +151,15 @@ class ProbeEvent:
     command: str | None
     version: str | None
     implementation: str | None
+    #: What the probe's answer changed since ``diff_against`` (the interpreter's
+    #: previous ``ok`` probe); None when not asked for. Empty for a first probe
+    #: (``diff_against`` None) and for a failed one, which has no answer.
+    diff: tuple[DiffItem, ...] | None = None
+    diff_against: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The stable JSON shape of a ``history`` event; ``diff``/``diff_against`` only with ``--diff``."""
+        document: dict[str, Any] = {
             "probe_id": self.probe_id,
             "interpreter_id": self.interpreter_id,
             "host": self.host,
@@ -159,3 +175,7 @@ class ProbeEvent:
             "version": self.version,
             "implementation": self.implementation,
         }
+        if self.diff is not None:
+            document["diff"] = [item.to_json() for item in self.diff]
+            document["diff_against"] = self.diff_against
+        return document

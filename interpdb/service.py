@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol
 
 from interpdb import fingerprint, reader
 from interpdb.location import Location, resolve
@@ -44,6 +45,8 @@ class Problem:
 class Result:
     records: list[Record]
     problems: list[Problem] = field(default_factory=list)
+    #: path -> the discovery sources that found it in this run
+    sources: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -82,12 +85,14 @@ class Inventory:
         jobs: int | None = None,
         command: str | None = None,
         host: str | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.location = db if isinstance(db, Location) else resolve(db)
         self.timeout = timeout
         self.jobs = jobs or default_jobs()
         self.command = command
         self.host = host or os.uname().nodename
+        self.progress = progress
         self._store: Store | None = None
         self._checked_revision = False
 
@@ -146,10 +151,19 @@ class Inventory:
 
     def resolve_ref(self, ref: str) -> Record:
         """An interpreter by id (digits) or by path."""
-        if ref.isdigit():
-            found = self.stored(ids=[int(ref)])
-        else:
-            found = self.stored(paths=[normalize_path(ref)])
+        return self._resolve_on(ref, self.host)
+
+    def _resolve_on(self, ref: str, host: str) -> Record:
+        conn = self._reader()
+        found: builtins.list[Record] = []
+        if conn is not None:
+            try:
+                if ref.isdigit():
+                    found = reader.current_records(conn, host, ids=[int(ref)])
+                else:
+                    found = reader.current_records(conn, host, paths=[normalize_path(ref)])
+            finally:
+                conn.close()
         if not found:
             raise InventoryError(f"no interpreter {ref!r} in {self.describe_db()}")
         return found[0]
@@ -160,13 +174,34 @@ class Inventory:
         since: datetime | None = None,
         trigger: str | None = None,
         limit: int | None = None,
+        *,
+        hosts: Sequence[str] | None = None,
+        outcomes: Sequence[str] | None = None,
+        with_diff: bool = False,
     ) -> builtins.list[ProbeEvent]:
-        ids = None if ref is None else [self.resolve_ref(ref).id]
+        """The probe log, newest first; ``with_diff`` adds what each answer changed.
+
+        ``ref`` (an id or a path) is looked up on the first of ``hosts`` when given,
+        else on this host.
+        """
+        ids = None
+        if ref is not None:
+            lookup_host = hosts[0] if hosts else self.host
+            ids = [self._resolve_on(ref, lookup_host).id]
         conn = self._reader()
         if conn is None:
             return []
         try:
-            return reader.history(conn, interpreter_ids=ids, since=since, trigger=trigger, limit=limit)
+            return reader.history(
+                conn,
+                interpreter_ids=ids,
+                since=since,
+                trigger=trigger,
+                limit=limit,
+                hosts=hosts,
+                outcomes=outcomes,
+                with_diff=with_diff,
+            )
         finally:
             conn.close()
 
@@ -177,16 +212,87 @@ class Inventory:
 
     def probe(self, paths: Iterable[str], refresh: Refresh | None = None) -> Result:
         """Learn or revalidate these paths under ``refresh``; records in the order asked."""
-        wanted = list(dict.fromkeys(normalize_path(p) for p in paths))
+        wanted = builtins.list(dict.fromkeys(normalize_path(p) for p in paths))
         return self._revalidate(wanted, refresh or Refresh())
 
-    def list(self, refresh: Refresh | None = None) -> Result:
-        """Revalidate every known interpreter on this host."""
-        return self._revalidate(None, refresh or Refresh())
+    def list(self, refresh: Refresh | None = None, discover: bool = True) -> Result:
+        """Revalidate every known interpreter on this host, discovering new ones first.
 
-    def _revalidate(self, wanted: builtins.list[str] | None, policy: Refresh) -> Result:
+        ``discover`` looks on ``PATH``, in the version managers' folders and at the
+        active venv (not ``--scan`` folders): stat and listdir calls, no interpreter.
+        """
+        policy = refresh or Refresh()
+        if discover:
+            found = self.discover(refresh=policy)
+            known = {r.path for r in found.records}
+            rest = [r.path for r in self.stored() if r.path not in known]
+            others = self._revalidate(rest, policy) if rest else Result([])
+            records = sorted([*found.records, *others.records], key=lambda r: r.id)
+            return Result(records, [*found.problems, *others.problems], found.sources)
+        return self._revalidate(None, policy)
+
+    def discover(
+        self,
+        sources: Sequence[str] | None = None,
+        scan: Sequence[str] = (),
+        scan_depth: int = 4,
+        refresh: Refresh | None = None,
+    ) -> Result:
+        """Find interpreters (see ``interpdb.discovery``) and learn them under ``refresh``."""
+        from interpdb.discovery import check_sources, discover
+
+        try:
+            chosen = check_sources(sources) if sources else None
+            candidates = discover(chosen, scan=scan, scan_depth=scan_depth)
+        except ValueError as error:
+            raise InventoryError(str(error)) from error
+        by_path: dict[str, builtins.list[str]] = {}
+        for candidate in candidates:
+            by_path.setdefault(candidate.path, []).append(candidate.source)
+        result = self._revalidate(builtins.list(by_path), refresh or Refresh(), sources=by_path)
+        return result
+
+    def find(
+        self,
+        request: str,
+        *,
+        implementation: str | None = None,
+        arch: str | None = None,
+        allow_venv: bool = True,
+        refresh: Refresh | None = None,
+        discover: bool = True,
+    ) -> tuple[Record | None, Result]:
+        """The best interpreter for ``request`` (see ``interpdb.request``), and what was considered."""
+        from interpdb.request import parse_request, rank
+
+        try:
+            parsed = parse_request(request, implementation)
+        except ValueError as error:
+            raise InventoryError(str(error)) from error
+        policy = refresh or Refresh()
+        if parsed.path is not None:
+            considered = self.probe([parsed.path], policy)
+        else:
+            considered = self.list(policy, discover=discover)
+        order = source_rank(considered)
+        ranked = rank(
+            considered.records,
+            parsed,
+            active_venv=os.environ.get("VIRTUAL_ENV"),
+            source_order=order,
+            arch=arch,
+            allow_venv=allow_venv,
+        )
+        return (ranked[0] if ranked else None), considered
+
+    def _revalidate(
+        self,
+        wanted: builtins.list[str] | None,
+        policy: Refresh,
+        sources: Mapping[str, Sequence[str]] | None = None,
+    ) -> Result:
         stored = {r.path: r for r in self.stored(paths=wanted)}
-        order = wanted if wanted is not None else list(stored)
+        order = wanted if wanted is not None else builtins.list(stored)
         probe_hash = script_hash()
         results: dict[str, Record] = {}
         problems: builtins.list[Problem] = []
@@ -221,7 +327,33 @@ class Inventory:
                 results[path] = record.with_status(_STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
         if due or gone:
             results.update(self._probe_and_record(due, gone, probe_hash))
-        return Result([results[p] for p in order if p in results], problems)
+        if sources and not policy.offline:
+            self._remember_sources({p: sources[p] for p in results if p in sources})
+            for path, record in results.items():
+                merged = tuple(dict.fromkeys([*record.sources, *sources.get(path, ())]))
+                if merged != record.sources:
+                    results[path] = replace(record, sources=merged)
+        found_through = {p: builtins.list(v) for p, v in (sources or {}).items()}
+        return Result([results[p] for p in order if p in results], problems, found_through)
+
+    def _remember_sources(self, sources: Mapping[str, Sequence[str]]) -> None:
+        """Record new (path, source) pairs; a no-op (and no write) when all are known."""
+        if not sources:
+            return
+        known = self._stored_sources(builtins.list(sources))
+        missing = {p: [s for s in names if s not in known.get(p, ())] for p, names in sources.items()}
+        missing = {p: names for p, names in missing.items() if names}
+        if missing:
+            self._write_store().add_sources(self.host, missing)
+
+    def _stored_sources(self, paths: builtins.list[str]) -> dict[str, builtins.list[str]]:
+        conn = self._reader()
+        if conn is None:
+            return {}
+        try:
+            return reader.sources(conn, self.host, paths)
+        finally:
+            conn.close()
 
     def _probe_and_record(
         self, due: builtins.list[_Due], gone: builtins.list[_Due], probe_hash: str
@@ -229,10 +361,10 @@ class Inventory:
         from interpdb.records import utcnow
         from interpdb.store import NewProbe
 
-        outcomes = self._run_probes([d.path for d in due])
+        learned = self._learn([d.path for d in due], probe_hash)
         new: builtins.list[NewProbe] = []
         for item in due:
-            result = outcomes[item.path]
+            result, entries = learned[item.path]
             new.append(
                 NewProbe(
                     path=item.path,
@@ -241,7 +373,7 @@ class Inventory:
                     probed_at=utcnow(),
                     duration_ms=result.duration_ms,
                     probe_hash=probe_hash,
-                    entries=fingerprint.take(item.path, result.data, probe_hash),
+                    entries=entries,
                     data=result.data,
                     error=result.error,
                     changes=[c.as_dict() for c in item.changes],
@@ -267,10 +399,148 @@ class Inventory:
         fresh = self.stored(paths=[n.path for n in new])
         return {r.path: r.with_status(_RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error")) for r in fresh}
 
-    def _run_probes(self, paths: builtins.list[str]) -> dict[str, ProbeResult]:
-        if len(paths) <= 1 or self.jobs <= 1:
-            return {p: run_probe(p, self.timeout) for p in paths}
-        from concurrent.futures import ThreadPoolExecutor
+    def _learn(
+        self, paths: builtins.list[str], probe_hash: str
+    ) -> dict[str, tuple[ProbeResult, builtins.list[fingerprint.Entry]]]:
+        """Probe each path (launchers through their target), once per real file.
 
-        with ThreadPoolExecutor(max_workers=min(self.jobs, len(paths))) as pool:
-            return dict(zip(paths, pool.map(lambda p: run_probe(p, self.timeout), paths)))
+        A shim is never run: ``launchers.resolve`` reads what its manager reads, and
+        the interpreter it selects is probed instead; the files it read join the
+        fingerprint. Paths that are the same file in the same folder (``python3``
+        and ``python3.12``) share one probe.
+        """
+        from interpdb import launchers
+
+        cwd = os.getcwd()
+        plans: dict[str, _Plan] = {}
+        for path in paths:
+            selection = launchers.resolve(path, os.environ, cwd)
+            if selection is None:
+                plans[path] = _Plan(path, None, None)
+            elif selection.target is None:
+                plans[path] = _Plan(None, selection, selection.reason or "the shim selects no interpreter")
+            else:
+                plans[path] = _Plan(selection.target, selection, None)
+        groups: dict[tuple[int, int, str] | str, builtins.list[str]] = {}
+        for path, plan in plans.items():
+            if plan.run is not None:
+                groups.setdefault(_same_file_key(plan.run), []).append(path)
+        leaders = {paths_[0]: plans[paths_[0]].run for paths_ in groups.values()}
+        outcomes = self._run_probes([run for run in leaders.values() if run is not None])
+        learned: dict[str, tuple[ProbeResult, builtins.list[fingerprint.Entry]]] = {}
+        for members in groups.values():
+            leader_run = plans[members[0]].run
+            assert leader_run is not None
+            shared = outcomes[leader_run]
+            for path in members:
+                plan = plans[path]
+                assert plan.run is not None
+                result = _as_alias(shared, leader_run, plan.run)
+                if plan.selection is not None and result.data is not None:
+                    result = ProbeResult(
+                        dict(result.data, launcher=_launcher_json(plan.selection)), None, result.duration_ms
+                    )
+                learned[path] = (result, self._entries(path, result, plan, probe_hash, cwd))
+        for path, plan in plans.items():
+            if plan.run is None:
+                result = ProbeResult(None, plan.error, 0.0)
+                learned[path] = (result, self._entries(path, result, plan, probe_hash, cwd))
+        return learned
+
+    @staticmethod
+    def _entries(
+        path: str, result: ProbeResult, plan: _Plan, probe_hash: str, cwd: str
+    ) -> builtins.list[fingerprint.Entry]:
+        entries = fingerprint.take(path, result.data, probe_hash)
+        if plan.selection is not None:
+            entries += fingerprint.watch("launcher-file", plan.selection.files)
+            entries += fingerprint.values("env", dict(plan.selection.env))
+            entries += fingerprint.values("cwd", {"cwd": cwd})
+        return entries
+
+    def _run_probes(self, paths: builtins.list[str]) -> dict[str, ProbeResult]:
+        run = partial(run_probe, timeout=self.timeout)
+        progress = self.progress
+        if progress is not None:
+            progress.start(len(paths))
+        try:
+            if len(paths) <= 1 or self.jobs <= 1:
+                results = {}
+                for path in paths:
+                    results[path] = run(path)
+                    if progress is not None:
+                        progress.advance(1)
+                return results
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+
+            with ThreadPoolExecutor(max_workers=min(self.jobs, len(paths))) as pool:
+                futures = {pool.submit(run, path): path for path in paths}
+                results = {}
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    if progress is not None:
+                        progress.advance(1)
+                return results
+        finally:
+            if progress is not None:
+                progress.finish()
+
+
+class Progress(Protocol):
+    """What the CLI's progress bar offers the service; any object with these will do."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Plan:
+    run: str | None  # the file to execute: the path itself, or a shim's target
+    selection: Any  # launchers.Selection for a shim, else None
+    error: str | None
+
+
+def _same_file_key(path: str) -> tuple[int, int, str] | str:
+    """Paths with equal keys are one interpreter invoked by two names: one probe serves both."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return path
+    return st.st_dev, st.st_ino, os.path.dirname(os.path.abspath(path))
+
+
+def _as_alias(result: ProbeResult, ran: str, alias: str) -> ProbeResult:
+    """The leader's answer as the alias would have given it: only ``sys.executable`` differs."""
+    if alias == ran or result.data is None:
+        return result
+    data = dict(result.data)
+    if data.get("executable") == ran:
+        data["executable"] = alias
+    data["probed_via"] = ran
+    return ProbeResult(data, None, result.duration_ms)
+
+
+def _launcher_json(selection: Any) -> dict[str, Any]:
+    return {
+        "manager": selection.manager,
+        "command": selection.command,
+        "version": selection.version,
+        "origin": selection.origin,
+        "target": selection.target,
+    }
+
+
+def source_rank(result: Result) -> dict[int, int]:
+    """record id -> the rank of the best source that found it (lower is preferred)."""
+    from interpdb.discovery import SOURCE_ORDER
+
+    position = {name: i for i, name in enumerate(SOURCE_ORDER)}
+    ranks: dict[int, int] = {}
+    for record in result.records:
+        names = result.sources.get(record.path) or record.sources
+        if names:
+            ranks[record.id] = min(position.get(n, len(position)) for n in names)
+    return ranks

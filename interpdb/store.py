@@ -7,7 +7,7 @@ only when something must be written or migrated. Reading is ``interpdb.reader``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -184,7 +184,7 @@ class Store:
         """Append probes (one transaction for the batch); return their interpreters' ids."""
         from sqlalchemy import select
 
-        from interpdb.models import FingerprintEntry, Interpreter, Probe
+        from interpdb.models import FingerprintEntry, Interpreter, Probe, SysPathEntry
 
         ids: list[int] = []
         with self.session() as session:
@@ -213,11 +213,47 @@ class Store:
                     FingerprintEntry(position=i, **{k: v for k, v in e.as_dict().items()})
                     for i, e in enumerate(new.entries)
                 ]
+                if new.outcome == "ok":
+                    probe.sys_path_entries = [SysPathEntry(position=i, path=entry) for i, entry in _sys_path(new.data)]
                 session.add(probe)
                 session.flush()
                 interpreter.current_probe_id = probe.id
                 ids.append(interpreter.id)
         return ids
+
+    def add_sources(self, host: str, sources: Mapping[str, Iterable[str]]) -> None:
+        """Note which discovery sources found these paths (``{path: source names}``).
+
+        Only new ``(interpreter, source)`` pairs are written, each with the time it
+        was first seen; paths with no interpreter row on ``host`` are ignored. Each
+        pair is one portable ``INSERT ... SELECT`` that finds the interpreter and
+        skips a pair already there: no read-then-write gap, no dialect's upsert.
+        """
+        from sqlalchemy import DateTime, String, bindparam, text
+
+        now = utcnow()
+        pairs = [
+            {"host": host, "path": path, "source": source, "now": now}
+            for path, names in sources.items()
+            for source in dict.fromkeys(names)
+        ]
+        if not pairs:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO interpreter_sources (interpreter_id, source, first_seen_at) "
+                    "SELECT i.id, :source, :now FROM interpreters i WHERE i.host = :host AND i.path = :path "
+                    "AND NOT EXISTS (SELECT 1 FROM interpreter_sources s "
+                    "WHERE s.interpreter_id = i.id AND s.source = :source)"
+                ).bindparams(
+                    # Typed: times are stored as the ORM stores them, and PostgreSQL
+                    # deduces one type for :source, which appears twice.
+                    bindparam("now", type_=DateTime()),
+                    bindparam("source", type_=String(32)),
+                ),
+                pairs,
+            )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -226,6 +262,14 @@ class Store:
 def _one_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip().splitlines()
     return f"{error.__class__.__name__}: {text[0] if text else ''}"
+
+
+def _sys_path(data: dict[str, Any] | None) -> list[tuple[int, str]]:
+    """``(position, entry)`` of the probe's ``sys_path``: the rows of ``sys_path_entries``."""
+    entries = (data or {}).get("sys_path")
+    if not isinstance(entries, list):
+        return []
+    return [(i, entry) for i, entry in enumerate(entries) if isinstance(entry, str)]
 
 
 def _facts(data: dict[str, Any] | None) -> dict[str, Any]:

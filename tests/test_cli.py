@@ -91,10 +91,10 @@ def test_history_shows_what_changed(run: Cli, make_venv: Callable[..., Path], tm
 
 def test_csv_and_tabulate_formats(run: Cli, base_python: Path) -> None:
     run("probe", base_python)
-    rows = list(csv.DictReader(io.StringIO(run("list", "--format", "csv").stdout)))
+    rows = list(csv.DictReader(io.StringIO(run("list", "--no-discover", "--format", "csv").stdout)))
     assert rows[0]["path"] == str(base_python)
     assert rows[0]["status"] == "cached"
-    assert "| path" in run("list", "--format", "github").stdout
+    assert "| path" in run("list", "--no-discover", "--format", "github").stdout
     result = run("list", "--format", "nonsense", code=2)
     assert "use table, json, csv or a tabulate format" in result.stderr
 

@@ -65,7 +65,7 @@ def test_first_probe_records_everything_and_second_runs_nothing(run: Cli, make_v
 def test_list_revalidates_everything_known(run: Cli, make_venv: Callable[..., Path]) -> None:
     a, b = make_venv("a"), make_venv("b")
     run("probe", a, b)
-    listed = run.json("list")
+    listed = run.json("list", "--no-discover")
     assert [r["path"] for r in listed] == [str(a), str(b)]
     assert {r["status"] for r in listed} == {"cached"}
     assert run.count() == 2
@@ -308,8 +308,8 @@ def test_missing_interpreter_is_recorded_and_never_served_fresh(
     assert run.count() == 2
     assert probe(run, python, code=1)["status"] == "missing"
     assert run.count() == 2, "a missing interpreter is not re-recorded while nothing changes"
-    assert run.json("list") == []
-    assert [r["status"] for r in run.json("list", "--all")] == ["missing"]
+    assert run.json("list", "--no-discover") == []
+    assert [r["status"] for r in run.json("list", "--no-discover", "--all")] == ["missing"]
     history = run.json("history", python)
     assert [h["outcome"] for h in history] == ["missing", "ok"]
     make_venv()
@@ -324,7 +324,7 @@ def test_missing_interpreter_is_recorded_and_never_served_fresh(
 def test_refresh_reprobes_everything_touched(run: Cli, make_venv: Callable[..., Path]) -> None:
     a, b = make_venv("a"), make_venv("b")
     run("probe", a, b)
-    listed = run.json("list", "--refresh")
+    listed = run.json("list", "--no-discover", "--refresh")
     assert {r["status"] for r in listed} == {"probed"}
     assert {r["trigger"] for r in listed} == {"refresh"}
     assert run.count() == 4
@@ -333,7 +333,7 @@ def test_refresh_reprobes_everything_touched(run: Cli, make_venv: Callable[..., 
 def test_refresh_interpreter_reprobes_just_that_one(run: Cli, make_venv: Callable[..., Path]) -> None:
     a, b = make_venv("a"), make_venv("b")
     run("probe", a, b)
-    listed = {r["path"]: r for r in run.json("list", "--refresh-interpreter", a)}
+    listed = {r["path"]: r for r in run.json("list", "--no-discover", "--refresh-interpreter", a)}
     assert listed[str(a)]["status"] == "probed"
     assert listed[str(a)]["trigger"] == "refresh-interpreter"
     assert listed[str(b)]["status"] == "cached"
@@ -374,8 +374,10 @@ def test_max_age_reprobes_only_old_rows(run: Cli, make_venv: Callable[..., Path]
             (str(a),),
         )
     conn.close()
-    assert {r["status"] for r in run.json("list")} == {"cached"}, "without --max-age age alone is no reason"
-    listed = {r["path"]: r for r in run.json("list", "--max-age", "7d")}
+    assert {r["status"] for r in run.json("list", "--no-discover")} == {"cached"}, (
+        "without --max-age age alone is no reason"
+    )
+    listed = {r["path"]: r for r in run.json("list", "--no-discover", "--max-age", "7d")}
     assert listed[str(a)]["trigger"] == "max-age"
     assert listed[str(b)]["status"] == "cached"
     assert run.count() == 3
@@ -385,13 +387,13 @@ def test_filters_and_formats_never_cause_probes(run: Cli, make_venv: Callable[..
     python = make_venv()
     run("probe", python)
     for args in (
-        ["list", "--implementation", "cpython"],
-        ["list", "--version", ">=3.0"],
-        ["list", "--venv"],
-        ["list", "--no-venv"],
-        ["list", "--status", "cached"],
-        ["list", "--all", "--format", "csv"],
-        ["list", "--format", "github"],
+        ["list", "--no-discover", "--implementation", "cpython"],
+        ["list", "--no-discover", "--version", ">=3.0"],
+        ["list", "--no-discover", "--venv"],
+        ["list", "--no-discover", "--no-venv"],
+        ["list", "--no-discover", "--status", "cached"],
+        ["list", "--no-discover", "--all", "--format", "csv"],
+        ["list", "--no-discover", "--format", "github"],
     ):
         run(*args)
     assert run.count() == 1
@@ -401,16 +403,16 @@ def test_list_filters_select_rows(run: Cli, make_venv: Callable[..., Path]) -> N
     venv = make_venv()
     base = python_for("3.11")
     run("probe", venv, base)
-    assert [r["path"] for r in run.json("list", "--venv")] == [str(venv)]
-    assert [r["path"] for r in run.json("list", "--no-venv")] == [str(base)]
-    assert [r["path"] for r in run.json("list", "--version", "3.11")] == [str(base)]
-    assert [r["path"] for r in run.json("list", "--version", "<3.11")] == []
-    assert len(run.json("list", "--implementation", "CPython")) == 2
-    assert run.json("list", "--implementation", "pypy") == []
+    assert [r["path"] for r in run.json("list", "--no-discover", "--venv")] == [str(venv)]
+    assert [r["path"] for r in run.json("list", "--no-discover", "--no-venv")] == [str(base)]
+    assert [r["path"] for r in run.json("list", "--no-discover", "--version", "3.11")] == [str(base)]
+    assert [r["path"] for r in run.json("list", "--no-discover", "--version", "<3.11")] == []
+    assert len(run.json("list", "--no-discover", "--implementation", "CPython")) == 2
+    assert run.json("list", "--no-discover", "--implementation", "pypy") == []
 
 
 def test_offline_with_refresh_is_a_usage_error(run: Cli) -> None:
-    result = run("list", "--offline", "--refresh", code=2)
+    result = run("list", "--no-discover", "--offline", "--refresh", code=2)
     assert "--offline cannot be combined" in result.stderr
 
 

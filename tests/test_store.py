@@ -1,40 +1,23 @@
-"""The store: migrations agree with the models, upgrade on open, pragmas, wheel installs."""
+"""The store: upgrade on open, pragmas, wheel installs (migrations themselves: test_migrations.py)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from conftest import Cli
 
 from interpdb import reader
 from interpdb.location import resolve
-from interpdb.models import Base
-from interpdb.store import Store, alembic_config, migrations_dir
+from interpdb.store import Store, migrations_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_single_head_and_reader_knows_it() -> None:
-    """The warm path compares against HEAD_REVISION without Alembic: it must be the real head."""
-    script = ScriptDirectory.from_config(alembic_config())
-    assert len(script.get_heads()) == 1
-    assert script.get_current_head() == reader.HEAD_REVISION
-
-
-def test_models_and_migrations_agree(db_path: Path) -> None:
-    store = Store.open(resolve(str(db_path)))
-    with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
-    store.close()
-    assert diff == []
 
 
 def test_sqlite_pragmas_are_set_per_connection(db_path: Path) -> None:
@@ -111,3 +94,45 @@ def test_warm_start_does_not_import_alembic_or_sqlalchemy(db_path: Path, base_py
 
 def test_migrations_dir_is_found_in_a_checkout() -> None:
     assert migrations_dir() == ROOT / "migrations"
+
+
+def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_record_writes_sys_path_rows_for_ok_probes(
+    db_path: Path, run: Cli, make_venv: Callable[..., Path], fake: Callable[[str, str], Path]
+) -> None:
+    """Each ok probe's sys.path is also rows, in order; a failed probe has none."""
+    venv = make_venv()
+    run("probe", venv, fake("broken", "exit 3"), code=1)
+    probes = run.probes()
+    ok = next(p for p in probes if p["outcome"] == "ok")
+    assert any(p["outcome"] == "error" for p in probes)
+    stored = _rows(db_path, "SELECT probe_id, position, path FROM sys_path_entries ORDER BY probe_id, position")
+    assert stored == [(ok["id"], i, entry) for i, entry in enumerate(json.loads(ok["data"])["sys_path"])]
+
+
+def test_add_sources_inserts_each_pair_once_and_ignores_unknown_paths(
+    db_path: Path, run: Cli, base_python: Path
+) -> None:
+    """Discovery may report the same (path, source) every run: the first sighting is kept."""
+    run("probe", base_python)
+    ((interpreter_id, host, path),) = _rows(db_path, "SELECT id, host, path FROM interpreters")
+    store = Store.open(resolve(str(db_path)))
+    try:
+        store.add_sources(host, {path: ["path", "pyenv", "path"], "/no/such/python": ["path"]})
+        first = _rows(db_path, "SELECT interpreter_id, source, first_seen_at FROM interpreter_sources ORDER BY source")
+        assert [row[:2] for row in first] == [(interpreter_id, "path"), (interpreter_id, "pyenv")]
+        store.add_sources(host, {path: ["pyenv", "system"]})
+        store.add_sources("another-host", {path: ["conda"]})
+        store.add_sources(host, {})
+    finally:
+        store.close()
+    again = _rows(db_path, "SELECT interpreter_id, source, first_seen_at FROM interpreter_sources ORDER BY source")
+    assert again == [*first, (interpreter_id, "system", again[2][2])]
+    assert str(again[2][2]) >= str(first[0][2])

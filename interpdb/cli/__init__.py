@@ -16,6 +16,11 @@ from interpdb.cli._common import AppState
 
 
 class _Group(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Kept so each probe can record who asked (the command line), in-process too.
+        ctx.meta["interpdb.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         from interpdb.service import InventoryError
 
@@ -50,9 +55,9 @@ def cli(ctx: click.Context, db: str | None, quiet: bool, verbose: int) -> None:
 
 
 def _register() -> None:
-    from interpdb.cli import history_cmd, list_cmd, probe_cmd, show_cmd
+    from interpdb.cli import discover_cmd, find_cmd, history_cmd, list_cmd, probe_cmd, show_cmd, sql_cmd
 
-    for module in (probe_cmd, list_cmd, show_cmd, history_cmd):
+    for module in (probe_cmd, list_cmd, show_cmd, history_cmd, discover_cmd, find_cmd, sql_cmd):
         cli.add_command(module.command)
 
 

@@ -24,12 +24,14 @@ class AppState:
     quiet: bool
     verbose: int
 
-    def inventory(self, timeout: float | None = None, jobs: int | None = None) -> Inventory:
+    def inventory(self, timeout: float | None = None, jobs: int | None = None, fmt: str = "table") -> Inventory:
         from interpdb.probe import DEFAULT_TIMEOUT
         from interpdb.service import Inventory
 
-        command = " ".join(["interpdb", *sys.argv[1:]])
-        return Inventory(self.db, timeout=timeout or DEFAULT_TIMEOUT, jobs=jobs, command=command)
+        argv = click.get_current_context().meta.get("interpdb.argv", sys.argv[1:])
+        command = " ".join(["interpdb", *argv])
+        progress = ProgressBar() if _progress_wanted(fmt, self.quiet) else None
+        return Inventory(self.db, timeout=timeout or DEFAULT_TIMEOUT, jobs=jobs, command=command, progress=progress)
 
     def note(self, message: str) -> None:
         """A message for people (stderr); ``-q`` silences it."""
@@ -38,6 +40,34 @@ class AppState:
 
     def hint(self, message: str) -> None:
         self.note(f"hint: {message}")
+
+
+def _progress_wanted(fmt: str, quiet: bool) -> bool:
+    """Only for a person watching: stderr and stdout on a terminal, and not JSON."""
+    return fmt != "json" and not quiet and sys.stderr.isatty() and sys.stdout.isatty()
+
+
+class ProgressBar:
+    """click's progress bar on stderr, shown only when more than a handful of probes are due."""
+
+    THRESHOLD = 5
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def start(self, total: int) -> None:
+        if total > self.THRESHOLD:
+            self._bar = click.progressbar(length=total, label="probing", file=sys.stderr)
+            self._bar.__enter__()
+
+    def advance(self, count: int) -> None:
+        if self._bar is not None:
+            self._bar.update(count)
+
+    def finish(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:

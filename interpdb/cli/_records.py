@@ -20,8 +20,16 @@ def summary_row(record: Record) -> dict[str, Any]:
         "status": record.status,
         "trigger": record.trigger or "",
         "probed_at": record.probed_at.strftime("%Y-%m-%d %H:%M:%S") if record.probed_at else "",
-        "note": record.error or "",
+        "aliases": ", ".join(record.aliases),
+        "note": record.error or _launcher_note(record),
     }
+
+
+def _launcher_note(record: Record) -> str:
+    launcher = record.data.get("launcher")
+    if not launcher:
+        return ""
+    return f"{launcher['manager']} shim -> {launcher.get('version')} ({launcher.get('origin')})"
 
 
 def print_records(app: AppState, records: Sequence[Record], fmt: str) -> None:

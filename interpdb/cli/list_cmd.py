@@ -33,6 +33,8 @@ def _version_spec(_ctx: click.Context, _param: click.Parameter, value: str | Non
     "--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Only these statuses (repeatable)."
 )
 @click.option("--all", "show_all", is_flag=True, help="Include missing and broken interpreters.")
+@click.option("--aliases", "per_path", is_flag=True, help="One row per path instead of one per interpreter.")
+@click.option("--no-discover", is_flag=True, help="Show only what is stored: do not look for new interpreters.")
 @refresh_options
 @format_option
 @click.pass_obj
@@ -43,6 +45,8 @@ def command(
     venv: bool | None,
     statuses: tuple[str, ...],
     show_all: bool,
+    per_path: bool,
+    no_discover: bool,
     refresh: bool,
     refresh_interpreters: tuple[str, ...],
     offline: bool,
@@ -51,15 +55,22 @@ def command(
     jobs: int | None,
     fmt: str,
 ) -> None:
-    """Revalidate every known interpreter, then print those that match the filters.
+    """Find and revalidate interpreters, then print those that match the filters.
 
-    Filters only choose what is printed: they never cause a probe. Missing and
-    broken interpreters are left out unless --all or --status asks for them.
+    First looks for interpreters on PATH, in the version managers' folders and at
+    the active venv (--no-discover skips that), then revalidates everything known.
+    One row per interpreter, its other paths under "aliases" (--aliases: one row
+    per path). Filters only choose what is printed: they never cause a probe.
+    Missing and broken interpreters are left out unless --all or --status asks.
     """
+    from interpdb.aliases import group, with_aliases
+    from interpdb.service import source_rank
+
     policy = build_policy(refresh, refresh_interpreters, offline, max_age)
-    with app.inventory(timeout, jobs) as inventory:
-        result = inventory.list(policy)
+    with app.inventory(timeout, jobs, fmt) as inventory:
+        result = inventory.list(policy, discover=not no_discover)
     records = [r for r in result.records if _keep(r, implementation, version_spec, venv, statuses, show_all)]
+    records = with_aliases(records) if per_path else group(records, source_rank(result))
     print_records(app, records, fmt)
     if not result.records:
         app.hint("no interpreters known yet; learn some with `interpdb probe PATH...`")

@@ -33,7 +33,7 @@ def command(
     not be probed, is missing or is unknown; its record is still printed.
     """
     policy = build_policy(refresh, refresh_interpreters, offline, max_age)
-    with app.inventory(timeout, jobs) as inventory:
+    with app.inventory(timeout, jobs, fmt) as inventory:
         result = inventory.probe(paths, policy)
     print_records(app, result.records, fmt)
     report_problems(app, result)

@@ -40,7 +40,7 @@ def command(
     from interpdb.probe import script_hash
 
     policy = build_policy(refresh, refresh_interpreters, offline, max_age)
-    with app.inventory(timeout, jobs) as inventory:
+    with app.inventory(timeout, jobs, fmt) as inventory:
         path = inventory.resolve_ref(ref).path if ref.isdigit() else ref
         result = inventory.probe([path], policy)
         if not result.records:

@@ -1,0 +1,62 @@
+"""Many paths, one interpreter: ``python``, ``python3``, ``python3.12``, a symlink, a shim.
+
+Paths are grouped by what they really run: a venv by its own prefix (a venv's
+``bin/python`` is usually a symlink to its base interpreter, yet answers
+differently), anything else by the device and inode of the executable the probe
+found (for a shim or wrapper, the interpreter it runs). Failed and missing paths
+stand alone. The path that represents a group is the one a person would type:
+not a launcher, found through the earliest source, shortest, oldest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+
+from interpdb.records import Record
+
+
+def identity(record: Record) -> tuple[object, ...]:
+    if record.outcome != "ok":
+        return ("path", record.path)
+    if record.is_venv:
+        return ("venv", record.prefix)
+    final = None
+    for entry in record.entries:
+        if entry.role in ("executable", "real-executable") and entry.exists:
+            final = entry  # the last one is the real interpreter for a launcher
+    if final is None:
+        return ("path", record.path)
+    return ("file", final.dev, final.ino)
+
+
+def group(records: Iterable[Record], source_rank: Mapping[int, int] | None = None) -> list[Record]:
+    """One record per interpreter, carrying its other paths in ``aliases``; input order kept."""
+    ranks = source_rank or {}
+    groups: dict[tuple[object, ...], list[Record]] = {}
+    for record in records:
+        groups.setdefault(identity(record), []).append(record)
+    leaders: list[Record] = []
+    for members in groups.values():
+        leader = min(members, key=lambda r: _preference(r, ranks))
+        others = tuple(sorted(r.path for r in members if r is not leader))
+        leaders.append(replace(leader, aliases=others))
+    return sorted(leaders, key=lambda r: r.id)
+
+
+def _preference(record: Record, ranks: Mapping[int, int]) -> tuple[bool, int, int, str, int]:
+    return (
+        bool(record.data.get("launcher")),
+        ranks.get(record.id, 1_000),
+        len(record.path),
+        record.path,
+        record.id,
+    )
+
+
+def with_aliases(records: Sequence[Record]) -> list[Record]:
+    """Every path kept (``list --aliases``), each naming the other paths to its interpreter."""
+    groups: dict[tuple[object, ...], list[str]] = {}
+    for record in records:
+        groups.setdefault(identity(record), []).append(record.path)
+    return [replace(r, aliases=tuple(sorted(p for p in groups[identity(r)] if p != r.path))) for r in records]

@@ -1,0 +1,58 @@
+"""``interpdb discover``: find interpreters on this machine and learn them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+from interpdb.cli._common import AppState, build_policy, format_option, refresh_options
+from interpdb.cli._records import print_records
+
+
+@click.command("discover")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="NAME",
+    help="Only these sources (repeatable): venv, path, pyenv, asdf, mise, uv, rye, hatch, pdm, conda, system.",
+)
+@click.option(
+    "--scan",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Also walk this directory for venvs (pyvenv.cfg); repeatable.",
+)
+@click.option(
+    "--depth", "scan_depth", type=click.IntRange(min=0), default=4, show_default=True, help="How deep --scan walks."
+)
+@refresh_options
+@format_option
+@click.pass_obj
+def command(
+    app: AppState,
+    sources: tuple[str, ...],
+    scan: tuple[str, ...],
+    scan_depth: int,
+    refresh: bool,
+    refresh_interpreters: tuple[str, ...],
+    offline: bool,
+    max_age: timedelta | None,
+    timeout: float,
+    jobs: int | None,
+    fmt: str,
+) -> None:
+    """Find interpreters and learn them under the refresh policy.
+
+    Looks without running anything (stat and listdir only), records which
+    source found each path, then probes what is new or changed. Shims of pyenv,
+    asdf and mise are not run: what they select is read from the files their
+    manager reads.
+    """
+    policy = build_policy(refresh, refresh_interpreters, offline, max_age)
+    with app.inventory(timeout, jobs, fmt) as inventory:
+        result = inventory.discover(sources or None, scan=scan, scan_depth=scan_depth, refresh=policy)
+    print_records(app, result.records, fmt)
+    probed = sum(1 for r in result.records if r.status in ("probed", "error") and r.trigger)
+    app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")

@@ -1,0 +1,73 @@
+"""``interpdb find REQUEST``: the best interpreter for a request, as a path."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+from interpdb.cli._common import AppState, build_policy, emit, refresh_options
+from interpdb.records import JSON_SCHEMA_VERSION
+
+
+@click.command("find")
+@click.argument("request", required=False, default="any")
+@click.option("--implementation", metavar="NAME", help="cpython, pypy, graalpy...")
+@click.option("--arch", metavar="MACHINE", help="x86_64, aarch64... (amd64 and arm64 are understood).")
+@click.option("--no-venv", is_flag=True, help="Never answer with a virtual environment.")
+@click.option("--no-discover", is_flag=True, help="Consider only what is stored.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["path", "json"]),
+    default="path",
+    show_default=True,
+    help="The path alone, or the whole record.",
+)
+@refresh_options
+@click.pass_obj
+def command(
+    app: AppState,
+    request: str,
+    implementation: str | None,
+    arch: str | None,
+    no_venv: bool,
+    no_discover: bool,
+    fmt: str,
+    refresh: bool,
+    refresh_interpreters: tuple[str, ...],
+    offline: bool,
+    max_age: timedelta | None,
+    timeout: float,
+    jobs: int | None,
+) -> None:
+    """Print the interpreter that best answers REQUEST.
+
+    REQUEST is what people write: 3.12, 3, '>=3.10,<3.13', cpython@3.12,
+    cpython3.12, pypy3.10, pypy, 3.13t (free-threaded), python3.12, or a path.
+
+    Preference: an explicit path; the active venv if it matches; then the newest
+    matching release line, preferring CPython, non-debug, default (not
+    free-threaded) builds and base interpreters, then the newest micro version;
+    ties go to the earlier discovery source (PATH before managers).
+    """
+    policy = build_policy(refresh, refresh_interpreters, offline, max_age)
+    with app.inventory(timeout, jobs, fmt) as inventory:
+        best, considered = inventory.find(
+            request,
+            implementation=implementation,
+            arch=arch,
+            allow_venv=not no_venv,
+            refresh=policy,
+            discover=not no_discover,
+        )
+    if best is None:
+        working = [r for r in considered.records if r.outcome == "ok"]
+        seen = ", ".join(sorted({f"{r.implementation} {r.version}" for r in working})) or "none"
+        raise click.ClickException(f"no interpreter matches {request!r} (considered {len(working)}: {seen})")
+    if fmt == "json":
+        from interpdb.render import to_json
+
+        emit(to_json(dict(best.to_json(), schema_version=JSON_SCHEMA_VERSION)))
+    else:
+        emit(best.path)

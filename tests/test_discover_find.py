@@ -1,0 +1,238 @@
+"""Discovery, shims, aliases and ``find`` against the real interpreters on this machine."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from conftest import PYENV_ROOT, PYTHONS, Cli, python_for
+
+SHIM = """#!/usr/bin/env bash
+set -e
+[ -n "$PYENV_DEBUG" ] && set -x
+
+program="${{0##*/}}"
+
+export PYENV_ROOT="{root}"
+SHIM_PATH=${{0%/*}}
+if [[ $SHIM_PATH != "{root}/shims" ]]; then
+  export _PYENV_SHIM_PATH="$SHIM_PATH"
+fi
+exec "{root}/libexec/pyenv" exec "$program" "$@"
+"""
+
+
+@pytest.fixture
+def pyenv_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A pyenv root of our own: 3.11 and 3.12 linked from the real one, real-shaped shims."""
+    real_311, real_312 = python_for("3.11").parent.parent, python_for("3.12").parent.parent
+    root = tmp_path / "pyenv"
+    (root / "versions").mkdir(parents=True)
+    (root / "shims").mkdir()
+    for real in (real_311, real_312):
+        (root / "versions" / real.name).symlink_to(real)
+    if (PYENV_ROOT / "libexec").is_dir():
+        (root / "libexec").symlink_to(PYENV_ROOT / "libexec")
+    for name in ("python3", "python3.11", "python3.12"):
+        shim = root / "shims" / name
+        shim.write_text(SHIM.format(root=root))
+        shim.chmod(0o755)
+    (root / "version").write_text(real_311.name + "\n")
+    monkeypatch.setenv("PYENV_ROOT", str(root))
+    monkeypatch.delenv("PYENV_VERSION", raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return root
+
+
+def test_shim_is_resolved_without_running_it_and_follows_pyenv_global(run: Cli, pyenv_root: Path) -> None:
+    """`pyenv global` rewrites $PYENV_ROOT/version: the shim's next record shows the new
+    version, and the recorded change names that file."""
+    shim = pyenv_root / "shims" / "python3"
+    [first] = run.json("probe", shim)
+    assert first["version"].startswith("3.11.")
+    assert first["launcher"]["manager"] == "pyenv"
+    assert first["launcher"]["origin"] == str(pyenv_root / "version")
+    assert first["status"] == "probed"
+    [again] = run.json("probe", shim)
+    assert again["status"] == "cached"
+    assert run.count() == 1
+    (pyenv_root / "version").write_text(python_for("3.12").parent.parent.name + "\n")
+    [switched] = run.json("probe", shim)
+    assert switched["version"].startswith("3.12.")
+    assert switched["trigger"] == "changed"
+    event = run.json("history", shim)[0]
+    assert any(c["path"] == str(pyenv_root / "version") for c in event["changes"])
+    assert run.count() == 2
+
+
+def test_local_python_version_file_is_noticed(run: Cli, pyenv_root: Path) -> None:
+    """A new .python-version in the working directory (`pyenv local`) was fingerprinted while absent."""
+    shim = pyenv_root / "shims" / "python3"
+    assert run.json("probe", shim)[0]["version"].startswith("3.11.")
+    Path(".python-version").write_text(python_for("3.12").parent.parent.name + "\n")
+    [local] = run.json("probe", shim)
+    assert local["version"].startswith("3.12.")
+    assert local["launcher"]["origin"] == str(Path.cwd() / ".python-version")
+    assert run.count() == 2
+
+
+def test_shim_whose_version_lacks_the_command_is_recorded_not_rerun(
+    run: Cli, pyenv_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyenv's exit-127 case: python3.12 with only 3.11 selected (and no system 3.12)."""
+    monkeypatch.setenv("PATH", f"{pyenv_root / 'shims'}:/nonexistent")
+    shim = pyenv_root / "shims" / "python3.12"
+    [record] = run.json("probe", shim, code=1)
+    assert record["status"] == "error"
+    assert "command not found" in record["error"]
+    run.json("probe", shim, code=1)
+    assert run.count() == 1
+
+
+def test_discover_pyenv_source_records_sources(run: Cli, pyenv_root: Path) -> None:
+    records = run.json("discover", "--source", "pyenv")
+    assert sorted(r["version"][:4] for r in records) == ["3.11", "3.12"]
+    assert {tuple(r["sources"]) for r in records} == {("pyenv",)}
+    assert run.count() == 2
+    run.json("discover", "--source", "pyenv")
+    assert run.count() == 2
+
+
+def test_discover_unknown_source_is_one_line(run: Cli) -> None:
+    result = run("discover", "--source", "nosuch", code=1)
+    assert "nosuch" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_scan_finds_venvs(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> None:
+    a, b = make_venv("tree/one/a"), make_venv("tree/two/b")
+    records = run.json("discover", "--source", "venv", "--scan", tmp_path / "tree")
+    assert sorted(r["path"] for r in records) == sorted([str(a), str(b)])
+    assert all(r["is_venv"] and r["sources"] == ["venv"] for r in records)
+
+
+def test_aliases_share_one_probe_and_list_groups_them(run: Cli, tmp_path: Path) -> None:
+    """python3 and python3.12 in one folder are one interpreter: one row, one probe run."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    real = python_for("3.12")
+    (bin_dir / "python3").symlink_to(real)
+    (bin_dir / "python3.12").symlink_to(real)
+    records = run.json("probe", bin_dir / "python3", bin_dir / "python3.12")
+    assert [r["status"] for r in records] == ["probed", "probed"]
+    via = [r for r in records if r["executable"] != r["path"]]
+    assert not via, "each alias reports itself as sys.executable"
+    rows = run.json("list", "--no-discover")
+    assert len(rows) == 1
+    assert rows[0]["path"] == str(bin_dir / "python3")
+    assert rows[0]["aliases"] == [str(bin_dir / "python3.12")]
+    per_path = run.json("list", "--no-discover", "--aliases")
+    assert [r["path"] for r in per_path] == [str(bin_dir / "python3"), str(bin_dir / "python3.12")]
+
+
+def test_venv_is_not_an_alias_of_its_base(run: Cli, make_venv: Callable[..., Path], base_python: Path) -> None:
+    venv = make_venv()
+    run("probe", venv, base_python)
+    rows = run.json("list", "--no-discover")
+    assert len(rows) == 2
+
+
+def test_first_list_shows_every_python_and_second_runs_nothing(
+    run: Cli, make_venv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's done-when: every pyenv Python, the system Python and the active venv, each
+    once with its aliases; a second list runs no interpreter at all, shims included."""
+    venv = make_venv()
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv.parent.parent))
+    first = run.json("list")
+    versions = {r["version"] for r in first}
+    for line, python in PYTHONS.items():
+        real = os.path.realpath(python)
+        assert any(os.path.realpath(r["real_executable"] or "") == real for r in first), line
+    assert any(r["path"] == str(venv) for r in first)
+    if Path("/usr/bin/python3").exists():
+        system = os.path.realpath("/usr/bin/python3")
+        assert sum(1 for r in first if os.path.realpath(r["real_executable"] or "") == system and not r["is_venv"]) == 1
+    assert len({r["path"] for r in first}) == len(first)
+    assert len(versions) >= len(PYTHONS)
+    probes = run.count()
+    second = run.json("list")
+    assert run.count() == probes
+    assert {r["status"] for r in second} == {"cached"}
+
+
+@pytest.fixture
+def known(run: Cli, make_venv: Callable[..., Path]) -> dict[str, Path]:
+    pythons = {line: python_for(line) for line in ("2.7", "3.11", "3.12", "3.13")}
+    venv = make_venv("venv313", pythons["3.13"])
+    run("probe", *pythons.values(), venv)
+    return {**pythons, "venv": venv}
+
+
+@pytest.mark.parametrize(
+    ("request_text", "expected"),
+    [
+        ("3.12", "3.12"),
+        ("3", "3.13"),
+        ("2", "2.7"),
+        (">=3.10,<3.13", "3.12"),
+        ("cpython@3.11", "3.11"),
+        ("cpython3.11", "3.11"),
+        ("python3.12", "3.12"),
+        ("python2.7", "2.7"),
+        ("any", "3.13"),
+        ("cpython", "3.13"),
+        ("~=3.11", "3.13"),
+    ],
+)
+def test_find_request_forms(run: Cli, known: dict[str, Path], request_text: str, expected: str) -> None:
+    before = run.count()
+    result = run("find", request_text, "--no-discover")
+    assert result.stdout.strip() == str(known[expected])
+    assert run.count() == before, "a warm find runs no interpreter"
+
+
+def test_find_path_request_and_json(run: Cli, known: dict[str, Path]) -> None:
+    document = run.json("find", str(known["venv"]), "--no-discover")
+    assert document["path"] == str(known["venv"])
+    assert document["schema_version"] == 1
+
+
+def test_find_prefers_active_venv_when_it_matches(
+    run: Cli, known: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIRTUAL_ENV", str(known["venv"].parent.parent))
+    assert run("find", "3.13", "--no-discover").stdout.strip() == str(known["venv"])
+    assert run("find", "3.12", "--no-discover").stdout.strip() == str(known["3.12"])
+    assert run("find", "3.13", "--no-venv", "--no-discover").stdout.strip() == str(known["3.13"])
+
+
+def test_find_nothing_matches_lists_what_was_considered(run: Cli, known: dict[str, Path]) -> None:
+    result = run("find", "pypy", "--no-discover", code=1)
+    assert "no interpreter matches 'pypy'" in result.stderr
+    assert "cpython 3.12" in result.stderr
+
+
+def test_find_bad_request_is_one_line(run: Cli, known: dict[str, Path]) -> None:
+    result = run("find", "3.x", "--no-discover", code=1)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_find_arch_filter(run: Cli, known: dict[str, Path]) -> None:
+    machine = os.uname().machine
+    assert run("find", "3.12", "--arch", machine, "--no-discover").stdout.strip() == str(known["3.12"])
+    run("find", "3.12", "--arch", "riscv64", "--no-discover", code=1)
+
+
+def test_parallel_and_serial_probing_agree(run: Cli, make_venv: Callable[..., Path]) -> None:
+    venvs = [make_venv(f"v{i}") for i in range(6)]
+    serial = run.json("probe", *venvs[:3], "--jobs", "1")
+    parallel = run.json("probe", *venvs[3:], "--jobs", "4")
+    assert [r["status"] for r in serial + parallel] == ["probed"] * 6
+    assert [r["path"] for r in parallel] == [str(v) for v in venvs[3:]]
+    assert "probing" not in run("list", "--refresh", "--no-discover").stderr, "no progress bar when not a terminal"

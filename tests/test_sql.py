@@ -1,0 +1,212 @@
+"""``interpdb sql``: read-only queries with bound parameters; anything that would write is refused."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Cli
+
+from interpdb import reader
+from interpdb.location import resolve
+from interpdb.store import Store
+
+
+@pytest.fixture
+def venv(run: Cli, make_venv: Callable[..., Path]) -> Path:
+    """A database holding one real venv."""
+    python = make_venv()
+    run("probe", python)
+    return python
+
+
+def _snapshot(db: Path) -> tuple[Any, ...]:
+    """Bytes of the database and its WAL, the schema, and every table's row count."""
+    digests = tuple(
+        hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+        for path in (db, db.with_name(db.name + "-wal"))
+    )
+    conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)  # read-only: closing it checkpoints nothing
+    try:
+        schema = conn.execute("SELECT type, name, sql FROM sqlite_master ORDER BY name").fetchall()
+        counts = [conn.execute(f'SELECT count(*) FROM "{name}"').fetchone() for _, name, _ in schema if _ == "table"]
+    finally:
+        conn.close()
+    return digests, schema, counts
+
+
+@pytest.fixture
+def unchanged(db_path: Path, venv: Path) -> Iterator[None]:
+    """The test must leave the database exactly as it found it: bytes, schema, rows, data_version."""
+    watcher = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)
+    version = watcher.execute("PRAGMA data_version").fetchone()
+    before = _snapshot(db_path)
+    yield
+    assert watcher.execute("PRAGMA data_version").fetchone() == version  # no other connection committed
+    watcher.close()
+    assert _snapshot(db_path) == before
+
+
+def test_select_with_parameters(run: Cli, venv: Path) -> None:
+    """--param NAME=VALUE binds :NAME; a value written as an integer binds as an integer."""
+    rows = run.json(
+        "sql",
+        "SELECT interpreter_id, path, is_venv, :n + 1 AS n_plus_one, :text AS text FROM interpreters_current "
+        "WHERE path = :path",
+        "--param",
+        f"path={venv}",
+        "-p",
+        "n=41",
+        "-p",
+        "text=007",
+    )
+    assert rows == [{"interpreter_id": 1, "path": str(venv), "is_venv": 1, "n_plus_one": 42, "text": "007"}]
+    assert run.json("sql", "SELECT path FROM interpreters_current WHERE interpreter_id = :id", "-p", "id=1") == [
+        {"path": str(venv)}
+    ]
+
+
+def test_csv_and_table_keep_the_column_order(run: Cli, venv: Path) -> None:
+    query = "SELECT position, entry, path FROM current_sys_path ORDER BY position"
+    parsed = [row for row in csv.reader(io.StringIO(run("sql", query, "--format", "csv").stdout)) if row]
+    assert parsed[0] == ["position", "entry", "path"]
+    stored = json.loads(run.probes()[0]["data"])["sys_path"]
+    assert [row[1] for row in parsed[1:]] == stored
+    assert [int(row[0]) for row in parsed[1:]] == list(range(len(stored)))
+    table = run("sql", query).stdout.splitlines()
+    assert table[0].split() == ["position", "entry", "path"]
+    assert len(table) == 2 + len(stored)  # header, rule, rows
+
+
+def test_repeated_column_names_stay_apart(run: Cli, venv: Path) -> None:
+    rows = run.json("sql", "SELECT i.id, p.id FROM interpreters i JOIN probes p ON p.interpreter_id = i.id")
+    assert rows == [{"id": 1, "id_2": 1}]
+
+
+def test_query_from_stdin_and_reading_pragmas(run: Cli, venv: Path) -> None:
+    result = run.runner.invoke(run_cli(), ["sql", "-", "--format", "json"], input="SELECT count(*) AS n FROM probes")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == [{"n": 1}]
+    columns = run.json("sql", "PRAGMA table_info(sys_path_entries)")
+    assert [c["name"] for c in columns] == ["probe_id", "position", "path"]
+    assert run.json("sql", "PRAGMA journal_mode") == [{"journal_mode": "wal"}]
+
+
+def test_read_only_table_functions_are_allowed(run: Cli, venv: Path) -> None:
+    """json_each and the pragma_* functions only read, though their first use looks like a schema change."""
+    assert run.json("sql", "SELECT value FROM json_each('[3, 1]') ORDER BY value") == [{"value": 1}, {"value": 3}]
+    columns = run.json("sql", "SELECT name FROM pragma_table_info('interpreter_sources')")
+    assert [c["name"] for c in columns] == ["interpreter_id", "source", "first_seen_at"]
+
+
+def run_cli() -> Any:
+    from interpdb.cli import cli
+
+    return cli
+
+
+WRITES = {
+    "insert": "INSERT INTO interpreter_sources (interpreter_id, source, first_seen_at) VALUES (1, 'x', '2026-01-01')",
+    "update": "UPDATE probes SET trigger = 'refresh'",
+    "delete": "DELETE FROM probes",
+    "drop table": "DROP TABLE fingerprint_entries",
+    "drop view": "DROP VIEW probe_audit",
+    "create table": "CREATE TABLE notes (text TEXT)",
+    "create temp view": "CREATE TEMP VIEW v AS SELECT 1",
+    "alter table": "ALTER TABLE probes ADD COLUMN note TEXT",
+    "attach": "ATTACH DATABASE 'other.sqlite3' AS other",
+    "writable_schema": "PRAGMA writable_schema = ON",
+    "journal_mode": "PRAGMA journal_mode = DELETE",
+    "query_only off": "PRAGMA query_only = OFF",
+    "user_version": "PRAGMA user_version = 7",
+    "wal_checkpoint": "PRAGMA wal_checkpoint(TRUNCATE)",
+    "optimize": "PRAGMA optimize",
+    "vacuum": "VACUUM",
+    "vacuum into": "VACUUM INTO 'copy.sqlite3'",
+    "replace": "REPLACE INTO interpreter_sources VALUES (1, 'x', '2026-01-01')",
+    "writing cte": "WITH x AS (SELECT 1) INSERT INTO interpreter_sources SELECT 1, 'x', '2026-01-01' FROM x",
+    "begin": "BEGIN IMMEDIATE",
+    "savepoint": "SAVEPOINT s",
+    "analyze": "ANALYZE",
+    "reindex": "REINDEX",
+    "load_extension": "SELECT load_extension('mod_spatialite')",
+}
+
+
+@pytest.mark.parametrize("sql", WRITES.values(), ids=WRITES.keys())
+@pytest.mark.usefixtures("unchanged")
+def test_anything_that_would_write_is_refused(run: Cli, sql: str, tmp_path: Path) -> None:
+    """The authorizer refuses the statement before it runs: one line, exit 1, not a byte changed."""
+    result = run("sql", sql, code=1)
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1
+    assert "is not allowed: interpdb sql only reads" in result.stderr
+    assert result.stdout == ""
+    assert not (tmp_path / "copy.sqlite3").exists()
+    assert not (tmp_path / "other.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT 1; DELETE FROM probes", "one statement at a time"),
+        ("SELEC 1", "syntax error"),
+        ("SELECT nope FROM probes", "no such column: nope"),
+        ("SELECT :missing", "binding parameter :missing"),
+    ],
+)
+@pytest.mark.usefixtures("unchanged")
+def test_invalid_queries_are_one_line_errors(run: Cli, sql: str, message: str) -> None:
+    result = run("sql", sql, code=1)
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_param_is_a_usage_error(run: Cli) -> None:
+    result = run("sql", "SELECT 1", "--param", "no-equals-sign", code=2)
+    assert "NAME=VALUE" in result.stderr
+
+
+def test_missing_database_is_an_error_and_is_not_created(run: Cli, db_path: Path) -> None:
+    result = run("sql", "SELECT 1", code=1)
+    assert result.stderr == f"error: no database at {db_path}\n"
+    assert not db_path.exists()
+
+
+def test_an_old_database_is_upgraded_before_the_query(run: Cli, db_path: Path) -> None:
+    """Like every command, sql first brings the schema to the head, so the documented views exist."""
+    store = Store(resolve(str(db_path)))
+    store.upgrade("0001_initial", backup_first=False)
+    store.close()
+    assert run.json("sql", "SELECT version_num FROM alembic_version") == [{"version_num": reader.HEAD_REVISION}]
+    assert run.json("sql", "SELECT count(*) AS n FROM interpreters_current") == [{"n": 0}]
+
+
+def test_sql_on_sqlite_never_imports_sqlalchemy(db_path: Path, venv: Path) -> None:
+    """The query runs on the standard library's sqlite3, like the warm path."""
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from interpdb.cli import main
+        sys.argv = ["interpdb", "--db", {str(db_path)!r}, "sql", "SELECT count(*) FROM current_sys_path"]
+        try:
+            main()
+        except SystemExit:
+            pass
+        print("HEAVY", sorted(m for m in ("sqlalchemy", "alembic") if m in sys.modules))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in result.stdout
