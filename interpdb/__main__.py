@@ -1,3 +1,3 @@
-from interpdb.cli import main
+from interpdb._fast import main
 
 main()

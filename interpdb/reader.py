@@ -172,20 +172,6 @@ def _sources_where(conn: Connection, where: str, params: dict[str, Any]) -> dict
     return {key: tuple(value) for key, value in found.items()}
 
 
-def sources(conn: Connection, host: str, paths: Sequence[str]) -> dict[str, list[str]]:
-    """path -> the discovery sources recorded for it."""
-    clause, params = _in_clause("path", list(paths))
-    params["host"] = host
-    found: dict[str, list[str]] = {}
-    for path, source in conn.rows(
-        f"SELECT i.path, s.source FROM interpreter_sources s JOIN interpreters i ON i.id = s.interpreter_id "
-        f"WHERE i.host = :host AND i.path IN ({clause or 'NULL'})",
-        params,
-    ):
-        found.setdefault(path, []).append(source)
-    return found
-
-
 def _record(row: Sequence[Any], entries: tuple[Entry, ...], found_through: tuple[str, ...] = ()) -> Record:
     return Record(
         id=row[0],

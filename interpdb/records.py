@@ -68,6 +68,8 @@ class Record:
     sources: tuple[str, ...] = field(default=(), compare=False)
     #: other paths to the same interpreter (filled in by ``list``; see ``interpdb.aliases``)
     aliases: tuple[str, ...] = field(default=(), compare=False)
+    #: True when this run recorded the current probe (``changes`` are then this run's)
+    probed_now: bool = field(default=False, compare=False)
 
     def with_status(self, status: str, stale_changes: tuple[dict[str, Any], ...] = ()) -> Record:
         return replace(self, status=status, stale_changes=stale_changes)
@@ -83,6 +85,10 @@ class Record:
     @property
     def markers(self) -> dict[str, Any]:
         return dict(self.data.get("markers") or {})
+
+    def document(self, **extra: Any) -> dict[str, Any]:
+        """A standalone JSON document (``find``, ``show``): the record plus ``schema_version``."""
+        return dict(self.to_json(), schema_version=JSON_SCHEMA_VERSION, **extra)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of ``probe`` / ``list`` / ``show`` output (keys never renamed)."""

@@ -33,6 +33,10 @@ class InventoryError(Exception):
     """An expected failure with a one-line message (bad reference, unusable database)."""
 
 
+class NeedsWrite(Exception):  # noqa: N818 - a signal, not an error
+    """Raised in ``read_only`` mode where answering would probe, migrate or write."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """A path that could not be answered at all (it never existed, or offline and unknown)."""
@@ -86,6 +90,7 @@ class Inventory:
         command: str | None = None,
         host: str | None = None,
         progress: Progress | None = None,
+        read_only: bool = False,
     ) -> None:
         self.location = db if isinstance(db, Location) else resolve(db)
         self.timeout = timeout
@@ -93,12 +98,17 @@ class Inventory:
         self.command = command
         self.host = host or os.uname().nodename
         self.progress = progress
+        #: Answer only from the store and stat calls; raise NeedsWrite otherwise
+        #: (the click-free fast path uses it, see ``interpdb._fast``).
+        self.read_only = read_only
         self._store: Store | None = None
         self._checked_revision = False
 
     # -- the database ---------------------------------------------------------------
 
     def _write_store(self) -> Store:
+        if self.read_only:
+            raise NeedsWrite("this answer needs a write")
         if self._store is None:
             from interpdb.store import Store, StoreError
 
@@ -309,6 +319,8 @@ class Inventory:
                     due.append(_Due(path, "new", ()))
                 continue
             changes = tuple(fingerprint.changes(record.entries, probe_hash))
+            if changes and _launcher_only(changes) and _same_selection(record):
+                changes = ()  # the shim still selects what it did: nothing to re-probe
             if record.outcome == "missing" and not changes:
                 results[path] = record.with_status("missing")
                 continue
@@ -328,36 +340,28 @@ class Inventory:
         if due or gone:
             results.update(self._probe_and_record(due, gone, probe_hash))
         if sources and not policy.offline:
-            self._remember_sources({p: sources[p] for p in results if p in sources})
-            for path, record in results.items():
-                merged = tuple(dict.fromkeys([*record.sources, *sources.get(path, ())]))
-                if merged != record.sources:
-                    results[path] = replace(record, sources=merged)
+            self._remember_sources(results, sources)
         found_through = {p: builtins.list(v) for p, v in (sources or {}).items()}
         return Result([results[p] for p in order if p in results], problems, found_through)
 
-    def _remember_sources(self, sources: Mapping[str, Sequence[str]]) -> None:
-        """Record new (path, source) pairs; a no-op (and no write) when all are known."""
-        if not sources:
-            return
-        known = self._stored_sources(builtins.list(sources))
-        missing = {p: [s for s in names if s not in known.get(p, ())] for p, names in sources.items()}
-        missing = {p: names for p, names in missing.items() if names}
-        if missing:
-            self._write_store().add_sources(self.host, missing)
-
-    def _stored_sources(self, paths: builtins.list[str]) -> dict[str, builtins.list[str]]:
-        conn = self._reader()
-        if conn is None:
-            return {}
-        try:
-            return reader.sources(conn, self.host, paths)
-        finally:
-            conn.close()
+    def _remember_sources(self, results: dict[str, Record], sources: Mapping[str, Sequence[str]]) -> None:
+        """Record the (path, source) pairs not stored yet; no write when all are known."""
+        new = {
+            path: [name for name in sources[path] if name not in record.sources]
+            for path, record in results.items()
+            if path in sources
+        }
+        new = {path: names for path, names in new.items() if names}
+        if new:
+            self._write_store().add_sources(self.host, new)
+        for path, names in new.items():
+            results[path] = replace(results[path], sources=(*results[path].sources, *names))
 
     def _probe_and_record(
         self, due: builtins.list[_Due], gone: builtins.list[_Due], probe_hash: str
     ) -> dict[str, Record]:
+        if self.read_only:
+            raise NeedsWrite(f"{len(due) + len(gone)} interpreters to probe or mark missing")
         from interpdb.records import utcnow
         from interpdb.store import NewProbe
 
@@ -397,7 +401,10 @@ class Inventory:
             )
         self._write_store().record(self.host, new)
         fresh = self.stored(paths=[n.path for n in new])
-        return {r.path: r.with_status(_RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error")) for r in fresh}
+        return {
+            r.path: replace(r, status=_RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
+            for r in fresh
+        }
 
     def _learn(
         self, paths: builtins.list[str], probe_hash: str
@@ -501,6 +508,34 @@ class _Plan:
     run: str | None  # the file to execute: the path itself, or a shim's target
     selection: Any  # launchers.Selection for a shim, else None
     error: str | None
+
+
+_LAUNCHER_ROLES = frozenset({"launcher-file", "env", "cwd"})
+
+
+def _launcher_only(changes: Sequence[fingerprint.Change]) -> bool:
+    return all(change.role in _LAUNCHER_ROLES for change in changes)
+
+
+def _same_selection(record: Record) -> bool:
+    """Does the shim at ``record.path`` still select what it selected when probed?
+
+    Only what the manager reads changed (another working directory, PATH, a
+    touched version file): resolving again costs a few stat calls and, when the
+    answer is the same, spares a probe and a write. A different selection falls
+    through to a real re-probe.
+    """
+    if not any(e.role == "launcher-file" for e in record.entries):
+        return False
+    from interpdb import launchers
+
+    selection = launchers.resolve(record.path, os.environ, os.getcwd())
+    if selection is None:
+        return False
+    stored = record.data.get("launcher")
+    if stored is None:  # stored as a failure: the same failure again?
+        return selection.target is None and (selection.reason or "") == (record.error or "")
+    return (selection.target, selection.version) == (stored.get("target"), stored.get("version"))
 
 
 def _same_file_key(path: str) -> tuple[int, int, str] | str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -110,17 +110,38 @@ def backup(location: Location, suffix: str) -> Path | None:
     path = location.sqlite_path
     if path is None or not path.exists():
         return None
-    target = path.with_name(f"{path.name}.{suffix}.bak")
-    source = sqlite3.connect(path)
+    return backup_to(location, path.with_name(f"{path.name}.{suffix}.bak"))
+
+
+def backup_to(location: Location, target: Path) -> Path:
+    """Copy a SQLite database to ``target`` with SQLite's backup API: a consistent
+    snapshot even while another process writes, the WAL's committed pages included."""
+    if location.sqlite_path is None:
+        raise StoreError(f"only a SQLite file can be backed up this way, not {location.url.split(':', 1)[0]}")
     try:
-        dest = sqlite3.connect(target)
+        source = sqlite3.connect(f"{location.sqlite_path.as_uri()}?mode=ro", uri=True)
         try:
-            source.backup(dest)
+            dest = sqlite3.connect(target)
+            try:
+                source.backup(dest)
+            finally:
+                dest.close()
         finally:
-            dest.close()
-    finally:
-        source.close()
+            source.close()
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot copy {location.sqlite_path} to {target}: {error}") from error
     return target
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether this interpdb's migrations know ``revision`` (a newer interpdb may have written it)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 class Store:
@@ -155,6 +176,66 @@ class Store:
 
     def downgrade(self, target: str) -> None:
         self._migrate("downgrade", target, True)
+
+    def migrate(self, direction: str, target: str) -> Path | None:
+        """``upgrade`` or ``downgrade`` to ``target``, backing up first; return the backup.
+
+        The backup is kept only when the revision moved: a target Alembic cannot
+        reach (an unknown revision, a downgrade "up") fails before any step runs,
+        and a no-op changed nothing worth a copy; both remove it again.
+        """
+        from alembic.util import CommandError
+
+        before = self.revision()
+        copy = backup(self.location, f"{direction}-{utcnow().strftime('%Y%m%dT%H%M%S')}")
+        try:
+            self._migrate(direction, target, backup_first=False)
+        except CommandError as error:
+            _discard(copy)
+            reason = next(iter(str(error).strip().splitlines()), "no such revision")
+            raise StoreError(f"cannot {direction} to {target}: {reason}") from error
+        if self.revision() == before:
+            _discard(copy)
+            return None
+        return copy
+
+    def schema_differences(self) -> list[str]:
+        """What Alembic's autogenerate would change to make the database match the models.
+
+        Compared as ``migrations/env.py`` configures migrations (``compare_type``).
+        The views the migrations create need no filter: autogenerate reflects
+        tables only (and skips ``alembic_version``), so they never show up.
+        """
+        from alembic.autogenerate import compare_metadata
+        from alembic.migration import MigrationContext
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from interpdb.models import Base
+
+        try:
+            with self.engine.connect() as conn:
+                context = MigrationContext.configure(conn, opts={"compare_type": True})
+                return [_describe_difference(diff) for diff in compare_metadata(context, Base.metadata)]
+        except SQLAlchemyError as error:
+            raise StoreError(f"cannot read the schema: {_one_line(error)}") from error
+
+    def integrity_problems(self) -> list[str] | None:
+        """SQLite's ``integrity_check`` and ``foreign_key_check`` findings; None on other databases."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not self.location.is_sqlite:
+            return None
+        problems: list[str] = []
+        try:
+            with self.engine.connect() as conn:
+                for (message,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
+                    if message != "ok":
+                        problems.append(f"integrity_check: {message}")
+                for table, rowid, parent, _fk in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
+                    problems.append(f"foreign_key_check: {table} row {rowid} points to a missing {parent} row")
+        except SQLAlchemyError as error:
+            raise StoreError(f"cannot check the database: {_one_line(error)}") from error
+        return problems
 
     def _migrate(self, direction: str, target: str, backup_first: bool) -> None:
         from alembic import command
@@ -262,6 +343,36 @@ class Store:
 def _one_line(error: BaseException) -> str:
     text = str(getattr(error, "orig", None) or error).strip().splitlines()
     return f"{error.__class__.__name__}: {text[0] if text else ''}"
+
+
+def _discard(path: Path | None) -> None:
+    if path is not None:
+        with suppress(OSError):
+            path.unlink()
+
+
+def _describe_difference(diff: Any) -> str:
+    """One of ``compare_metadata``'s tuples in words.
+
+    ``add_*`` means the models have it and the database lacks it, ``remove_*`` the
+    reverse; ``modify_*`` tuples (grouped per column) carry the database's value
+    and then the models'.
+    """
+    if isinstance(diff, list):
+        return "; ".join(_describe_difference(item) for item in diff)
+    op, *args = diff
+    action, _, kind = str(op).partition("_")
+    if action == "modify":
+        _schema, table, column, _existing, database, models = args
+        return f"column {table}.{column} {kind}: database {database}, models {models}"
+    where = "in the models, not in the database" if action == "add" else "in the database, not in the models"
+    if kind == "column":
+        return f"column {args[1]}.{args[2].name} is {where}"
+    thing = args[0]
+    table = getattr(thing, "table", None)
+    name = thing.name if table is None else f"{table.name}.{thing.name or '(unnamed)'}"
+    noun = "foreign key" if kind == "fk" else kind
+    return f"{noun} {name} is {where}"
 
 
 def _sys_path(data: dict[str, Any] | None) -> list[tuple[int, str]]:

@@ -148,6 +148,28 @@ def test_upgrade_from_0001_with_data(db_path: Path) -> None:
     assert _query(backups[0], "SELECT count(*) FROM probes") == [(4,)]
 
 
+def test_backfill_reads_a_long_history_in_batches(db_path: Path) -> None:
+    """More probes than one backfill batch: every one of them gets its rows."""
+    store = Store(resolve(str(db_path)))
+    store.upgrade("0001_initial", backup_first=False)
+    store.close()
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("INSERT INTO interpreters (id, host, path, created_at) VALUES (1, 'h', '/p', '2026-01-01')")
+        conn.executemany(
+            "INSERT INTO probes (id, interpreter_id, probed_at, trigger, changes, outcome, duration_ms, "
+            "interpdb_version, probe_hash, data) VALUES (?, 1, '2026-01-01', 'refresh', '[]', 'ok', 1.0, '0', 'h', ?)",
+            [(i, json.dumps({"sys_path": [f"/lib/{i}", "/common"]})) for i in range(1, 1202)],
+        )
+    conn.close()
+    Store.open(resolve(str(db_path))).close()
+    assert _query(db_path, "SELECT count(*), count(DISTINCT probe_id) FROM sys_path_entries") == [(2402, 1201)]
+    assert _query(db_path, "SELECT path FROM sys_path_entries WHERE probe_id = 1201 ORDER BY position") == [
+        ("/lib/1201",),
+        ("/common",),
+    ]
+
+
 def test_downgrade_to_0001_and_back_keeps_the_data(
     db_path: Path, run: Cli, make_venv: Callable[..., Path], fake: Callable[[str, str], Path]
 ) -> None:

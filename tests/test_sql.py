@@ -18,6 +18,7 @@ import pytest
 from conftest import Cli
 
 from interpdb import reader
+from interpdb.cli import cli
 from interpdb.location import resolve
 from interpdb.store import Store
 
@@ -94,7 +95,7 @@ def test_repeated_column_names_stay_apart(run: Cli, venv: Path) -> None:
 
 
 def test_query_from_stdin_and_reading_pragmas(run: Cli, venv: Path) -> None:
-    result = run.runner.invoke(run_cli(), ["sql", "-", "--format", "json"], input="SELECT count(*) AS n FROM probes")
+    result = run.runner.invoke(cli, ["sql", "-", "--format", "json"], input="SELECT count(*) AS n FROM probes")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == [{"n": 1}]
     columns = run.json("sql", "PRAGMA table_info(sys_path_entries)")
@@ -107,12 +108,6 @@ def test_read_only_table_functions_are_allowed(run: Cli, venv: Path) -> None:
     assert run.json("sql", "SELECT value FROM json_each('[3, 1]') ORDER BY value") == [{"value": 1}, {"value": 3}]
     columns = run.json("sql", "SELECT name FROM pragma_table_info('interpreter_sources')")
     assert [c["name"] for c in columns] == ["interpreter_id", "source", "first_seen_at"]
-
-
-def run_cli() -> Any:
-    from interpdb.cli import cli
-
-    return cli
 
 
 WRITES = {

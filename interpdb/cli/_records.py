@@ -38,8 +38,10 @@ def print_records(app: AppState, records: Sequence[Record], fmt: str) -> None:
     emit(render([summary_row(r) for r in records], fmt, document=[r.to_json() for r in records]))
     if app.verbose:
         for record in records:
-            changed = "; ".join(_describe(c) for c in (record.stale_changes or record.changes))
-            app.note(f"{record.path}: {record.status}" + (f" ({record.trigger}: {changed})" if changed else ""))
+            reasons = record.stale_changes or (record.changes if record.probed_now else ())
+            changed = "; ".join(_describe(c) for c in reasons)
+            trigger = record.trigger if record.probed_now else "stale" if record.stale_changes else ""
+            app.note(f"{record.path}: {record.status}" + (f" ({trigger}: {changed})" if changed else ""))
 
 
 def _describe(change: dict[str, Any]) -> str:

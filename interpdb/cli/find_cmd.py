@@ -7,7 +7,6 @@ from datetime import timedelta
 import click
 
 from interpdb.cli._common import AppState, build_policy, emit, refresh_options
-from interpdb.records import JSON_SCHEMA_VERSION
 
 
 @click.command("find")
@@ -68,6 +67,6 @@ def command(
     if fmt == "json":
         from interpdb.render import to_json
 
-        emit(to_json(dict(best.to_json(), schema_version=JSON_SCHEMA_VERSION)))
+        emit(to_json(best.document()))
     else:
         emit(best.path)

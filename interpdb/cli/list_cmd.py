@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from interpdb.cli._common import AppState, build_policy, format_option, refresh_options
 from interpdb.cli._records import print_records
-from interpdb.records import STATUSES, Record
+from interpdb.records import STATUSES
 
-#: Shown without ``--all``: interpreters that work.
-_WORKING = ("cached", "probed", "stale")
+if TYPE_CHECKING:
+    from interpdb.versions import Specifier
 
 
-def _version_spec(_ctx: click.Context, _param: click.Parameter, value: str | None) -> object:
+def _version_spec(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Specifier | None:
     if value is None:
         return None
     from interpdb.versions import Specifier
@@ -41,7 +42,7 @@ def _version_spec(_ctx: click.Context, _param: click.Parameter, value: str | Non
 def command(
     app: AppState,
     implementation: str | None,
-    version_spec: object,
+    version_spec: Specifier | None,
     venv: bool | None,
     statuses: tuple[str, ...],
     show_all: bool,
@@ -63,34 +64,20 @@ def command(
     per path). Filters only choose what is printed: they never cause a probe.
     Missing and broken interpreters are left out unless --all or --status asks.
     """
-    from interpdb.aliases import group, with_aliases
-    from interpdb.service import source_rank
+    from interpdb.listing import select
 
     policy = build_policy(refresh, refresh_interpreters, offline, max_age)
     with app.inventory(timeout, jobs, fmt) as inventory:
         result = inventory.list(policy, discover=not no_discover)
-    records = [r for r in result.records if _keep(r, implementation, version_spec, venv, statuses, show_all)]
-    records = with_aliases(records) if per_path else group(records, source_rank(result))
+    records = select(
+        result,
+        implementation=implementation,
+        version=version_spec,
+        venv=venv,
+        statuses=statuses,
+        show_all=show_all,
+        per_path=per_path,
+    )
     print_records(app, records, fmt)
     if not result.records:
         app.hint("no interpreters known yet; learn some with `interpdb probe PATH...`")
-
-
-def _keep(
-    record: Record,
-    implementation: str | None,
-    version_spec: object,
-    venv: bool | None,
-    statuses: tuple[str, ...],
-    show_all: bool,
-) -> bool:
-    if statuses:
-        if record.status not in statuses:
-            return False
-    elif not show_all and record.status not in _WORKING:
-        return False
-    if implementation and (record.implementation or "").lower() != implementation.lower():
-        return False
-    if version_spec is not None and not version_spec.contains(record.version or ""):  # type: ignore[attr-defined]
-        return False
-    return venv is None or record.is_venv == venv

@@ -9,7 +9,7 @@ import click
 
 from interpdb.cli._common import AppState, build_policy, emit, format_option, refresh_options
 from interpdb.cli._records import report_problems
-from interpdb.records import JSON_SCHEMA_VERSION, ProbeEvent, Record
+from interpdb.records import ProbeEvent, Record
 
 _RECENT_PROBES = 10
 
@@ -51,8 +51,7 @@ def command(
     changed = {(c.role, c.path) for c in fingerprint.changes(record.entries, script_hash())}
     entries = [dict(e.as_dict(), matches=(e.role, e.path) not in changed) for e in record.entries]
     if fmt == "json":
-        document = dict(record.to_json(), schema_version=JSON_SCHEMA_VERSION, fingerprint=entries)
-        document["probes"] = [p.to_json() for p in probes]
+        document = record.document(fingerprint=entries, probes=[p.to_json() for p in probes])
         from interpdb.render import to_json
 
         emit(to_json(document))

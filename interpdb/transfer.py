@@ -1,0 +1,371 @@
+"""Export the whole inventory as one JSON document, and import such a document back.
+
+The document (``SCHEMA_VERSION`` 1)::
+
+    {"schema_version": 1, "interpdb_version": "...", "exported_at": "...Z",
+     "interpreters": [
+        {"id", "host", "path", "created_at", "forgotten_at",
+         "sources": [{"source", "first_seen_at"}],
+         "probes": [{"id", every other column of ``probes`` but interpreter_id,
+                     "fingerprint": [{"position", "role", "path", "exists", "mtime_ns",
+                                      "ctime_ns", "size", "ino", "dev", "target"}]}]}]}
+
+Interpreters are sorted by (host, path), probes by (probed_at, id), fingerprint
+entries by position, sources by name; times are UTC ISO 8601 with a ``Z``. Ids
+say where a row came from and are ignored on import. What is derived is not in
+the document: ``current_probe_id`` (the latest probe) and ``sys_path_entries``
+(from each ``ok`` probe's ``data``) are rebuilt on import.
+
+Import merges, never duplicates. An interpreter is the same one when its
+``(host, path)`` is; a probe is the same one when its interpreter, ``probed_at``,
+``trigger``, ``probe_hash`` and ``outcome`` are. Probes are never updated, so
+their time on their interpreter already identifies them (to the microsecond);
+the other three fields keep two different probes apart should a clock ever
+stamp both with the same time. For rows already there, the earliest
+``created_at`` / ``first_seen_at`` wins and ``forgotten_at`` is left as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from interpdb import __version__
+from interpdb.records import _iso, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy import Column
+
+    from interpdb.location import Location
+
+#: Bumped when a field is added, removed or changes meaning; import refuses others.
+SCHEMA_VERSION = 1
+
+#: The fields of each object, in the models' column terms (tests check they cover every column).
+INTERPRETER_FIELDS = ("id", "host", "path", "created_at", "forgotten_at")
+SOURCE_FIELDS = ("source", "first_seen_at")
+PROBE_FIELDS = (
+    "id", "probed_at", "trigger", "changes", "outcome", "error", "duration_ms", "interpdb_version", "probe_hash",
+    "command", "implementation", "implementation_version", "python_version", "version_major", "version_minor",
+    "version_micro", "version_releaselevel", "is_venv", "free_threaded", "debug_build", "pointer_size", "platform",
+    "executable", "real_executable", "prefix", "base_prefix", "data",
+)  # fmt: skip
+ENTRY_FIELDS = ("position", "role", "path", "exists", "mtime_ns", "ctime_ns", "size", "ino", "dev", "target")
+#: Besides the interpreter, what identifies a probe (see the module docstring).
+PROBE_KEY = ("probed_at", "trigger", "probe_hash", "outcome")
+
+
+class TransferError(Exception):
+    """A document that cannot be exported or imported; the message is one line."""
+
+
+# -- export --------------------------------------------------------------------------
+
+
+def export_document(location: Location) -> dict[str, Any]:
+    """The whole database (every host, forgotten interpreters too) as one document."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from interpdb.models import Interpreter, Probe
+    from interpdb.store import Store
+
+    if location.sqlite_path is not None and not location.sqlite_path.exists():
+        raise TransferError(f"no database at {location.sqlite_path}")
+    store = Store.open(location)
+    try:
+        with store.session() as session:
+            interpreters = session.scalars(
+                select(Interpreter)
+                .options(
+                    selectinload(Interpreter.sources),
+                    selectinload(Interpreter.probes).selectinload(Probe.entries),
+                )
+                .order_by(Interpreter.host, Interpreter.path)
+            ).all()
+            exported = [_export_interpreter(interpreter) for interpreter in interpreters]
+    finally:
+        store.close()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "interpdb_version": __version__,
+        "exported_at": _iso(utcnow()),
+        "interpreters": exported,
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """Stable text: sorted keys, two-space indent, a final newline."""
+    return json.dumps(document, sort_keys=True, indent=2) + "\n"
+
+
+def _export_interpreter(interpreter: Any) -> dict[str, Any]:
+    row = _fields(interpreter, INTERPRETER_FIELDS)
+    row["sources"] = [_fields(s, SOURCE_FIELDS) for s in sorted(interpreter.sources, key=lambda s: s.source)]
+    probes = sorted(interpreter.probes, key=lambda p: (p.probed_at, p.id))
+    row["probes"] = [
+        dict(_fields(probe, PROBE_FIELDS), fingerprint=[_fields(e, ENTRY_FIELDS) for e in probe.entries])
+        for probe in probes
+    ]
+    return row
+
+
+def _fields(obj: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: _jsonable(getattr(obj, name)) for name in names}
+
+
+def _jsonable(value: Any) -> Any:
+    return _iso(value) if isinstance(value, datetime) else value
+
+
+# -- import: read and check the whole document first ---------------------------------
+
+
+@dataclass(frozen=True)
+class ProbeRow:
+    columns: dict[str, Any]
+    entries: list[dict[str, Any]]
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return tuple(self.columns[name] for name in PROBE_KEY)
+
+
+@dataclass(frozen=True)
+class InterpreterRow:
+    host: str
+    path: str
+    created_at: datetime
+    forgotten_at: datetime | None
+    sources: dict[str, datetime]
+    probes: list[ProbeRow]
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    interpreters: int
+    new_interpreters: int
+    probes: int
+    new_probes: int
+    new_sources: int
+
+
+def parse_document(text: str | bytes) -> list[InterpreterRow]:
+    """Check a whole document before anything is written: a bad one changes nothing."""
+    try:
+        document = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
+        raise TransferError(f"not a JSON document: {error}") from None
+    if not isinstance(document, dict) or "schema_version" not in document:
+        raise TransferError("not an interpdb export: no schema_version")
+    version = document["schema_version"]
+    if version != SCHEMA_VERSION:
+        if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+            raise TransferError(
+                f"schema_version {version} was written by a newer interpdb; this one reads {SCHEMA_VERSION}"
+            )
+        raise TransferError(f"unknown schema_version {version!r}; this interpdb reads {SCHEMA_VERSION}")
+    interpreters = document.get("interpreters")
+    if not isinstance(interpreters, list):
+        raise TransferError("interpreters: expected a list")
+    return [_parse_interpreter(item, f"interpreters[{i}]") for i, item in enumerate(interpreters)]
+
+
+def _parse_interpreter(item: Any, where: str) -> InterpreterRow:
+    from interpdb.models import Interpreter, InterpreterSource
+
+    values = _parse_fields(item, INTERPRETER_FIELDS, Interpreter, where, ("sources", "probes"))
+    sources: dict[str, datetime] = {}
+    for i, source in enumerate(_list(item, "sources", where)):
+        parsed = _parse_fields(source, SOURCE_FIELDS, InterpreterSource, f"{where}.sources[{i}]")
+        first = parsed["first_seen_at"]
+        sources[parsed["source"]] = min(first, sources.get(parsed["source"], first))
+    probes = [_parse_probe(probe, f"{where}.probes[{i}]") for i, probe in enumerate(_list(item, "probes", where))]
+    return InterpreterRow(
+        host=values["host"],
+        path=values["path"],
+        created_at=values["created_at"],
+        forgotten_at=values["forgotten_at"],
+        sources=sources,
+        probes=probes,
+    )
+
+
+def _parse_probe(item: Any, where: str) -> ProbeRow:
+    from interpdb.models import FingerprintEntry, Probe
+
+    columns = _parse_fields(item, PROBE_FIELDS, Probe, where, ("fingerprint",))
+    del columns["id"]  # the importing database numbers its own rows
+    entries = [
+        _parse_fields(entry, ENTRY_FIELDS, FingerprintEntry, f"{where}.fingerprint[{i}]")
+        for i, entry in enumerate(_list(item, "fingerprint", where))
+    ]
+    return ProbeRow(columns, entries)
+
+
+def _list(item: dict[str, Any], name: str, where: str) -> list[Any]:
+    value = item[name]
+    if not isinstance(value, list):
+        raise TransferError(f"{where}.{name}: expected a list")
+    return value
+
+
+def _parse_fields(
+    item: Any, names: Sequence[str], model: Any, where: str, nested: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Every field present, nothing unknown, each value of its column's type."""
+    if not isinstance(item, dict):
+        raise TransferError(f"{where}: expected an object")
+    missing = [name for name in (*names, *nested) if name not in item]
+    if missing:
+        raise TransferError(f"{where}: missing {', '.join(missing)}")
+    unknown = sorted(set(item) - {*names, *nested})
+    if unknown:
+        raise TransferError(f"{where}: unknown field {', '.join(unknown)}")
+    columns = model.__table__.columns
+    return {name: _parse_value(columns[name], item[name], f"{where}.{name}") for name in names}
+
+
+def _parse_value(column: Column[Any], value: Any, where: str) -> Any:
+    from sqlalchemy import Boolean, DateTime, Float, Integer, String
+
+    kind = column.type
+    if value is None:
+        if column.nullable:
+            return None
+        raise TransferError(f"{where}: may not be null")
+    if isinstance(kind, DateTime):
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value[:-1] if value.endswith("Z") else value).replace(tzinfo=None)
+            except ValueError:
+                pass
+        raise TransferError(f"{where}: expected an ISO 8601 time, got {value!r}")
+    expected: tuple[type, ...] | None = None
+    if isinstance(kind, Boolean):
+        expected, name = (bool,), "true or false"
+    elif isinstance(kind, Integer):
+        expected, name = (int,), "an integer"
+    elif isinstance(kind, Float):
+        expected, name = (int, float), "a number"
+    elif isinstance(kind, String):
+        expected, name = (str,), "a string"
+    bool_for_number = isinstance(value, bool) and not isinstance(kind, Boolean)
+    if expected is not None and (bool_for_number or not isinstance(value, expected)):
+        raise TransferError(f"{where}: expected {name}, got {value!r}")
+    return value
+
+
+# -- import: merge in one transaction --------------------------------------------------
+
+
+def import_document(location: Location, interpreters: Sequence[InterpreterRow]) -> ImportSummary:
+    """Merge parsed interpreters into the database in one transaction (see the module docstring)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from interpdb.store import Store, _one_line
+
+    store = Store.open(location)
+    try:
+        with store.session() as session:
+            merge = _Merge(session)
+            for row in interpreters:
+                merge.interpreter(row)
+            merge.point_at_latest_probes()
+    except SQLAlchemyError as error:
+        raise TransferError(f"nothing imported: {_one_line(error)}") from error
+    finally:
+        store.close()
+    return ImportSummary(
+        interpreters=len(interpreters),
+        new_interpreters=merge.new_interpreters,
+        probes=sum(len(row.probes) for row in interpreters),
+        new_probes=merge.new_probes,
+        new_sources=merge.new_sources,
+    )
+
+
+class _Merge:
+    """One import's session, the interpreters it touched, and what it added."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.touched: dict[tuple[str, str], Any] = {}
+        self.new_interpreters = self.new_probes = self.new_sources = 0
+
+    def interpreter(self, row: InterpreterRow) -> None:
+        from sqlalchemy import select
+
+        from interpdb.models import Interpreter
+
+        interpreter = self.touched.get((row.host, row.path))
+        if interpreter is None:
+            interpreter = self.session.scalars(
+                select(Interpreter).where(Interpreter.host == row.host, Interpreter.path == row.path)
+            ).one_or_none()
+        if interpreter is None:
+            interpreter = Interpreter(
+                host=row.host, path=row.path, created_at=row.created_at, forgotten_at=row.forgotten_at
+            )
+            self.session.add(interpreter)
+            self.new_interpreters += 1
+        elif row.created_at < interpreter.created_at:
+            interpreter.created_at = row.created_at
+        self.touched[(row.host, row.path)] = interpreter
+        self._sources(interpreter, row.sources)
+        self._probes(interpreter, row.probes)
+        self.session.flush()
+
+    def _sources(self, interpreter: Any, sources: dict[str, datetime]) -> None:
+        from interpdb.models import InterpreterSource
+
+        stored = {s.source: s for s in interpreter.sources}
+        for name, first_seen_at in sources.items():
+            if name not in stored:
+                interpreter.sources.append(InterpreterSource(source=name, first_seen_at=first_seen_at))
+                self.new_sources += 1
+            elif first_seen_at < stored[name].first_seen_at:
+                stored[name].first_seen_at = first_seen_at
+
+    def _probes(self, interpreter: Any, probes: Sequence[ProbeRow]) -> None:
+        """Add the probes whose natural key is not stored yet, with their entries and ``sys.path`` rows."""
+        from sqlalchemy import select
+
+        from interpdb.models import FingerprintEntry, Probe, SysPathEntry
+        from interpdb.store import _sys_path
+
+        known: set[tuple[Any, ...]] = set()
+        if interpreter.id is not None:
+            key_columns = [getattr(Probe, name) for name in PROBE_KEY]
+            found = self.session.execute(select(*key_columns).where(Probe.interpreter_id == interpreter.id))
+            known = {tuple(key) for key in found}
+        for row in probes:
+            if row.key in known:
+                continue
+            known.add(row.key)
+            probe = Probe(interpreter=interpreter, **row.columns)
+            probe.entries = [FingerprintEntry(**entry) for entry in row.entries]
+            if probe.outcome == "ok":
+                # As Store.record writes them for a new probe.
+                probe.sys_path_entries = [SysPathEntry(position=i, path=entry) for i, entry in _sys_path(probe.data)]
+            self.session.add(probe)
+            self.new_probes += 1
+
+    def point_at_latest_probes(self) -> None:
+        """Each touched interpreter's current probe becomes its latest by ``probed_at`` (then id)."""
+        from sqlalchemy import select
+
+        from interpdb.models import Probe
+
+        for interpreter in self.touched.values():
+            latest = self.session.scalars(
+                select(Probe.id)
+                .where(Probe.interpreter_id == interpreter.id)
+                .order_by(Probe.probed_at.desc(), Probe.id.desc())
+                .limit(1)
+            ).first()
+            if interpreter.current_probe_id != latest:
+                interpreter.current_probe_id = latest
