@@ -1,11 +1,18 @@
-"""Where the database lives: ``--db``, then ``INTERPDB_DB``, then the user data directory."""
+"""Where the database lives: ``--db``, then ``INTERPDB_DB``, then the user data directory.
+
+Plain ``os.path`` strings on purpose: every command resolves its location, and
+``pathlib`` costs a few milliseconds of import on the warm path.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ENV_VAR = "INTERPDB_DB"
 FILENAME = "interpdb.sqlite3"
@@ -13,24 +20,38 @@ FILENAME = "interpdb.sqlite3"
 
 @dataclass(frozen=True)
 class Location:
-    """A database address: ``url`` for SQLAlchemy, ``sqlite_path`` when it is a SQLite file."""
+    """A database address: ``url`` for SQLAlchemy, ``sqlite_file`` when it is a SQLite file."""
 
     url: str
-    sqlite_path: Path | None
+    sqlite_file: str | None
 
     @property
     def is_sqlite(self) -> bool:
-        return self.sqlite_path is not None
+        return self.sqlite_file is not None
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """``sqlite_file`` as a ``Path``, for the code that writes (pathlib imported here)."""
+        if self.sqlite_file is None:
+            return None
+        from pathlib import Path
+
+        return Path(self.sqlite_file)
+
+    def exists(self) -> bool:
+        """True for a SQLite file that exists, and for every other URL (a server decides)."""
+        return self.sqlite_file is None or os.path.exists(self.sqlite_file)
 
 
-def default_path() -> Path:
+def default_path() -> str:
+    home = os.path.expanduser("~")
     if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
+        base = os.path.join(home, "Library", "Application Support")
     elif os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "interpdb" / FILENAME
+        base = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
+    return os.path.join(base, "interpdb", FILENAME)
 
 
 def resolve(value: str | None = None) -> Location:
@@ -40,10 +61,10 @@ def resolve(value: str | None = None) -> Location:
         path = default_path()
     elif "://" in value:
         if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
-            path = Path(value[len("sqlite:///") :])
+            path = value[len("sqlite:///") :]
         else:
             return Location(value, None)
     else:
-        path = Path(value).expanduser()
-    path = path.absolute()
+        path = os.path.expanduser(value)
+    path = os.path.abspath(path)
     return Location(f"sqlite:///{path}", path)

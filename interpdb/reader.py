@@ -10,11 +10,11 @@ connection, so there is exactly one read path to keep right.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from interpdb.fingerprint import Entry
@@ -76,15 +76,18 @@ class _Alchemy:
 
 def connect(location: Location, *, query_only: bool = False) -> Connection | None:
     """A read connection, or None when the SQLite file does not exist yet."""
-    if location.sqlite_path is None:
+    if location.sqlite_file is None:
         return _Alchemy(location.url)
-    if not location.sqlite_path.exists():
+    if not os.path.exists(location.sqlite_file):
         return None
-    return _Sqlite(_open_sqlite(location.sqlite_path, query_only))
+    return _Sqlite(_open_sqlite(location.sqlite_file, query_only))
 
 
-def _open_sqlite(path: Path, query_only: bool) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)
+def _open_sqlite(path: str, query_only: bool) -> sqlite3.Connection:
+    # A file: URI so that mode=ro applies. SQLite's URI rules: only %, ? and # need
+    # escaping in the path (urllib.parse would cost more to import than it saves).
+    escaped = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    conn = sqlite3.connect(f"file:{escaped}?mode=ro", uri=True, timeout=5.0)
     if query_only:
         conn.execute("PRAGMA query_only = ON")
     return conn
@@ -330,12 +333,12 @@ def query(location: Location, sql: str, params: dict[str, Any]) -> tuple[list[st
     only if every action it needs is a read. PostgreSQL: one query (``SELECT``,
     ``VALUES``, ``TABLE``, ``WITH``) in a ``READ ONLY`` transaction, rolled back.
     """
-    if location.sqlite_path is None:
+    if location.sqlite_file is None:
         return _query_alchemy(location.url, sql, params)
-    if not location.sqlite_path.exists():
-        raise QueryError(f"no database at {location.sqlite_path}")
+    if not os.path.exists(location.sqlite_file):
+        raise QueryError(f"no database at {location.sqlite_file}")
     denied: list[str] = []
-    conn = _open_sqlite(location.sqlite_path, query_only=True)
+    conn = _open_sqlite(location.sqlite_file, query_only=True)
     # The sqlite3 module must not BEGIN on its own: the statement alone asks the authorizer.
     conn.isolation_level = None
     try:

@@ -134,7 +134,7 @@ class Inventory:
             self._checked_revision = True
             return conn
         except sqlite3.DatabaseError as error:
-            raise InventoryError(f"cannot read {self.location.sqlite_path}: {error}") from error
+            raise InventoryError(f"cannot read {self.location.sqlite_file}: {error}") from error
 
     def close(self) -> None:
         if self._store is not None:
@@ -216,7 +216,7 @@ class Inventory:
             conn.close()
 
     def describe_db(self) -> str:
-        return str(self.location.sqlite_path or self.location.url)
+        return self.location.sqlite_file or self.location.url
 
     # -- revalidating -------------------------------------------------------------------
 

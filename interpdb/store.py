@@ -69,7 +69,7 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 
 def create_engine_for(location: Location) -> Engine:
-    from sqlalchemy import create_engine, event
+    from sqlalchemy import URL, create_engine, event
 
     if location.sqlite_path is None:
         return create_engine(location.url)
@@ -77,7 +77,8 @@ def create_engine_for(location: Location) -> Engine:
         location.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StoreError(f"cannot create {location.sqlite_path.parent}: {error.strerror}") from error
-    engine = create_engine(location.url)
+    # A URL object, not the string: a path holding '?' or '#' must stay a path.
+    engine = create_engine(URL.create("sqlite", database=location.sqlite_file))
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -180,14 +181,16 @@ class Store:
     def migrate(self, direction: str, target: str) -> Path | None:
         """``upgrade`` or ``downgrade`` to ``target``, backing up first; return the backup.
 
-        The backup is kept only when the revision moved: a target Alembic cannot
-        reach (an unknown revision, a downgrade "up") fails before any step runs,
-        and a no-op changed nothing worth a copy; both remove it again.
+        A database with no revision yet has nothing to back up. The backup is kept
+        only when the revision moved: a target Alembic cannot reach (an unknown
+        revision, a downgrade "up") fails before any step runs, and a no-op
+        changed nothing worth a copy; both remove it again.
         """
         from alembic.util import CommandError
 
         before = self.revision()
-        copy = backup(self.location, f"{direction}-{utcnow().strftime('%Y%m%dT%H%M%S')}")
+        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+        copy = None if before is None else backup(self.location, f"{direction}-{stamp}")
         try:
             self._migrate(direction, target, backup_first=False)
         except CommandError as error:

@@ -136,3 +136,14 @@ def test_add_sources_inserts_each_pair_once_and_ignores_unknown_paths(
     again = _rows(db_path, "SELECT interpreter_id, source, first_seen_at FROM interpreter_sources ORDER BY source")
     assert again == [*first, (interpreter_id, "system", again[2][2])]
     assert str(again[2][2]) >= str(first[0][2])
+
+
+def test_database_path_with_uri_characters(tmp_path: Path, run: Cli, base_python: Path) -> None:
+    """'?', '#', '%' and spaces in the path stay part of the path for both reader and writer."""
+    folder = tmp_path / "we ird#dir?x%"
+    folder.mkdir()
+    db = folder / "db.sqlite3"
+    run("--db", db, "probe", base_python)
+    listed = run.json("--db", db, "list", "--no-discover")
+    assert [r["path"] for r in listed] == [str(base_python)]
+    assert not (tmp_path / "we ird#dir").exists(), "the writer must not cut the path at '?'"
