@@ -33,7 +33,7 @@ class InventoryError(Exception):
     """An expected failure with a one-line message (bad reference, unusable database)."""
 
 
-class NeedsWrite(Exception):  # noqa: N818 - a signal, not an error
+class NeedsWrite(Exception):  # a signal to fall back, not an error
     """Raised in ``read_only`` mode where answering would probe, migrate or write."""
 
 
