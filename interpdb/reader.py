@@ -29,7 +29,8 @@ _RECORD_COLUMNS = (
     "i.id, i.host, i.path, p.id, p.outcome, p.trigger, p.probed_at, p.error, p.duration_ms, "
     "p.interpdb_version, p.changes, p.implementation, p.implementation_version, p.python_version, "
     "p.version_major, p.version_minor, p.version_micro, p.is_venv, p.free_threaded, p.debug_build, "
-    "p.pointer_size, p.platform, p.executable, p.real_executable, p.prefix, p.base_prefix, p.data"
+    "p.pointer_size, p.platform, p.executable, p.real_executable, p.prefix, p.base_prefix, p.data, "
+    "i.forgotten_at"
 )
 _ENTRY_COLUMNS = 'e.probe_id, e.role, e.path, e."exists", e.mtime_ns, e.ctime_ns, e.size, e.ino, e.dev, e.target'
 _EVENT_COLUMNS = (
@@ -128,13 +129,14 @@ def current_records(
     paths: Sequence[str] | None = None,
     ids: Sequence[int] | None = None,
     with_entries: bool = True,
+    include_forgotten: bool = False,
 ) -> list[Record]:
     """Interpreters with their current probes (and fingerprints), in id order.
 
     ``paths``/``ids`` narrow the set; neither means every interpreter on ``host``.
     Two queries in all, whatever the number of interpreters.
     """
-    where = "i.host = :host"
+    where = "i.host = :host" if include_forgotten else "i.host = :host AND i.forgotten_at IS NULL"
     params: dict[str, Any] = {"host": host}
     if paths is not None:
         clause, extra = _in_clause("path", list(paths))
@@ -207,6 +209,7 @@ def _record(row: Sequence[Any], entries: tuple[Entry, ...], found_through: tuple
         data=_json(row[26]) or {},
         entries=entries,
         sources=found_through,
+        forgotten_at=_datetime(row[27]),
     )
 
 

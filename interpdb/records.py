@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 #: What happened to an interpreter in this run.
 STATUSES = ("cached", "probed", "stale", "missing", "error")
-TRIGGERS = ("new", "changed", "refresh", "refresh-interpreter", "probe-changed", "max-age", "missing")
+TRIGGERS = ("new", "changed", "refresh", "refresh-interpreter", "probe-changed", "max-age", "forget", "unforget")
+#: ``forgotten`` / ``remembered`` mark the history events of ``forget`` and of a probe that brings one back.
+OUTCOMES = ("ok", "error", "missing", "forgotten", "remembered")
 JSON_SCHEMA_VERSION = 1
 
 
@@ -70,6 +72,8 @@ class Record:
     aliases: tuple[str, ...] = field(default=(), compare=False)
     #: True when this run recorded the current probe (``changes`` are then this run's)
     probed_now: bool = field(default=False, compare=False)
+    #: when ``interpdb forget`` hid it from ``list`` and ``find`` (None: visible)
+    forgotten_at: datetime | None = None
 
     def with_status(self, status: str, stale_changes: tuple[dict[str, Any], ...] = ()) -> Record:
         return replace(self, status=status, stale_changes=stale_changes)
@@ -136,6 +140,7 @@ class Record:
             "sources": list(self.sources),
             "aliases": list(self.aliases),
             "launcher": self.data.get("launcher"),
+            "forgotten_at": _iso(self.forgotten_at),
         }
 
 

@@ -15,7 +15,7 @@ import builtins
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -149,13 +149,18 @@ class Inventory:
 
     # -- reading ----------------------------------------------------------------------
 
-    def stored(self, paths: Sequence[str] | None = None, ids: Sequence[int] | None = None) -> builtins.list[Record]:
+    def stored(
+        self,
+        paths: Sequence[str] | None = None,
+        ids: Sequence[int] | None = None,
+        include_forgotten: bool = False,
+    ) -> builtins.list[Record]:
         """Records as stored, fingerprints not re-checked (status is ``cached``)."""
         conn = self._reader()
         if conn is None:
             return []
         try:
-            return reader.current_records(conn, self.host, paths=paths, ids=ids)
+            return reader.current_records(conn, self.host, paths=paths, ids=ids, include_forgotten=include_forgotten)
         finally:
             conn.close()
 
@@ -168,10 +173,12 @@ class Inventory:
         found: builtins.list[Record] = []
         if conn is not None:
             try:
+                # Forgotten interpreters too: their history and facts are kept.
                 if ref.isdigit():
-                    found = reader.current_records(conn, host, ids=[int(ref)])
+                    found = reader.current_records(conn, host, ids=[int(ref)], include_forgotten=True)
                 else:
-                    found = reader.current_records(conn, host, paths=[normalize_path(ref)])
+                    paths = [normalize_path(ref)]
+                    found = reader.current_records(conn, host, paths=paths, include_forgotten=True)
             finally:
                 conn.close()
         if not found:
@@ -220,10 +227,14 @@ class Inventory:
 
     # -- revalidating -------------------------------------------------------------------
 
-    def probe(self, paths: Iterable[str], refresh: Refresh | None = None) -> Result:
-        """Learn or revalidate these paths under ``refresh``; records in the order asked."""
+    def probe(self, paths: Iterable[str], refresh: Refresh | None = None, revive: bool = True) -> Result:
+        """Learn or revalidate these paths under ``refresh``; records in the order asked.
+
+        Naming a forgotten interpreter brings it back (``revive``), unless the caller
+        only looks (``show``).
+        """
         wanted = builtins.list(dict.fromkeys(normalize_path(p) for p in paths))
-        return self._revalidate(wanted, refresh or Refresh())
+        return self._revalidate(wanted, refresh or Refresh(), explicit=True, revive=revive)
 
     def list(self, refresh: Refresh | None = None, discover: bool = True) -> Result:
         """Revalidate every known interpreter on this host, discovering new ones first.
@@ -300,9 +311,18 @@ class Inventory:
         wanted: builtins.list[str] | None,
         policy: Refresh,
         sources: Mapping[str, Sequence[str]] | None = None,
+        explicit: bool = False,
+        revive: bool = False,
     ) -> Result:
-        stored = {r.path: r for r in self.stored(paths=wanted)}
-        order = wanted if wanted is not None else builtins.list(stored)
+        """``explicit``: the paths were named by the user, which brings forgotten ones back;
+        otherwise (``list``, ``discover``, ``find``) forgotten interpreters are left out."""
+        stored = {r.path: r for r in self.stored(paths=wanted, include_forgotten=True)}
+        forgotten = {path for path, record in stored.items() if record.forgotten_at is not None}
+        if forgotten and explicit and revive:
+            stored.update(self._bring_back([stored[p] for p in forgotten]))
+        elif forgotten and not explicit:
+            stored = {path: record for path, record in stored.items() if path not in forgotten}
+        order = [p for p in wanted if p not in forgotten or explicit] if wanted is not None else builtins.list(stored)
         probe_hash = script_hash()
         results: dict[str, Record] = {}
         problems: builtins.list[Problem] = []
@@ -343,6 +363,36 @@ class Inventory:
             self._remember_sources(results, sources)
         found_through = {p: builtins.list(v) for p, v in (sources or {}).items()}
         return Result([results[p] for p in order if p in results], problems, found_through)
+
+    def _bring_back(self, records: builtins.list[Record]) -> dict[str, Record]:
+        self._write_store().set_forgotten([r.id for r in records], forget=False, command=self.command)
+        return {r.path: replace(r, forgotten_at=None) for r in records}
+
+    # -- maintenance ---------------------------------------------------------------------
+
+    def forget(self, refs: Sequence[str]) -> builtins.list[Record]:
+        """Hide interpreters from ``list`` and ``find``, keeping their history."""
+        records = [self.resolve_ref(ref) for ref in refs]
+        self._write_store().set_forgotten([r.id for r in records], forget=True, command=self.command)
+        return records
+
+    def purge(self, refs: Sequence[str]) -> builtins.list[Record]:
+        """Delete interpreters and their whole history."""
+        records = [self.resolve_ref(ref) for ref in refs]
+        self._write_store().purge([r.id for r in records])
+        return records
+
+    def prune(self, missing_for: timedelta, dry_run: bool = False) -> builtins.list[Record]:
+        """Forget interpreters missing for longer than ``missing_for``; the list of them."""
+        from interpdb.records import utcnow
+
+        cutoff = utcnow() - missing_for
+        stale = [
+            r for r in self.stored() if r.outcome == "missing" and r.probed_at is not None and r.probed_at < cutoff
+        ]
+        if stale and not dry_run:
+            self._write_store().set_forgotten([r.id for r in stale], forget=True, command=self.command)
+        return stale
 
     def _remember_sources(self, results: dict[str, Record], sources: Mapping[str, Sequence[str]]) -> None:
         """Record the (path, source) pairs not stored yet; no write when all are known."""

@@ -305,6 +305,47 @@ class Store:
                 ids.append(interpreter.id)
         return ids
 
+    def set_forgotten(self, ids: Sequence[int], forget: bool, command: str | None = None) -> None:
+        """Hide (``forget``) or bring back interpreters, with a history event for each.
+
+        The event is a ``probes`` row with trigger ``forget`` / ``unforget`` and outcome
+        ``forgotten`` / ``remembered``; nothing was run, and the interpreter's current
+        probe stays what it was, so its facts are kept.
+        """
+        from sqlalchemy import select
+
+        from interpdb.models import Interpreter, Probe
+
+        now = utcnow()
+        with self.session() as session:
+            for interpreter in session.scalars(select(Interpreter).where(Interpreter.id.in_(ids))):
+                interpreter.forgotten_at = now if forget else None
+                session.add(
+                    Probe(
+                        interpreter=interpreter,
+                        probed_at=now,
+                        trigger="forget" if forget else "unforget",
+                        changes=[],
+                        outcome="forgotten" if forget else "remembered",
+                        duration_ms=0.0,
+                        interpdb_version=__version__,
+                        probe_hash="",
+                        command=command,
+                    )
+                )
+
+    def purge(self, ids: Sequence[int]) -> int:
+        """Delete interpreters with their whole history; return how many went."""
+        from sqlalchemy import delete, update
+
+        from interpdb.models import Interpreter
+
+        with self.session() as session:
+            # The cycle interpreters -> probes -> interpreters is cut first.
+            session.execute(update(Interpreter).where(Interpreter.id.in_(ids)).values(current_probe_id=None))
+            result = session.execute(delete(Interpreter).where(Interpreter.id.in_(ids)))
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def add_sources(self, host: str, sources: Mapping[str, Iterable[str]]) -> None:
         """Note which discovery sources found these paths (``{path: source names}``).
 

@@ -55,10 +55,24 @@ def cli(ctx: click.Context, db: str | None, quiet: bool, verbose: int) -> None:
 
 
 def _register() -> None:
-    from interpdb.cli import discover_cmd, find_cmd, history_cmd, list_cmd, probe_cmd, show_cmd, sql_cmd
+    from interpdb.cli import (
+        db_cmd,
+        discover_cmd,
+        export_cmd,
+        find_cmd,
+        forget_cmd,
+        history_cmd,
+        list_cmd,
+        probe_cmd,
+        show_cmd,
+        sql_cmd,
+    )
 
-    for module in (probe_cmd, list_cmd, show_cmd, history_cmd, discover_cmd, find_cmd, sql_cmd):
+    for module in (probe_cmd, list_cmd, show_cmd, history_cmd, discover_cmd, find_cmd, sql_cmd, db_cmd, export_cmd):
         cli.add_command(module.command)
+    cli.add_command(export_cmd.import_command)
+    cli.add_command(forget_cmd.forget)
+    cli.add_command(forget_cmd.prune)
 
 
 _register()

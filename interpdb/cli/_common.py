@@ -70,7 +70,7 @@ class ProgressBar:
             self._bar = None
 
 
-def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
+def duration_callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
     if value is None:
         return None
     from interpdb.policy import parse_duration
@@ -98,7 +98,7 @@ def refresh_options(func: F) -> F:
         click.option(
             "--max-age",
             metavar="DURATION",
-            callback=_duration,
+            callback=duration_callback,
             help="Also re-probe what was last probed longer ago than this (90s, 15m, 12h, 7d, 2w).",
         ),
         click.option(

@@ -7,6 +7,8 @@ moves it by hand. Only ``db upgrade`` creates a database that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,12 +52,27 @@ def _require_file(location: Location) -> None:
 
 def _store(location: Location) -> Store:
     """The store as it is: not created (see ``_require_file``), not upgraded."""
-    from interpdb.store import Store, StoreError
+    from interpdb.store import Store
+
+    with _one_line_errors(location):
+        return Store(location)
+
+
+@contextmanager
+def _one_line_errors(location: Location) -> Iterator[None]:
+    """What the store or the database driver raise, as one ``error:`` line and exit 1."""
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from interpdb.store import StoreError, _one_line
 
     try:
-        return Store(location)
+        yield
     except StoreError as error:
         raise click.ClickException(str(error)) from None
+    except (SQLAlchemyError, sqlite3.Error, ImportError) as error:  # ImportError: no driver for the URL
+        raise click.ClickException(f"cannot use {_describe(location)}: {_one_line(error)}") from None
 
 
 @command.command("path")
@@ -102,12 +119,14 @@ def _stored_revision(location: Location) -> str | None:
 
     from interpdb import reader
 
-    try:
-        conn = reader.connect(location)
-    except sqlite3.Error as error:
-        raise click.ClickException(f"cannot read {_describe(location)}: {error}") from None
-    except Exception as error:  # another database: any driver or connection error, as one line
-        raise click.ClickException(f"cannot connect to {location.url}: {_first_line(error)}") from None
+    if location.is_sqlite:
+        try:
+            conn = reader.connect(location)
+        except sqlite3.Error as error:  # a directory, an unreadable file
+            raise click.ClickException(f"cannot read {_describe(location)}: {error}") from None
+    else:
+        with _one_line_errors(location):
+            conn = reader.connect(location)
     if conn is None:
         return None
     try:
@@ -143,19 +162,17 @@ def downgrade_command(app: AppState, revision: str) -> None:
 
 def _migrate(app: AppState, direction: str, target: str) -> None:
     from interpdb.reader import HEAD_REVISION
-    from interpdb.store import StoreError
 
     location = _location(app)
     store = _store(location)
     try:
-        before = store.revision()
-        if before == target or (target == "head" and before == HEAD_REVISION):
-            click.echo(f"{_describe(location)} is already at {before}")
-            return
-        copy = store.migrate(direction, target)
-        after = store.revision()
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
+        with _one_line_errors(location):
+            before = store.revision()
+            if before == target or (target == "head" and before == HEAD_REVISION):
+                click.echo(f"{_describe(location)} is already at {before}")
+                return
+            copy = store.migrate(direction, target)
+            after = store.revision()
     finally:
         store.close()
     if before == after:
@@ -174,17 +191,15 @@ def check_command(app: AppState) -> None:
     data passes PRAGMA integrity_check and foreign_key_check. Exit 1 listing what does not.
     """
     from interpdb.reader import HEAD_REVISION
-    from interpdb.store import StoreError
 
     location = _location(app)
     _require_file(location)
     store = _store(location)
     try:
-        revision = store.revision()
-        differences = store.schema_differences()
-        integrity = store.integrity_problems()
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
+        with _one_line_errors(location):
+            revision = store.revision()
+            differences = store.schema_differences()
+            integrity = store.integrity_problems()
     finally:
         store.close()
     problems = [] if revision == HEAD_REVISION else [f"revision {revision or 'none'} is not the head {HEAD_REVISION}"]
@@ -209,7 +224,7 @@ def backup_command(app: AppState, dest: Path | None) -> None:
     goes next to the database as interpdb.sqlite3.backup-<time>.bak.
     """
     from interpdb.records import utcnow
-    from interpdb.store import StoreError, backup, backup_to
+    from interpdb.store import backup, backup_to
 
     location = _location(app)
     if location.sqlite_path is None:
@@ -220,20 +235,13 @@ def backup_command(app: AppState, dest: Path | None) -> None:
         dest = dest / f"{location.sqlite_path.name}.backup-{stamp}.bak"
     if dest is not None and dest.exists():
         raise click.ClickException(f"{dest} already exists; name a new file")
-    try:
+    with _one_line_errors(location):
         copy = backup(location, f"backup-{stamp}") if dest is None else backup_to(location, dest.absolute())
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
     click.echo(str(copy))
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else error.__class__.__name__
 
 
 def _version() -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from interpdb.cli._common import AppState, emit, format_option
-from interpdb.records import TRIGGERS, ProbeEvent
+from interpdb.records import OUTCOMES, TRIGGERS, ProbeEvent
 
 if TYPE_CHECKING:
     pass
@@ -49,7 +49,6 @@ def summarize_changes(changes: tuple[dict[str, Any], ...], width: int = 60) -> s
     return prefix + path + (f" (+{len(changes) - 1} more)" if len(changes) > 1 else "")
 
 
-OUTCOMES = ("ok", "error", "missing")
 #: Diff lines shown in one table cell; ``--format json`` (and csv) carry them all.
 _DIFF_LINES = 12
 _COMMAND_WIDTH = 40

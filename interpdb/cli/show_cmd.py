@@ -42,7 +42,7 @@ def command(
     policy = build_policy(refresh, refresh_interpreters, offline, max_age)
     with app.inventory(timeout, jobs, fmt) as inventory:
         path = inventory.resolve_ref(ref).path if ref.isdigit() else ref
-        result = inventory.probe([path], policy)
+        result = inventory.probe([path], policy, revive=False)
         if not result.records:
             report_problems(app, result)
             raise click.exceptions.Exit(1)

@@ -1,0 +1,93 @@
+"""``interpdb export`` and ``interpdb import FILE``: the whole inventory as one JSON document.
+
+The document and the merge rule are described in ``interpdb.transfer``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from interpdb.cli._common import AppState
+
+
+@click.command("export")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of stdout (replaced whole, never left half-written).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True, help="The document format."
+)
+@click.pass_obj
+def command(app: AppState, output: Path | None, fmt: str) -> None:
+    """Write every interpreter, probe and fingerprint, on every host, as one JSON document.
+
+    Forgotten interpreters and failed probes are included; `interpdb import`
+    reads the document back into any database without duplicating rows.
+    """
+    from interpdb.location import resolve
+    from interpdb.store import StoreError
+    from interpdb.transfer import TransferError, dumps, export_document
+
+    try:
+        document = export_document(resolve(app.db))
+    except (StoreError, TransferError) as error:
+        raise click.ClickException(str(error)) from None
+    text = dumps(document)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        _write_whole(output, text)
+    interpreters = document["interpreters"]
+    probes = sum(len(i["probes"]) for i in interpreters)
+    app.note(f"exported {len(interpreters)} interpreters, {probes} probes" + (f" to {output}" if output else ""))
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Through a temporary file beside ``path``: a failed write leaves the old file as it was."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE")
+@click.pass_obj
+def import_command(app: AppState, file: Path) -> None:
+    """Read a document written by `interpdb export` (FILE, or - for stdin) into the database.
+
+    Rows already there are not duplicated: an interpreter is its (host, path), a
+    probe its interpreter, time, trigger, probe script hash and outcome. Each
+    interpreter's current probe becomes its latest. A document that cannot be
+    read whole changes nothing.
+    """
+    from interpdb.location import resolve
+    from interpdb.store import StoreError
+    from interpdb.transfer import TransferError, import_document, parse_document
+
+    try:
+        text = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read {file}: {error.strerror or error}") from None
+    try:
+        interpreters = parse_document(text)
+    except TransferError as error:
+        raise click.ClickException(f"{file}: {error}") from None
+    try:
+        summary = import_document(resolve(app.db), interpreters)
+    except (StoreError, TransferError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"imported {summary.new_interpreters} new of {summary.interpreters} interpreters, "
+        f"{summary.new_probes} new of {summary.probes} probes, {summary.new_sources} new sources"
+    )

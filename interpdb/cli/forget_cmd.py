@@ -1,0 +1,57 @@
+"""``interpdb forget`` and ``interpdb prune``: hide what is gone, keep (or purge) its history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+
+from interpdb.cli._common import AppState, duration_callback, emit, format_option
+
+
+@click.command("forget")
+@click.argument("refs", nargs=-1, required=True, metavar="PATH|ID...")
+@click.option("--purge", is_flag=True, help="Delete them and their whole history instead.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before --purge.")
+@click.pass_obj
+def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None:
+    """Hide interpreters from list and find, keeping their history.
+
+    A history event records it. Probing one again by its path
+    (`interpdb probe PATH`) brings it back; discovery alone does not.
+    With --purge the interpreters and all their probes are deleted.
+    """
+    with app.inventory() as inventory:
+        records = [inventory.resolve_ref(ref) for ref in refs]
+        if purge:
+            names = ", ".join(r.path for r in records)
+            if not yes:
+                click.confirm(f"Delete {names} and all their history?", abort=True, err=True)
+            inventory.purge([str(r.id) for r in records])
+            app.note(f"purged {len(records)} interpreter(s)")
+        else:
+            inventory.forget([str(r.id) for r in records])
+            app.note(f"forgot {len(records)} interpreter(s); `interpdb probe PATH` brings one back")
+
+
+@click.command("prune")
+@click.option(
+    "--missing-for",
+    required=True,
+    metavar="DURATION",
+    callback=duration_callback,
+    help="Forget interpreters missing for longer than this (7d, 12h, 2w).",
+)
+@click.option("--dry-run", is_flag=True, help="Only show what would be forgotten.")
+@format_option
+@click.pass_obj
+def prune(app: AppState, missing_for: timedelta, dry_run: bool, fmt: str) -> None:
+    """Forget interpreters that have been missing for longer than --missing-for."""
+    from interpdb.render import render
+
+    with app.inventory() as inventory:
+        records = inventory.prune(missing_for, dry_run=dry_run)
+    rows = [{"id": r.id, "path": r.path, "missing_since": r.probed_at} for r in records]
+    emit(render(rows, fmt, document=[r.to_json() for r in records]))
+    verb = "would forget" if dry_run else "forgot"
+    app.note(f"{verb} {len(records)} interpreter(s)")

@@ -1,0 +1,205 @@
+"""``interpdb db``: path, current, upgrade, downgrade, check and backup, on real databases."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Cli
+
+from interpdb import reader
+from interpdb.location import resolve
+from interpdb.store import Store
+
+
+def _query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def _rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    return {table: _query(db, f"SELECT * FROM {table} ORDER BY id") for table in ("interpreters", "probes")}
+
+
+def _backups(db: Path) -> list[Path]:
+    return sorted(db.parent.glob(f"{db.name}.*.bak"))
+
+
+def _one_line_error(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+
+
+def test_downgrade_to_0001_and_upgrade_again_keeps_the_data(run: Cli, db_path: Path, base_python: Path) -> None:
+    """Down to the first schema and back through the CLI: interpreters and probes rows come back unchanged."""
+    run("probe", base_python)
+    before = _rows(db_path)
+    assert len(before["probes"]) == 1
+
+    down = run("db", "downgrade", "0001_initial")
+    assert f"downgraded {db_path}: {reader.HEAD_REVISION} -> 0001_initial" in down.stdout
+    [backup] = _backups(db_path)
+    assert f"backup: {backup}" in down.stdout
+    assert _query(backup, "SELECT version_num FROM alembic_version") == [(reader.HEAD_REVISION,)]
+    assert run("db", "current").stdout.startswith("0001_initial (behind the head")
+    assert _query(db_path, "SELECT * FROM probes ORDER BY id") == before["probes"]
+
+    up = run("db", "upgrade")
+    assert f"upgraded {db_path}: 0001_initial -> {reader.HEAD_REVISION}" in up.stdout
+    assert len(_backups(db_path)) == 2
+    assert _rows(db_path) == before
+    assert run("db", "current").stdout == f"{reader.HEAD_REVISION} (head)\n"
+    assert run("db", "check").stdout.startswith(f"revision {reader.HEAD_REVISION} (head): ok")
+
+
+def test_upgrade_creates_a_missing_database_and_is_a_no_op_at_the_head(run: Cli, db_path: Path) -> None:
+    """Nothing to back up on creation; nothing done (and no backup) when already current."""
+    result = run("db", "upgrade")
+    assert result.stdout.startswith(f"created {db_path}: nothing -> {reader.HEAD_REVISION}")
+    assert _backups(db_path) == []
+    again = run("db", "upgrade")
+    assert again.stdout == f"{db_path} is already at {reader.HEAD_REVISION}\n"
+    assert run("db", "upgrade", "0001_initial").stdout.startswith(f"{db_path} stays at {reader.HEAD_REVISION}")
+    assert _backups(db_path) == []
+
+
+def test_downgrade_to_an_unknown_revision_is_one_line_and_leaves_no_backup(run: Cli, db_path: Path) -> None:
+    run("db", "upgrade")
+    result = run("db", "downgrade", "no_such_rev", code=1)
+    _one_line_error(result.stderr)
+    assert "no_such_rev" in result.stderr
+    assert _backups(db_path) == []
+    assert run("db", "current").stdout == f"{reader.HEAD_REVISION} (head)\n"
+
+
+def test_downgrade_needs_a_revision_and_a_database(run: Cli, db_path: Path) -> None:
+    assert run("db", "downgrade", code=2).exit_code == 2
+    result = run("db", "downgrade", "base", code=1)
+    assert result.stderr == f"Error: no database at {db_path}\n"
+    assert not db_path.exists()
+
+
+def test_check_passes_on_a_fresh_database_and_lists_a_hand_made_column(run: Cli, db_path: Path) -> None:
+    """A column added by hand is a difference from the models: exit 1, named in the output."""
+    run("db", "upgrade")
+    ok = run("db", "check")
+    assert ok.stdout.splitlines() == [
+        f"revision {reader.HEAD_REVISION} (head): ok",
+        "schema: matches the models",
+        "integrity: ok",
+    ]
+    conn = sqlite3.connect(db_path)
+    conn.execute("ALTER TABLE probes ADD COLUMN junk TEXT")
+    conn.close()
+    failed = run("db", "check", code=1)
+    assert failed.stdout == "column probes.junk is in the database, not in the models\n"
+    assert failed.stderr == f"Error: {db_path} fails the check: 1 problem\n"
+
+
+def test_check_reports_rows_without_their_parent(run: Cli, db_path: Path, base_python: Path) -> None:
+    """foreign_key_check runs too: a probe whose interpreter is gone is listed."""
+    run("probe", base_python)
+    conn = sqlite3.connect(db_path)  # foreign keys are off on a plain sqlite3 connection
+    with conn:
+        conn.execute("UPDATE probes SET interpreter_id = 999")
+    conn.close()
+    result = run("db", "check", code=1)
+    assert "foreign_key_check: probes row 1 points to a missing interpreters row" in result.stdout
+    _one_line_error(result.stderr)
+
+
+def test_check_on_a_database_behind_the_head_says_so_without_upgrading_it(run: Cli, db_path: Path) -> None:
+    _stamp_0001(db_path)
+    result = run("db", "check", code=1)
+    assert f"revision 0001_initial is not the head {reader.HEAD_REVISION}" in result.stdout
+    assert "table interpreter_sources is in the models, not in the database" in result.stdout
+    assert _query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+
+
+def test_check_on_a_file_that_is_not_a_database_is_one_line(run: Cli, db_path: Path) -> None:
+    db_path.write_bytes(b"not sqlite at all" * 100)
+    result = run("db", "check", code=1)
+    _one_line_error(result.stderr)
+    assert db_path.read_bytes() == b"not sqlite at all" * 100
+
+
+def test_path_honours_db_and_the_environment_and_creates_nothing(
+    run: Cli, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("db", "path").stdout == f"{db_path}\n"
+    other = tmp_path / "other.sqlite3"
+    assert run("--db", other, "db", "path").stdout == f"{other}\n"
+    monkeypatch.setenv("INTERPDB_DB", str(tmp_path / "env.sqlite3"))
+    assert run("db", "path").stdout == f"{tmp_path / 'env.sqlite3'}\n"
+    assert run("--db", "postgresql://user@db.example/inventory", "db", "path").stdout == (
+        "postgresql://user@db.example/inventory\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_current_on_a_database_stamped_at_0001_reads_it_and_changes_nothing(run: Cli, db_path: Path) -> None:
+    _stamp_0001(db_path)
+    result = run("db", "current")
+    assert result.stdout == f"0001_initial (behind the head: {reader.HEAD_REVISION})\n"
+    assert "hint: interpdb db upgrade" in result.stderr
+    assert _query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+    assert run("-q", "db", "current").stderr == ""
+
+
+def test_current_without_a_database_or_with_an_unknown_revision(run: Cli, db_path: Path) -> None:
+    assert run("db", "current").stdout == f"none (no database yet; head: {reader.HEAD_REVISION})\n"
+    assert not db_path.exists()
+    run("db", "upgrade")
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099_future'")
+    conn.close()
+    result = run("db", "current")
+    assert result.stdout.startswith("0099_future (unknown to interpdb")
+    assert "newer interpdb" in result.stderr
+
+
+def test_backup_is_a_readable_copy_with_the_same_rows(
+    run: Cli, db_path: Path, tmp_path: Path, base_python: Path
+) -> None:
+    """Next to the database by default, or to DEST (a new file or a directory); never over a file."""
+    run("probe", base_python)
+    rows = _rows(db_path)
+    beside = Path(run("db", "backup").stdout.strip())
+    assert beside.parent == db_path.parent and beside.name.startswith(f"{db_path.name}.backup-")
+    assert _rows(beside) == rows
+    assert _query(beside, "PRAGMA integrity_check") == [("ok",)]
+
+    dest = tmp_path / "copies" / "inventory.sqlite3"
+    dest.parent.mkdir()
+    assert run("db", "backup", dest).stdout == f"{dest}\n"
+    assert _rows(dest) == rows
+    into_dir = Path(run("db", "backup", tmp_path / "copies").stdout.strip())
+    assert into_dir.parent == dest.parent and _rows(into_dir) == rows
+
+    refused = run("db", "backup", dest, code=1)
+    assert refused.stderr == f"Error: {dest} already exists; name a new file\n"
+    # The copy is a database interpdb opens like any other.
+    assert [r["path"] for r in run.json("--db", dest, "list", "--offline", "--all")] == [str(base_python)]
+
+
+def test_backup_needs_a_sqlite_file(run: Cli, db_path: Path) -> None:
+    missing = run("db", "backup", code=1)
+    assert missing.stderr == f"Error: no database at {db_path}\n"
+    remote = run("--db", "postgresql://user@db.example/inventory", "db", "backup", code=1)
+    _one_line_error(remote.stderr)
+    assert "SQLite" in remote.stderr
+    assert not db_path.exists()
+
+
+def _stamp_0001(db_path: Path) -> None:
+    store = Store(resolve(str(db_path)))
+    try:
+        store.upgrade("0001_initial", backup_first=False)
+    finally:
+        store.close()

@@ -1,0 +1,74 @@
+"""forget / prune: hidden from list and find, history kept; purge deletes; probing brings back."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+from conftest import Cli
+
+
+def test_forget_hides_keeps_history_and_probe_brings_back(run: Cli, make_venv: Callable[..., Path]) -> None:
+    a, b = make_venv("a"), make_venv("b")
+    run("probe", a, b)
+    run("forget", a)
+    assert [r["path"] for r in run.json("list", "--no-discover")] == [str(b)]
+    assert run("find", "any", "--no-discover").stdout.strip() == str(b)
+    history = run.json("history", a)
+    assert [(h["trigger"], h["outcome"]) for h in history] == [("forget", "forgotten"), ("new", "ok")]
+    shown = run.json("show", a, "--offline")
+    assert shown["forgotten_at"] is not None
+    [back] = run.json("probe", a)
+    assert back["status"] == "cached", "bringing back is not a reason to run it"
+    assert back["forgotten_at"] is None
+    assert [r["path"] for r in run.json("list", "--no-discover")] == [str(a), str(b)]
+    assert [h["trigger"] for h in run.json("history", a)] == ["unforget", "forget", "new"]
+
+
+def test_discovery_does_not_bring_a_forgotten_interpreter_back(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    venv = make_venv("tree/v")
+    run("discover", "--source", "venv", "--scan", tmp_path / "tree")
+    run("forget", venv)
+    before = run.count()
+    assert run.json("discover", "--source", "venv", "--scan", tmp_path / "tree") == []
+    assert run.count() == before
+
+
+def test_purge_deletes_history_after_confirmation(run: Cli, make_venv: Callable[..., Path]) -> None:
+    a = make_venv("a")
+    run("probe", a)
+    run("forget", a, "--purge", code=1)  # no confirmation on a non-terminal: abort
+    assert run.count() == 1
+    run("forget", a, "--purge", "--yes")
+    assert run.count() == 0
+    conn = sqlite3.connect(run.db)
+    assert conn.execute("SELECT count(*) FROM interpreters").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM fingerprint_entries").fetchone() == (0,)
+    conn.close()
+
+
+def test_prune_forgets_only_long_missing(run: Cli, make_venv: Callable[..., Path]) -> None:
+    a, b = make_venv("a"), make_venv("b")
+    run("probe", a, b)
+    shutil.rmtree(a.parent.parent)
+    run("probe", a, code=1)  # recorded missing now
+    assert run.json("prune", "--missing-for", "1d") == []
+    conn = sqlite3.connect(run.db)
+    with conn:
+        conn.execute("UPDATE probes SET probed_at = '2020-01-01 00:00:00.000000' WHERE outcome = 'missing'")
+    conn.close()
+    dry = run.json("prune", "--missing-for", "1d", "--dry-run")
+    assert [r["path"] for r in dry] == [str(a)]
+    assert [r["path"] for r in run.json("list", "--no-discover", "--all")] == [str(a), str(b)]
+    run("prune", "--missing-for", "1d")
+    assert [r["path"] for r in run.json("list", "--no-discover", "--all")] == [str(b)]
+
+
+def test_forget_unknown_is_one_line(run: Cli) -> None:
+    result = run("forget", "/no/such/python", code=1)
+    assert "no interpreter" in result.stderr
+    assert "Traceback" not in result.stderr
