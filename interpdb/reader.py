@@ -213,8 +213,7 @@ def _record(row: Sequence[Any], entries: tuple[Entry, ...], found_through: tuple
     )
 
 
-def history(
-    conn: Connection,
+def history_query(
     interpreter_ids: Iterable[int] | None = None,
     since: datetime | None = None,
     trigger: str | None = None,
@@ -222,13 +221,14 @@ def history(
     *,
     hosts: Sequence[str] | None = None,
     outcomes: Sequence[str] | None = None,
-    with_diff: bool = False,
-) -> list[ProbeEvent]:
-    """The probe log, newest first.
+    text_times: bool = True,
+) -> tuple[str, dict[str, Any]]:
+    """The SQL behind ``history`` (a function of its own so tests can EXPLAIN it).
 
-    ``with_diff`` also says what each returned probe's answer changed since the
-    interpreter's previous ``ok`` probe (``ProbeEvent.diff``), reading the stored
-    answers of those events only: see ``_answers_with_previous``.
+    Shaped for the indexes: ``probes(interpreter_id, probed_at)`` for one
+    interpreter's log, ``probes(trigger, probed_at)`` for a trigger,
+    ``probes(probed_at)`` for the whole log, ``interpreters(host, path)`` for a host.
+    ``text_times``: SQLite keeps SQLAlchemy's DateTime as ISO text; others want the value.
     """
     where = ["1 = 1"]
     params: dict[str, Any] = {}
@@ -246,8 +246,7 @@ def history(
         params.update(extra)
     if since is not None:
         where.append("p.probed_at >= :since")
-        # SQLite keeps SQLAlchemy's DateTime as ISO text; other databases want the value.
-        params["since"] = since.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(conn, _Sqlite) else since
+        params["since"] = since.strftime("%Y-%m-%d %H:%M:%S.%f") if text_times else since
     if trigger is not None:
         where.append("p.trigger = :trigger")
         params["trigger"] = trigger
@@ -258,6 +257,35 @@ def history(
     if limit is not None:
         sql += " LIMIT :limit"
         params["limit"] = limit
+    return sql, params
+
+
+def history(
+    conn: Connection,
+    interpreter_ids: Iterable[int] | None = None,
+    since: datetime | None = None,
+    trigger: str | None = None,
+    limit: int | None = None,
+    *,
+    hosts: Sequence[str] | None = None,
+    outcomes: Sequence[str] | None = None,
+    with_diff: bool = False,
+) -> list[ProbeEvent]:
+    """The probe log, newest first.
+
+    ``with_diff`` also says what each returned probe's answer changed since the
+    interpreter's previous ``ok`` probe (``ProbeEvent.diff``), reading the stored
+    answers of those events only: see ``_answers_with_previous``.
+    """
+    sql, params = history_query(
+        interpreter_ids,
+        since,
+        trigger,
+        limit,
+        hosts=hosts,
+        outcomes=outcomes,
+        text_times=isinstance(conn, _Sqlite),
+    )
     events = [
         ProbeEvent(
             probe_id=row[0],

@@ -1,0 +1,206 @@
+"""The warm path: no SQLAlchemy or Alembic, the fast path agrees with the full CLI,
+the reader agrees with the ORM, and the questions asked hit their indexes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from conftest import Cli, python_for
+
+from interpdb import reader
+from interpdb.location import resolve
+
+HEAVY = ("sqlalchemy", "alembic")
+RUNNER = """
+import atexit, json, sys
+atexit.register(lambda: print("MODULES=" + json.dumps(sorted(
+    m for m in ("sqlalchemy", "alembic", "tabulate", "click") if m in sys.modules)), file=sys.stderr))
+from interpdb.{entry} import main
+sys.argv = ["interpdb"] + json.loads(sys.argv[1])
+main()
+"""
+
+
+def run_entry(
+    args: list[str], db: Path, entry: str = "_fast", env: dict[str, str] | None = None
+) -> tuple[str, list[str], int]:
+    """Run the console entry (``_fast``) or the click CLI (``cli``) in a fresh interpreter."""
+    environment = dict(os.environ if env is None else env, INTERPDB_DB=str(db))
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER.format(entry=entry), json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+    marker = [line for line in proc.stderr.splitlines() if line.startswith("MODULES=")]
+    assert marker, proc.stderr
+    return proc.stdout, json.loads(marker[-1][len("MODULES=") :]), proc.returncode
+
+
+@pytest.fixture
+def warm_db(
+    run: Cli, make_venv: Callable[..., Path], db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Path]:
+    """A database that already knows a few interpreters; discovery limited to them."""
+    pythons = {line: python_for(line) for line in ("3.11", "3.12")}
+    venv = make_venv()
+    bin_dir = pythons["3.12"].parent
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("HOME", str(db_path.parent))  # no pyenv/conda/... folders to discover
+    monkeypatch.delenv("PYENV_ROOT", raising=False)
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    run("probe", *pythons.values(), venv)
+    run("list")  # learns what PATH discovery adds (python3.12 and its aliases in that folder)
+    return {**pythons, "venv": venv}
+
+
+WARM_COMMANDS = [
+    ["list", "--format", "json"],
+    ["list", "--format", "json", "--no-discover"],
+    ["list"],
+    ["find", "3.12"],
+    ["find", "3.12", "--format", "json"],
+    ["find", ">=3.11", "--no-venv"],
+    ["history", "--limit", "5", "--format", "json"],
+    ["sql", "SELECT count(*) AS n FROM probes", "--format", "json"],
+]
+
+
+@pytest.mark.parametrize("args", WARM_COMMANDS, ids=lambda a: " ".join(a))
+def test_warm_commands_import_neither_sqlalchemy_nor_alembic(
+    warm_db: dict[str, Path], db_path: Path, run: Cli, args: list[str]
+) -> None:
+    before = run.count()
+    _out, modules, code = run_entry(args, db_path)
+    assert code == 0
+    assert not set(HEAVY) & set(modules), modules
+    if "--format" in args and "json" in args:
+        assert "tabulate" not in modules, "JSON output must not pay for tabulate"
+    assert run.count() == before
+
+
+@pytest.mark.parametrize("kind", ["show", "probe", "history"])
+def test_warm_commands_on_a_known_path(warm_db: dict[str, Path], db_path: Path, run: Cli, kind: str) -> None:
+    path = str(warm_db["venv"])
+    _out, modules, code = run_entry([kind, path, "--format", "json"], db_path)
+    assert code == 0
+    assert not set(HEAVY) & set(modules), modules
+
+
+def test_fast_path_skips_click_for_find_and_list_json(warm_db: dict[str, Path], db_path: Path) -> None:
+    for args in (["find", "3.12"], ["list", "--format", "json"]):
+        _out, modules, _code = run_entry(args, db_path)
+        assert "click" not in modules, args
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["find", "3.12"],
+        ["find", "3.11", "--format", "json"],
+        ["find", "any", "--no-venv", "--format", "json"],
+        ["find", "cpython@3.12", "--no-discover"],
+        ["list", "--format", "json"],
+        ["list", "--format", "json", "--no-discover"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_fast_path_prints_exactly_what_the_full_cli_prints(
+    warm_db: dict[str, Path], db_path: Path, args: list[str]
+) -> None:
+    fast, fast_modules, fast_code = run_entry(args, db_path, entry="_fast")
+    full, full_modules, full_code = run_entry(args, db_path, entry="cli")
+    assert "click" not in fast_modules and "click" in full_modules
+    assert (fast, fast_code) == (full, full_code)
+
+
+def test_fast_path_hands_over_when_something_must_be_probed(warm_db: dict[str, Path], db_path: Path, run: Cli) -> None:
+    """A changed fingerprint needs a probe: the fast path falls back and the answer is right."""
+    site = next(p for p in run.json("show", warm_db["venv"])["site_packages"] if "venv" in p)
+    Path(site, "extra.pth").write_text(str(db_path.parent) + "\n")
+    before = run.count()
+    out, modules, code = run_entry(["find", str(warm_db["venv"]), "--format", "json"], db_path)
+    assert code == 0
+    assert str(db_path.parent) in json.loads(out)["sys_path"]
+    assert "sqlalchemy" in modules
+    assert run.count() == before + 1
+
+
+def test_reader_and_orm_return_the_same_records(warm_db: dict[str, Path], db_path: Path) -> None:
+    """Parity: the stdlib reader and the SQLAlchemy models see the same rows the same way."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from interpdb.models import Interpreter
+    from interpdb.store import Store
+
+    location = resolve(str(db_path))
+    conn = reader.connect(location)
+    assert conn is not None
+    records = {r.id: r for r in reader.current_records(conn, os.uname().nodename)}
+    conn.close()
+    store = Store.open(location)
+    with Session(store.engine) as session:
+        interpreters = session.scalars(select(Interpreter)).all()
+        assert {i.id for i in interpreters} == set(records)
+        for interpreter in interpreters:
+            record, probe = records[interpreter.id], interpreter.current_probe
+            assert probe is not None
+            assert (record.path, record.host, record.probe_id) == (interpreter.path, interpreter.host, probe.id)
+            for field in ("outcome", "trigger", "probed_at", "error", "duration_ms", "interpdb_version",
+                          "implementation", "implementation_version", "version_major", "version_minor",
+                          "version_micro", "is_venv", "free_threaded", "debug_build", "pointer_size",
+                          "platform", "executable", "real_executable", "prefix", "base_prefix", "data"):  # fmt: skip
+                assert getattr(record, field) == getattr(probe, field), field
+            assert record.version == probe.python_version
+            assert list(record.changes) == probe.changes
+            orm_entries = [
+                (e.role, e.path, e.exists, e.mtime_ns, e.ctime_ns, e.size, e.ino, e.dev, e.target)
+                for e in probe.entries
+            ]
+            assert [tuple(e.as_dict().values()) for e in record.entries] == orm_entries
+            assert sorted(record.sources) == sorted(s.source for s in interpreter.sources)
+    store.close()
+
+
+def test_fingerprints_are_loaded_in_bulk(warm_db: dict[str, Path], db_path: Path) -> None:
+    """Two queries for any number of interpreters (records, entries) plus one for sources."""
+    location = resolve(str(db_path))
+    conn = reader.connect(location)
+    assert conn is not None
+    statements: list[str] = []
+    conn._conn.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+    records = reader.current_records(conn, os.uname().nodename)
+    conn.close()
+    assert len(records) >= 3
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
+
+
+def _plan(db: Path, sql: str, params: dict[str, object]) -> str:
+    conn = sqlite3.connect(db)
+    try:
+        return " | ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
+    finally:
+        conn.close()
+
+
+def test_history_queries_use_their_indexes(warm_db: dict[str, Path], db_path: Path) -> None:
+    by_interpreter = _plan(db_path, *reader.history_query([1], limit=20))
+    assert "ix_probes_interpreter_id_probed_at" in by_interpreter
+    assert "TEMP B-TREE" not in by_interpreter, by_interpreter
+    by_trigger = _plan(db_path, *reader.history_query(trigger="changed", limit=20))
+    assert "ix_probes_trigger_probed_at" in by_trigger
+    everything = _plan(db_path, *reader.history_query(limit=20))
+    assert "ix_probes_probed_at" in everything
+    by_host = _plan(db_path, *reader.history_query(hosts=["somehost"], limit=20))
+    # The unique (host, path) constraint's index finds the host's interpreters,
+    # then each one's probes come from the (interpreter_id, probed_at) index.
+    assert "(host=?)" in by_host and "ix_probes_interpreter_id_probed_at" in by_host, by_host
