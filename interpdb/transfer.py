@@ -13,8 +13,9 @@ The document (``SCHEMA_VERSION`` 1)::
 Interpreters are sorted by (host, path), probes by (probed_at, id), fingerprint
 entries by position, sources by name; times are UTC ISO 8601 with a ``Z``. Ids
 say where a row came from and are ignored on import. What is derived is not in
-the document: ``current_probe_id`` (the latest probe) and ``sys_path_entries``
-(from each ``ok`` probe's ``data``) are rebuilt on import.
+the document: ``current_probe_id`` (the latest attempt, never a ``forget``
+event) and ``sys_path_entries`` (from each ``ok`` probe's ``data``) are rebuilt
+on import.
 
 Import merges, never duplicates. An interpreter is the same one when its
 ``(host, path)`` is; a probe is the same one when its interpreter, ``probed_at``,
@@ -56,6 +57,9 @@ PROBE_FIELDS = (
 ENTRY_FIELDS = ("position", "role", "path", "exists", "mtime_ns", "ctime_ns", "size", "ino", "dev", "target")
 #: Besides the interpreter, what identifies a probe (see the module docstring).
 PROBE_KEY = ("probed_at", "trigger", "probe_hash", "outcome")
+#: Outcomes of attempts to learn an interpreter: only these can be its current probe.
+#: Other rows (``forget`` / ``unforget`` events) are history, as ``Store.set_forgotten`` keeps them.
+ATTEMPT_OUTCOMES = ("ok", "error", "missing")
 
 
 class TransferError(Exception):
@@ -355,7 +359,7 @@ class _Merge:
             self.new_probes += 1
 
     def point_at_latest_probes(self) -> None:
-        """Each touched interpreter's current probe becomes its latest by ``probed_at`` (then id)."""
+        """Each touched interpreter's current probe becomes its latest attempt by ``probed_at`` (then id)."""
         from sqlalchemy import select
 
         from interpdb.models import Probe
@@ -363,7 +367,7 @@ class _Merge:
         for interpreter in self.touched.values():
             latest = self.session.scalars(
                 select(Probe.id)
-                .where(Probe.interpreter_id == interpreter.id)
+                .where(Probe.interpreter_id == interpreter.id, Probe.outcome.in_(ATTEMPT_OUTCOMES))
                 .order_by(Probe.probed_at.desc(), Probe.id.desc())
                 .limit(1)
             ).first()

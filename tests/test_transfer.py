@@ -172,6 +172,32 @@ def test_import_keeps_the_earliest_sighting_and_the_local_forgotten_at(
     )
 
 
+def test_a_forget_event_is_imported_but_does_not_become_the_current_probe(
+    run: Cli, db_path: Path, tmp_path: Path, inventory: list[Path]
+) -> None:
+    """History rows that are not attempts (``forget`` events) travel, but the current probe stays an attempt."""
+    venv_b = str(inventory[1])
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute(
+            "INSERT INTO probes (interpreter_id, probed_at, trigger, changes, outcome, duration_ms, "
+            "interpdb_version, probe_hash) SELECT id, '2999-01-01 00:00:00.000000', 'forget', '[]', 'forgotten', "
+            "0.0, '0.1.0', '' FROM interpreters WHERE path = ?",
+            (venv_b,),
+        )
+    conn.close()
+    _export(run, db_path, tmp_path / "export.json")
+    copy = tmp_path / "copy.sqlite3"
+    run("--db", copy, "import", tmp_path / "export.json")
+    current = "SELECT p.outcome FROM interpreters i JOIN probes p ON p.id = i.current_probe_id WHERE i.path = ?"
+    conn = sqlite3.connect(copy)
+    try:
+        assert conn.execute(current, (venv_b,)).fetchall() == [("ok",)]
+        assert conn.execute("SELECT count(*) FROM probes WHERE outcome = 'forgotten'").fetchall() == [(1,)]
+    finally:
+        conn.close()
+
+
 def _bad_documents(valid: dict[str, Any]) -> dict[str, bytes]:
     typo = json.loads(json.dumps(valid))
     typo["interpreters"][1]["probes"][0]["duration_ms"] = "fast"
