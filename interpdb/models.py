@@ -4,7 +4,7 @@ Also each interpreter's discovery sources and each probe's ``sys.path`` as rows.
 views (``interpreters_current``, ``probe_audit``, ``current_sys_path``) are not
 models: they are SQL in the migration that creates them.
 
-Only ``store`` imports this module: reading goes through ``interpdb.reader`` with
+Only ``store`` and ``transfer`` (export/import) import this module: reading goes through ``interpdb.reader`` with
 the standard library's ``sqlite3``, so a warm command never pays for SQLAlchemy.
 Column names here are the public schema that ``docs/schema.md`` describes; a change
 to them needs a migration in ``migrations/versions``.
