@@ -39,7 +39,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-STAT_ROLES = frozenset({"executable", "real-executable", "libpython", "pyvenv.cfg", "site-dir", "site-file", "module"})
+STAT_ROLES = frozenset(
+    {"executable", "real-executable", "libpython", "pyvenv.cfg", "site-dir", "site-file", "module", "launcher-file"}
+)
 VALUE_ROLES = frozenset({"host", "env", "cwd", "probe"})
 #: Variables ``site`` consults even when ``-E`` is given (they place the user site).
 USER_SITE_VARIABLES = ("HOME", "PYTHONUSERBASE")
@@ -264,7 +266,27 @@ def changes(entries: Sequence[Entry], probe_hash: str) -> list[Change]:
     separate entries and checked on their own.
     """
     found: list[Change] = []
+    stat = os.stat
     for entry in entries:
+        if entry.role in STAT_ROLES:
+            # The common case, kept cheap: one stat call and five comparisons.
+            try:
+                st = stat(entry.path)
+            except OSError:
+                if entry.exists:
+                    found.append(Change(entry.role, entry.path, "removed"))
+                continue
+            if not entry.exists:
+                found.append(Change(entry.role, entry.path, "added"))
+                continue
+            if (
+                st.st_mtime_ns == entry.mtime_ns
+                and st.st_ctime_ns == entry.ctime_ns
+                and st.st_size == entry.size
+                and st.st_ino == entry.ino
+                and st.st_dev == entry.dev
+            ):
+                continue
         now = _current(entry, probe_hash)
         change = _compare(entry, now)
         if change is None:

@@ -243,14 +243,10 @@ class Inventory:
         active venv (not ``--scan`` folders): stat and listdir calls, no interpreter.
         """
         policy = refresh or Refresh()
-        if discover:
-            found = self.discover(refresh=policy)
-            known = {r.path for r in found.records}
-            rest = [r.path for r in self.stored() if r.path not in known]
-            others = self._revalidate(rest, policy) if rest else Result([])
-            records = sorted([*found.records, *others.records], key=lambda r: r.id)
-            return Result(records, [*found.problems, *others.problems], found.sources)
-        return self._revalidate(None, policy)
+        if not discover:
+            return self._revalidate(None, policy)
+        found = self._discovered()
+        return self._revalidate(None, policy, sources=found, also=builtins.list(found))
 
     def discover(
         self,
@@ -260,6 +256,14 @@ class Inventory:
         refresh: Refresh | None = None,
     ) -> Result:
         """Find interpreters (see ``interpdb.discovery``) and learn them under ``refresh``."""
+        by_path = self._discovered(sources, scan, scan_depth)
+        return self._revalidate(builtins.list(by_path), refresh or Refresh(), sources=by_path)
+
+    @staticmethod
+    def _discovered(
+        sources: Sequence[str] | None = None, scan: Sequence[str] = (), scan_depth: int = 4
+    ) -> dict[str, builtins.list[str]]:
+        """path -> the sources that found it (stat and listdir only)."""
         from interpdb.discovery import check_sources, discover
 
         try:
@@ -270,8 +274,7 @@ class Inventory:
         by_path: dict[str, builtins.list[str]] = {}
         for candidate in candidates:
             by_path.setdefault(candidate.path, []).append(candidate.source)
-        result = self._revalidate(builtins.list(by_path), refresh or Refresh(), sources=by_path)
-        return result
+        return by_path
 
     def find(
         self,
@@ -313,10 +316,17 @@ class Inventory:
         sources: Mapping[str, Sequence[str]] | None = None,
         explicit: bool = False,
         revive: bool = False,
+        also: Sequence[str] = (),
     ) -> Result:
-        """``explicit``: the paths were named by the user, which brings forgotten ones back;
-        otherwise (``list``, ``discover``, ``find``) forgotten interpreters are left out."""
+        """Revalidate ``wanted`` (None: everything stored), plus the paths ``also`` names.
+
+        ``explicit``: the paths were named by the user, which brings forgotten ones
+        back (``revive``); otherwise (``list``, ``discover``, ``find``) forgotten
+        interpreters are left out. One query loads every stored record involved.
+        """
         stored = {r.path: r for r in self.stored(paths=wanted, include_forgotten=True)}
+        if wanted is None and also:
+            wanted = [*stored, *(p for p in also if p not in stored)]
         forgotten = {path for path, record in stored.items() if record.forgotten_at is not None}
         if forgotten and explicit and revive:
             stored.update(self._bring_back([stored[p] for p in forgotten]))

@@ -47,10 +47,15 @@ def is_executable_file(path: str) -> bool:
     return stat.S_ISREG(st.st_mode) and bool(st.st_mode & 0o111)
 
 
+#: Every interpreter name starts with one of these: a cheap filter before the regex,
+#: since /usr/bin holds thousands of names and this runs on every warm ``list``.
+_NAME_STARTS = ("python", "pypy", "graalpy")
+
+
 def _names(directory: str) -> list[str]:
     try:
         with os.scandir(directory) as entries:
-            return [entry.name for entry in entries]
+            return [entry.name for entry in entries if entry.name.startswith(_NAME_STARTS)]
     except OSError:
         return []
 
