@@ -380,6 +380,10 @@ def _resolve_pyenv(shim: str, head: str, trail: _Trail) -> Selection:
         else:
             candidate = os.path.join(root, "versions", choice.name, "bin", command)
         if candidate and trail.is_executable(candidate):
+            if choice.name == "system" and _pyenv_shim_root(candidate) == root:
+                # PATH still holds this root's shims under another spelling: pyenv would run forever.
+                reason = f"pyenv: {command}: PATH leads back to a pyenv shim ({candidate})"
+                return trail.selection("pyenv", shim, version="system", origin=origin, target=None, reason=reason)
             return trail.selection("pyenv", shim, version=choice.name, origin=origin, target=candidate)
         lacking.append(choice.name)
 
@@ -400,6 +404,13 @@ def _resolve_pyenv(shim: str, head: str, trail: _Trail) -> Selection:
         target=None,
         reason=f"pyenv: {command}: command not found ({'; '.join(details)})",
     )
+
+
+def _pyenv_shim_root(path: str) -> str | None:
+    """The ``PYENV_ROOT`` a pyenv shim bakes in, or None for anything else."""
+    head = _head(path)
+    baked = _PYENV_ROOT_LINE.search(head) if _PYENV_EXEC.search(head) else None
+    return _strip_slash(baked["root"]) if baked else None
 
 
 def _pyenv_version_file(root: str, pyenv_dir: str, trail: _Trail) -> str:

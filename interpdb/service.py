@@ -503,10 +503,9 @@ class Inventory:
                 plan = plans[path]
                 assert plan.run is not None
                 result = _as_alias(shared, leader_run, plan.run)
-                if plan.selection is not None and result.data is not None:
-                    result = ProbeResult(
-                        dict(result.data, launcher=_launcher_json(plan.selection)), None, result.duration_ms
-                    )
+                launcher = _launcher_json(path, plan.selection, result.data)
+                if launcher is not None and result.data is not None:
+                    result = ProbeResult(dict(result.data, launcher=launcher), None, result.duration_ms)
                 learned[path] = (result, self._entries(path, result, plan, probe_hash, cwd))
         for path, plan in plans.items():
             if plan.run is None:
@@ -618,14 +617,32 @@ def _as_alias(result: ProbeResult, ran: str, alias: str) -> ProbeResult:
     return ProbeResult(data, None, result.duration_ms)
 
 
-def _launcher_json(selection: Any) -> dict[str, Any]:
-    return {
-        "manager": selection.manager,
-        "command": selection.command,
-        "version": selection.version,
-        "origin": selection.origin,
-        "target": selection.target,
-    }
+def _launcher_json(path: str, selection: Any, data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``launcher`` in a record: a manager's shim, or a wrapper script that runs another file.
+
+    A wrapper is any path whose interpreter reports a ``sys.executable`` that is not
+    the file run (its real file joins the fingerprint as ``real-executable``).
+    """
+    if selection is not None:
+        return {
+            "kind": "shim",
+            "manager": selection.manager,
+            "command": selection.command,
+            "version": selection.version,
+            "origin": selection.origin,
+            "target": selection.target,
+        }
+    real = (data or {}).get("real_executable")
+    if real and os.path.realpath(path) != real:
+        return {
+            "kind": "wrapper",
+            "manager": None,
+            "command": os.path.basename(path),
+            "version": None,
+            "origin": path,
+            "target": (data or {}).get("executable"),
+        }
+    return None
 
 
 def source_rank(result: Result) -> dict[int, int]:

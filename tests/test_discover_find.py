@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -54,7 +58,7 @@ def test_shim_is_resolved_without_running_it_and_follows_pyenv_global(run: Cli, 
     shim = pyenv_root / "shims" / "python3"
     [first] = run.json("probe", shim)
     assert first["version"].startswith("3.11.")
-    assert first["launcher"]["manager"] == "pyenv"
+    assert (first["launcher"]["kind"], first["launcher"]["manager"]) == ("shim", "pyenv")
     assert first["launcher"]["origin"] == str(pyenv_root / "version")
     assert first["status"] == "probed"
     [again] = run.json("probe", shim)
@@ -236,3 +240,20 @@ def test_parallel_and_serial_probing_agree(run: Cli, make_venv: Callable[..., Pa
     assert [r["status"] for r in serial + parallel] == ["probed"] * 6
     assert [r["path"] for r in parallel] == [str(v) for v in venvs[3:]]
     assert "probing" not in run("list", "--refresh", "--no-discover").stderr, "no progress bar when not a terminal"
+
+
+def test_progress_bar_on_a_terminal(run: Cli, make_venv: Callable[..., Path], db_path: Path) -> None:
+    """More than five probes due, stdout and stderr a terminal: a progress bar on stderr."""
+    script, console = shutil.which("script"), Path(sys.executable).parent / "interpdb"
+    if script is None or not console.exists():
+        pytest.skip("needs util-linux `script` and the installed console script")
+    venvs = [make_venv(f"p{i}") for i in range(6)]
+    command = " ".join(shlex.quote(str(a)) for a in [console, "--db", db_path, "probe", *venvs])
+    shown = subprocess.run([script, "-qec", command, "/dev/null"], capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stdout
+    assert "probing" in shown.stdout
+    assert run.count() == 6
+    piped = subprocess.run(
+        [str(console), "--db", str(db_path), "probe", "--refresh", *map(str, venvs)], capture_output=True, text=True
+    )
+    assert "probing" not in piped.stderr

@@ -258,7 +258,11 @@ def test_wrapper_script_tracks_the_real_executable(run: Cli, fake: Callable[[str
     real = tmp_path / "real-python"
     real.symlink_to(python_for("3.11"))
     wrapper = fake("wrapper", f'exec {real} "$@"')
-    assert probe(run, wrapper)["version"].startswith("3.11.")
+    first = probe(run, wrapper)
+    assert first["version"].startswith("3.11.")
+    assert first["launcher"]["kind"] == "wrapper"
+    assert first["launcher"]["target"] == str(real)
+    assert "wrapper -> " in run("list", "--no-discover", "--aliases").stdout
     real.unlink()
     real.symlink_to(python_for("3.12"))
     second = probe(run, wrapper)

@@ -29,6 +29,8 @@ def _launcher_note(record: Record) -> str:
     launcher = record.data.get("launcher")
     if not launcher:
         return ""
+    if launcher.get("kind") == "wrapper":
+        return f"wrapper -> {launcher.get('target')}"
     return f"{launcher['manager']} shim -> {launcher.get('version')} ({launcher.get('origin')})"
 
 
