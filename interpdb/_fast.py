@@ -105,8 +105,8 @@ def fast(argv: Sequence[str]) -> int | None:
             from interpdb.render import to_json
 
             result = inventory.list(discover="--no-discover" not in flags)
-            if not result.records or result.failed:
-                return None
+            if not result.records or result.problems:
+                return None  # the full CLI prints the hint and the problems
             text = to_json([r.to_json() for r in select(result)])
     except (NeedsWrite, InventoryError):
         return None
