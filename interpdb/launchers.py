@@ -51,9 +51,9 @@ Left out, on purpose:
 
 * pyenv hook scripts (``pyenv.d/which``, ``version-name``, ``exec``) are not run. The
   ones in common use (pyenv-virtualenv's) act only when nothing was found, so they can
-  turn a None ``target`` into a path, never change a found one. Files that decide the
-  plugin and hook lists are not fingerprinted, nor is the ``PYENV_FILE_ARG`` of very old
-  shims.
+  turn a None ``target`` into a path, never change a found one. The hook directories
+  are not fingerprinted (the plugins directory is, for the ``PATH`` it adds), and the
+  ``PYENV_FILE_ARG`` of very old shims is not honoured.
 * ``command -v`` is modelled as a ``PATH`` search for an executable regular file;
   bash builtins, functions and the hash table cannot apply inside pyenv's scripts.
 * asdf: legacy version files (``.python-version`` with ``legacy_version_file = yes``),
@@ -134,7 +134,8 @@ class Selection:
     pyenv fell back to it); when nothing did, the selection as the manager would name
     it, several joined with ``:``, or None when nothing was selected at all. ``origin``
     is ``PYENV_VERSION`` (or ``ASDF_PYTHON_VERSION``/``MISE_PYTHON_VERSION``), the
-    absolute path of the file that selected, or ``default``. ``files`` lists, in the
+    absolute path of the file that selected, ``default``, or ``PYENV_DIR`` when that
+    variable names no directory and pyenv would refuse to start. ``files`` lists, in the
     order they were consulted, every path whose existence or content decided the
     answer, absent candidates included, for the caller to stat-fingerprint.
     """
