@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -81,8 +82,35 @@ def duration_callback(_ctx: click.Context, _param: click.Parameter, value: str |
         raise click.BadParameter(str(error)) from None
 
 
-def refresh_options(func: F) -> F:
-    """``--refresh``, ``--refresh-interpreter``, ``--offline``, ``--max-age``, ``--timeout``, ``--jobs``."""
+@dataclass(frozen=True)
+class RunOptions:
+    """The refresh flags of one command, parsed once: the policy, and how probes run."""
+
+    policy: Refresh
+    timeout: float
+    jobs: int | None
+
+
+def refresh_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--refresh``, ``--refresh-interpreter``, ``--offline``, ``--max-age``, ``--timeout``, ``--jobs``.
+
+    The command receives them as one ``run: RunOptions`` argument.
+    """
+
+    @functools.wraps(func)
+    def with_run_options(
+        *args: Any,
+        refresh: bool,
+        refresh_interpreters: tuple[str, ...],
+        offline: bool,
+        max_age: timedelta | None,
+        timeout: float,
+        jobs: int | None,
+        **kwargs: Any,
+    ) -> Any:
+        policy = build_policy(refresh, refresh_interpreters, offline, max_age)
+        return func(*args, run=RunOptions(policy, timeout, jobs), **kwargs)
+
     options = [
         click.option("--refresh", is_flag=True, help="Re-probe every interpreter this command touches."),
         click.option(
@@ -110,9 +138,10 @@ def refresh_options(func: F) -> F:
         ),
         click.option("--jobs", "-j", type=click.IntRange(min=1), help="Probes to run at once [default: CPU count]."),
     ]
+    decorated: Callable[..., Any] = with_run_options
     for option in reversed(options):
-        func = option(func)
-    return func
+        decorated = option(decorated)
+    return decorated
 
 
 def build_policy(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 
-from interpdb.cli._common import AppState, build_policy, format_option, refresh_options
+from interpdb.cli._common import AppState, RunOptions, format_option, refresh_options
 from interpdb.cli._records import print_records
 
 
@@ -35,12 +33,7 @@ def command(
     sources: tuple[str, ...],
     scan: tuple[str, ...],
     scan_depth: int,
-    refresh: bool,
-    refresh_interpreters: tuple[str, ...],
-    offline: bool,
-    max_age: timedelta | None,
-    timeout: float,
-    jobs: int | None,
+    run: RunOptions,
     fmt: str,
 ) -> None:
     """Find interpreters and learn them under the refresh policy.
@@ -50,9 +43,8 @@ def command(
     asdf and mise are not run: what they select is read from the files their
     manager reads.
     """
-    policy = build_policy(refresh, refresh_interpreters, offline, max_age)
-    with app.inventory(timeout, jobs, fmt) as inventory:
-        result = inventory.discover(sources or None, scan=scan, scan_depth=scan_depth, refresh=policy)
+    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
+        result = inventory.discover(sources or None, scan=scan, scan_depth=scan_depth, refresh=run.policy)
     print_records(app, result.records, fmt)
     probed = sum(1 for r in result.records if r.status in ("probed", "error") and r.trigger)
     app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")

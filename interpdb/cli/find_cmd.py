@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 
-from interpdb.cli._common import AppState, build_policy, emit, refresh_options
+from interpdb.cli._common import AppState, RunOptions, emit, refresh_options
 
 
 @click.command("find")
@@ -33,12 +31,7 @@ def command(
     no_venv: bool,
     no_discover: bool,
     fmt: str,
-    refresh: bool,
-    refresh_interpreters: tuple[str, ...],
-    offline: bool,
-    max_age: timedelta | None,
-    timeout: float,
-    jobs: int | None,
+    run: RunOptions,
 ) -> None:
     """Print the interpreter that best answers REQUEST.
 
@@ -50,14 +43,13 @@ def command(
     free-threaded) builds and base interpreters, then the newest micro version;
     ties go to the earlier discovery source (PATH before managers).
     """
-    policy = build_policy(refresh, refresh_interpreters, offline, max_age)
-    with app.inventory(timeout, jobs, fmt) as inventory:
+    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
         best, considered = inventory.find(
             request,
             implementation=implementation,
             arch=arch,
             allow_venv=not no_venv,
-            refresh=policy,
+            refresh=run.policy,
             discover=not no_discover,
         )
     if best is None:

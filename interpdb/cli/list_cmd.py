@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import click
 
-from interpdb.cli._common import AppState, build_policy, format_option, refresh_options
+from interpdb.cli._common import AppState, RunOptions, format_option, refresh_options
 from interpdb.cli._records import print_records
 from interpdb.records import STATUSES
 
@@ -48,12 +47,7 @@ def command(
     show_all: bool,
     per_path: bool,
     no_discover: bool,
-    refresh: bool,
-    refresh_interpreters: tuple[str, ...],
-    offline: bool,
-    max_age: timedelta | None,
-    timeout: float,
-    jobs: int | None,
+    run: RunOptions,
     fmt: str,
 ) -> None:
     """Find and revalidate interpreters, then print those that match the filters.
@@ -66,9 +60,8 @@ def command(
     """
     from interpdb.listing import select
 
-    policy = build_policy(refresh, refresh_interpreters, offline, max_age)
-    with app.inventory(timeout, jobs, fmt) as inventory:
-        result = inventory.list(policy, discover=not no_discover)
+    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
+        result = inventory.list(run.policy, discover=not no_discover)
     records = select(
         result,
         implementation=implementation,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 
-from interpdb.cli._common import AppState, build_policy, format_option, refresh_options
+from interpdb.cli._common import AppState, RunOptions, format_option, refresh_options
 from interpdb.cli._records import print_records, report_problems
 
 
@@ -18,12 +16,7 @@ from interpdb.cli._records import print_records, report_problems
 def command(
     app: AppState,
     paths: tuple[str, ...],
-    refresh: bool,
-    refresh_interpreters: tuple[str, ...],
-    offline: bool,
-    max_age: timedelta | None,
-    timeout: float,
-    jobs: int | None,
+    run: RunOptions,
     fmt: str,
 ) -> None:
     """Learn or revalidate the interpreters at PATH... and print their records.
@@ -32,9 +25,8 @@ def command(
     without running it (status ``cached``). Exit code 1 when any of them could
     not be probed, is missing or is unknown; its record is still printed.
     """
-    policy = build_policy(refresh, refresh_interpreters, offline, max_age)
-    with app.inventory(timeout, jobs, fmt) as inventory:
-        result = inventory.probe(paths, policy)
+    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
+        result = inventory.probe(paths, run.policy)
     print_records(app, result.records, fmt)
     report_problems(app, result)
     if result.failed:

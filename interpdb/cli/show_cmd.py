@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import click
 
-from interpdb.cli._common import AppState, build_policy, emit, format_option, refresh_options
+from interpdb.cli._common import AppState, RunOptions, emit, format_option, refresh_options
 from interpdb.cli._records import report_problems
 from interpdb.records import ProbeEvent, Record
 
@@ -22,12 +21,7 @@ _RECENT_PROBES = 10
 def command(
     app: AppState,
     ref: str,
-    refresh: bool,
-    refresh_interpreters: tuple[str, ...],
-    offline: bool,
-    max_age: timedelta | None,
-    timeout: float,
-    jobs: int | None,
+    run: RunOptions,
     fmt: str,
 ) -> None:
     """Show one interpreter whole: facts, sys.path, site directories, fingerprint, probes.
@@ -39,10 +33,9 @@ def command(
     from interpdb import fingerprint
     from interpdb.probe import script_hash
 
-    policy = build_policy(refresh, refresh_interpreters, offline, max_age)
-    with app.inventory(timeout, jobs, fmt) as inventory:
+    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
         path = inventory.resolve_ref(ref).path if ref.isdigit() else ref
-        result = inventory.probe([path], policy, revive=False)
+        result = inventory.probe([path], run.policy, revive=False)
         if not result.records:
             report_problems(app, result)
             raise click.exceptions.Exit(1)
