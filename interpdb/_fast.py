@@ -1,19 +1,23 @@
 """The ``interpdb`` console entry point, with a click-free path for warm reads.
 
-``interpdb find ...`` and ``interpdb list --format json`` are what tools call in
-loops, and they are meant to cost less than running the interpreter they
-describe. Python's start-up plus ``import click`` alone is more than a probe of
-a fast interpreter, so these two commands, in the forms below, are answered here
-without click. Any other form, or any answer that would need a probe, a write or
-a migration (``Inventory(read_only=True)`` raises ``NeedsWrite``), falls back to
-the full click CLI, which starts again from the top: the fast path never decides
-anything the full path would decide differently, it only skips the parser.
+``find``, ``list``, ``history`` and ``sql`` with JSON output are what tools call
+in loops, and they are meant to cost less than running the interpreter they
+describe. Python's start-up plus ``import click`` alone costs more than probing a
+fast interpreter, so these forms are answered here without click. Any other
+form, or any answer that would need a probe, a write or a migration
+(``Inventory(read_only=True)`` raises ``NeedsWrite``), hands over to the full
+click CLI, which starts again from the top: the fast path never decides anything
+the full path would decide differently; it only skips the parser. The parity
+tests in ``tests/test_warm_path.py`` hold it to that.
 
 Accepted forms (anything else goes to click)::
 
     interpdb [--db X] [-q] find [REQUEST] [--format path|json] [--no-venv]
              [--no-discover] [--implementation NAME] [--arch MACHINE]
     interpdb [--db X] [-q] list --format json [--no-discover]
+    interpdb [--db X] [-q] history [PATH|ID] --format json [--limit N]
+             [--trigger NAME] [--host NAME] [--diff]
+    interpdb [--db X] [-q] sql QUERY --format json [--param NAME=VALUE]...
 """
 
 from __future__ import annotations
@@ -21,10 +25,38 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-_FIND_VALUES = {"--format": ("path", "json"), "--implementation": None, "--arch": None}
-_FIND_FLAGS = {"--no-venv", "--no-discover"}
-_LIST_VALUES = {"--format": ("json",)}
-_LIST_FLAGS = {"--no-discover"}
+#: command -> (value options and their allowed values (None: any), flags,
+#: repeatable options, whether a positional argument is required / allowed)
+_SPECS: dict[str, tuple[dict[str, tuple[str, ...] | None], set[str], set[str], bool, bool]] = {
+    "find": (
+        {"--format": ("path", "json"), "--implementation": None, "--arch": None},
+        {"--no-venv", "--no-discover"},
+        set(),
+        False,
+        True,
+    ),
+    "list": ({"--format": ("json",)}, {"--no-discover"}, set(), False, False),
+    "history": (
+        {"--format": ("json",), "--limit": None, "--trigger": None, "--host": None},
+        {"--diff"},
+        set(),
+        False,
+        True,
+    ),
+    "sql": ({"--format": ("json",)}, set(), {"--param", "-p"}, True, True),
+}
+
+
+class _Parsed:
+    __slots__ = ("argument", "command", "db", "flags", "options", "repeated")
+
+    def __init__(self, db: str | None, command: str) -> None:
+        self.db = db
+        self.command = command
+        self.options: dict[str, str] = {}
+        self.flags: set[str] = set()
+        self.repeated: list[str] = []
+        self.argument: str | None = None
 
 
 def main() -> None:
@@ -36,8 +68,8 @@ def main() -> None:
     full()
 
 
-def parse(argv: Sequence[str]) -> tuple[str | None, str, dict[str, str], set[str], str | None] | None:
-    """``(db, command, options, flags, request)`` for a form the fast path takes, else None."""
+def parse(argv: Sequence[str]) -> _Parsed | None:
+    """The parsed form when the fast path takes ``argv``, else None."""
     args = list(argv)
     db = None
     while args and args[0].startswith("-"):
@@ -48,31 +80,35 @@ def parse(argv: Sequence[str]) -> tuple[str | None, str, dict[str, str], set[str
             db = head[len("--db=") :]
         elif head not in ("-q", "--quiet"):
             return None
-    if not args or args[0] not in ("find", "list"):
+    if not args or args[0] not in _SPECS:
         return None
-    command = args.pop(0)
-    values, flags = (_FIND_VALUES, _FIND_FLAGS) if command == "find" else (_LIST_VALUES, _LIST_FLAGS)
-    options: dict[str, str] = {}
-    seen: set[str] = set()
-    request = None
+    parsed = _Parsed(db, args.pop(0))
+    values, flags, repeatable, needs_argument, takes_argument = _SPECS[parsed.command]
     while args:
         arg = args.pop(0)
         name, eq, inline = arg.partition("=")
-        if name in values and name not in options:
+        if name in values or name in repeatable:
             value = inline if eq else (args.pop(0) if args else None)
-            allowed = values[name]
+            allowed = values.get(name)
             if value is None or (allowed is not None and value not in allowed):
                 return None
-            options[name] = value
+            if name in repeatable:
+                parsed.repeated.append(value)
+            elif name in parsed.options:
+                return None
+            else:
+                parsed.options[name] = value
         elif arg in flags:
-            seen.add(arg)
-        elif command == "find" and request is None and not arg.startswith("-"):
-            request = arg
+            parsed.flags.add(arg)
+        elif takes_argument and parsed.argument is None and not arg.startswith("-"):
+            parsed.argument = arg
         else:
             return None
-    if command == "list" and options.get("--format") != "json":
-        return None  # tables need tabulate and the hint lines: the full CLI does those
-    return db, command, options, seen, request
+    if needs_argument and parsed.argument is None:
+        return None
+    if parsed.command != "find" and parsed.options.get("--format") != "json":
+        return None  # tables need tabulate and the notes: the full CLI draws them
+    return parsed
 
 
 def fast(argv: Sequence[str]) -> int | None:
@@ -80,35 +116,81 @@ def fast(argv: Sequence[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
-    db, command, options, flags, request = parsed
-    from interpdb.service import Inventory, InventoryError, NeedsWrite
+    from interpdb.service import InventoryError, NeedsWrite
 
-    inventory = Inventory(db, read_only=True)
     try:
-        if command == "find":
-            best, _considered = inventory.find(
-                request or "any",
-                implementation=options.get("--implementation"),
-                arch=options.get("--arch"),
-                allow_venv="--no-venv" not in flags,
-                discover="--no-discover" not in flags,
-            )
-            if best is None:
-                return None  # the full CLI words the "nothing matches" message
-            text = best.path
-            if options.get("--format") == "json":
-                from interpdb.render import to_json
-
-                text = to_json(best.document())
-        else:
-            from interpdb.listing import select
-            from interpdb.render import to_json
-
-            result = inventory.list(discover="--no-discover" not in flags)
-            if not result.records or result.problems:
-                return None  # the full CLI prints the hint and the problems
-            text = to_json([r.to_json() for r in select(result)])
-    except (NeedsWrite, InventoryError):
+        text = _answer(parsed)
+    except (NeedsWrite, InventoryError, ValueError):
+        return None
+    if text is None:
         return None
     sys.stdout.write(text + "\n")
     return 0
+
+
+def _answer(parsed: _Parsed) -> str | None:
+    from interpdb.render import to_json
+    from interpdb.service import Inventory
+
+    inventory = Inventory(parsed.db, read_only=True)
+    options, flags = parsed.options, parsed.flags
+    if parsed.command == "find":
+        best, _considered = inventory.find(
+            parsed.argument or "any",
+            implementation=options.get("--implementation"),
+            arch=options.get("--arch"),
+            allow_venv="--no-venv" not in flags,
+            discover="--no-discover" not in flags,
+        )
+        if best is None:
+            return None  # the full CLI words the "nothing matches" message
+        return to_json(best.document()) if options.get("--format") == "json" else best.path
+    if parsed.command == "list":
+        from interpdb.listing import select
+
+        result = inventory.list(discover="--no-discover" not in flags)
+        if not result.records or result.problems:
+            return None  # the full CLI prints the hint and the problems
+        return to_json([r.to_json() for r in select(result)])
+    if parsed.command == "history":
+        limit = options.get("--limit")
+        if limit is not None and (not limit.isdigit() or int(limit) < 1):
+            return None
+        host = options.get("--host")
+        from interpdb.records import TRIGGERS
+
+        if options.get("--trigger", TRIGGERS[0]) not in TRIGGERS:
+            return None  # a usage error: the full CLI says so
+        events = inventory.history(
+            parsed.argument,
+            trigger=options.get("--trigger"),
+            limit=int(limit) if limit else None,
+            hosts=None if host is None else [host],
+            with_diff="--diff" in flags,
+        )
+        return to_json([e.to_json() for e in events])
+    return _sql(parsed)
+
+
+def _sql(parsed: _Parsed) -> str | None:
+    """``sql`` on a current SQLite file (anything else: the full CLI upgrades or explains)."""
+    from interpdb import reader
+    from interpdb.location import resolve
+    from interpdb.render import to_json
+
+    location = resolve(parsed.db)
+    if parsed.argument in (None, "-") or not location.exists() or location.sqlite_file is None:
+        return None
+    conn = reader.connect(location)
+    if conn is None:
+        return None
+    try:
+        if reader.revision(conn) != reader.HEAD_REVISION:
+            return None
+    finally:
+        conn.close()
+    assert parsed.argument is not None
+    try:
+        return to_json(reader.query_records(location, parsed.argument, reader.bindings(parsed.repeated)))
+    except reader.QueryError:
+        return None  # the full CLI reports it, on stderr, with exit 1

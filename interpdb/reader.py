@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
@@ -456,17 +457,21 @@ def _query_alchemy(url: str, sql: str, params: dict[str, Any]) -> tuple[list[str
     backend = make_url(url).get_backend_name()
     if backend != "postgresql":  # the one other database whose transactions can be made read-only here
         raise QueryError(f"interpdb sql reads SQLite and PostgreSQL databases, not {backend}")
+    query = sql.strip().rstrip(";").rstrip()
+    if ";" in query:
+        # The subquery below is no boundary for a ';': "SELECT 1) AS q; COMMIT; DELETE ...;
+        # SELECT * FROM (SELECT 1" closes it, ends the read-only transaction and writes.
+        # No character of it is read as a string or comment here, so no lexer can disagree.
+        raise QueryError("';' is refused on PostgreSQL: interpdb sql runs one query (bind such text with --param)")
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             try:
                 # The transaction's first statement: whatever follows may only read.
                 conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                # As a subquery, the text is one query to the server's parser: a second
-                # statement ("ROLLBACK; DELETE ...") is a syntax error before anything
-                # runs, where the driver would otherwise send both, the second outside
-                # this transaction.
-                result = conn.execute(text(f"SELECT * FROM (\n{sql.strip().rstrip(';')}\n) AS interpdb_query"), params)
+                # As a subquery, the text is one query to the server's parser: a statement
+                # that is not a query (DELETE ..., COMMIT) is a syntax error before anything runs.
+                result = conn.execute(text(f"SELECT * FROM (\n{query}\n) AS interpdb_query"), params)
                 if not result.returns_rows:
                     return [], []
                 return list(result.keys()), [tuple(row) for row in result]
@@ -485,3 +490,36 @@ def _query_alchemy(url: str, sql: str, params: dict[str, Any]) -> tuple[list[str
 def _first_line(error: BaseException) -> str:
     lines = str(error).strip().splitlines()
     return lines[0] if lines else error.__class__.__name__
+
+
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+
+
+def bindings(pairs: Iterable[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs for ``sql --param``; a value written as an integer binds as one."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        if not equals or not name.isidentifier():
+            raise ValueError(f"{pair!r}: use NAME=VALUE, binding :NAME in the query")
+        params[name] = int(text) if _INTEGER.fullmatch(text) else text
+    return params
+
+
+def query_records(location: Location, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """``query`` as rows keyed by column; a repeated name (``i.id, p.id``) becomes ``id_2``."""
+    columns, rows = query(location, sql, params)
+    seen: set[str] = set()
+    names = []
+    for column in columns:
+        name, n = column, 1
+        while name in seen:
+            n += 1
+            name = f"{column}_{n}"
+        seen.add(name)
+        names.append(name)
+    return [dict(zip(names, (_cell(v) for v in row))) for row in rows]
+
+
+def _cell(value: Any) -> Any:
+    return value.hex() if isinstance(value, (bytes, memoryview)) else value

@@ -95,8 +95,13 @@ def test_warm_commands_on_a_known_path(warm_db: dict[str, Path], db_path: Path, 
     assert not set(HEAVY) & set(modules), modules
 
 
-def test_fast_path_skips_click_for_find_and_list_json(warm_db: dict[str, Path], db_path: Path) -> None:
-    for args in (["find", "3.12"], ["list", "--format", "json"]):
+def test_fast_path_skips_click_for_warm_json_reads(warm_db: dict[str, Path], db_path: Path) -> None:
+    for args in (
+        ["find", "3.12"],
+        ["list", "--format", "json"],
+        ["history", str(warm_db["venv"]), "--limit", "20", "--format", "json"],
+        ["sql", "SELECT * FROM probe_audit WHERE path = :p", "--param", f"p={warm_db['venv']}", "--format", "json"],
+    ):
         _out, modules, _code = run_entry(args, db_path)
         assert "click" not in modules, args
 
@@ -110,6 +115,11 @@ def test_fast_path_skips_click_for_find_and_list_json(warm_db: dict[str, Path], 
         ["find", "cpython@3.12", "--no-discover"],
         ["list", "--format", "json"],
         ["list", "--format", "json", "--no-discover"],
+        ["history", "--format", "json"],
+        ["history", "--format", "json", "--limit", "2", "--diff"],
+        ["history", "--format", "json", "--trigger", "new", "--host", os.uname().nodename],
+        ["sql", "SELECT path, python_version FROM interpreters_current ORDER BY path", "--format", "json"],
+        ["sql", "SELECT count(*) AS n FROM probes WHERE trigger = :t", "--param", "t=new", "--format", "json"],
     ],
     ids=lambda a: " ".join(a),
 )
@@ -120,6 +130,24 @@ def test_fast_path_prints_exactly_what_the_full_cli_prints(
     full, full_modules, full_code = run_entry(args, db_path, entry="cli")
     assert "click" not in fast_modules and "click" in full_modules
     assert (fast, fast_code) == (full, full_code)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sql", "DELETE FROM probes", "--format", "json"],
+        ["history", "--trigger", "nonsense", "--format", "json"],
+        ["history", "/no/such/python", "--format", "json"],
+        ["find", "9.9"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_fast_path_failures_are_the_full_clis(warm_db: dict[str, Path], db_path: Path, args: list[str]) -> None:
+    """Errors are worded by the full CLI: same output, same exit code, one line on stderr."""
+    fast, _m, fast_code = run_entry(args, db_path, entry="_fast")
+    full, _m, full_code = run_entry(args, db_path, entry="cli")
+    assert (fast, fast_code) == (full, full_code)
+    assert fast_code != 0
 
 
 def test_fast_path_hands_over_when_something_must_be_probed(warm_db: dict[str, Path], db_path: Path, run: Cli) -> None:

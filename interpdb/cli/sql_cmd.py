@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -13,18 +12,14 @@ from interpdb.cli._common import AppState, emit, format_option
 if TYPE_CHECKING:
     from interpdb.location import Location
 
-_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
-
 
 def _params(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, Any]:
-    """``NAME=VALUE`` pairs; a value written as an integer binds as one."""
-    params: dict[str, Any] = {}
-    for value in values:
-        name, equals, text = value.partition("=")
-        if not equals or not name.isidentifier():
-            raise click.BadParameter(f"{value!r}: use NAME=VALUE, binding :NAME in the query")
-        params[name] = int(text) if _INTEGER.fullmatch(text) else text
-    return params
+    from interpdb.reader import bindings
+
+    try:
+        return bindings(values)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @click.command("sql")
@@ -62,11 +57,9 @@ def command(app: AppState, query: str, params: dict[str, Any], fmt: str) -> None
     location = resolve(app.db)
     _open_current(location)
     try:
-        columns, rows = reader.query(location, query, params)
+        records = reader.query_records(location, query, params)
     except reader.QueryError as error:
         _fail(str(error))
-    names = _unique(columns)
-    records = [dict(zip(names, (_value(v) for v in row))) for row in rows]
     from interpdb.render import render
 
     emit(render(records, fmt))
@@ -100,21 +93,3 @@ def _open_current(location: Location) -> None:
             Store.open(location).close()
     except StoreError as error:
         _fail(str(error))
-
-
-def _unique(columns: list[str]) -> list[str]:
-    """``SELECT i.id, p.id`` names two columns ``id``: the second becomes ``id_2``."""
-    seen: set[str] = set()
-    names = []
-    for column in columns:
-        name, n = column, 1
-        while name in seen:
-            n += 1
-            name = f"{column}_{n}"
-        seen.add(name)
-        names.append(name)
-    return names
-
-
-def _value(value: Any) -> Any:
-    return value.hex() if isinstance(value, (bytes, memoryview)) else value
