@@ -11,9 +11,10 @@ from typing import Callable
 import pytest
 from conftest import Cli
 
+from interpdb.cli import COMMANDS as LAZY_COMMANDS
 from interpdb.cli import cli
 
-COMMANDS = sorted(cli.commands)
+COMMANDS = sorted(LAZY_COMMANDS)
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
@@ -21,6 +22,14 @@ def test_every_command_has_help(run: Cli, command: list[str]) -> None:
     result = run(*command, "--help")
     assert "Usage:" in result.stdout
     assert run.count() == 0
+
+
+def test_every_lazy_command_loads_and_is_listed(run: Cli) -> None:
+    """The lazy registry names real click commands, and --help lists every one."""
+    listing = run("--help").stdout
+    for name in LAZY_COMMANDS:
+        assert cli.get_command(None, name) is not None  # type: ignore[arg-type]
+        assert f"  {name} " in listing
 
 
 def test_show_has_facts_sys_path_fingerprint_and_probes(run: Cli, make_venv: Callable[..., Path]) -> None:

@@ -15,7 +15,39 @@ from interpdb import __version__
 from interpdb.cli._common import AppState
 
 
+#: command name -> "module:attribute". Loaded when used, so a command pays only
+#: for its own imports (``db`` pulls in pathlib, ``export`` the ORM helpers...).
+COMMANDS = {
+    "probe": "probe_cmd:command",
+    "list": "list_cmd:command",
+    "find": "find_cmd:command",
+    "show": "show_cmd:command",
+    "history": "history_cmd:command",
+    "discover": "discover_cmd:command",
+    "sql": "sql_cmd:command",
+    "forget": "forget_cmd:forget",
+    "prune": "forget_cmd:prune",
+    "db": "db_cmd:command",
+    "export": "export_cmd:command",
+    "import": "export_cmd:import_command",
+}
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        from importlib import import_module
+
+        module, attribute = target.split(":")
+        command = getattr(import_module(f"interpdb.cli.{module}"), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Kept so each probe can record who asked (the command line), in-process too.
         ctx.meta["interpdb.argv"] = list(args)
@@ -52,30 +84,6 @@ def cli(ctx: click.Context, db: str | None, quiet: bool, verbose: int) -> None:
     changes or you ask.
     """
     ctx.obj = AppState(db=db, quiet=quiet, verbose=verbose)
-
-
-def _register() -> None:
-    from interpdb.cli import (
-        db_cmd,
-        discover_cmd,
-        export_cmd,
-        find_cmd,
-        forget_cmd,
-        history_cmd,
-        list_cmd,
-        probe_cmd,
-        show_cmd,
-        sql_cmd,
-    )
-
-    for module in (probe_cmd, list_cmd, show_cmd, history_cmd, discover_cmd, find_cmd, sql_cmd, db_cmd, export_cmd):
-        cli.add_command(module.command)
-    cli.add_command(export_cmd.import_command)
-    cli.add_command(forget_cmd.forget)
-    cli.add_command(forget_cmd.prune)
-
-
-_register()
 
 
 def main() -> None:
