@@ -14,7 +14,6 @@ import click
 from interpdb import __version__
 from interpdb.cli._common import AppState
 
-
 #: command name -> "module:attribute". Loaded when used, so a command pays only
 #: for its own imports (``db`` pulls in pathlib, ``export`` the ORM helpers...).
 COMMANDS = {
