@@ -324,55 +324,49 @@ class Inventory:
         back (``revive``); otherwise (``list``, ``discover``, ``find``) forgotten
         interpreters are left out. One query loads every stored record involved.
         """
-        stored = {r.path: r for r in self.stored(paths=wanted, include_forgotten=True)}
-        if wanted is None and also:
-            wanted = [*stored, *(p for p in also if p not in stored)]
-        forgotten = {path for path, record in stored.items() if record.forgotten_at is not None}
-        if forgotten and explicit and revive:
-            stored.update(self._bring_back([stored[p] for p in forgotten]))
-        elif forgotten and not explicit:
-            stored = {path: record for path, record in stored.items() if path not in forgotten}
-        order = [p for p in wanted if p not in forgotten or explicit] if wanted is not None else builtins.list(stored)
+        stored, order = self._targets(wanted, explicit, revive, also)
         probe_hash = script_hash()
         results: dict[str, Record] = {}
         problems: builtins.list[Problem] = []
         due: builtins.list[_Due] = []
         gone: builtins.list[_Due] = []
         for path in order:
-            record = stored.get(path)
-            if record is None:
-                if policy.offline:
-                    problems.append(Problem(path, "never probed, and --offline runs nothing"))
-                elif not os.path.lexists(path):
-                    problems.append(Problem(path, "no such file"))
-                else:
-                    due.append(_Due(path, "new", ()))
-                continue
-            changes = tuple(fingerprint.changes(record.entries, probe_hash))
-            if changes and _launcher_only(changes) and _same_selection(record):
-                changes = ()  # the shim still selects what it did: nothing to re-probe
-            if record.outcome == "missing" and not changes:
-                results[path] = record.with_status("missing")
-                continue
-            if changes and not os.path.exists(path):
-                if policy.offline:
-                    results[path] = record.with_status("stale", tuple(c.as_dict() for c in changes))
-                else:
-                    gone.append(_Due(path, "changed", changes))
-                continue
-            trigger = policy.trigger(path, record.probed_at, changes)
-            if trigger is not None:
-                due.append(_Due(path, trigger, changes))
-            elif changes:  # only offline leaves a changed fingerprint unprobed
-                results[path] = record.with_status("stale", tuple(c.as_dict() for c in changes))
+            verdict = _judge(path, stored.get(path), policy, probe_hash)
+            if isinstance(verdict, Record):
+                results[path] = verdict
+            elif isinstance(verdict, Problem):
+                problems.append(verdict)
+            elif verdict.trigger == "gone":
+                gone.append(_Due(path, "changed", verdict.changes))
             else:
-                results[path] = record.with_status(_STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
+                due.append(verdict)
         if due or gone:
             results.update(self._probe_and_record(due, gone, probe_hash))
         if sources and not policy.offline:
             self._remember_sources(results, sources)
         found_through = {p: builtins.list(v) for p, v in (sources or {}).items()}
         return Result([results[p] for p in order if p in results], problems, found_through)
+
+    def _targets(
+        self, wanted: builtins.list[str] | None, explicit: bool, revive: bool, also: Sequence[str]
+    ) -> tuple[dict[str, Record], builtins.list[str]]:
+        """The stored records involved (one query) and the paths to answer, in order.
+
+        Forgotten interpreters are left out unless named (``explicit``); naming one
+        with ``revive`` brings it back.
+        """
+        stored = {r.path: r for r in self.stored(paths=wanted, include_forgotten=True)}
+        if wanted is None:
+            wanted = [*stored, *(p for p in also if p not in stored)]
+        forgotten = {path for path, record in stored.items() if record.forgotten_at is not None}
+        if not forgotten:
+            return stored, wanted
+        if not explicit:
+            kept = {path: record for path, record in stored.items() if path not in forgotten}
+            return kept, [p for p in wanted if p not in forgotten]
+        if revive:
+            stored.update(self._bring_back([stored[p] for p in forgotten]))
+        return stored, wanted
 
     def _bring_back(self, records: builtins.list[Record]) -> dict[str, Record]:
         self._write_store().set_forgotten([r.id for r in records], forget=False, command=self.command)
@@ -567,6 +561,31 @@ class _Plan:
     run: str | None  # the file to execute: the path itself, or a shim's target
     selection: Any  # launchers.Selection for a shim, else None
     error: str | None
+
+
+def _judge(path: str, record: Record | None, policy: Refresh, probe_hash: str) -> Record | Problem | _Due:
+    """What to do with one path: answer from the store (a Record with this run's status),
+    give up (a Problem), or probe it (a _Due; trigger ``gone`` means record it missing)."""
+    if record is None:
+        if policy.offline:
+            return Problem(path, "never probed, and --offline runs nothing")
+        if not os.path.lexists(path):
+            return Problem(path, "no such file")
+        return _Due(path, "new", ())
+    changes = tuple(fingerprint.changes(record.entries, probe_hash))
+    if changes and _launcher_only(changes) and _same_selection(record):
+        changes = ()  # the shim still selects what it did: nothing to re-probe
+    stale = tuple(c.as_dict() for c in changes)
+    if record.outcome == "missing" and not changes:
+        return record.with_status("missing")
+    if changes and not os.path.exists(path):
+        return record.with_status("stale", stale) if policy.offline else _Due(path, "gone", changes)
+    trigger = policy.trigger(path, record.probed_at, changes)
+    if trigger is not None:
+        return _Due(path, trigger, changes)
+    if changes:  # only offline leaves a changed fingerprint unprobed
+        return record.with_status("stale", stale)
+    return record.with_status(_STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
 
 
 _LAUNCHER_ROLES = frozenset({"launcher-file", "env", "cwd"})
