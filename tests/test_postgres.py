@@ -1,0 +1,520 @@
+"""The real CLI against a real PostgreSQL server: the code paths SQLite never runs.
+
+A throwaway server is started for the session (``initdb`` into a temporary
+directory, listening on a unix socket only, fsync off) and every test gets a
+database of its own, so no test sees another's rows. On PostgreSQL interpdb
+reads through SQLAlchemy (``reader._Alchemy``), migrates on a connection with
+Alembic (views, no batch mode), binds typed parameters in ``add_sources``,
+refuses writes in ``interpdb sql`` with a read-only transaction, and exports
+and imports through the ORM: each is pinned here, where it can break, and
+compared with what the same commands answer on SQLite.
+
+The module is skipped, saying why, when there are no PostgreSQL server binaries,
+no ``postgres`` user to run them as (they refuse to run as root), or no psycopg.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import pwd
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'psycopg[binary]'")
+
+from click.testing import Result  # noqa: E402 (after the skip: no psycopg, no module)
+from conftest import Cli, python_for  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from interpdb.location import ENV_VAR  # noqa: E402
+from interpdb.reader import HEAD_REVISION  # noqa: E402
+
+TABLES = ("interpreters", "probes", "fingerprint_entries", "sys_path_entries", "interpreter_sources")
+#: Keys whose values are row ids, times or durations: they differ between two databases
+#: holding the same history, so comparisons keep only whether each is set.
+VOLATILE = frozenset(
+    {"id", "probe_id", "interpreter_id", "diff_against", "probed_at", "duration_ms", "created_at", "forgotten_at"}
+)
+
+
+# -- the server ------------------------------------------------------------------------------
+
+
+def _version_key(folder: Path) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", folder.name))
+
+
+def _find_bindir() -> Path | None:
+    """The newest ``/usr/lib/postgresql/N/bin`` (Debian's layout), else ``pg_config --bindir``."""
+    found = sorted(
+        (p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")), key=lambda b: _version_key(b.parent)
+    )
+    if found:
+        return found[-1]
+    pg_config = shutil.which("pg_config")
+    if pg_config is not None:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
+        if out and (Path(out) / "initdb").is_file() and (Path(out) / "pg_ctl").is_file():
+            return Path(out)
+    return None
+
+
+def _server_user() -> pwd.struct_passwd | None:
+    """Whom to run initdb and postgres as: ``postgres`` when we are root, else ourselves (None)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.skip(
+            "running as root and there is no 'postgres' user: initdb and postgres refuse root",
+            allow_module_level=True,
+        )
+
+
+BINDIR = _find_bindir()
+if BINDIR is None:
+    pytest.skip(
+        "no PostgreSQL server binaries: no /usr/lib/postgresql/*/bin/initdb and no pg_config --bindir with initdb",
+        allow_module_level=True,
+    )
+SERVER_USER = _server_user()
+
+
+def _as_server_user(argv: Sequence[str | Path], cwd: Path) -> None:
+    command = [str(a) for a in argv]
+    if SERVER_USER is not None:
+        runuser = shutil.which("runuser")
+        if runuser is not None:
+            command = [runuser, "-u", SERVER_USER.pw_name, "--", *command]
+        else:
+            command = ["su", SERVER_USER.pw_name, "-s", "/bin/sh", "-c", shlex.join(command)]
+    # cwd: a folder the server user may enter (initdb and pg_ctl look at their working directory).
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: its socket directory and the port number that names the socket."""
+
+    sockdir: Path
+    port: int
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql+psycopg://postgres@/{dbname}?host={self.sockdir}&port={self.port}"
+
+    def connect(self, dbname: str = "postgres") -> Any:
+        return psycopg.connect(host=str(self.sockdir), port=self.port, user="postgres", dbname=dbname, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Server]:
+    """A throwaway PostgreSQL for the session, listening only on a unix socket in a temporary folder.
+
+    The folder is made outside pytest's (root-only) tmp tree and handed to the
+    server user when we are root; it is 0755 so the socket in it can be reached.
+    """
+    assert BINDIR is not None
+    top = Path(tempfile.mkdtemp(prefix="interpdb-pg-"))
+    top.chmod(0o755)
+    if SERVER_USER is not None:
+        os.chown(top, SERVER_USER.pw_uid, SERVER_USER.pw_gid)
+    data, log, port = top / "data", top / "server.log", _free_port()
+    options = f"-c listen_addresses='' -k {shlex.quote(str(top))} -p {port} -c fsync=off -c full_page_writes=off"
+    started = False
+    try:
+        _as_server_user(
+            [BINDIR / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+            top,
+        )
+        _as_server_user([BINDIR / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "30", "-o", options, "start"], top)
+        started = True
+        yield Server(top, port)
+    except subprocess.CalledProcessError as error:
+        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        pytest.fail(f"cannot start PostgreSQL: {shlex.join(error.cmd)}: {error.stderr}\n{tail}")
+    finally:
+        try:
+            if started:
+                _as_server_user([BINDIR / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], top)
+        finally:
+            shutil.rmtree(top, ignore_errors=True)
+
+
+_database_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Database:
+    server: Server
+    name: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url(self.name)
+
+    def rows(self, query: str) -> list[tuple[Any, ...]]:
+        """Straight through psycopg: what is there, without interpdb upgrading anything first."""
+        with self.server.connect(self.name) as conn:
+            return [tuple(row) for row in conn.execute(query).fetchall()]
+
+
+def _create_database(server: Server) -> Database:
+    database = Database(server, f"interpdb_{next(_database_numbers)}")
+    with server.connect() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database.name)))
+    return database
+
+
+@pytest.fixture
+def postgres(postgres_server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """A new, empty database of the test's own, and ``INTERPDB_DB`` pointing at it."""
+    database = _create_database(postgres_server)
+    monkeypatch.setenv(ENV_VAR, database.url)
+    yield database
+    with postgres_server.connect() as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database.name)))
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def probe(run: Cli, path: Path, *flags: str) -> dict[str, Any]:
+    [record] = run.json("probe", path, *flags)
+    return dict(record)
+
+
+def site_packages(record: dict[str, Any]) -> Path:
+    return Path(next(p for p in record["site_packages"] if p.startswith(record["prefix"])))
+
+
+def add_pth(record: dict[str, Any], tmp_path: Path) -> Path:
+    """A ``.pth`` in the venv's site-packages naming a new folder; returns the folder."""
+    extra = tmp_path / "src"
+    extra.mkdir()
+    (site_packages(record) / "editable.pth").write_text(f"{extra}\n")
+    return extra
+
+
+def query(run: Cli, text: str, *params: str) -> list[dict[str, Any]]:
+    args = [arg for param in params for arg in ("--param", param)]
+    rows: list[dict[str, Any]] = run.json("sql", text, *args)
+    return rows
+
+
+def probe_count(run: Cli) -> int:
+    [row] = query(run, "SELECT count(*) AS n FROM probes")
+    return int(row["n"])
+
+
+def counts(run: Cli) -> dict[str, int]:
+    [row] = query(run, "SELECT " + ", ".join(f"(SELECT count(*) FROM {t}) AS {t}" for t in TABLES))
+    return row
+
+
+def stable(value: Any) -> Any:
+    """``value`` with ids, times and durations reduced to whether they are set."""
+    if isinstance(value, dict):
+        return {k: (v is not None) if k in VOLATILE else stable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [stable(item) for item in value]
+    return value
+
+
+def without_ids(document: dict[str, Any]) -> dict[str, Any]:
+    """An export but for its time and row ids: what a round trip must keep."""
+    rest = {key: value for key, value in document.items() if key != "exported_at"}
+    rest["interpreters"] = [
+        dict(
+            {k: v for k, v in interpreter.items() if k != "id"},
+            probes=[{k: v for k, v in p.items() if k != "id"} for p in interpreter["probes"]],
+        )
+        for interpreter in document["interpreters"]
+    ]
+    return rest
+
+
+@dataclass
+class Target:
+    """The CLI on one database, chosen through ``INTERPDB_DB`` so the recorded commands are alike."""
+
+    run: Cli
+    monkeypatch: pytest.MonkeyPatch
+    db: str
+
+    def __call__(self, *args: str | os.PathLike[str], code: int = 0) -> Result:
+        self.monkeypatch.setenv(ENV_VAR, self.db)
+        return self.run(*args, code=code)
+
+    def json(self, *args: str | os.PathLike[str]) -> Any:
+        self.monkeypatch.setenv(ENV_VAR, self.db)
+        return self.run.json(*args)
+
+
+# -- the freshness rule -------------------------------------------------------------------------
+
+
+def test_cached_then_changed_by_a_pth_file(
+    run: Cli, postgres: Database, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """On PostgreSQL as on SQLite: a second probe is answered from the store and writes no probe;
+    a new .pth re-probes with trigger 'changed' and shows the new sys.path entry."""
+    python = make_venv()
+    first = probe(run, python)
+    assert (first["status"], first["trigger"], first["is_venv"]) == ("probed", "new", True)
+    assert probe_count(run) == 1
+    second = probe(run, python)
+    assert second["status"] == "cached"
+    assert second["sys_path"] == first["sys_path"]
+    assert probe_count(run) == 1
+    extra = add_pth(first, tmp_path)
+    third = probe(run, python)
+    assert (third["status"], third["trigger"]) == ("probed", "changed")
+    assert str(extra) in third["sys_path"] and str(extra) not in first["sys_path"]
+    assert probe_count(run) == 2
+    assert probe(run, python)["status"] == "cached"
+    assert probe_count(run) == 2
+    assert not run.db.exists(), "nothing went to the SQLite default"
+
+
+# -- migrations ---------------------------------------------------------------------------------
+
+
+def test_created_at_head_checked_and_round_tripped_through_0001(
+    run: Cli, postgres: Database, make_venv: Callable[..., Path]
+) -> None:
+    """First use creates the schema at the head; db check finds models == schema; a downgrade to
+    0001_initial drops the views and new tables but keeps the probes, and db upgrade brings them back
+    (sys_path_entries backfilled from the stored answers)."""
+    assert run("db", "current").stdout == f"none (no schema yet; head: {HEAD_REVISION})\n"
+    python = make_venv()
+    record = probe(run, python)
+    assert run("db", "current").stdout == f"{HEAD_REVISION} (head)\n"
+    assert run("db", "check").stdout == (
+        f"revision {HEAD_REVISION} (head): ok\nschema: matches the models\nintegrity: not checked (SQLite only)\n"
+    )
+    before = counts(run)
+    assert (before["interpreters"], before["probes"]) == (1, 1)
+    assert before["sys_path_entries"] == len(record["sys_path"])
+
+    down = run("db", "downgrade", "0001_initial")
+    assert down.stdout == f"downgraded {postgres.url}: {HEAD_REVISION} -> 0001_initial\n"
+    assert run("db", "current").stdout == f"0001_initial (behind the head: {HEAD_REVISION})\n"
+    public = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+    assert [name for (name,) in postgres.rows(public)] == [
+        "alembic_version", "fingerprint_entries", "interpreters", "probes",
+    ]  # fmt: skip
+    assert postgres.rows("SELECT count(*) FROM probes") == [(1,)]
+    assert postgres.rows("SELECT count(*) FROM fingerprint_entries") == [(before["fingerprint_entries"],)]
+    failed = run("db", "check", code=1)
+    assert f"revision 0001_initial is not the head {HEAD_REVISION}" in failed.stdout
+
+    up = run("db", "upgrade")
+    assert up.stdout == f"upgraded {postgres.url}: 0001_initial -> {HEAD_REVISION}\n"
+    assert run("db", "current").stdout == f"{HEAD_REVISION} (head)\n"
+    run("db", "check")
+    assert counts(run) == before
+    rows = query(run, "SELECT entry FROM current_sys_path WHERE path = :p ORDER BY position", f"p={python}")
+    assert [row["entry"] for row in rows] == record["sys_path"]
+    assert probe(run, python)["status"] == "cached", "the fingerprint survived the round trip"
+
+
+def test_any_command_upgrades_a_database_behind_the_head(
+    run: Cli, postgres: Database, make_venv: Callable[..., Path]
+) -> None:
+    """Every command but db migrates on open on PostgreSQL too: even interpdb sql, which only reads."""
+    probe(run, make_venv())
+    run("db", "downgrade", "0001_initial")
+    assert query(run, "SELECT count(*) AS n FROM current_sys_path")[0]["n"] > 0
+    assert postgres.rows("SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
+
+
+# -- the views and interpdb sql ------------------------------------------------------------------
+
+
+def test_views_answer_on_postgresql(
+    run: Cli, postgres: Database, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """interpreters_current, probe_audit and current_sys_path return the rows interpdb recorded,
+    and --param binds on PostgreSQL."""
+    venv, base = make_venv(), python_for("3.12")
+    first = probe(run, venv)
+    base_record = probe(run, base)
+    extra = add_pth(first, tmp_path)
+    changed = probe(run, venv)
+    run("forget", base)
+
+    current = query(
+        run,
+        "SELECT path, is_venv, python_version, trigger, outcome, forgotten_at IS NOT NULL AS forgotten "
+        "FROM interpreters_current ORDER BY interpreter_id",
+    )
+    assert current == [
+        {"path": str(venv), "is_venv": True, "python_version": changed["version"], "trigger": "changed",
+         "outcome": "ok", "forgotten": False},
+        {"path": str(base), "is_venv": False, "python_version": base_record["version"], "trigger": "new",
+         "outcome": "ok", "forgotten": True},
+    ]  # fmt: skip
+
+    audit = query(run, "SELECT path, trigger, outcome, changes FROM probe_audit ORDER BY probe_id")
+    assert [(row["path"], row["trigger"], row["outcome"]) for row in audit] == [
+        (str(venv), "new", "ok"),
+        (str(base), "new", "ok"),
+        (str(venv), "changed", "ok"),
+        (str(base), "forget", "forgotten"),
+    ]
+    assert all(isinstance(row["changes"], str) for row in audit), "changes is cast to text, as on SQLite"
+    [added] = json.loads(audit[2]["changes"])
+    assert added["kind"] == "added" and added["path"].endswith("editable.pth")
+
+    rows = query(run, "SELECT position, entry FROM current_sys_path WHERE path = :p ORDER BY position", f"p={venv}")
+    assert [row["entry"] for row in rows] == changed["sys_path"]
+    assert [row["position"] for row in rows] == list(range(len(changed["sys_path"])))
+    assert query(run, "SELECT path FROM current_sys_path WHERE entry = :dir", f"dir={extra}") == [{"path": str(venv)}]
+
+
+WRITES = (
+    "INSERT INTO interpreters (host, path, created_at) VALUES ('h', '/p', now())",
+    "UPDATE probes SET trigger = 'x'",
+    "DELETE FROM probes",
+    "DROP TABLE probes",
+    "CREATE TABLE evil (a int)",
+    "TRUNCATE probes",
+    "SELECT 1; DELETE FROM probes",
+    # Closing the wrapping subquery and ending the read-only transaction before writing.
+    "SELECT 1) AS q; COMMIT; DELETE FROM probes; SELECT * FROM (SELECT 1",
+    "SELECT 1) AS q; ROLLBACK; CREATE TABLE evil (a int); SELECT * FROM (SELECT 1",
+    "WITH gone AS (DELETE FROM probes RETURNING id) SELECT count(*) FROM gone",
+    "SELECT set_config('transaction_read_only', 'off', true)",
+    "SELECT nextval('probes_id_seq')",
+    "SELECT * FROM probes FOR UPDATE",
+)
+
+
+def test_sql_cannot_write(run: Cli, postgres: Database, make_venv: Callable[..., Path]) -> None:
+    """Every write, schema change or way out of the read-only transaction is exit 1 with one
+    line on stderr, and the rows, tables and sequences are as they were."""
+    probe(run, make_venv())
+    objects = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1"
+    sequence = "SELECT last_value FROM probes_id_seq"
+    before = (counts(run), query(run, objects), postgres.rows(sequence))
+    for statement in WRITES:
+        result = run("sql", statement, "--format", "json", code=1)
+        assert result.stdout == "", statement
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, (statement, result.stderr)
+    assert (counts(run), query(run, objects), postgres.rows(sequence)) == before
+    assert query(run, "SELECT :v AS v", "v=a; b") == [{"v": "a; b"}], "a ';' travels as a bound value"
+    assert query(run, "SELECT 1 AS one;") == [{"one": 1}], "a final ';' is allowed"
+
+
+# -- the same commands, the same answers -----------------------------------------------------------
+
+
+def test_history_forget_list_find_agree_with_sqlite(
+    run: Cli,
+    postgres: Database,
+    db_path: Path,
+    make_venv: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same steps on PostgreSQL and on SQLite print the same JSON, ids and times aside:
+    probe, a .pth change, history --diff, forget, list (--all) and find 3.12 --no-discover."""
+    base, venv = python_for("3.12"), make_venv()
+    targets = (Target(run, monkeypatch, postgres.url), Target(run, monkeypatch, str(db_path)))
+
+    def same(*args: str | os.PathLike[str]) -> Any:
+        on_postgres, on_sqlite = (target.json(*args) for target in targets)
+        assert stable(on_postgres) == stable(on_sqlite), args
+        return on_postgres
+
+    # One interpreter per command: two probed at once may be recorded in either order.
+    [record] = same("probe", venv)
+    same("probe", base)
+    extra = add_pth(record, tmp_path)
+    [changed] = same("probe", venv)
+    assert changed["trigger"] == "changed"
+
+    history = same("history", "--diff")
+    assert [(e["path"], e["trigger"]) for e in history] == [
+        (str(venv), "changed"),
+        (str(base), "new"),
+        (str(venv), "new"),
+    ]
+    assert history[0]["diff"] == [
+        {
+            "field": "sys.path",
+            "kind": "added",
+            "value": str(extra),
+            "old": None,
+            "new": changed["sys_path"].index(str(extra)),
+        }
+    ]
+    assert history[0]["diff_against"] == history[2]["probe_id"]
+
+    for target in targets:
+        target("forget", venv)
+    assert [r["path"] for r in same("list", "--no-discover")] == [str(base)]
+    assert [r["path"] for r in same("list", "--no-discover", "--all")] == [str(base)]
+    assert same("show", venv, "--offline")["forgotten_at"] is not None
+    assert [e["trigger"] for e in same("history", venv)] == ["forget", "changed", "new"]
+    found = same("find", "3.12", "--no-discover")
+    assert found["path"] == str(base)
+    for target in targets:
+        assert target("find", "3.12", "--no-discover").stdout == f"{base}\n"
+
+
+def test_export_from_postgresql_imports_into_sqlite(
+    run: Cli,
+    postgres: Database,
+    make_venv: Callable[..., Path],
+    fake: Callable[[str, str], Path],
+    tmp_path: Path,
+) -> None:
+    """Export PostgreSQL, import into an empty SQLite file, export that: the documents are equal
+    but for exported_at and ids. Sources (add_sources' typed binds), a .pth change, an error and a
+    forget event all travel; importing the document back into PostgreSQL adds nothing."""
+    a, b = make_venv("tree/a"), make_venv("tree/b")
+    broken = fake("broken", "exit 3")
+    run("discover", "--source", "venv", "--scan", tmp_path / "tree")
+    run("discover", "--source", "venv", "--scan", tmp_path / "tree")
+    add_pth(probe(run, a), tmp_path)
+    probe(run, a)
+    run("probe", broken, code=1)
+    run("forget", broken)
+
+    run("export", "--output", tmp_path / "postgres.json")
+    from_postgres = json.loads((tmp_path / "postgres.json").read_text())
+    assert [i["path"] for i in from_postgres["interpreters"]] == sorted([str(a), str(b), str(broken)])
+    assert [[s["source"] for s in i["sources"]] for i in from_postgres["interpreters"]] == [[], ["venv"], ["venv"]]
+
+    copy = tmp_path / "copy.sqlite3"
+    imported = run("--db", copy, "import", tmp_path / "postgres.json")
+    assert imported.stdout == "imported 3 new of 3 interpreters, 5 new of 5 probes, 2 new sources\n"
+    run("--db", copy, "export", "--output", tmp_path / "sqlite.json")
+    from_sqlite = json.loads((tmp_path / "sqlite.json").read_text())
+    assert without_ids(from_sqlite) == without_ids(from_postgres)
+
+    again = run("import", tmp_path / "sqlite.json")
+    assert again.stdout == "imported 0 new of 3 interpreters, 0 new of 5 probes, 0 new sources\n"
+    run("export", "--output", tmp_path / "again.json")
+    assert json.loads((tmp_path / "again.json").read_text())["interpreters"] == from_postgres["interpreters"]
