@@ -5,11 +5,13 @@ Paths are grouped by what they really run: a venv by its own prefix (a venv's
 differently), anything else by the device and inode of the executable the probe
 found (for a shim or wrapper, the interpreter it runs). Failed and missing paths
 stand alone. The path that represents a group is the one a person would type:
-not a launcher, found through the earliest source, shortest, oldest.
+not a launcher, found through the earliest source, in a folder that is not a
+symlink (``/usr/bin``, not ``/bin`` on a merged-``/usr`` system), shortest, oldest.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
@@ -44,10 +46,12 @@ def group(records: Iterable[Record], source_rank: Mapping[int, int] | None = Non
     return sorted(leaders, key=lambda r: r.id)
 
 
-def _preference(record: Record, ranks: Mapping[int, int]) -> tuple[bool, int, int, str, int]:
+def _preference(record: Record, ranks: Mapping[int, int]) -> tuple[bool, int, bool, int, str, int]:
+    folder = os.path.dirname(record.path)
     return (
         bool(record.data.get("launcher")),
         ranks.get(record.id, 1_000),
+        os.path.realpath(folder) != folder,  # /bin/python3 on a merged-/usr system: /usr/bin/python3 reads better
         len(record.path),
         record.path,
         record.id,

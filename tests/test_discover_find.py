@@ -257,3 +257,15 @@ def test_progress_bar_on_a_terminal(run: Cli, make_venv: Callable[..., Path], db
         [str(console), "--db", str(db_path), "probe", "--refresh", *map(str, venvs)], capture_output=True, text=True
     )
     assert "probing" not in piped.stderr
+
+
+def test_alias_in_a_real_folder_leads_its_group(run: Cli, tmp_path: Path) -> None:
+    """/bin -> usr/bin: the path through the real folder represents the interpreter."""
+    real_bin = tmp_path / "usr" / "bin"
+    real_bin.mkdir(parents=True)
+    (real_bin / "python3").symlink_to(python_for("3.12"))
+    (tmp_path / "bin").symlink_to(real_bin)
+    run("probe", tmp_path / "bin" / "python3", real_bin / "python3")
+    [row] = run.json("list", "--no-discover")
+    assert row["path"] == str(real_bin / "python3")
+    assert row["aliases"] == [str(tmp_path / "bin" / "python3")]
