@@ -134,7 +134,17 @@ def _markers(impl_name, impl_version):
     }
 
 
+_GLIBC = []
+
+
 def _glibc_version():
+    """``("glibc", "2.36")``, or ``(None, None)`` elsewhere; asked once per probe."""
+    if not _GLIBC:
+        _GLIBC.append(_ask_glibc_version())
+    return _GLIBC[0]
+
+
+def _ask_glibc_version():
     confstr = getattr(os, "confstr", None)
     if confstr is not None:
         try:
@@ -158,6 +168,13 @@ def _glibc_version():
 
 
 def _libc():
+    """libc's name, version and the file mapped: an upgrade changes the manylinux tags."""
+    found = _libc_name_version()
+    found["path"] = _mapped(("libc.so", "libc-", "ld-musl"))
+    return found
+
+
+def _libc_name_version():
     name, version = _glibc_version()
     if name is None:
         try:
@@ -231,20 +248,40 @@ def _manylinux(arch, pointer_size):
     return result
 
 
+_MAPS = []
+
+
+def _mapped_files():
+    """Files this process has mapped (Linux ``/proc/self/maps``), in load order, read once."""
+    if not _MAPS:
+        _MAPS.append([])
+        try:
+            with open("/proc/self/maps") as maps:
+                for line in maps:
+                    parts = line.split(None, 5)
+                    if len(parts) == 6:
+                        path = parts[5].strip()
+                        if path.startswith("/") and path not in _MAPS[0]:
+                            _MAPS[0].append(path)
+        except (IOError, OSError):
+            pass
+    return _MAPS[0]
+
+
+def _mapped(prefixes):
+    for path in _mapped_files():
+        base = os.path.basename(path)
+        if base.startswith(prefixes) and ".so" in base:
+            return path
+    return None
+
+
 def _libpython():
-    """The shared libpython this process really mapped, for shared builds."""
-    if not _config_var("Py_ENABLE_SHARED"):
-        return None
+    """The shared libpython (or PyPy's libpypy) this process really mapped."""
+    found = _mapped(("libpython", "libpypy"))
+    if found is not None or not _config_var("Py_ENABLE_SHARED"):
+        return found
     soname = _config_var("INSTSONAME") or _config_var("LDLIBRARY")
-    try:
-        with open("/proc/self/maps") as maps:
-            for line in maps:
-                path = line.rstrip("\n").split(None, 5)[-1] if len(line.split()) >= 6 else ""
-                base = os.path.basename(path)
-                if base.startswith("libpython") and ".so" in base:
-                    return path
-    except (IOError, OSError):
-        pass
     libdir = _config_var("LIBDIR")
     if soname and libdir:
         candidate = os.path.join(libdir, soname)

@@ -1,8 +1,9 @@
 """The stat fingerprint: everything that decides a probe's answer, and how to re-check it.
 
-A fingerprint is a list of :class:`Entry`. Taking one (``take``) and checking one
-(``changes``) use only ``lstat``, ``stat``, ``readlink`` and ``listdir``: never an
-interpreter. Roles and how each is compared:
+A fingerprint is a list of :class:`Entry`. Checking one (``changes``) uses only
+``lstat``, ``stat``, ``readlink`` and ``listdir``: never an interpreter. Taking one
+(``take``, right after a probe) also reads the ``.pth`` files to learn the folders
+they name. Roles and how each is compared:
 
 =================  =========  ===============================================================
 role               syscall    what it guards
@@ -10,17 +11,20 @@ role               syscall    what it guards
 ``link``           lstat      the path as given and each symlink after it (target kept too)
 ``executable``     stat       the file the chain ends at
 ``real-executable`` stat      ``sys.executable`` when it is not the file that was run
-``libpython``      stat       the shared libpython a shared build mapped
+``libpython``      stat       the shared libpython (or libpypy) the interpreter mapped
+``libc``           stat       the libc it mapped: a glibc upgrade changes the manylinux tags
 ``pyvenv.cfg``     stat       the venv marker, also where it is *absent*, so creating it counts
 ``site-dir``       stat       a site directory; when its own stat changed, its listing is
                               compared instead: only tracked names matter (see ``tracked``)
 ``site-file``      stat       a ``.pth`` / ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
+``pth-path``       exists     a folder a ``.pth`` file names: ``site`` adds it only if it exists
 ``module``         stat       one of those modules found elsewhere on ``sys.path``
 ``launcher-file``  stat       a file a version manager's shim reads to pick its interpreter
                               (``.python-version`` candidates, absent ones too; ``version``)
 ``host``           value      ``os.uname()`` release, version and machine (markers use them)
-``env``            value      environment variables ``site`` reads even under ``-E``, and
-                              those a shim's manager reads (``PYENV_VERSION``...)
+``env``            value      ``HOME`` and ``PYTHONUSERBASE``: ``site`` reads them even under
+                              ``-E`` to place the user site
+``launcher-env``   value      variables a shim's manager reads (``PYENV_VERSION``, ``PATH``...)
 ``cwd``            value      the working directory a shim was resolved from
 ``probe``          value      the probe script's hash: a new interpdb probe re-probes
 =================  =========  ===============================================================
@@ -40,9 +44,19 @@ from functools import lru_cache
 from typing import Any
 
 STAT_ROLES = frozenset(
-    {"executable", "real-executable", "libpython", "pyvenv.cfg", "site-dir", "site-file", "module", "launcher-file"}
+    {
+        "executable",
+        "real-executable",
+        "libpython",
+        "libc",
+        "pyvenv.cfg",
+        "site-dir",
+        "site-file",
+        "module",
+        "launcher-file",
+    }
 )
-VALUE_ROLES = frozenset({"host", "env", "cwd", "probe"})
+VALUE_ROLES = frozenset({"host", "env", "launcher-env", "cwd", "probe"})
 #: Variables ``site`` consults even when ``-E`` is given (they place the user site).
 USER_SITE_VARIABLES = ("HOME", "PYTHONUSERBASE")
 _TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
@@ -125,9 +139,21 @@ def chain(path: str, final_role: str = "executable") -> list[Entry]:
         entries.append(
             Entry("link", current, True, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev, target)
         )
-        current = os.path.normpath(os.path.join(os.path.dirname(current), target))
+        current = _follow(current, target)
     entries.append(Entry(final_role, current, False))  # a loop: as good as missing
     return entries
+
+
+def _follow(link: str, target: str) -> str:
+    """Where ``link -> target`` leads, as the kernel resolves it.
+
+    A relative target is relative to the folder the link really sits in, and its
+    ``..`` climbs out of that real folder, not out of the symlinked path that led
+    there: so the folder is resolved first, and ``..`` inside the target is left
+    for the kernel (normpath would climb through a symlink the wrong way).
+    """
+    joined = os.path.join(os.path.realpath(os.path.dirname(link)), target)
+    return joined if ".." in target.split(os.sep) else os.path.normpath(joined)
 
 
 @lru_cache(maxsize=1)
@@ -166,7 +192,37 @@ def _site_dir_entries(directory: str) -> list[Entry]:
         init = os.path.join(full, "__init__.py")
         if name == "_manylinux" and os.path.isfile(init):
             entries.append(_stat_entry("site-file", init))
+        if name.endswith(".pth"):
+            entries += [_presence_entry(folder) for folder in _pth_folders(directory, full)]
     return entries
+
+
+#: A .pth file longer than this is not a list of folders worth watching one by one.
+_PTH_LINES = 1000
+
+
+def _pth_folders(directory: str, pth: str) -> list[str]:
+    """The folders a ``.pth`` file names: ``site`` adds each one only if it exists.
+
+    So whether each exists is part of the answer (an editable install's checkout
+    moved away, or created later). ``import`` lines and comments are not folders.
+    """
+    try:
+        with open(pth, "rb") as handle:
+            lines = handle.read(256 * 1024).decode("utf-8", "surrogateescape").splitlines()[:_PTH_LINES]
+    except OSError:
+        return []
+    folders = []
+    for line in lines:
+        if not line.strip() or line.startswith("#") or line.startswith(("import ", "import\t")):
+            continue
+        folders.append(os.path.abspath(os.path.join(directory, line.rstrip())))
+    return _unique(folders)
+
+
+def _presence_entry(path: str) -> Entry:
+    """An existence-only entry (``pth-path``): a folder's contents changing is no reason."""
+    return Entry("pth-path", path, os.path.exists(path))
 
 
 def _unique(paths: Iterable[str | None]) -> list[str]:
@@ -194,6 +250,9 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
             venv_homes.append(os.path.dirname(os.path.abspath(executable)))
         if data.get("libpython"):
             entries.append(_stat_entry("libpython", data["libpython"]))
+        libc = (data.get("libc") or {}).get("path")
+        if libc:
+            entries.append(_stat_entry("libc", libc))
     cfg_paths = _unique(
         os.path.join(folder, "pyvenv.cfg") for home in venv_homes for folder in (home, os.path.dirname(home))
     )
@@ -251,7 +310,7 @@ def _current(entry: Entry, probe_hash: str) -> Entry:
         return _value_entry(role, entry.path, host_value())
     if role == "probe":
         return _value_entry(role, entry.path, probe_hash)
-    if role == "env":
+    if role in ("env", "launcher-env"):
         return _value_entry(role, entry.path, os.environ.get(entry.path))
     if role == "cwd":
         return _value_entry(role, entry.path, os.getcwd())
@@ -268,6 +327,10 @@ def changes(entries: Sequence[Entry], probe_hash: str) -> list[Change]:
     found: list[Change] = []
     stat = os.stat
     for entry in entries:
+        if entry.role == "pth-path":
+            if os.path.exists(entry.path) != entry.exists:
+                found.append(Change(entry.role, entry.path, "removed" if entry.exists else "added"))
+            continue
         if entry.role in STAT_ROLES:
             # The common case, kept cheap: one stat call and five comparisons.
             try:

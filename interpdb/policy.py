@@ -84,14 +84,14 @@ class Refresh:
             return None
         if probed_at is None:
             return "new"
+        if changes:  # whatever else holds, a changed fingerprint is never served
+            return "probe-changed" if all(c.role == "probe" for c in changes) else "changed"
         if probed_at >= self.started:
-            return None  # already probed in this very run
+            return None  # already probed in this very run: an explicit refresh happens once
         if path in self.interpreters:
             return "refresh-interpreter"
         if self.everything:
             return "refresh"
-        if changes:
-            return "probe-changed" if all(c.role == "probe" for c in changes) else "changed"
         if self.max_age is not None and self.started - probed_at > self.max_age:
             return "max-age"
         return None

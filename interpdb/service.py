@@ -514,7 +514,7 @@ class Inventory:
         entries = fingerprint.take(path, result.data, probe_hash)
         if plan.selection is not None:
             entries += fingerprint.watch("launcher-file", plan.selection.files)
-            entries += fingerprint.values("env", dict(plan.selection.env))
+            entries += fingerprint.values("launcher-env", dict(plan.selection.env))
             entries += fingerprint.values("cwd", {"cwd": cwd})
         return entries
 
@@ -588,7 +588,9 @@ def _judge(path: str, record: Record | None, policy: Refresh, probe_hash: str) -
     return record.with_status(_STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
 
 
-_LAUNCHER_ROLES = frozenset({"launcher-file", "env", "cwd"})
+#: What only a shim's manager reads. ``env`` (HOME, PYTHONUSERBASE) is not among them:
+#: it moves the user site, so it changes the answer even when the selection holds.
+_LAUNCHER_ROLES = frozenset({"launcher-file", "launcher-env", "cwd"})
 
 
 def _launcher_only(changes: Sequence[fingerprint.Change]) -> bool:

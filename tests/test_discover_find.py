@@ -269,3 +269,22 @@ def test_alias_in_a_real_folder_leads_its_group(run: Cli, tmp_path: Path) -> Non
     [row] = run.json("list", "--no-discover")
     assert row["path"] == str(real_bin / "python3")
     assert row["aliases"] == [str(tmp_path / "bin" / "python3")]
+
+
+def test_shim_answer_follows_home_even_when_the_selection_holds(
+    run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HOME places the user site: a new HOME re-probes a shim that still selects the same Python."""
+    shim = pyenv_root / "shims" / "python3.12"
+    monkeypatch.setenv("PYENV_VERSION", python_for("3.12").parent.parent.name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home1"))
+    [first] = run.json("probe", shim)
+    home2 = tmp_path / "home2"
+    user_site = home2 / ".local" / "lib" / "python3.12" / "site-packages"
+    user_site.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home2))
+    [second] = run.json("probe", shim)
+    assert second["status"] == "probed"
+    assert second["user_site"] == str(user_site)
+    assert str(user_site) in second["sys_path"]
+    assert first["user_site"] != second["user_site"]

@@ -425,3 +425,89 @@ def test_timeout_flag_applies(run: Cli, fake: Callable[[str, str], Path]) -> Non
     record = probe(run, python, "--timeout", "0.3", code=1)
     assert record["error"] == "timed out after 0.3 s"
     assert run.count() == 1
+
+
+# -- found by review: answers that changed without the old fingerprint noticing -------------
+
+
+def test_pth_folder_appearing_later_is_noticed(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> None:
+    """site adds a .pth line only if the folder exists: its existence is part of the answer,
+    its contents are not."""
+    python = make_venv()
+    first = probe(run, python)
+    later = tmp_path / "checkout"
+    (site_packages(first) / "editable.pth").write_text(f"{later}\nimport sys\n# a comment\n")
+    assert str(later) not in probe(run, python)["sys_path"]
+    later.mkdir()
+    appeared = probe(run, python)
+    assert appeared["trigger"] == "changed"
+    assert str(later) in appeared["sys_path"]
+    (later / "module.py").write_text("")
+    assert probe(run, python)["status"] == "cached", "a folder's contents are no reason"
+    shutil.rmtree(later)
+    assert str(later) not in probe(run, python)["sys_path"]
+    assert run.count() == 4
+
+
+def test_relative_symlink_through_a_symlinked_folder(run: Cli, tmp_path: Path) -> None:
+    """`..` in a link target climbs out of the folder the link really sits in."""
+    (tmp_path / "store" / "bin").mkdir(parents=True)
+    (tmp_path / "pyroot").mkdir()
+    (tmp_path / "x").mkdir()
+    (tmp_path / "pyroot" / "python").symlink_to(python_for("3.12"))
+    (tmp_path / "store" / "bin" / "python").symlink_to("../../pyroot/python")
+    (tmp_path / "x" / "alias").symlink_to(tmp_path / "store")
+    path = tmp_path / "x" / "alias" / "bin" / "python"
+    first = run.json("show", path)
+    assert first["version"].startswith("3.12.")
+    assert all(e["exists"] for e in first["fingerprint"] if e["role"] in ("link", "executable"))
+    (tmp_path / "pyroot" / "python").unlink()
+    (tmp_path / "pyroot" / "python").symlink_to(python_for("3.11"))
+    second = probe(run, path)
+    assert second["trigger"] == "changed"
+    assert second["version"].startswith("3.11.")
+
+
+def test_a_changed_fingerprint_is_probed_even_if_the_row_looks_newer_than_the_run(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A clock stepped back (or a reused policy) must not turn 'changed' into 'stale'."""
+    python = make_venv()
+    first = probe(run, python)
+    conn = sqlite3.connect(run.db)
+    with conn:
+        conn.execute("UPDATE probes SET probed_at = '2099-01-01 00:00:00.000000'")
+    conn.close()
+    (site_packages(first) / "x.pth").write_text(f"{tmp_path}\n")
+    second = probe(run, python)
+    assert (second["status"], second["trigger"]) == ("probed", "changed")
+
+
+def test_one_policy_reused_across_calls_still_reprobes_changes(
+    make_venv: Callable[..., Path], db_path: Path, tmp_path: Path
+) -> None:
+    """The README says to build the policy once: using it twice must not hide a change."""
+    from interpdb import Inventory, Refresh
+
+    python = make_venv()
+    policy = Refresh()
+    with Inventory(db=str(db_path)) as inventory:
+        [first] = inventory.probe([str(python)], policy).records
+        site = Path(next(p for p in first.site_packages if p.startswith(first.prefix or "?")))
+        (site / "x.pth").write_text(f"{tmp_path}\n")
+        [second] = inventory.probe([str(python)], policy).records
+    assert (second.status, second.trigger) == ("probed", "changed")
+    assert str(tmp_path) in second.sys_path
+
+
+def test_libc_is_part_of_the_fingerprint(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """A glibc upgrade changes the manylinux tags: the mapped libc is watched."""
+    python = make_venv()
+    document = run.json("show", probe(run, python)["path"])
+    [libc] = [e for e in document["fingerprint"] if e["role"] == "libc"]
+    assert libc["exists"] and "libc" in os.path.basename(libc["path"])
+    conn = sqlite3.connect(run.db)
+    with conn:
+        conn.execute("UPDATE fingerprint_entries SET size = size + 1 WHERE role = 'libc'")
+    conn.close()
+    assert probe(run, python)["trigger"] == "changed"
