@@ -233,6 +233,12 @@ def _unique(paths: Iterable[str | None]) -> list[str]:
     return list(seen)
 
 
+def runs_elsewhere(path: str, data: Mapping[str, Any] | None) -> bool:
+    """Is ``path`` a wrapper: does its interpreter report a real executable that is another file?"""
+    real = (data or {}).get("real_executable")
+    return bool(real) and os.path.realpath(path) != real
+
+
 def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Entry]:
     """The fingerprint of ``path`` as it is now, shaped by what its probe reported.
 
@@ -244,8 +250,7 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
     venv_homes = [os.path.dirname(given)]
     if data is not None:
         executable = data.get("executable")
-        real = data.get("real_executable")
-        if executable and real and os.path.realpath(given) != real:
+        if executable and runs_elsewhere(given, data):
             entries += chain(executable, "real-executable")
             venv_homes.append(os.path.dirname(os.path.abspath(executable)))
         if data.get("libpython"):
@@ -371,7 +376,3 @@ def _listing_changes(directory: str, entries: Sequence[Entry]) -> list[Change]:
         return [Change("site-dir", directory, "removed")]
     added = [Change("site-file", os.path.join(directory, n), "added") for n in sorted(present - recorded)]
     return added  # removals show up on the site-file entries themselves
-
-
-def is_fresh(entries: Sequence[Entry], probe_hash: str) -> bool:
-    return not changes(entries, probe_hash)

@@ -653,8 +653,7 @@ def _launcher_json(path: str, selection: Any, data: Mapping[str, Any] | None) ->
             "origin": selection.origin,
             "target": selection.target,
         }
-    real = (data or {}).get("real_executable")
-    if real and os.path.realpath(path) != real:
+    if fingerprint.runs_elsewhere(path, data):
         return {
             "kind": "wrapper",
             "manager": None,
