@@ -63,7 +63,7 @@ _TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
 _MAX_LINKS = 40
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Entry:
     role: str
     path: str
@@ -89,7 +89,7 @@ class Entry:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Change:
     """One entry that no longer matches: ``kind`` is ``added``, ``removed`` or ``modified``."""
 
@@ -107,8 +107,18 @@ class Change:
 
 
 def tracked(name: str) -> bool:
-    """Is this site-directory entry one that can change ``sys.path`` or the markers?"""
-    return name.endswith(".pth") or name.split(".", 1)[0] in _TRACKED_STEMS
+    """Is this site-directory entry one that can change ``sys.path`` or the markers?
+
+    A name that is not valid UTF-8 cannot be stored in the database's text
+    columns, so it is not tracked (a known gap: such a ``.pth`` goes unwatched).
+    """
+    if not (name.endswith(".pth") or name.split(".", 1)[0] in _TRACKED_STEMS):
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- taking a fingerprint ---------------------------------------------------------------

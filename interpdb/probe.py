@@ -63,9 +63,18 @@ class ProbeResult:
 
 @lru_cache(maxsize=1)
 def _neutral_cwd() -> str:
+    """An empty folder for every probe of this process, removed when the process exits.
+
+    Made once, not per probe; two threads racing on the first call may each make
+    one, which is why each registers its own removal.
+    """
+    import atexit
+    import shutil
     import tempfile
 
-    return tempfile.mkdtemp(prefix="interpdb-probe-")
+    folder = tempfile.mkdtemp(prefix="interpdb-probe-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def run_probe(path: str, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
@@ -74,22 +83,23 @@ def run_probe(path: str, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
     try:
         stdout, stderr, returncode, reason = _run([path, "-E", "-c", script_source()], timeout)
     except OSError as error:
-        reason = f"cannot execute: {error.strerror or error}"
+        if os.path.isdir(path):
+            reason = "is a directory, not an interpreter"
+        else:
+            reason = f"cannot execute: {error.strerror or error}"
         return ProbeResult(None, reason, _ms_since(started))
     elapsed = _ms_since(started)
-    if reason is None:
-        reason = _judge(stdout, stderr, returncode)
     if reason is not None:
         return ProbeResult(None, reason, elapsed)
-    return ProbeResult(json.loads(stdout), None, elapsed)
+    return _read_answer(stdout, stderr, returncode, elapsed)
 
 
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000.0, 3)
 
 
-def _judge(stdout: bytes, stderr: bytes, returncode: int) -> str | None:
-    """Return why this output is not a probe answer, or None when it is one."""
+def _read_answer(stdout: bytes, stderr: bytes, returncode: int, elapsed: float) -> ProbeResult:
+    """The probe's answer, or why this output is not one (the JSON is decoded once)."""
     tail = _tail(stderr)
     if returncode < 0:
         import signal
@@ -98,17 +108,18 @@ def _judge(stdout: bytes, stderr: bytes, returncode: int) -> str | None:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = f"signal {-returncode}"
-        return f"killed by {name}" + (f": {tail}" if tail else "")
+        return ProbeResult(None, f"killed by {name}" + (f": {tail}" if tail else ""), elapsed)
     if returncode != 0:
-        return f"exited with code {returncode}" + (f": {tail}" if tail else "")
+        return ProbeResult(None, f"exited with code {returncode}" + (f": {tail}" if tail else ""), elapsed)
     try:
         document = json.loads(stdout)
     except ValueError:
         shown = stdout[:60].decode("utf-8", "replace").strip() or "nothing"
-        return f"not a Python interpreter: printed {shown!r} instead of the probe's JSON"
+        reason = f"not a Python interpreter: printed {shown!r} instead of the probe's JSON"
+        return ProbeResult(None, reason, elapsed)
     if not isinstance(document, dict) or not document.keys() >= REQUIRED_KEYS:
-        return "not a Python interpreter: its JSON is not a probe answer"
-    return None
+        return ProbeResult(None, "not a Python interpreter: its JSON is not a probe answer", elapsed)
+    return ProbeResult(document, None, elapsed)
 
 
 def _tail(stderr: bytes) -> str:

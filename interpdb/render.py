@@ -51,9 +51,12 @@ def table_formats() -> list[str]:
 
 
 def render(rows: Sequence[Mapping[str, Any]], fmt: str, document: Any = None) -> str:
-    """``document`` (default: ``rows``) is what JSON prints; tables and CSV show ``rows``."""
+    """``document`` (default: ``rows``) is what JSON prints; tables and CSV show ``rows``.
+
+    Like JSON and tables, the text has no final newline: the caller's echo adds it.
+    """
     if fmt == "json":
         return to_json(rows if document is None else document)
     if fmt == "csv":
-        return to_csv(rows)
+        return to_csv(rows).removesuffix("\n")  # the last row's terminator; a quoted cell keeps its own
     return to_table(rows, fmt)

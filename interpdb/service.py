@@ -234,7 +234,10 @@ class Inventory:
         only looks (``show``).
         """
         wanted = builtins.list(dict.fromkeys(normalize_path(p) for p in paths))
-        return self._revalidate(wanted, refresh or Refresh(), explicit=True, revive=revive)
+        unstorable = [_not_utf8(p) for p in wanted if not _is_utf8(p)]
+        storable = [p for p in wanted if _is_utf8(p)]
+        result = self._revalidate(storable, refresh or Refresh(), explicit=True, revive=revive)
+        return replace(result, problems=[*unstorable, *result.problems]) if unstorable else result
 
     def list(self, refresh: Refresh | None = None, discover: bool = True) -> Result:
         """Revalidate every known interpreter on this host, discovering new ones first.
@@ -273,7 +276,8 @@ class Inventory:
             raise InventoryError(str(error)) from error
         by_path: dict[str, builtins.list[str]] = {}
         for candidate in candidates:
-            by_path.setdefault(candidate.path, []).append(candidate.source)
+            if _is_utf8(candidate.path):  # else the store cannot hold it: passed over, as ``probe`` refuses it
+                by_path.setdefault(candidate.path, []).append(candidate.source)
         return by_path
 
     def find(
@@ -392,7 +396,12 @@ class Inventory:
 
         cutoff = utcnow() - missing_for
         stale = [
-            r for r in self.stored() if r.outcome == "missing" and r.probed_at is not None and r.probed_at < cutoff
+            r
+            for r in self.stored()
+            if r.outcome == "missing"
+            and r.probed_at is not None
+            and r.probed_at < cutoff
+            and not os.path.lexists(r.path)  # back since its last probe: not missing, whatever that said
         ]
         if stale and not dry_run:
             self._write_store().set_forgotten([r.id for r in stale], forget=True, command=self.command)
@@ -567,6 +576,12 @@ def _judge(path: str, record: Record | None, policy: Refresh, probe_hash: str) -
     """What to do with one path: answer from the store (a Record with this run's status),
     give up (a Problem), or probe it (a _Due; trigger ``gone`` means record it missing)."""
     if record is None:
+        # A new folder is refused, not stored as an error row that every change to its
+        # contents would re-probe. A stored interpreter replaced by a folder is left to
+        # its fingerprint: that changed like any other, so it is probed once, recorded as
+        # an error ("is a directory, not an interpreter"), and keeps its history.
+        if os.path.isdir(path):
+            return Problem(path, "is a directory, not an interpreter")
         if policy.offline:
             return Problem(path, "never probed, and --offline runs nothing")
         if not os.path.lexists(path):
@@ -586,6 +601,19 @@ def _judge(path: str, record: Record | None, policy: Refresh, probe_hash: str) -
     if changes:  # only offline leaves a changed fingerprint unprobed
         return record.with_status("stale", stale)
     return record.with_status(_STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
+
+
+def _is_utf8(path: str) -> bool:
+    """Can the store hold this path? Names that are not UTF-8 arrive surrogate-escaped."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_utf8(path: str) -> Problem:
+    return Problem(path, f"{path!r} is not valid UTF-8: it cannot be stored")
 
 
 #: What only a shim's manager reads. ``env`` (HOME, PYTHONUSERBASE) is not among them:

@@ -190,18 +190,24 @@ def test_an_old_database_is_upgraded_before_the_query(run: Cli, db_path: Path) -
 
 
 def test_sql_on_sqlite_never_imports_sqlalchemy(db_path: Path, venv: Path) -> None:
-    """The query runs on the standard library's sqlite3, like the warm path."""
+    """The query runs, and answers, on the standard library's sqlite3, like the warm path."""
     code = textwrap.dedent(
         f"""
         import sys
         from interpdb.cli import main
-        sys.argv = ["interpdb", "--db", {str(db_path)!r}, "sql", "SELECT count(*) FROM current_sys_path"]
+        sys.argv = ["interpdb", "--db", {str(db_path)!r}, "sql", "SELECT count(*) AS n FROM current_sys_path",
+                    "--format", "json"]
         try:
             main()
-        except SystemExit:
-            pass
+        except SystemExit as exit:
+            print("EXIT", exit.code)
         print("HEAVY", sorted(m for m in ("sqlalchemy", "alembic") if m in sys.modules))
         """
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "HEAVY []" in result.stdout
+    answer, exit_line, heavy_line = result.stdout.rsplit("\n", 3)[:3]
+    assert result.stderr == ""
+    assert exit_line == "EXIT 0"
+    assert heavy_line == "HEAVY []"
+    [row] = json.loads(answer)
+    assert row["n"] > 0  # the venv's sys.path was queried, not an empty or failed answer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -178,7 +177,3 @@ def format_option(func: F) -> F:
 def emit(text: str) -> None:
     if text:
         click.echo(text)
-
-
-def color_enabled() -> bool:
-    return "NO_COLOR" not in os.environ and sys.stdout.isatty()

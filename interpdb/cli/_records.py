@@ -47,8 +47,10 @@ def print_records(app: AppState, records: Sequence[Record], fmt: str) -> None:
 
 
 def _describe(change: dict[str, Any]) -> str:
-    fields = change.get("fields") or []
-    return f"{change['role']} {change['kind']} {change['path']}" + (f" ({', '.join(fields)})" if fields else "")
+    """A stored change (``Change.as_dict``) in the words ``Change.describe`` uses."""
+    from interpdb.fingerprint import Change
+
+    return Change(change["role"], change["path"], change["kind"], tuple(change.get("fields") or ())).describe()
 
 
 def report_problems(app: AppState, result: Any) -> None:
@@ -56,9 +58,19 @@ def report_problems(app: AppState, result: Any) -> None:
     import click
 
     for problem in result.problems:
-        click.echo(f"error: {problem.path}: {problem.message}", err=True)
+        # A path that is not UTF-8 cannot be printed as text: its message names it (repr).
+        where = f"{problem.path}: " if _is_utf8(problem.path) else ""
+        click.echo(f"error: {where}{problem.message}", err=True)
     for record in result.records:
         if record.status == "error":
             click.echo(f"error: {record.path}: {record.error}", err=True)
         elif record.status == "missing":
             click.echo(f"error: {record.path}: missing (no such file)", err=True)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from interpdb.cli._common import AppState, emit, format_option
 from interpdb.records import OUTCOMES, TRIGGERS, ProbeEvent
-
-if TYPE_CHECKING:
-    pass
 
 
 def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:

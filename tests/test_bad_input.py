@@ -1,0 +1,165 @@
+"""Bad input is one line on stderr and an exit code: never a traceback, never a bad row, never lost data."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Cli
+
+from interpdb import probe as probe_module
+
+#: A file name that is not valid UTF-8, as Python hands it over (surrogateescape).
+BAD_NAME = os.fsdecode(b"bad\xff")
+
+
+def _one_error_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["existing", "absent"])
+def test_a_non_utf8_path_is_a_problem_and_the_others_are_kept(
+    run: Cli, fake: Callable[[str, str], Path], tmp_path: Path, base_python: Path, exists: bool
+) -> None:
+    """SQLite cannot store such a path: it is refused by name, and the good path beside it is still answered."""
+    run("probe", base_python)  # the database exists: the bad path would reach a query
+    bad = os.path.join(str(tmp_path), BAD_NAME)
+    if exists:
+        fake(BAD_NAME, "exit 0")
+    result = run("probe", base_python, bad, "--format", "json", code=1)
+    assert _one_error_line(result.stderr) == f"error: {bad!r} is not valid UTF-8: it cannot be stored"
+    assert [r["path"] for r in json.loads(result.stdout)] == [str(base_python)]
+    assert [r["path"] for r in run.json("list", "--no-discover", "--all")] == [str(base_python)]
+
+
+def test_discovery_skips_paths_that_are_not_utf8(
+    run: Cli, tmp_path: Path, base_python: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PATH folder with an undecodable name is passed over; what the other folders hold is learned."""
+    bad_dir = tmp_path / BAD_NAME
+    good_dir = tmp_path / "bin"
+    for folder in (bad_dir, good_dir):
+        folder.mkdir()
+        (folder / "python3").symlink_to(base_python)
+    monkeypatch.setenv("PATH", f"{bad_dir}{os.pathsep}{good_dir}")
+    result = run("discover", "--source", "path", "--format", "json")
+    assert "Traceback" not in result.stderr
+    assert [r["path"] for r in json.loads(result.stdout)] == [str(good_dir / "python3")]
+    listed = [r["path"] for r in run.json("list", "--all", "--aliases")]
+    assert str(good_dir / "python3") in listed
+    assert not any(BAD_NAME in path for path in listed)
+
+
+@pytest.mark.parametrize("how", ["dir", "link", "empty"])
+def test_a_directory_is_not_an_interpreter(run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """A directory (through a link too, and ``""``, which means the working directory) is never stored."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    if how == "link":
+        (tmp_path / "link").symlink_to(folder)
+    arg = {"dir": str(folder), "link": str(tmp_path / "link"), "empty": ""}[how]
+    result = run("probe", arg, code=1)
+    shown = str(tmp_path / "link") if how == "link" else str(folder)
+    assert _one_error_line(result.stderr) == f"error: {shown}: is a directory, not an interpreter"
+    assert run.count() == 0
+
+
+def test_an_interpreter_replaced_by_a_directory_is_probed_once_and_says_so(
+    run: Cli, fake: Callable[[str, str], Path]
+) -> None:
+    """Its history is kept: the change is recorded like any other, then served from the store."""
+    python = fake("python", "exit 0")
+    run("probe", python, code=1)
+    python.unlink()
+    python.mkdir()
+    [record] = run.json("probe", python, code=1)
+    assert (record["status"], record["trigger"]) == ("error", "changed")
+    assert record["error"] == "is a directory, not an interpreter"
+    [again] = run.json("probe", python, code=1)
+    assert again["status"] == "error"
+    assert run.count(python) == 2
+
+
+def test_prune_keeps_an_interpreter_that_came_back(run: Cli, fake: Callable[[str, str], Path]) -> None:
+    """Its last probe says missing, but the path exists again: it is not forgotten; the one still gone is."""
+    back, gone = fake("back", "exit 0"), fake("gone", "exit 0")
+    run("probe", back, gone, code=1)
+    back.unlink()
+    gone.unlink()
+    run("probe", back, gone, code=1)  # both recorded missing
+    fake("back", "exit 0")
+    assert [r["path"] for r in run.json("prune", "--missing-for", "0s")] == [str(gone)]
+    paths = [r["path"] for r in run.json("list", "--no-discover", "--all", "--offline", code=None)]
+    assert paths == [str(back)]
+
+
+def test_probing_leaves_no_temporary_directory(tmp_path: Path, db_path: Path) -> None:
+    """Each process removes the empty working directory its probes ran in."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp))
+    for _ in range(2):
+        subprocess.run(
+            [sys.executable, "-m", "interpdb", "--db", str(db_path), "probe", "--refresh", sys.executable],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    assert db_path.exists()
+    assert [p.name for p in tmp.iterdir() if p.name.startswith("interpdb-probe-")] == []
+
+
+def test_the_probe_output_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Up to 4 MiB of JSON: decoding it twice would double the cost of every probe."""
+    calls: list[int] = []
+    loads = json.loads
+
+    def counting(text: str | bytes) -> object:
+        calls.append(1)
+        return loads(text)
+
+    monkeypatch.setattr(json, "loads", counting)
+    assert probe_module.run_probe(sys.executable).ok
+    assert len(calls) == 1
+
+
+def test_csv_ends_with_one_newline(run: Cli, fake: Callable[[str, str], Path]) -> None:
+    """No blank line after the last row: ``wc -l`` counts rows plus the header."""
+    run("probe", fake("python", "exit 0"), code=1)
+    for command in (["list", "--no-discover", "--all"], ["history"]):
+        out = run(*command, "--format", "csv").stdout
+        assert out.endswith("\n") and not out.endswith("\n\n"), out
+        assert len(out.splitlines()) == 2
+
+
+def test_verbose_says_what_changed_in_the_fingerprint_words(run: Cli, fake: Callable[[str, str], Path]) -> None:
+    """``-v`` words a change as everywhere else: role, kind, path, then the fields that moved."""
+    python = fake("python", "exit 0")
+    run("probe", python, code=1)
+    python.write_text("#!/bin/sh\nexit 1\n")
+    result = run("-v", "probe", python, code=1)
+    assert f"{python}: error (changed: executable modified: {python} (" in result.stderr
+
+
+def test_site_file_with_an_undecodable_name_does_not_break_probing(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """A non-UTF-8 .pth name cannot be stored: it is left unwatched, and probing still works."""
+    python = make_venv()
+    [record] = run.json("probe", python)
+    site = next(p for p in record["site_packages"] if p.startswith(record["prefix"]))
+    bad = os.path.join(os.fsencode(site), b"x\xff.pth")
+    with open(bad, "w") as handle:
+        handle.write("")
+    [again] = run.json("probe", python, "--refresh")
+    assert again["status"] == "probed"
+    [third] = run.json("probe", python)
+    assert third["status"] == "cached"
