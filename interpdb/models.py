@@ -13,7 +13,7 @@ to them needs a migration in ``migrations/versions``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
@@ -55,10 +55,10 @@ class Interpreter(Base):
     path: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Set by ``forget``: the row and its history stay, but listings leave it out.
-    forgotten_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    forgotten_at: Mapped[Optional[datetime]] = mapped_column(DateTime, nullable=True)
     # The latest probe of this path, whatever its outcome. ``use_alter`` because
     # probes point back here: the cycle is closed after both tables exist.
-    current_probe_id: Mapped[int | None] = mapped_column(
+    current_probe_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("probes.id", use_alter=True, ondelete="SET NULL"), nullable=True
     )
 
@@ -68,7 +68,7 @@ class Interpreter(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
-    current_probe: Mapped[Probe | None] = relationship(foreign_keys=[current_probe_id], post_update=True)
+    current_probe: Mapped[Optional[Probe]] = relationship(foreign_keys=[current_probe_id], post_update=True)
     sources: Mapped[list[InterpreterSource]] = relationship(
         back_populates="interpreter", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -95,29 +95,29 @@ class Probe(Base):
     trigger: Mapped[str] = mapped_column(String(32))
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     outcome: Mapped[str] = mapped_column(String(16))
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[Optional[str]] = mapped_column(Text)
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
     interpdb_version: Mapped[str] = mapped_column(String(64))
     probe_hash: Mapped[str] = mapped_column(String(64))
-    command: Mapped[str | None] = mapped_column(Text)
+    command: Mapped[Optional[str]] = mapped_column(Text)
 
-    implementation: Mapped[str | None] = mapped_column(String(32))
-    implementation_version: Mapped[str | None] = mapped_column(String(64))
-    python_version: Mapped[str | None] = mapped_column(String(64))
-    version_major: Mapped[int | None] = mapped_column(Integer)
-    version_minor: Mapped[int | None] = mapped_column(Integer)
-    version_micro: Mapped[int | None] = mapped_column(Integer)
-    version_releaselevel: Mapped[str | None] = mapped_column(String(16))
-    is_venv: Mapped[bool | None] = mapped_column(Boolean)
-    free_threaded: Mapped[bool | None] = mapped_column(Boolean)
-    debug_build: Mapped[bool | None] = mapped_column(Boolean)
-    pointer_size: Mapped[int | None] = mapped_column(Integer)
-    platform: Mapped[str | None] = mapped_column(String(64))
-    executable: Mapped[str | None] = mapped_column(Text)
-    real_executable: Mapped[str | None] = mapped_column(Text)
-    prefix: Mapped[str | None] = mapped_column(Text)
-    base_prefix: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    implementation: Mapped[Optional[str]] = mapped_column(String(32))
+    implementation_version: Mapped[Optional[str]] = mapped_column(String(64))
+    python_version: Mapped[Optional[str]] = mapped_column(String(64))
+    version_major: Mapped[Optional[int]] = mapped_column(Integer)
+    version_minor: Mapped[Optional[int]] = mapped_column(Integer)
+    version_micro: Mapped[Optional[int]] = mapped_column(Integer)
+    version_releaselevel: Mapped[Optional[str]] = mapped_column(String(16))
+    is_venv: Mapped[Optional[bool]] = mapped_column(Boolean)
+    free_threaded: Mapped[Optional[bool]] = mapped_column(Boolean)
+    debug_build: Mapped[Optional[bool]] = mapped_column(Boolean)
+    pointer_size: Mapped[Optional[int]] = mapped_column(Integer)
+    platform: Mapped[Optional[str]] = mapped_column(String(64))
+    executable: Mapped[Optional[str]] = mapped_column(Text)
+    real_executable: Mapped[Optional[str]] = mapped_column(Text)
+    prefix: Mapped[Optional[str]] = mapped_column(Text)
+    base_prefix: Mapped[Optional[str]] = mapped_column(Text)
+    data: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
     interpreter: Mapped[Interpreter] = relationship(back_populates="probes", foreign_keys=[interpreter_id])
     entries: Mapped[list[FingerprintEntry]] = relationship(
@@ -139,12 +139,12 @@ class FingerprintEntry(Base):
     role: Mapped[str] = mapped_column(String(32))
     path: Mapped[str] = mapped_column(Text)
     exists: Mapped[bool] = mapped_column(Boolean)
-    mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
-    ctime_ns: Mapped[int | None] = mapped_column(BigInteger)
-    size: Mapped[int | None] = mapped_column(BigInteger)
-    ino: Mapped[int | None] = mapped_column(BigInteger)
-    dev: Mapped[int | None] = mapped_column(BigInteger)
-    target: Mapped[str | None] = mapped_column(Text)
+    mtime_ns: Mapped[Optional[int]] = mapped_column(BigInteger)
+    ctime_ns: Mapped[Optional[int]] = mapped_column(BigInteger)
+    size: Mapped[Optional[int]] = mapped_column(BigInteger)
+    ino: Mapped[Optional[int]] = mapped_column(BigInteger)
+    dev: Mapped[Optional[int]] = mapped_column(BigInteger)
+    target: Mapped[Optional[str]] = mapped_column(Text)
 
     probe: Mapped[Probe] = relationship(back_populates="entries")
 

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sqlite3
+import stat
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime
@@ -64,7 +65,11 @@ class _Alchemy:
         from sqlalchemy import create_engine
 
         self._engine = create_engine(url)
-        self._conn = self._engine.connect()
+        try:
+            self._conn = self._engine.connect()
+        except BaseException:
+            self._engine.dispose()
+            raise
 
     def rows(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]:
         from sqlalchemy import text
@@ -76,13 +81,59 @@ class _Alchemy:
         self._engine.dispose()
 
 
+class NotADatabaseFile(sqlite3.OperationalError):
+    """The SQLite path names something SQLite cannot open as a file (a directory).
+
+    A ``sqlite3`` error, so every caller that already reports an unreadable file
+    says this too, in words instead of SQLite's "disk I/O error".
+    """
+
+
 def connect(location: Location, *, query_only: bool = False) -> Connection | None:
-    """A read connection, or None when the SQLite file does not exist yet."""
+    """A read connection, or None when the SQLite file does not exist yet.
+
+    Raises ``sqlite3.Error`` for a SQLite path that cannot be read, and whatever
+    SQLAlchemy or the driver raise for another URL (``cannot_connect`` words it).
+    """
     if location.sqlite_file is None:
         return _Alchemy(location.url)
-    if not os.path.exists(location.sqlite_file):
+    try:
+        mode = os.stat(location.sqlite_file).st_mode
+    except OSError:
         return None
+    if stat.S_ISDIR(mode):
+        raise NotADatabaseFile("it is a directory, not a database file; choose another --db")
     return _Sqlite(_open_sqlite(location.sqlite_file, query_only))
+
+
+def hide_password(url: str) -> str:
+    """``url`` with any password in it shown as ``***``, safe to print.
+
+    Read without SQLAlchemy's parser, so a URL it rejects is shown safely too.
+    Everything between ``://`` and the last ``@`` is the user part: a password
+    holding ``@`` or ``/`` is hidden whole.
+    """
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if sep and at >= 0:
+        user, colon, _password = rest[:at].partition(":")
+        if colon:
+            url = f"{scheme}://{user}:***{rest[at:]}"
+    return re.sub(r"(?i)(password=)[^&]*", r"\1***", url)
+
+
+def cannot_connect(url: str, error: BaseException) -> str:
+    """The one line that says ``url`` cannot be used, with neither its password nor a traceback."""
+    reason = _first_line(getattr(error, "orig", None) or error)
+    scheme, sep, rest = url.partition("://")
+    password = rest[: rest.rfind("@")].partition(":")[2] if sep and "@" in rest else ""
+    query_password = re.search(r"(?i)password=([^&]*)", url)
+    for secret in (password, query_password.group(1) if query_password else ""):
+        if secret:
+            from urllib.parse import unquote
+
+            reason = reason.replace(secret, "***").replace(unquote(secret), "***")
+    return f"cannot connect to {hide_password(url)}: {reason}"
 
 
 def _open_sqlite(path: str, query_only: bool) -> sqlite3.Connection:
@@ -379,12 +430,21 @@ def query(location: Location, sql: str, params: dict[str, Any]) -> tuple[list[st
         cursor = conn.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
         return columns, [tuple(row) for row in cursor.fetchall()]
-    except sqlite3.Error as error:
+    except (sqlite3.Error, sqlite3.Warning) as error:  # Python 3.9 raises a Warning for two statements
         if denied:
             raise QueryError(f"{denied[0]} is not allowed: interpdb sql only reads") from error
-        raise QueryError(_first_line(error)) from error
+        unbound = _missing_binding(sql, params) if "binding" in str(error) else None
+        raise QueryError(unbound or _first_line(error)) from error
     finally:
         conn.close()
+
+
+def _missing_binding(sql: str, params: dict[str, Any]) -> str | None:
+    """Name the ``:param`` left unbound (Python 3.9's sqlite3 only gives its number)."""
+    for name in re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", sql):
+        if name not in params:
+            return f"no value for binding parameter :{name} (use --param {name}=VALUE)"
+    return None
 
 
 #: SQLite's authorizer action codes 1 to 33, in order (sqlite3.h).
