@@ -125,7 +125,7 @@ def hide_password(url: str) -> str:
 def cannot_connect(url: str, error: BaseException) -> str:
     """The one line that says ``url`` cannot be used, with neither its password nor a traceback."""
     reason = _first_line(getattr(error, "orig", None) or error)
-    scheme, sep, rest = url.partition("://")
+    _scheme, sep, rest = url.partition("://")
     password = rest[: rest.rfind("@")].partition(":")[2] if sep and "@" in rest else ""
     query_password = re.search(r"(?i)password=([^&]*)", url)
     for secret in (password, query_password.group(1) if query_password else ""):

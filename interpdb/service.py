@@ -123,18 +123,25 @@ class Inventory:
         """A read connection to a current schema (migrating first if it is behind)."""
         import sqlite3
 
-        try:
-            conn = reader.connect(self.location)
-            if conn is None or self._checked_revision:
-                return conn
-            if reader.revision(conn) != reader.HEAD_REVISION:
-                conn.close()
-                self._write_store()
-                conn = reader.connect(self.location)
-            self._checked_revision = True
+        def connect() -> reader.Connection | None:
+            try:
+                return reader.connect(self.location)
+            except sqlite3.Error as error:
+                raise InventoryError(f"cannot read {self.location.sqlite_file}: {error}") from error
+            except Exception as error:  # any driver's: none installed, a URL it rejects, a server that refuses
+                if self.location.is_sqlite:
+                    raise
+                raise InventoryError(reader.cannot_connect(self.location.url, error)) from error
+
+        conn = connect()
+        if conn is None or self._checked_revision:
             return conn
-        except sqlite3.DatabaseError as error:
-            raise InventoryError(f"cannot read {self.location.sqlite_file}: {error}") from error
+        if reader.revision(conn) != reader.HEAD_REVISION:
+            conn.close()
+            self._write_store()
+            conn = connect()
+        self._checked_revision = True
+        return conn
 
     def close(self) -> None:
         if self._store is not None:
@@ -425,8 +432,10 @@ class Inventory:
     ) -> dict[str, Record]:
         if self.read_only:
             raise NeedsWrite(f"{len(due) + len(gone)} interpreters to probe or mark missing")
+        from sqlalchemy.exc import SQLAlchemyError
+
         from interpdb.records import utcnow
-        from interpdb.store import NewProbe
+        from interpdb.store import NewProbe, StoreError
 
         learned = self._learn([d.path for d in due], probe_hash)
         new: builtins.list[NewProbe] = []
@@ -462,7 +471,13 @@ class Inventory:
                     command=self.command,
                 )
             )
-        self._write_store().record(self.host, new)
+        try:
+            self._write_store().record(self.host, new)
+        except StoreError as error:  # the database is busy, or refused the rows
+            raise InventoryError(str(error)) from error
+        except SQLAlchemyError as error:
+            reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or [type(error).__name__])[0]
+            raise InventoryError(f"cannot record the probes: {reason}") from error
         fresh = self.stored(paths=[n.path for n in new])
         return {
             r.path: replace(r, status=_RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)

@@ -6,6 +6,7 @@ only when something must be written or migrated. Reading is ``interpdb.reader``.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
 
 class StoreError(Exception):
     """The database cannot be opened, migrated or written; the message says why."""
+
+
+#: How long a writer waits for another interpdb's write to end before saying the database is busy.
+BUSY_TIMEOUT_MS = 10000
+#: A batch of probes is written again when another interpdb inserted one of its
+#: interpreters first; each retry finds at least one more of them already there.
+_RECORD_ATTEMPTS = 3
+#: The PostgreSQL advisory lock key that serialises migrations ("interpdb" in ASCII).
+_PG_MIGRATION_LOCK = 0x696E7465_72706462
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,7 @@ def create_engine_for(location: Location) -> Engine:
         # Readers (the warm path) never wait for a writer, and a writer never blocks them.
         cursor.execute("PRAGMA journal_mode = WAL")
         # Two interpdb processes writing at once wait for each other instead of failing.
-        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
         # Probes and entries really belong to their interpreter (ON DELETE CASCADE).
         cursor.execute("PRAGMA foreign_keys = ON")
         # With WAL, NORMAL is durable across application crashes and much cheaper than FULL.
@@ -154,15 +164,135 @@ class Store:
 
     @classmethod
     def open(cls, location: Location) -> Store:
-        """Open the database, creating or upgrading it first when its revision is not the head."""
-        store = cls(location)
+        """Open the database, creating or upgrading it first when its revision is not the head.
+
+        Creating and upgrading happen under an exclusive lock, and the revision is
+        read again once it is held: of several interpdb started together on a new
+        database, one creates it and the others find it current. A database this
+        interpdb must leave alone is refused before anything is backed up or
+        written: one a newer interpdb wrote, another application's SQLite file.
+        """
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
-            current = stored_revision(location) if location.is_sqlite else store.revision()
-        except sqlite3.DatabaseError as error:
-            raise StoreError(f"{location.sqlite_path} is not an interpdb database: {error}") from error
-        if current != reader.HEAD_REVISION:
-            store.upgrade("head", backup_first=current is not None)
+            store = cls(location)
+        except (ImportError, ValueError, SQLAlchemyError) as error:  # no driver, a URL it rejects
+            raise StoreError(reader.cannot_connect(location.url, error)) from error
+        try:
+            current = store._stored_revision()
+            if current != reader.HEAD_REVISION:
+                store._refuse_unless_ours(current)  # first outside the lock: no lock file beside a refused one
+                with store._migration_lock():
+                    current = store._stored_revision()
+                    if current != reader.HEAD_REVISION:
+                        store._refuse_unless_ours(current)
+                        store.upgrade("head", backup_first=current is not None)
+        except BaseException:
+            store.close()
+            raise
         return store
+
+    def _stored_revision(self) -> str | None:
+        """The revision as stored (SQLite: read with ``sqlite3``, no SQLAlchemy)."""
+        if self.location.sqlite_file is not None:
+            try:
+                return stored_revision(self.location)
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot read {self.location.sqlite_file}: {error}") from error
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return self.revision()
+        except (ImportError, ValueError, SQLAlchemyError) as error:  # refused, a bad password, no such database
+            raise StoreError(reader.cannot_connect(self.location.url, error)) from error
+
+    def _refuse_unless_ours(self, current: str | None) -> None:
+        """Raise StoreError for a database that creating or upgrading would damage.
+
+        A revision these migrations do not know was written by a newer interpdb:
+        downgrading it is that interpdb's job. A SQLite file with tables and no
+        revision belongs to another application, or lost its revision: neither is
+        given interpdb's tables. An empty file (no tables) is initialised.
+        """
+        where = self.location.sqlite_file or reader.hide_password(self.location.url)
+        if current is not None:
+            if not is_known_revision(current):
+                raise StoreError(
+                    f"{where} was written by a newer interpdb (schema revision {current}); upgrade interpdb"
+                )
+            return
+        tables = self._sqlite_tables()
+        if not tables - {"alembic_version"}:
+            return
+        if "alembic_version" in tables:
+            raise StoreError(
+                f"cannot upgrade the database: {where} has tables but no schema revision "
+                "(alembic_version is empty); restore a backup or choose another --db"
+            )
+        raise StoreError(f"{where} is not an interpdb database (it has other tables); choose another --db")
+
+    def _sqlite_tables(self) -> set[str]:
+        """The tables of the SQLite file (SQLite's own ``sqlite_*`` aside); none for other databases."""
+        if self.location.sqlite_file is None:
+            return set()
+        try:
+            conn = reader.connect(self.location)
+            if conn is None:
+                return set()
+            try:
+                found = conn.rows("SELECT name FROM sqlite_master WHERE type = 'table'", {})
+            finally:
+                conn.close()
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.location.sqlite_file} is not an interpdb database: {error}") from error
+        return {str(name) for (name,) in found if not str(name).startswith("sqlite_")}
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """One interpdb at a time creates or upgrades the schema; the others wait here.
+
+        SQLite: ``flock`` on ``<file>.lock`` beside the database, not on the database
+        itself: closing any descriptor of the database would drop the POSIX locks
+        SQLite holds on it. PostgreSQL: a session advisory lock. Elsewhere (and where
+        there is no ``fcntl``): no lock; a failed race is still one line.
+        """
+        path = self.location.sqlite_path
+        if path is None:
+            if self.engine.dialect.name != "postgresql":
+                yield
+                return
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            # A connection of its own, outside the pool that migrating disposes of.
+            holder = create_engine(self.engine.url, poolclass=NullPool)
+            try:
+                with holder.connect() as conn:
+                    conn.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_MIGRATION_LOCK})")
+                    conn.commit()
+                    try:
+                        yield
+                    finally:
+                        conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_MIGRATION_LOCK})")
+                        conn.commit()
+            finally:
+                holder.dispose()
+            return
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            yield
+            return
+        lock = path.with_name(f"{path.name}.lock")
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise StoreError(f"cannot create {lock}: {error.strerror}") from error
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # released by the close below, or by the process ending
+            yield
+        finally:
+            os.close(fd)
 
     def revision(self) -> str | None:
         from sqlalchemy import inspect, text
@@ -184,23 +314,27 @@ class Store:
         A database with no revision yet has nothing to back up. The backup is kept
         only when the revision moved: a target Alembic cannot reach (an unknown
         revision, a downgrade "up") fails before any step runs, and a no-op
-        changed nothing worth a copy; both remove it again.
+        changed nothing worth a copy; both remove it again. It holds the lock
+        ``open`` holds, and an upgrade refuses what ``open`` refuses.
         """
         from alembic.util import CommandError
 
-        before = self.revision()
-        stamp = utcnow().strftime("%Y%m%dT%H%M%S")
-        copy = None if before is None else backup(self.location, f"{direction}-{stamp}")
-        try:
-            self._migrate(direction, target, backup_first=False)
-        except CommandError as error:
-            _discard(copy)
-            reason = next(iter(str(error).strip().splitlines()), "no such revision")
-            raise StoreError(f"cannot {direction} to {target}: {reason}") from error
-        if self.revision() == before:
-            _discard(copy)
-            return None
-        return copy
+        with self._migration_lock():
+            before = self.revision()
+            if direction == "upgrade":
+                self._refuse_unless_ours(before)
+            stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+            copy = None if before is None else backup(self.location, f"{direction}-{stamp}")
+            try:
+                self._migrate(direction, target, backup_first=False)
+            except CommandError as error:
+                _discard(copy)
+                reason = next(iter(str(error).strip().splitlines()), "no such revision")
+                raise StoreError(f"cannot {direction} to {target}: {reason}") from error
+            if self.revision() == before:
+                _discard(copy)
+                return None
+            return copy
 
     def schema_differences(self) -> list[str]:
         """What Alembic's autogenerate would change to make the database match the models.
@@ -252,7 +386,7 @@ class Store:
                 getattr(command, direction)(alembic_config(conn), target)
                 conn.commit()
         except SQLAlchemyError as error:
-            raise StoreError(f"cannot {direction} the database: {_one_line(error)}") from error
+            raise _write_error(f"{direction} the database", error) from error
         finally:
             # The migration connection had foreign keys switched off; start afresh.
             self.engine.dispose()
@@ -265,7 +399,26 @@ class Store:
             yield session
 
     def record(self, host: str, probes: Sequence[NewProbe]) -> list[int]:
-        """Append probes (one transaction for the batch); return their interpreters' ids."""
+        """Append probes (one transaction for the batch); return their interpreters' ids.
+
+        Another interpdb may insert one of these interpreters between this one's
+        look-up and its insert (both learned a new path at once): the batch is then
+        rolled back and written again, and finds that row. Raises StoreError.
+        """
+        from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+        attempt = 1
+        while True:
+            try:
+                return self._record(host, probes)
+            except IntegrityError as error:
+                if attempt >= _RECORD_ATTEMPTS:
+                    raise _write_error("record the probes", error) from error
+                attempt += 1
+            except SQLAlchemyError as error:
+                raise _write_error("record the probes", error) from error
+
+    def _record(self, host: str, probes: Sequence[NewProbe]) -> list[int]:
         from sqlalchemy import select
 
         from interpdb.models import FingerprintEntry, Interpreter, Probe, SysPathEntry
@@ -382,6 +535,13 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _write_error(action: str, error: BaseException) -> StoreError:
+    """A failed write in words; SQLite's "database is locked" (busy_timeout ran out) as what it means."""
+    if "database is locked" in str(getattr(error, "orig", None) or error):
+        return StoreError("the database is busy: another interpdb is writing; try again")
+    return StoreError(f"cannot {action}: {_one_line(error)}")
 
 
 def _one_line(error: BaseException) -> str:

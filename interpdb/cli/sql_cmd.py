@@ -77,19 +77,20 @@ def _open_current(location: Location) -> None:
 
     On SQLite that costs one query when it is current (and no SQLAlchemy); a
     missing file is left missing: the query says so, creating it helps nobody.
+    ``Store.open`` refuses, in one line, a database it cannot reach or must not
+    touch (a newer interpdb's, another application's).
     """
+    import sqlite3
+
     from interpdb.reader import HEAD_REVISION
     from interpdb.store import Store, StoreError, stored_revision
 
     try:
-        if location.sqlite_path is None:
-            from sqlalchemy.exc import SQLAlchemyError
-
-            try:
-                Store.open(location).close()
-            except (SQLAlchemyError, ImportError) as error:  # ImportError: no driver for the URL
-                raise StoreError(str(getattr(error, "orig", None) or error).strip().split("\n")[0]) from error
-        elif location.sqlite_path.exists() and stored_revision(location) != HEAD_REVISION:
+        if location.sqlite_path is None or (
+            location.sqlite_path.exists() and stored_revision(location) != HEAD_REVISION
+        ):
             Store.open(location).close()
     except StoreError as error:
         _fail(str(error))
+    except sqlite3.Error as error:  # a directory, an unreadable file
+        _fail(f"cannot read {location.sqlite_file}: {error}")
