@@ -116,12 +116,14 @@ def fast(argv: Sequence[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
+    import sqlite3
+
     from interpdb.service import InventoryError, NeedsWrite
 
     try:
         text = _answer(parsed)
-    except (NeedsWrite, InventoryError, ValueError):
-        return None
+    except (NeedsWrite, InventoryError, ValueError, sqlite3.Error):
+        return None  # the full CLI answers, or words the failure in one line
     if text is None:
         return None
     sys.stdout.write(text + "\n")

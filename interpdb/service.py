@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from interpdb import fingerprint, reader
 from interpdb.location import Location, resolve
@@ -27,6 +27,9 @@ from interpdb.records import ProbeEvent, Record
 
 if TYPE_CHECKING:
     from interpdb.store import NewProbe, Store
+
+
+T = TypeVar("T")
 
 
 class InventoryError(Exception):
@@ -118,6 +121,20 @@ class Inventory:
                 raise InventoryError(str(error)) from error
             self._checked_revision = True
         return self._store
+
+    def _write(self, what: str, action: Callable[[Store], T]) -> T:
+        """Run one write; a busy or refusing database becomes a one-line InventoryError."""
+        store = self._write_store()
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from interpdb.store import StoreError, write_error
+
+        try:
+            return action(store)
+        except StoreError as error:
+            raise InventoryError(str(error)) from error
+        except SQLAlchemyError as error:
+            raise InventoryError(str(write_error(what, error))) from error
 
     def _reader(self) -> reader.Connection | None:
         """A read connection to a current schema (migrating first if it is behind)."""
@@ -230,7 +247,8 @@ class Inventory:
             conn.close()
 
     def describe_db(self) -> str:
-        return self.location.sqlite_file or self.location.url
+        """The database, safe to print in a message (a URL's password is hidden)."""
+        return self.location.sqlite_file or reader.hide_password(self.location.url)
 
     # -- revalidating -------------------------------------------------------------------
 
@@ -380,7 +398,7 @@ class Inventory:
         return stored, wanted
 
     def _bring_back(self, records: builtins.list[Record]) -> dict[str, Record]:
-        self._write_store().set_forgotten([r.id for r in records], forget=False, command=self.command)
+        self._write("bring them back", lambda store: store.set_forgotten([r.id for r in records], False, self.command))
         return {r.path: replace(r, forgotten_at=None) for r in records}
 
     # -- maintenance ---------------------------------------------------------------------
@@ -388,13 +406,13 @@ class Inventory:
     def forget(self, refs: Sequence[str]) -> builtins.list[Record]:
         """Hide interpreters from ``list`` and ``find``, keeping their history."""
         records = [self.resolve_ref(ref) for ref in refs]
-        self._write_store().set_forgotten([r.id for r in records], forget=True, command=self.command)
+        self._write("forget them", lambda store: store.set_forgotten([r.id for r in records], True, self.command))
         return records
 
     def purge(self, refs: Sequence[str]) -> builtins.list[Record]:
         """Delete interpreters and their whole history."""
         records = [self.resolve_ref(ref) for ref in refs]
-        self._write_store().purge([r.id for r in records])
+        self._write("purge them", lambda store: store.purge([r.id for r in records]))
         return records
 
     def prune(self, missing_for: timedelta, dry_run: bool = False) -> builtins.list[Record]:
@@ -411,7 +429,7 @@ class Inventory:
             and not os.path.lexists(r.path)  # back since its last probe: not missing, whatever that said
         ]
         if stale and not dry_run:
-            self._write_store().set_forgotten([r.id for r in stale], forget=True, command=self.command)
+            self._write("forget them", lambda store: store.set_forgotten([r.id for r in stale], True, self.command))
         return stale
 
     def _remember_sources(self, results: dict[str, Record], sources: Mapping[str, Sequence[str]]) -> None:
@@ -423,7 +441,7 @@ class Inventory:
         }
         new = {path: names for path, names in new.items() if names}
         if new:
-            self._write_store().add_sources(self.host, new)
+            self._write("record the sources", lambda store: store.add_sources(self.host, new))
         for path, names in new.items():
             results[path] = replace(results[path], sources=(*results[path].sources, *names))
 
@@ -432,10 +450,8 @@ class Inventory:
     ) -> dict[str, Record]:
         if self.read_only:
             raise NeedsWrite(f"{len(due) + len(gone)} interpreters to probe or mark missing")
-        from sqlalchemy.exc import SQLAlchemyError
-
         from interpdb.records import utcnow
-        from interpdb.store import NewProbe, StoreError
+        from interpdb.store import NewProbe
 
         learned = self._learn([d.path for d in due], probe_hash)
         new: builtins.list[NewProbe] = []
@@ -471,13 +487,7 @@ class Inventory:
                     command=self.command,
                 )
             )
-        try:
-            self._write_store().record(self.host, new)
-        except StoreError as error:  # the database is busy, or refused the rows
-            raise InventoryError(str(error)) from error
-        except SQLAlchemyError as error:
-            reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or [type(error).__name__])[0]
-            raise InventoryError(f"cannot record the probes: {reason}") from error
+        self._write("record the probes", lambda store: store.record(self.host, new))
         fresh = self.stored(paths=[n.path for n in new])
         return {
             r.path: replace(r, status=_RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)

@@ -386,7 +386,7 @@ class Store:
                 getattr(command, direction)(alembic_config(conn), target)
                 conn.commit()
         except SQLAlchemyError as error:
-            raise _write_error(f"{direction} the database", error) from error
+            raise write_error(f"{direction} the database", error) from error
         finally:
             # The migration connection had foreign keys switched off; start afresh.
             self.engine.dispose()
@@ -413,10 +413,10 @@ class Store:
                 return self._record(host, probes)
             except IntegrityError as error:
                 if attempt >= _RECORD_ATTEMPTS:
-                    raise _write_error("record the probes", error) from error
+                    raise write_error("record the probes", error) from error
                 attempt += 1
             except SQLAlchemyError as error:
-                raise _write_error("record the probes", error) from error
+                raise write_error("record the probes", error) from error
 
     def _record(self, host: str, probes: Sequence[NewProbe]) -> list[int]:
         from sqlalchemy import select
@@ -537,7 +537,7 @@ class Store:
         self.engine.dispose()
 
 
-def _write_error(action: str, error: BaseException) -> StoreError:
+def write_error(action: str, error: BaseException) -> StoreError:
     """A failed write in words; SQLite's "database is locked" (busy_timeout ran out) as what it means."""
     if "database is locked" in str(getattr(error, "orig", None) or error):
         return StoreError("the database is busy: another interpdb is writing; try again")

@@ -166,6 +166,34 @@ def test_a_database_another_interpdb_keeps_writing_is_one_line(
     assert run.count() == 1
 
 
+@pytest.mark.parametrize(
+    "args", [["forget", "1"], ["forget", "1", "--purge", "--yes"], ["prune", "--missing-for", "0s"]]
+)
+def test_maintenance_on_a_busy_database_is_one_line(
+    db_path: Path, run: Cli, base_python: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """forget, purge and prune write too: a busy database is the same one line for them."""
+    run("probe", base_python)
+    conn = sqlite3.connect(db_path)
+    with conn:  # something for prune to forget
+        conn.execute("UPDATE probes SET outcome = 'missing', probed_at = '2000-01-01 00:00:00.000000'")
+        conn.execute("UPDATE interpreters SET path = '/gone/python'")
+    conn.close()
+    monkeypatch.setattr("interpdb.store.BUSY_TIMEOUT_MS", 100, raising=False)
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        result = run(*args, code=1)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert "Traceback" not in result.stderr
+    assert (
+        result.stderr.strip().splitlines()[-1].endswith("the database is busy: another interpdb is writing; try again")
+    )
+    assert rows(db_path, "SELECT count(*) FROM interpreters WHERE forgotten_at IS NULL") == [(1,)]
+
+
 # -- a database this interpdb cannot use (F7-F11) ------------------------------------------------
 
 NEWER = "0003_future"
@@ -283,3 +311,18 @@ def test_an_existing_database_without_tables_is_initialised(
     run("probe", base_python)
     assert rows(db_path, "SELECT version_num FROM alembic_version") == [(reader.HEAD_REVISION,)]
     assert rows(db_path, "SELECT path FROM interpreters") == [(str(base_python),)]
+
+
+def test_directory_as_db_on_the_fast_path_is_one_line(tmp_path: Path) -> None:
+    """`sql ... --format json` takes the click-free path: its failure is still one line."""
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "interpdb", "--db", str(folder), "sql", "SELECT 1", "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot read {folder}: it is a directory, not a database file; choose another --db"
+    ]

@@ -42,7 +42,10 @@ def _location(app: AppState) -> Location:
 
 
 def _describe(location: Location) -> str:
-    return str(location.sqlite_path or location.url)
+    """The location, safe to print: a URL's password is hidden."""
+    from interpdb.reader import hide_password
+
+    return location.sqlite_file or hide_password(location.url)
 
 
 def _require_file(location: Location) -> None:
