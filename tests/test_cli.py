@@ -128,3 +128,10 @@ def test_garbage_printing_interpreter_never_breaks_the_cli(run: Cli, fake: Calla
 def test_bad_max_age_is_a_usage_error(run: Cli) -> None:
     result = run("list", "--max-age", "soon", code=2)
     assert "not a duration" in result.stderr
+
+
+def test_show_refuses_csv(run: Cli, base_python: Path) -> None:
+    """show is one document: CSV has no honest shape for it."""
+    result = run("show", base_python, "--format", "csv", code=2)
+    assert "use --format json" in result.stderr
+    assert run.count() == 0

@@ -30,6 +30,8 @@ def command(
     is shown is current (use --offline to only look). Each fingerprint entry says
     whether it still matches the disk.
     """
+    if fmt == "csv":
+        raise click.UsageError("show prints one interpreter as a document: use --format json, or a table format")
     from interpdb import fingerprint
     from interpdb.probe import script_hash
 
@@ -58,7 +60,7 @@ def command(
 def _text(record: Record, entries: list[dict[str, Any]], probes: list[ProbeEvent], fmt: str) -> str:
     from interpdb.render import render
 
-    tablefmt = "plain" if fmt in ("table", "csv") else fmt
+    tablefmt = "plain" if fmt == "table" else fmt
     facts = [
         ("path", record.path),
         ("id", record.id),
