@@ -7,7 +7,11 @@ imported on first use, so ``import interpdb`` stays cheap for the console entry.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __version__ = "0.1.0"
 __all__ = ["Inventory", "InventoryError", "ProbeEvent", "Record", "Refresh", "Result", "__version__"]

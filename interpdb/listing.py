@@ -7,11 +7,12 @@ both print the same rows for the same flags.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from interpdb.aliases import group, with_aliases
 from interpdb.records import Record
 
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from interpdb.service import Result
     from interpdb.versions import Specifier

@@ -16,10 +16,12 @@ import time
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
 
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
+    from typing import Any
 
 DEFAULT_TIMEOUT = 10.0
 OUTPUT_LIMIT = 4 * 1024 * 1024  # a real probe prints ~10 KiB; 4 MiB is garbage

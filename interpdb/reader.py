@@ -17,11 +17,21 @@ import stat
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime
-from typing import Any, Protocol
 
 from interpdb.fingerprint import Entry
 from interpdb.location import Location
 from interpdb.records import ProbeEvent, Record
+
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class Connection(Protocol):
+        def rows(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]: ...
+
+        def close(self) -> None: ...
+
 
 #: The newest Alembic revision. ``tests/test_migrations.py`` checks it against the
 #: migration scripts, so a warm start can compare it without importing Alembic.
@@ -39,12 +49,6 @@ _EVENT_COLUMNS = (
     "p.id, p.interpreter_id, i.host, i.path, p.probed_at, p.trigger, p.outcome, p.error, p.duration_ms, "
     "p.changes, p.interpdb_version, p.command, p.python_version, p.implementation"
 )
-
-
-class Connection(Protocol):
-    def rows(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]: ...
-
-    def close(self) -> None: ...
 
 
 class _Sqlite:

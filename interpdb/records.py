@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
 
 from interpdb.fingerprint import Entry
 
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from interpdb.diff import DiffItem
 
 #: What happened to an interpreter in this run.

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from interpdb import fingerprint, reader
 from interpdb.location import Location, resolve
@@ -25,11 +24,23 @@ from interpdb.policy import Refresh, normalize_path
 from interpdb.probe import DEFAULT_TIMEOUT, ProbeResult, run_probe, script_hash
 from interpdb.records import ProbeEvent, Record
 
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Protocol, TypeVar
+
     from interpdb.store import NewProbe, Store
 
+    T = TypeVar("T")
 
-T = TypeVar("T")
+    class Progress(Protocol):
+        """What the CLI's progress bar offers the service; any object with these will do."""
+
+        def start(self, total: int) -> None: ...
+
+        def advance(self, count: int) -> None: ...
+
+        def finish(self) -> None: ...
 
 
 class InventoryError(Exception):
@@ -578,16 +589,6 @@ class Inventory:
         finally:
             if progress is not None:
                 progress.finish()
-
-
-class Progress(Protocol):
-    """What the CLI's progress bar offers the service; any object with these will do."""
-
-    def start(self, total: int) -> None: ...
-
-    def advance(self, count: int) -> None: ...
-
-    def finish(self) -> None: ...
 
 
 @dataclass(frozen=True)
