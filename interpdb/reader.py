@@ -158,6 +158,17 @@ def revision(conn: Connection) -> str | None:
     return str(found[0][0]) if found else None
 
 
+def stored_revision(location: Location) -> str | None:
+    """The schema revision of the database at ``location`` (None: no file, or unstamped)."""
+    conn = connect(location)
+    if conn is None:
+        return None
+    try:
+        return revision(conn)
+    finally:
+        conn.close()
+
+
 def _in_clause(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     params = {f"{name}{i}": value for i, value in enumerate(values)}
     return ", ".join(f":{key}" for key in params), params

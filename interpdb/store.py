@@ -106,16 +106,6 @@ def create_engine_for(location: Location) -> Engine:
     return engine
 
 
-def stored_revision(location: Location) -> str | None:
-    conn = reader.connect(location)
-    if conn is None:
-        return None
-    try:
-        return reader.revision(conn)
-    finally:
-        conn.close()
-
-
 def backup(location: Location, suffix: str) -> Path | None:
     """Copy a SQLite database (consistently, WAL included) next to itself."""
     path = location.sqlite_path
@@ -196,7 +186,7 @@ class Store:
         """The revision as stored (SQLite: read with ``sqlite3``, no SQLAlchemy)."""
         if self.location.sqlite_file is not None:
             try:
-                return stored_revision(self.location)
+                return reader.stored_revision(self.location)
             except sqlite3.Error as error:
                 raise StoreError(f"cannot read {self.location.sqlite_file}: {error}") from error
         from sqlalchemy.exc import SQLAlchemyError

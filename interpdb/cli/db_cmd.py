@@ -120,22 +120,15 @@ def _stored_revision(location: Location) -> str | None:
     """Read with ``interpdb.reader``: no Alembic, and no SQLAlchemy on SQLite."""
     import sqlite3
 
-    from interpdb import reader
+    from interpdb.reader import stored_revision
 
-    if location.is_sqlite:
-        try:
-            conn = reader.connect(location)
-        except sqlite3.Error as error:  # a directory, an unreadable file
-            raise click.ClickException(f"cannot read {_describe(location)}: {error}") from None
-    else:
+    if not location.is_sqlite:
         with _one_line_errors(location):
-            conn = reader.connect(location)
-    if conn is None:
-        return None
+            return stored_revision(location)
     try:
-        return reader.revision(conn)
-    finally:
-        conn.close()
+        return stored_revision(location)
+    except sqlite3.Error as error:  # a directory, an unreadable file
+        raise click.ClickException(f"cannot read {_describe(location)}: {error}") from None
 
 
 @command.command("upgrade")

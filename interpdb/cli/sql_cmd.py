@@ -82,8 +82,8 @@ def _open_current(location: Location) -> None:
     """
     import sqlite3
 
-    from interpdb.reader import HEAD_REVISION
-    from interpdb.store import Store, StoreError, stored_revision
+    from interpdb.reader import HEAD_REVISION, stored_revision
+    from interpdb.store import Store, StoreError
 
     try:
         if location.sqlite_path is None or (
