@@ -108,6 +108,28 @@ def write_script(path: Path, body: str) -> Path:
     return path
 
 
+def exe(path: Path) -> str:
+    """A fake interpreter at ``path`` (parents made): a small shell script, mode 755."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return str(write_script(path, "exit 0"))
+
+
+def link(path: Path, target: str | Path) -> str:
+    """A symlink at ``path`` (parents made) to ``target``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+    return str(path)
+
+
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of one SQL statement against a SQLite file, read outside interpdb."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def fake(tmp_path: Path) -> Callable[[str, str], Path]:
     def make(name: str, body: str) -> Path:

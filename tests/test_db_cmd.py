@@ -7,23 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli
+from conftest import Cli, query
 
 from interpdb import reader
 from interpdb.location import resolve
 from interpdb.store import Store
 
 
-def _query(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 def _rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
-    return {table: _query(db, f"SELECT * FROM {table} ORDER BY id") for table in ("interpreters", "probes")}
+    return {table: query(db, f"SELECT * FROM {table} ORDER BY id") for table in ("interpreters", "probes")}
 
 
 def _backups(db: Path) -> list[Path]:
@@ -45,9 +37,9 @@ def test_downgrade_to_0001_and_upgrade_again_keeps_the_data(run: Cli, db_path: P
     assert f"downgraded {db_path}: {reader.HEAD_REVISION} -> 0001_initial" in down.stdout
     [backup] = _backups(db_path)
     assert f"backup: {backup}" in down.stdout
-    assert _query(backup, "SELECT version_num FROM alembic_version") == [(reader.HEAD_REVISION,)]
+    assert query(backup, "SELECT version_num FROM alembic_version") == [(reader.HEAD_REVISION,)]
     assert run("db", "current").stdout.startswith("0001_initial (behind the head")
-    assert _query(db_path, "SELECT * FROM probes ORDER BY id") == before["probes"]
+    assert query(db_path, "SELECT * FROM probes ORDER BY id") == before["probes"]
 
     up = run("db", "upgrade")
     assert f"upgraded {db_path}: 0001_initial -> {reader.HEAD_REVISION}" in up.stdout
@@ -118,7 +110,7 @@ def test_check_on_a_database_behind_the_head_says_so_without_upgrading_it(run: C
     result = run("db", "check", code=1)
     assert f"revision 0001_initial is not the head {reader.HEAD_REVISION}" in result.stdout
     assert "table interpreter_sources is in the models, not in the database" in result.stdout
-    assert _query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+    assert query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
 
 
 def test_check_on_a_file_that_is_not_a_database_is_one_line(run: Cli, db_path: Path) -> None:
@@ -147,7 +139,7 @@ def test_current_on_a_database_stamped_at_0001_reads_it_and_changes_nothing(run:
     result = run("db", "current")
     assert result.stdout == f"0001_initial (behind the head: {reader.HEAD_REVISION})\n"
     assert "hint: interpdb db upgrade" in result.stderr
-    assert _query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+    assert query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
     assert run("-q", "db", "current").stderr == ""
 
 
@@ -173,7 +165,7 @@ def test_backup_is_a_readable_copy_with_the_same_rows(
     beside = Path(run("db", "backup").stdout.strip())
     assert beside.parent == db_path.parent and beside.name.startswith(f"{db_path.name}.backup-")
     assert _rows(beside) == rows
-    assert _query(beside, "PRAGMA integrity_check") == [("ok",)]
+    assert query(beside, "PRAGMA integrity_check") == [("ok",)]
 
     dest = tmp_path / "copies" / "inventory.sqlite3"
     dest.parent.mkdir()

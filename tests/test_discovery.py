@@ -10,25 +10,13 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import write_script
+from conftest import exe, link
 
 from interpdb.discovery import _FINDERS, SOURCE_ORDER, Candidate, discover
 from interpdb.discovery import path as path_source
 from interpdb.discovery import system as system_source
 from interpdb.discovery import venv as venv_source
 from interpdb.discovery._fs import INTERPRETER_NAME, natural_key
-
-
-def exe(path: Path) -> str:
-    """A fake interpreter at ``path`` (parents made): a small shell script, mode 755."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return str(write_script(path, "exit 0"))
-
-
-def link(path: Path, target: str | Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.symlink_to(target)
-    return str(path)
 
 
 def venv(prefix: Path) -> str:

@@ -12,21 +12,9 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import PYENV_ROOT, PYTHONS, write_script
+from conftest import PYENV_ROOT, PYTHONS, exe, link
 
 from interpdb.discovery import asdf, conda, discover, hatch, mise, pdm, pyenv, rye, uv
-
-
-def exe(path: Path) -> str:
-    """A fake interpreter at ``path`` (parents made): a small shell script, mode 755."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return str(write_script(path, "exit 0"))
-
-
-def link(path: Path, target: str | Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.symlink_to(target)
-    return str(path)
 
 
 def cpython_prefix(prefix: Path, line: str) -> str:

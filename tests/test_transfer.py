@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Cli
+from conftest import Cli, query
 
 from interpdb import transfer
 from interpdb.location import resolve
@@ -19,16 +19,8 @@ from interpdb.store import Store
 TABLES = ("interpreters", "probes", "fingerprint_entries", "sys_path_entries", "interpreter_sources")
 
 
-def _query(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 def _counts(db: Path) -> dict[str, int]:
-    return {table: _query(db, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}
+    return {table: query(db, f"SELECT count(*) FROM {table}")[0][0] for table in TABLES}
 
 
 def _export(run: Cli, db: Path, output: Path) -> dict[str, Any]:
@@ -51,7 +43,7 @@ def _without_ids(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_sources(db: Path, sources: dict[str, list[str]]) -> None:
-    [(host,)] = _query(db, "SELECT DISTINCT host FROM interpreters")
+    [(host,)] = query(db, "SELECT DISTINCT host FROM interpreters")
     store = Store(resolve(str(db)))
     try:
         store.add_sources(host, sources)
@@ -107,9 +99,9 @@ def test_round_trip_into_an_empty_database(run: Cli, db_path: Path, tmp_path: Pa
     assert _counts(copy) == _counts(db_path)
     # sys.path rows and current probes are derived on import, as probing writes them.
     view = "SELECT path, position, entry FROM current_sys_path ORDER BY path, position"
-    assert _query(copy, view) == _query(db_path, view)
+    assert query(copy, view) == query(db_path, view)
     current = "SELECT i.path, p.probed_at FROM interpreters i JOIN probes p ON p.id = i.current_probe_id ORDER BY 1"
-    assert _query(copy, current) == _query(db_path, current)
+    assert query(copy, current) == query(db_path, current)
     # And the copy answers like the original.
     listed = run.json("--db", copy, "list", "--offline", "--all", code=None)
     assert sorted(r["path"] for r in listed) == sorted(str(p) for p in inventory[:2])
@@ -151,8 +143,8 @@ def test_import_merges_with_what_is_already_there(
     assert _without_ids(without_local) == _without_ids(newer)
     assert _without_ids(without_local) != _without_ids(older)
     current = "SELECT i.path, p.trigger FROM interpreters i JOIN probes p ON p.id = i.current_probe_id ORDER BY 1"
-    assert (str(venv_a), "refresh-interpreter") in _query(copy, current)
-    assert _query(copy, current) == sorted([*_query(db_path, current), (str(local), "new")])
+    assert (str(venv_a), "refresh-interpreter") in query(copy, current)
+    assert query(copy, current) == sorted([*query(db_path, current), (str(local), "new")])
 
 
 def test_import_keeps_the_earliest_sighting_and_the_local_forgotten_at(
@@ -165,9 +157,9 @@ def test_import_keeps_the_earliest_sighting_and_the_local_forgotten_at(
     venv_a["sources"][0]["first_seen_at"] = "2020-06-01T00:00:00.000000Z"
     (tmp_path / "edited.json").write_text(json.dumps(document))
     run("import", tmp_path / "edited.json")
-    rows = _query(db_path, f"SELECT created_at, forgotten_at FROM interpreters WHERE path = '{venv_a['path']}'")
+    rows = query(db_path, f"SELECT created_at, forgotten_at FROM interpreters WHERE path = '{venv_a['path']}'")
     assert rows == [("2020-01-01 00:00:00.000000", None)]
-    assert ("path", "2020-06-01 00:00:00.000000") in _query(
+    assert ("path", "2020-06-01 00:00:00.000000") in query(
         db_path, "SELECT source, first_seen_at FROM interpreter_sources"
     )
 
