@@ -181,17 +181,10 @@ def _sql(parsed: _Parsed) -> str | None:
     from interpdb.render import to_json
 
     location = resolve(parsed.db)
-    if parsed.argument in (None, "-") or not location.exists() or location.sqlite_file is None:
+    if parsed.argument in (None, "-") or location.sqlite_file is None:
         return None
-    conn = reader.connect(location)
-    if conn is None:
+    if reader.stored_revision(location) != reader.HEAD_REVISION:  # also None: no file yet
         return None
-    try:
-        if reader.revision(conn) != reader.HEAD_REVISION:
-            return None
-    finally:
-        conn.close()
-    assert parsed.argument is not None
     try:
         return to_json(reader.query_records(location, parsed.argument, reader.bindings(parsed.repeated)))
     except reader.QueryError:

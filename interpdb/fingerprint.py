@@ -128,12 +128,15 @@ def tracked(name: str) -> bool:
 # -- taking a fingerprint ---------------------------------------------------------------
 
 
-def _stat_entry(role: str, path: str, follow: bool = True, target: str | None = None) -> Entry:
+def _from_stat(role: str, path: str, st: os.stat_result, target: str | None = None) -> Entry:
+    return Entry(role, path, True, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev, target)
+
+
+def _stat_entry(role: str, path: str) -> Entry:
     try:
-        st = os.stat(path) if follow else os.lstat(path)
+        return _from_stat(role, path, os.stat(path))
     except OSError:
         return Entry(role, path, False)
-    return Entry(role, path, True, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev, target)
 
 
 def chain(path: str, final_role: str = "executable") -> list[Entry]:
@@ -150,9 +153,7 @@ def chain(path: str, final_role: str = "executable") -> list[Entry]:
             entries.append(_stat_entry(final_role, current))
             return entries
         target = os.readlink(current)
-        entries.append(
-            Entry("link", current, True, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev, target)
-        )
+        entries.append(_from_stat("link", current, st, target))
         current = _follow(current, target)
     entries.append(Entry(final_role, current, False))  # a loop: as good as missing
     return entries
@@ -324,7 +325,7 @@ def _current(entry: Entry, probe_hash: str) -> Entry:
         except OSError:
             return Entry(role, entry.path, False)
         target = os.readlink(entry.path) if stat_module.S_ISLNK(st.st_mode) else None
-        return Entry(role, entry.path, True, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev, target)
+        return _from_stat(role, entry.path, st, target)
     if role == "host":
         return _value_entry(role, entry.path, host_value())
     if role == "probe":
@@ -369,7 +370,9 @@ def changes(entries: Sequence[Entry], probe_hash: str) -> list[Change]:
                 and st.st_dev == entry.dev
             ):
                 continue
-        now = _current(entry, probe_hash)
+            now = _from_stat(entry.role, entry.path, st)  # no second stat for what changed
+        else:
+            now = _current(entry, probe_hash)
         change = _compare(entry, now)
         if change is None:
             continue

@@ -189,13 +189,22 @@ class Inventory:
         paths: Sequence[str] | None = None,
         ids: Sequence[int] | None = None,
         include_forgotten: bool = False,
+        host: str | None = None,
     ) -> builtins.list[Record]:
         """Records as stored, fingerprints not re-checked (status is ``cached``)."""
+        on = host or self.host
+        return self._read(
+            lambda conn: reader.current_records(conn, on, paths=paths, ids=ids, include_forgotten=include_forgotten),
+            [],
+        )
+
+    def _read(self, query: Callable[[reader.Connection], T], empty: T) -> T:
+        """Run ``query`` on a read connection; ``empty`` when there is no database yet."""
         conn = self._reader()
         if conn is None:
-            return []
+            return empty
         try:
-            return reader.current_records(conn, self.host, paths=paths, ids=ids, include_forgotten=include_forgotten)
+            return query(conn)
         finally:
             conn.close()
 
@@ -204,18 +213,11 @@ class Inventory:
         return self._resolve_on(ref, self.host)
 
     def _resolve_on(self, ref: str, host: str) -> Record:
-        conn = self._reader()
-        found: builtins.list[Record] = []
-        if conn is not None:
-            try:
-                # Forgotten interpreters too: their history and facts are kept.
-                if ref.isdigit():
-                    found = reader.current_records(conn, host, ids=[int(ref)], include_forgotten=True)
-                else:
-                    paths = [normalize_path(ref)]
-                    found = reader.current_records(conn, host, paths=paths, include_forgotten=True)
-            finally:
-                conn.close()
+        # Forgotten interpreters too: their history and facts are kept.
+        if ref.isdigit():
+            found = self.stored(ids=[int(ref)], include_forgotten=True, host=host)
+        else:
+            found = self.stored(paths=[normalize_path(ref)], include_forgotten=True, host=host)
         if not found:
             raise InventoryError(f"no interpreter {ref!r} in {self.describe_db()}")
         return found[0]
@@ -240,11 +242,8 @@ class Inventory:
         if ref is not None:
             lookup_host = hosts[0] if hosts else self.host
             ids = [self._resolve_on(ref, lookup_host).id]
-        conn = self._reader()
-        if conn is None:
-            return []
-        try:
-            return reader.history(
+        return self._read(
+            lambda conn: reader.history(
                 conn,
                 interpreter_ids=ids,
                 since=since,
@@ -253,9 +252,9 @@ class Inventory:
                 hosts=hosts,
                 outcomes=outcomes,
                 with_diff=with_diff,
-            )
-        finally:
-            conn.close()
+            ),
+            [],
+        )
 
     def describe_db(self) -> str:
         """The database, safe to print in a message (a URL's password is hidden)."""
