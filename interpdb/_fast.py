@@ -181,7 +181,7 @@ def _sql(parsed: _Parsed) -> str | None:
     from interpdb.render import to_json
 
     location = resolve(parsed.db)
-    if parsed.argument in (None, "-") or location.sqlite_file is None:
+    if parsed.argument is None or parsed.argument == "-" or location.sqlite_file is None:
         return None
     if reader.stored_revision(location) != reader.HEAD_REVISION:  # also None: no file yet
         return None
