@@ -19,6 +19,11 @@ role               syscall    what it guards
 ``site-file``      stat       a ``.pth`` / ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
 ``pth-path``       exists     a folder a ``.pth`` file names: ``site`` adds it only if it exists
 ``module``         stat       one of those modules found elsewhere on ``sys.path``
+``path-dir``       stat       any other ``sys.path`` folder (or zip), absent ones too: when its
+                              stat changed, its listing is compared, as for ``site-dir``, but
+                              only ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
+                              count (``.pth`` files work only in site directories)
+``path-file``      stat       one of those three names found in a ``path-dir``
 ``launcher-file``  stat       a file a version manager's shim reads to pick its interpreter
                               (``.python-version`` candidates, absent ones too; ``version``)
 ``host``           value      ``os.uname()`` release, version and machine (markers use them)
@@ -28,6 +33,9 @@ role               syscall    what it guards
 ``cwd``            value      the working directory a shim was resolved from
 ``probe``          value      the probe script's hash: a new interpdb probe re-probes
 =================  =========  ===============================================================
+
+``LAYOUT`` numbers what ``take`` records; it is part of the ``probe`` value, so an
+interpdb that records more re-probes rows taken under an older layout once.
 
 Stats compared: existence, ``st_mtime_ns``, ``st_ctime_ns``, ``st_size``, ``st_ino``,
 ``st_dev`` (and the link target). ``st_ctime`` moves on any write or ``utime``, so an
@@ -57,6 +65,8 @@ STAT_ROLES = frozenset(
         "site-dir",
         "site-file",
         "module",
+        "path-dir",
+        "path-file",
         "launcher-file",
     }
 )
@@ -65,6 +75,8 @@ VALUE_ROLES = frozenset({"host", "env", "launcher-env", "cwd", "probe"})
 USER_SITE_VARIABLES = ("HOME", "PYTHONUSERBASE")
 _TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
 _MAX_LINKS = 40
+#: Bump when ``take`` starts recording something new (2: ``path-dir`` / ``path-file``).
+LAYOUT = 2
 
 
 @dataclass(frozen=True)
@@ -110,13 +122,15 @@ class Change:
         return f"{self.role} {self.kind}: {self.path}{detail}"
 
 
-def tracked(name: str) -> bool:
+def tracked(name: str, pth: bool = True) -> bool:
     """Is this site-directory entry one that can change ``sys.path`` or the markers?
+
+    ``pth=False`` asks about a plain ``sys.path`` folder, where ``.pth`` files do nothing.
 
     A name that is not valid UTF-8 cannot be stored in the database's text
     columns, so it is not tracked (a known gap: such a ``.pth`` goes unwatched).
     """
-    if not (name.endswith(".pth") or name.split(".", 1)[0] in _TRACKED_STEMS):
+    if not ((pth and name.endswith(".pth")) or name.split(".", 1)[0] in _TRACKED_STEMS):
         return False
     try:
         name.encode("utf-8")
@@ -191,22 +205,24 @@ def values(role: str, named: Mapping[str, str | None]) -> list[Entry]:
     return [_value_entry(role, name, value) for name, value in named.items()]
 
 
-def _site_dir_entries(directory: str) -> list[Entry]:
-    entries = [_stat_entry("site-dir", directory)]
+def _folder_entries(directory: str, site: bool) -> list[Entry]:
+    """A site directory (``site``) or another ``sys.path`` folder, and the tracked files in it."""
+    role, file_role = ("site-dir", "site-file") if site else ("path-dir", "path-file")
+    entries = [_stat_entry(role, directory)]
     if not entries[0].exists:
         return entries
     try:
         names = sorted(os.listdir(directory))
-    except OSError:
+    except OSError:  # not a folder (a zip on sys.path) or unreadable: its stat is enough
         return entries
     for name in names:
-        if not tracked(name):
+        if not tracked(name, pth=site):
             continue
         full = os.path.join(directory, name)
-        entries.append(_stat_entry("site-file", full))
+        entries.append(_stat_entry(file_role, full))
         init = os.path.join(full, "__init__.py")
-        if name == "_manylinux" and os.path.isfile(init):
-            entries.append(_stat_entry("site-file", init))
+        if name.split(".", 1)[0] in _TRACKED_STEMS and os.path.isfile(init):
+            entries.append(_stat_entry(file_role, init))
         if name.endswith(".pth"):
             entries += [_presence_entry(folder) for folder in _pth_folders(directory, full)]
     return entries
@@ -282,7 +298,15 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
         site_dirs = _unique([*(data.get("site_packages") or []), user_site])
         seen_files: set[str] = set()
         for directory in site_dirs:
-            for entry in _site_dir_entries(directory):
+            for entry in _folder_entries(directory, site=True):
+                entries.append(entry)
+                seen_files.add(entry.path)
+        # ``site`` imports sitecustomize / usercustomize (and the markers ``_manylinux``)
+        # from wherever on sys.path they are first found: creating one in the stdlib
+        # folder or in a folder a .pth added changes the answer too.
+        others = [p for p in _unique(data.get("sys_path") or []) if p.startswith("/") and p not in site_dirs]
+        for directory in others:
+            for entry in _folder_entries(directory, site=False):
                 entries.append(entry)
                 seen_files.add(entry.path)
         modules = data.get("modules") or {}
@@ -376,20 +400,28 @@ def changes(entries: Sequence[Entry], probe_hash: str) -> list[Change]:
         change = _compare(entry, now)
         if change is None:
             continue
-        if entry.role == "site-dir" and change.kind == "modified":
-            found += _listing_changes(entry.path, entries)
+        if entry.role in _FOLDER_ROLES and change.kind == "modified":
+            found += _listing_changes(entry, entries)
             continue
         found.append(change)
     return found
 
 
-def _listing_changes(directory: str, entries: Sequence[Entry]) -> list[Change]:
+#: Folder roles whose own stat may move freely: only their tracked names count.
+_FOLDER_ROLES = {"site-dir": "site-file", "path-dir": "path-file"}
+
+
+def _listing_changes(folder: Entry, entries: Sequence[Entry]) -> list[Change]:
+    directory, file_role = folder.path, _FOLDER_ROLES[folder.role]
     recorded = {
-        os.path.basename(e.path) for e in entries if e.role == "site-file" and os.path.dirname(e.path) == directory
+        os.path.basename(e.path) for e in entries if e.role == file_role and os.path.dirname(e.path) == directory
     }
     try:
-        present = {name for name in os.listdir(directory) if tracked(name)}
+        names = os.listdir(directory)
+    except NotADirectoryError:  # a zip on sys.path: any change to it counts
+        return [Change(folder.role, directory, "modified", ("content",))]
     except OSError:
-        return [Change("site-dir", directory, "removed")]
-    added = [Change("site-file", os.path.join(directory, n), "added") for n in sorted(present - recorded)]
-    return added  # removals show up on the site-file entries themselves
+        return [Change(folder.role, directory, "removed")]
+    present = {name for name in names if tracked(name, pth=file_role == "site-file")}
+    added = [Change(file_role, os.path.join(directory, n), "added") for n in sorted(present - recorded)]
+    return added  # removals show up on the file entries themselves

@@ -17,6 +17,8 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from interpdb.fingerprint import LAYOUT
+
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,10 +45,12 @@ def script_source() -> str:
 def script_hash() -> str:
     """A digest of the probe script: part of every fingerprint, so a new probe re-probes.
 
+    It covers the fingerprint's ``LAYOUT`` too: when ``take`` learns to record more,
+    rows taken before are re-probed once (trigger ``probe-changed``) to record it.
     CRC-32 plus length rather than SHA-256: it only has to notice our own edits,
     and every warm command computes it, so it must not cost a hashlib import.
     """
-    source = script_source().encode("utf-8")
+    source = f"{script_source()}\n# fingerprint layout {LAYOUT}\n".encode()
     return f"{zlib.crc32(source):08x}{len(source):08x}"
 
 

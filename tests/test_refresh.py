@@ -8,6 +8,7 @@ recorded: a re-probe that should not happen is as much a bug as a stale answer.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -447,6 +448,49 @@ def test_pth_folder_appearing_later_is_noticed(run: Cli, make_venv: Callable[...
     shutil.rmtree(later)
     assert str(later) not in probe(run, python)["sys_path"]
     assert run.count() == 4
+
+
+def test_customize_module_in_a_folder_a_pth_added_is_noticed(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """site imports sitecustomize from wherever on sys.path it is first found, not only
+    from site directories: a new one in any sys.path folder changes the answer."""
+    python = make_venv()
+    first = probe(run, python)
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    (site_packages(first) / "editable.pth").write_text(f"{checkout}\n")
+    assert str(checkout) in probe(run, python)["sys_path"]
+    (checkout / "package.py").write_text("")
+    assert probe(run, python)["status"] == "cached", "an ordinary module is no reason"
+    extra = tmp_path / "from-sitecustomize"
+    (checkout / "sitecustomize.py").write_text(f"import sys\nsys.path.append({str(extra)!r})\n")
+    found = probe(run, python)
+    assert found["trigger"] == "changed"
+    assert str(extra) in found["sys_path"]
+    changes = json.loads(run.probes()[-1]["changes"])
+    assert {"role": "path-file", "path": str(checkout / "sitecustomize.py"), "kind": "added", "fields": []} in changes
+    assert run.count() == 3
+
+
+def test_a_zip_on_sys_path_is_watched(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> None:
+    """A .pth may name a zip: a sitecustomize put into it later is noticed by the zip's stat."""
+    import zipfile
+
+    python = make_venv()
+    first = probe(run, python)
+    archive = tmp_path / "extras.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("helper.py", "")
+    (site_packages(first) / "extras.pth").write_text(f"{archive}\n")
+    assert str(archive) in probe(run, python)["sys_path"]
+    extra = tmp_path / "from-zip"
+    with zipfile.ZipFile(archive, "a") as zipped:
+        zipped.writestr("sitecustomize.py", f"import sys\nsys.path.append({str(extra)!r})\n")
+    found = probe(run, python)
+    assert found["trigger"] == "changed"
+    assert str(extra) in found["sys_path"]
+    assert run.count() == 3
 
 
 def test_relative_symlink_through_a_symlinked_folder(run: Cli, tmp_path: Path) -> None:
