@@ -75,7 +75,8 @@ VALUE_ROLES = frozenset({"host", "env", "launcher-env", "cwd", "probe"})
 USER_SITE_VARIABLES = ("HOME", "PYTHONUSERBASE")
 _TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
 _MAX_LINKS = 40
-#: Bump when ``take`` starts recording something new (2: ``path-dir`` / ``path-file``).
+#: Bump when ``take`` starts recording something new (2: ``path-dir`` / ``path-file``,
+#: likely site directories after a failed probe).
 LAYOUT = 2
 
 
@@ -273,8 +274,10 @@ def runs_elsewhere(path: str, data: Mapping[str, Any] | None) -> bool:
 def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Entry]:
     """The fingerprint of ``path`` as it is now, shaped by what its probe reported.
 
-    ``data`` is the probe's answer, or None after a failed probe: then only the path,
-    the host and the probe hash are recorded, enough to notice the file being fixed.
+    ``data`` is the probe's answer, or None after a failed probe: then the path, the
+    ``pyvenv.cfg`` places, the host and the probe hash are recorded, plus the site
+    directories the layout suggests (``_likely_site_dirs``): a broken ``.pth`` or
+    ``sitecustomize.py`` kills an interpreter at start-up, and fixing it must count.
     """
     entries = chain(path)
     given = os.path.abspath(path)
@@ -293,7 +296,10 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
         os.path.join(folder, "pyvenv.cfg") for home in venv_homes for folder in (home, os.path.dirname(home))
     )
     entries += [_stat_entry("pyvenv.cfg", cfg) for cfg in cfg_paths]
-    if data is not None:
+    if data is None:
+        for directory in _likely_site_dirs(given):
+            entries += _folder_entries(directory, site=True)
+    else:
         user_site = data.get("user_site") if data.get("enable_user_site") else None
         site_dirs = _unique([*(data.get("site_packages") or []), user_site])
         seen_files: set[str] = set()
@@ -318,6 +324,23 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
     entries.append(_value_entry("host", "uname", host_value()))
     entries.append(_value_entry("probe", "probe-script", probe_hash))
     return entries
+
+
+def _likely_site_dirs(path: str) -> list[str]:
+    """``<prefix>/lib/{python,pypy}X.Y/site-packages`` for the prefix ``path`` (and its real
+    file) sits in: where to look when the interpreter could not say it itself."""
+    found = []
+    for executable in _unique([path, os.path.realpath(path)]):
+        lib = os.path.join(os.path.dirname(os.path.dirname(executable)), "lib")
+        try:
+            names = sorted(os.listdir(lib))
+        except OSError:
+            continue
+        for name in names:
+            site = os.path.join(lib, name, "site-packages")
+            if name.startswith(("python", "pypy")) and os.path.isdir(site):
+                found.append(site)
+    return _unique(found)
 
 
 # -- checking one -----------------------------------------------------------------------

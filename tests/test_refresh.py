@@ -254,6 +254,23 @@ def test_a_broken_interpreter_is_cached_until_it_changes(
     assert run.count() == 2
 
 
+def test_a_venv_broken_by_its_site_packages_is_cached_until_fixed(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """A failing sitecustomize kills the interpreter before the probe can name its site
+    directories: the failed probe's fingerprint still covers the venv's site-packages."""
+    python = make_venv()
+    site = site_packages(probe(run, python))
+    (site / "sitecustomize.py").write_text("raise SystemExit('broken on purpose')\n")
+    broken = probe(run, python, code=1)
+    assert broken["status"] == "error"
+    assert "broken on purpose" in broken["error"]
+    assert probe(run, python, code=1)["status"] == "error"
+    assert run.count() == 2, "the failure is cached"
+    (site / "sitecustomize.py").unlink()
+    fixed = probe(run, python)
+    assert (fixed["status"], fixed["trigger"]) == ("probed", "changed")
+    assert run.count() == 3
+
+
 def test_wrapper_script_tracks_the_real_executable(run: Cli, fake: Callable[[str, str], Path], tmp_path: Path) -> None:
     """A wrapper whose sys.executable is another file: that file joins the fingerprint."""
     real = tmp_path / "real-python"
