@@ -24,6 +24,9 @@ role               syscall    what it guards
                               only ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
                               count (``.pth`` files work only in site directories)
 ``path-file``      stat       one of those three names found in a ``path-dir``
+``path-config``    stat       a ``._pth`` file, recorded absent: CPython 3.11+ reads one beside
+                              the executable, its real file or libpython instead of building
+                              ``sys.path`` (and then skips ``site``)
 ``launcher-file``  stat       a file a version manager's shim reads to pick its interpreter
                               (``.python-version`` candidates, absent ones too; ``version``)
 ``host``           value      ``os.uname()`` release, version and machine (markers use them)
@@ -67,6 +70,7 @@ STAT_ROLES = frozenset(
         "module",
         "path-dir",
         "path-file",
+        "path-config",
         "launcher-file",
     }
 )
@@ -76,7 +80,7 @@ USER_SITE_VARIABLES = ("HOME", "PYTHONUSERBASE")
 _TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
 _MAX_LINKS = 40
 #: Bump when ``take`` starts recording something new (2: ``path-dir`` / ``path-file``,
-#: likely site directories after a failed probe).
+#: ``path-config``, likely site directories after a failed probe).
 LAYOUT = 2
 
 
@@ -292,6 +296,8 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
         libc = (data.get("libc") or {}).get("path")
         if libc:
             entries.append(_stat_entry("libc", libc))
+    if data is not None:
+        entries += [_stat_entry("path-config", p) for p in _pth_config_paths(given, data)]
     cfg_paths = _unique(
         os.path.join(folder, "pyvenv.cfg") for home in venv_homes for folder in (home, os.path.dirname(home))
     )
@@ -324,6 +330,20 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
     entries.append(_value_entry("host", "uname", host_value()))
     entries.append(_value_entry("probe", "probe-script", probe_hash))
     return entries
+
+
+def _pth_config_paths(path: str, data: Mapping[str, Any]) -> list[str]:
+    """Where CPython 3.11+ looks for a ``._pth`` file (its ``getpath``): beside libpython,
+    the executable as run and its real file; on macOS the name loses its last suffix."""
+    version = tuple(data.get("version_info") or ())[:2]
+    if data.get("implementation_name") != "cpython" or version < (3, 11):
+        return []
+    darwin = data.get("sys_platform") == "darwin"
+    found = []
+    for file in _unique([data.get("libpython"), path, data.get("executable"), data.get("real_executable")]):
+        base = file.rpartition(".")[0] if darwin and "." in os.path.basename(file) else file
+        found.append(base + "._pth")
+    return found
 
 
 def _likely_site_dirs(path: str) -> list[str]:

@@ -510,6 +510,23 @@ def test_a_zip_on_sys_path_is_watched(run: Cli, make_venv: Callable[..., Path], 
     assert run.count() == 3
 
 
+def test_a_pth_config_file_beside_the_executable_is_noticed(run: Cli, tmp_path: Path) -> None:
+    """CPython 3.11+ builds sys.path from a ``<executable>._pth`` file when there is one."""
+    real = python_for("3.12").resolve()
+    python = tmp_path / "bin" / real.name
+    python.parent.mkdir()
+    shutil.copy2(real, python)  # pyenv's Python finds its prefix and libpython from anywhere
+    first = probe(run, python)
+    assert first["version"].startswith("3.12")
+    stdlib = [p for p in first["sys_path"] if p.endswith(("/python3.12", "/lib-dynload"))]
+    chosen = [*stdlib, str(tmp_path / "only-this")]
+    Path(f"{python}._pth").write_text("\n".join(chosen) + "\n")
+    second = probe(run, python)
+    assert second["trigger"] == "changed"
+    assert second["sys_path"] == chosen
+    assert run.count() == 2
+
+
 def test_relative_symlink_through_a_symlinked_folder(run: Cli, tmp_path: Path) -> None:
     """`..` in a link target climbs out of the folder the link really sits in."""
     (tmp_path / "store" / "bin").mkdir(parents=True)
