@@ -11,11 +11,16 @@ their meaning changes. (The hash of this whole file is part of every fingerprint
 so any edit re-probes stored interpreters anyway.)
 """
 
-import json
-import os
-import platform
-import struct
 import sys
+
+# What site imported before this script ran (.pth ``import`` lines, sitecustomize):
+# taken before the probe's own imports, which would blur it.
+_LOADED_AT_START = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
+
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import struct  # noqa: E402
 
 PROBE_FORMAT = 1
 
@@ -314,6 +319,27 @@ def _module_file(name):
     return getattr(module, "__file__", None) or "<built-in>"
 
 
+def _site_modules(paths, site_dirs):
+    """Files of modules loaded before the probe ran that are not the standard library's:
+    what ``.pth`` import lines and sitecustomize ran. Editing one can change sys.path."""
+
+    def roots(folders):
+        return [os.path.join(os.path.realpath(f), "") for f in folders if f]
+
+    stdlib = roots([paths.get("stdlib"), paths.get("platstdlib")])
+    sites = roots(site_dirs)
+    found = []
+    for file in _LOADED_AT_START:
+        if not file or not os.path.isabs(file) or file in found:
+            continue
+        real = os.path.realpath(file)
+        in_stdlib = [root for root in stdlib if real.startswith(root)]
+        in_site = [root for root in sites if real.startswith(root)]
+        if stdlib and (in_site or not in_stdlib):
+            found.append(_text(file))
+    return sorted(found)
+
+
 def _sysconfig_paths():
     sysconfig = _sysconfig()
     if sysconfig is None:
@@ -336,6 +362,7 @@ def main():
     base_prefix = getattr(sys, "base_prefix", None) or getattr(sys, "real_prefix", None) or prefix
     user_site, user_base, enable_user_site = _user_site()
     paths, plat = _sysconfig_paths()
+    site_packages = _site_packages()
     abiflags = getattr(sys, "abiflags", None)
     if abiflags is None:
         abiflags = _config_var("ABIFLAGS") or ""
@@ -355,7 +382,7 @@ def main():
         "base_exec_prefix": getattr(sys, "base_exec_prefix", None) or sys.exec_prefix,
         "is_venv": prefix != base_prefix or hasattr(sys, "real_prefix"),
         "sys_path": _sys_path(),
-        "site_packages": _site_packages(),
+        "site_packages": site_packages,
         "user_site": user_site,
         "user_base": user_base,
         "enable_user_site": enable_user_site,
@@ -374,6 +401,7 @@ def main():
         "pyvenv_cfg": _pyvenv_cfg(),
         "markers": _markers(impl_name, impl_version),
         "manylinux": _manylinux(platform.machine(), pointer_size),
+        "site_modules": _site_modules(paths, site_packages + [user_site]),
         "modules": {
             "sitecustomize": _module_file("sitecustomize"),
             "usercustomize": _module_file("usercustomize"),

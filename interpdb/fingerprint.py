@@ -18,15 +18,17 @@ role               syscall    what it guards
                               compared instead: only tracked names matter (see ``tracked``)
 ``site-file``      stat       a ``.pth`` / ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
 ``pth-path``       exists     a folder a ``.pth`` file names: ``site`` adds it only if it exists
-``module``         stat       one of those modules found elsewhere on ``sys.path``
+``module``         stat       one of those modules found elsewhere on ``sys.path``, and any
+                              other non-stdlib module ``site`` had imported before the probe
+                              ran (a ``.pth`` ``import`` line's module can edit ``sys.path``)
 ``path-dir``       stat       any other ``sys.path`` folder (or zip), absent ones too: when its
                               stat changed, its listing is compared, as for ``site-dir``, but
                               only ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
                               count (``.pth`` files work only in site directories)
 ``path-file``      stat       one of those three names found in a ``path-dir``
-``path-config``    stat       a ``._pth`` file, recorded absent: CPython 3.11+ reads one beside
-                              the executable, its real file or libpython instead of building
-                              ``sys.path`` (and then skips ``site``)
+``path-config``    stat       a ``._pth`` file, recorded absent: CPython 3.11+ reads
+                              ``<path as run>._pth`` or ``<its real file>._pth`` (a venv copy:
+                              also its base's) instead of building ``sys.path``, skipping ``site``
 ``launcher-file``  stat       a file a version manager's shim reads to pick its interpreter
                               (``.python-version`` candidates, absent ones too; ``version``)
 ``host``           value      ``os.uname()`` release, version and machine (markers use them)
@@ -135,13 +137,19 @@ def tracked(name: str, pth: bool = True) -> bool:
     A name that is not valid UTF-8 cannot be stored in the database's text
     columns, so it is not tracked (a known gap: such a ``.pth`` goes unwatched).
     """
-    if not ((pth and name.endswith(".pth")) or name.split(".", 1)[0] in _TRACKED_STEMS):
+    if not ((pth and name.endswith(".pth")) or _importable_as_tracked(name)):
         return False
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return is_utf8(name)
+
+
+#: What an importable module file can end with (``.so`` covers ``.cpython-312-x86_64-linux-gnu.so``).
+_MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".so", ".pyd")
+
+
+def _importable_as_tracked(name: str) -> bool:
+    """``sitecustomize.py``, ``sitecustomize/`` or an extension module, not ``sitecustomize.py~``."""
+    stem, dot, _ = name.partition(".")
+    return stem in _TRACKED_STEMS and (not dot or name.endswith(_MODULE_SUFFIXES))
 
 
 # -- taking a fingerprint ---------------------------------------------------------------
@@ -226,7 +234,7 @@ def _folder_entries(directory: str, site: bool) -> list[Entry]:
         full = os.path.join(directory, name)
         entries.append(_stat_entry(file_role, full))
         init = os.path.join(full, "__init__.py")
-        if name.split(".", 1)[0] in _TRACKED_STEMS and os.path.isfile(init):
+        if "." not in name and os.path.isfile(init):
             entries.append(_stat_entry(file_role, init))
         if name.endswith(".pth"):
             entries += [_presence_entry(folder) for folder in _pth_folders(directory, full)]
@@ -252,8 +260,19 @@ def _pth_folders(directory: str, pth: str) -> list[str]:
     for line in lines:
         if not line.strip() or line.startswith("#") or line.startswith(("import ", "import\t")):
             continue
+        if not is_utf8(line):
+            continue  # the store cannot hold it (and site itself fails on such a file)
         folders.append(os.path.abspath(os.path.join(directory, line.rstrip())))
     return _unique(folders)
+
+
+def is_utf8(text: str) -> bool:
+    """Can the store hold this text? Names that are not UTF-8 arrive surrogate-escaped."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _presence_entry(path: str) -> Entry:
@@ -296,8 +315,7 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
         libc = (data.get("libc") or {}).get("path")
         if libc:
             entries.append(_stat_entry("libc", libc))
-    if data is not None:
-        entries += [_stat_entry("path-config", p) for p in _pth_config_paths(given, data)]
+    entries += [_stat_entry("path-config", p) for p in _pth_config_paths(given, data)]
     cfg_paths = _unique(
         os.path.join(folder, "pyvenv.cfg") for home in venv_homes for folder in (home, os.path.dirname(home))
     )
@@ -322,44 +340,55 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
                 entries.append(entry)
                 seen_files.add(entry.path)
         modules = data.get("modules") or {}
-        for file in _unique(modules.values()):
+        for file in _unique([*modules.values(), *(data.get("site_modules") or [])]):
             if file.startswith("/") and file not in seen_files:
                 entries.append(_stat_entry("module", file))
         if user_site:
             entries += [_value_entry("env", name, os.environ.get(name)) for name in USER_SITE_VARIABLES]
     entries.append(_value_entry("host", "uname", host_value()))
     entries.append(_value_entry("probe", "probe-script", probe_hash))
-    return entries
+    # A name that is not UTF-8 cannot be stored: such a file goes unwatched (a known gap).
+    return [entry for entry in entries if is_utf8(entry.path)]
 
 
-def _pth_config_paths(path: str, data: Mapping[str, Any]) -> list[str]:
-    """Where CPython 3.11+ looks for a ``._pth`` file (its ``getpath``): beside libpython,
-    the executable as run and its real file; on macOS the name loses its last suffix."""
-    version = tuple(data.get("version_info") or ())[:2]
-    if data.get("implementation_name") != "cpython" or version < (3, 11):
-        return []
-    darwin = data.get("sys_platform") == "darwin"
-    found = []
-    for file in _unique([data.get("libpython"), path, data.get("executable"), data.get("real_executable")]):
-        base = file.rpartition(".")[0] if darwin and "." in os.path.basename(file) else file
-        found.append(base + "._pth")
-    return found
+def _pth_config_paths(path: str, data: Mapping[str, Any] | None) -> list[str]:
+    """Where CPython 3.11+'s ``getpath`` looks for a ``._pth`` file: the whole file name plus
+    ``._pth``, beside the path as run and beside its real file (not beside links between),
+    and for a venv also beside its base's real file. (Beside the library only on Windows
+    and macOS framework builds.) After a failed probe the version is unknown: a bad
+    ``._pth`` is a likely cause, so the first two are watched whatever the version.
+    """
+    if data is not None:
+        version = tuple(data.get("version_info") or ())[:2]
+        if data.get("implementation_name") != "cpython" or version < (3, 11):
+            return []
+    files: list[str | None] = [path, os.path.realpath(path)]
+    if data is not None:
+        files += [data.get("executable"), data.get("real_executable")]
+        base = data.get("base_executable")
+        if base:
+            files.append(os.path.realpath(base))
+    return [file + "._pth" for file in _unique(files)]
 
 
 def _likely_site_dirs(path: str) -> list[str]:
-    """``<prefix>/lib/{python,pypy}X.Y/site-packages`` for the prefix ``path`` (and its real
-    file) sits in: where to look when the interpreter could not say it itself."""
+    """Where to look when the interpreter could not say it itself: ``{lib,lib64}/
+    {python,pypy}X.Y/{site,dist}-packages`` under the prefix ``path`` (and its real file)
+    sits in, and under the user base (``PYTHONUSERBASE`` or ``~/.local``)."""
+    user_base = os.environ.get("PYTHONUSERBASE") or os.path.expanduser("~/.local")
+    prefixes = [os.path.dirname(os.path.dirname(p)) for p in (path, os.path.realpath(path))]
     found = []
-    for executable in _unique([path, os.path.realpath(path)]):
-        lib = os.path.join(os.path.dirname(os.path.dirname(executable)), "lib")
-        try:
-            names = sorted(os.listdir(lib))
-        except OSError:
-            continue
-        for name in names:
-            site = os.path.join(lib, name, "site-packages")
-            if name.startswith(("python", "pypy")) and os.path.isdir(site):
-                found.append(site)
+    for prefix in _unique([*prefixes, user_base]):
+        for lib in ("lib", "lib64"):
+            try:
+                names = sorted(os.listdir(os.path.join(prefix, lib)))
+            except OSError:
+                continue
+            for name in names:
+                for leaf in ("site-packages", "dist-packages"):
+                    site = os.path.join(prefix, lib, name, leaf)
+                    if name.startswith(("python", "pypy")) and os.path.isdir(site):
+                        found.append(site)
     return _unique(found)
 
 
@@ -463,6 +492,8 @@ def _listing_changes(folder: Entry, entries: Sequence[Entry]) -> list[Change]:
         names = os.listdir(directory)
     except NotADirectoryError:  # a zip on sys.path: any change to it counts
         return [Change(folder.role, directory, "modified", ("content",))]
+    except PermissionError:
+        names = []  # the import system cannot list it either: nothing in it is found
     except OSError:
         return [Change(folder.role, directory, "removed")]
     present = {name for name in names if tracked(name, pth=file_role == "site-file")}

@@ -269,8 +269,8 @@ class Inventory:
         only looks (``show``).
         """
         wanted = builtins.list(dict.fromkeys(normalize_path(p) for p in paths))
-        unstorable = [_not_utf8(p) for p in wanted if not _is_utf8(p)]
-        storable = [p for p in wanted if _is_utf8(p)]
+        unstorable = [_not_utf8(p) for p in wanted if not fingerprint.is_utf8(p)]
+        storable = [p for p in wanted if fingerprint.is_utf8(p)]
         result = self._revalidate(storable, refresh or Refresh(), explicit=True, revive=revive)
         return replace(result, problems=[*unstorable, *result.problems]) if unstorable else result
 
@@ -311,7 +311,8 @@ class Inventory:
             raise InventoryError(str(error)) from error
         by_path: dict[str, builtins.list[str]] = {}
         for candidate in candidates:
-            if _is_utf8(candidate.path):  # else the store cannot hold it: passed over, as ``probe`` refuses it
+            # A name that is not UTF-8 cannot be stored: passed over, as ``probe`` refuses it.
+            if fingerprint.is_utf8(candidate.path):
                 by_path.setdefault(candidate.path, []).append(candidate.source)
         return by_path
 
@@ -628,15 +629,6 @@ def _judge(path: str, record: Record | None, policy: Refresh, probe_hash: str) -
     return record.with_status(_STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
 
 
-def _is_utf8(path: str) -> bool:
-    """Can the store hold this path? Names that are not UTF-8 arrive surrogate-escaped."""
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _not_utf8(path: str) -> Problem:
     return Problem(path, f"{path!r} is not valid UTF-8: it cannot be stored")
 
@@ -672,10 +664,15 @@ def _same_selection(record: Record) -> bool:
 
 
 def _same_file_key(path: str) -> tuple[int, int, str] | str:
-    """Paths with equal keys are one interpreter invoked by two names: one probe serves both."""
+    """Paths with equal keys are one interpreter invoked by two names: one probe serves both.
+
+    Not a name with its own ``<name>._pth``: CPython 3.11+ builds ``sys.path`` from it.
+    """
     try:
         st = os.stat(path)
     except OSError:
+        return path
+    if os.path.lexists(path + "._pth"):
         return path
     return st.st_dev, st.st_ino, os.path.dirname(os.path.abspath(path))
 

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Callable
 
@@ -512,10 +513,7 @@ def test_a_zip_on_sys_path_is_watched(run: Cli, make_venv: Callable[..., Path], 
 
 def test_a_pth_config_file_beside_the_executable_is_noticed(run: Cli, tmp_path: Path) -> None:
     """CPython 3.11+ builds sys.path from a ``<executable>._pth`` file when there is one."""
-    real = python_for("3.12").resolve()
-    python = tmp_path / "bin" / real.name
-    python.parent.mkdir()
-    shutil.copy2(real, python)  # pyenv's Python finds its prefix and libpython from anywhere
+    python = copied_python(tmp_path / "bin")
     first = probe(run, python)
     assert first["version"].startswith("3.12")
     stdlib = [p for p in first["sys_path"] if p.endswith(("/python3.12", "/lib-dynload"))]
@@ -525,6 +523,90 @@ def test_a_pth_config_file_beside_the_executable_is_noticed(run: Cli, tmp_path: 
     assert second["trigger"] == "changed"
     assert second["sys_path"] == chosen
     assert run.count() == 2
+
+
+def copied_python(folder: Path, line: str = "3.12") -> Path:
+    """A copy of a pyenv Python's executable in ``folder``: pyenv's builds find their
+    prefix and libpython from anywhere, and files can be put beside the copy."""
+    real = python_for(line).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(real, folder / real.name)
+    return folder / real.name
+
+
+def test_a_bad_pth_config_that_broke_the_interpreter_is_noticed_when_removed(run: Cli, tmp_path: Path) -> None:
+    """A failed probe knows no version, yet a ``._pth`` file is a likely cause: watched anyway."""
+    python = copied_python(tmp_path / "bin")
+    config = Path(f"{python}._pth")
+    config.write_text("/nowhere\n")
+    assert probe(run, python, code=1)["status"] == "error"
+    assert probe(run, python, code=1)["status"] == "error"
+    config.unlink()
+    fixed = probe(run, python)
+    assert (fixed["status"], fixed["trigger"]) == ("probed", "changed")
+    assert run.count() == 2
+
+
+def test_a_name_with_its_own_pth_config_is_not_served_its_aliases_answer(run: Cli, tmp_path: Path) -> None:
+    """``python3`` and ``python3.12`` are one file, but ``python3._pth`` changes only ``python3``."""
+    python = copied_python(tmp_path / "bin")
+    short = python.with_name("python3")
+    short.symlink_to(python.name)
+    first = run.json("probe", python, short)
+    stdlib = [p for p in first[0]["sys_path"] if p.endswith(("/python3.12", "/lib-dynload"))]
+    Path(f"{short}._pth").write_text("\n".join([*stdlib, "/MARK"]) + "\n")
+    both = {r["path"]: r for r in run.json("probe", python, short, "--refresh")}
+    assert "/MARK" in both[str(short)]["sys_path"]
+    assert "/MARK" not in both[str(python)]["sys_path"]
+
+
+def test_a_copied_venvs_base_pth_config_is_watched(run: Cli, tmp_path: Path) -> None:
+    """A ``--copies`` venv: getpath also reads a ``._pth`` beside its base's real file."""
+    base = copied_python(tmp_path / "base" / "bin")
+    venv = tmp_path / "venv"
+    subprocess.run([str(base), "-m", "venv", "--copies", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    first = probe(run, python)
+    assert first["is_venv"] is True
+    Path(f"{base}._pth").write_text("\n".join(first["sys_path"][:3]) + "\n")
+    assert probe(run, python)["trigger"] == "changed"
+
+
+def test_backup_copies_of_customize_modules_are_no_reason(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """Only what ``import sitecustomize`` could load counts, not ``sitecustomize.py~``."""
+    python = make_venv()
+    site = site_packages(probe(run, python))
+    for name in ("sitecustomize.py~", "sitecustomize.py.orig", "usercustomize.bak", "_manylinux.txt"):
+        (site / name).write_text("")
+    assert probe(run, python)["status"] == "cached"
+    (site / "sitecustomize.cpython-312-x86_64-linux-gnu.so").write_text("")
+    assert probe(run, python)["trigger"] == "changed"
+
+
+def test_a_module_a_pth_line_imports_is_watched(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> None:
+    """``import hook`` in a .pth runs hook.py at start-up: editing it can change sys.path."""
+    python = make_venv()
+    site = site_packages(probe(run, python))
+    (site / "hook.py").write_text(f"import sys\nsys.path.append({str(tmp_path / 'one')!r})\n")
+    (site / "hook.pth").write_text("import hook\n")
+    assert str(tmp_path / "one") in probe(run, python)["sys_path"]
+    (site / "hook.py").write_text(f"import sys\nsys.path.append({str(tmp_path / 'second-one')!r})\n")
+    edited = probe(run, python)
+    assert edited["trigger"] == "changed"
+    assert str(tmp_path / "second-one") in edited["sys_path"]
+    assert run.count() == 3
+
+
+def test_a_non_utf8_pth_line_is_an_error_not_a_crash(run: Cli, make_venv: Callable[..., Path]) -> None:
+    python = make_venv()
+    site = site_packages(probe(run, python))
+    (site / "bad.pth").write_bytes(b"/tmp/caf\xe9\n")
+    result = run("probe", python, code=None)
+    assert result.exit_code in (0, 1)  # Python <= 3.12 dies on such a file, newer ones skip the line
+    assert "Traceback" not in result.stdout + result.stderr
+    assert run.count() == 2
+    (site / "bad.pth").unlink()
+    assert probe(run, python)["trigger"] == "changed"
 
 
 def test_relative_symlink_through_a_symlinked_folder(run: Cli, tmp_path: Path) -> None:

@@ -57,20 +57,14 @@ def report_problems(app: AppState, result: Any) -> None:
     """One line per path that failed; always printed (an error is not chatter)."""
     import click
 
+    from interpdb.fingerprint import is_utf8
+
     for problem in result.problems:
         # A path that is not UTF-8 cannot be printed as text: its message names it (repr).
-        where = f"{problem.path}: " if _is_utf8(problem.path) else ""
+        where = f"{problem.path}: " if is_utf8(problem.path) else ""
         click.echo(f"error: {where}{problem.message}", err=True)
     for record in result.records:
         if record.status == "error":
             click.echo(f"error: {record.path}: {record.error}", err=True)
         elif record.status == "missing":
             click.echo(f"error: {record.path}: missing (no such file)", err=True)
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
