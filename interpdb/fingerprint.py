@@ -394,6 +394,9 @@ def _likely_site_dirs(path: str) -> list[str]:
 
 # -- checking one -----------------------------------------------------------------------
 
+#: ``stats`` has no answer for this path yet (None there means "does not exist").
+_UNSEEN: Any = object()
+
 
 def _compare(old: Entry, new: Entry) -> Change | None:
     if old.exists != new.exists:
@@ -433,12 +436,18 @@ def _current(entry: Entry, probe_hash: str) -> Entry:
     return _stat_entry(role, entry.path)
 
 
-def changes(entries: Sequence[Entry], probe_hash: str) -> list[Change]:
+def changes(
+    entries: Sequence[Entry], probe_hash: str, stats: dict[str, os.stat_result | None] | None = None
+) -> list[Change]:
     """Every way ``entries`` no longer describe the disk; empty means the probe is fresh.
 
     A site directory whose own stat moved (a package was installed) is fine as long
     as the tracked names in it are the ones recorded; the files themselves are
     separate entries and checked on their own.
+
+    ``stats``: a dict shared by the checks of one command, so that files many
+    interpreters share (a base Python's executable, libpython, stdlib folders and
+    libc, for a thousand venvs of it) are stat-ed once per command, not once each.
     """
     found: list[Change] = []
     stat = os.stat
@@ -448,10 +457,16 @@ def changes(entries: Sequence[Entry], probe_hash: str) -> list[Change]:
                 found.append(Change(entry.role, entry.path, "removed" if entry.exists else "added"))
             continue
         if entry.role in STAT_ROLES:
-            # The common case, kept cheap: one stat call and five comparisons.
-            try:
-                st = stat(entry.path)
-            except OSError:
+            # The common case, kept cheap: one stat call (or dict lookup) and five comparisons.
+            st = stats.get(entry.path, _UNSEEN) if stats is not None else _UNSEEN
+            if st is _UNSEEN:
+                try:
+                    st = stat(entry.path)
+                except OSError:
+                    st = None
+                if stats is not None:
+                    stats[entry.path] = st
+            if st is None:
                 if entry.exists:
                     found.append(Change(entry.role, entry.path, "removed"))
                 continue

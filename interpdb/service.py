@@ -370,8 +370,9 @@ class Inventory:
         problems: builtins.list[Problem] = []
         due: builtins.list[_Due] = []
         gone: builtins.list[_Due] = []
+        stats: dict[str, os.stat_result | None] = {}  # files venvs share are stat-ed once
         for path in order:
-            verdict = _judge(path, stored.get(path), policy, probe_hash)
+            verdict = _judge(path, stored.get(path), policy, probe_hash, stats)
             if isinstance(verdict, Record):
                 results[path] = verdict
             elif isinstance(verdict, Problem):
@@ -598,7 +599,9 @@ class _Plan:
     error: str | None
 
 
-def _judge(path: str, record: Record | None, policy: Refresh, probe_hash: str) -> Record | Problem | _Due:
+def _judge(
+    path: str, record: Record | None, policy: Refresh, probe_hash: str, stats: dict[str, os.stat_result | None]
+) -> Record | Problem | _Due:
     """What to do with one path: answer from the store (a Record with this run's status),
     give up (a Problem), or probe it (a _Due; trigger ``gone`` means record it missing)."""
     if record is None:
@@ -613,7 +616,7 @@ def _judge(path: str, record: Record | None, policy: Refresh, probe_hash: str) -
         if not os.path.lexists(path):
             return Problem(path, "no such file")
         return _Due(path, "new", ())
-    changes = tuple(fingerprint.changes(record.entries, probe_hash))
+    changes = tuple(fingerprint.changes(record.entries, probe_hash, stats))
     if changes and _launcher_only(changes) and _same_selection(record):
         changes = ()  # the shim still selects what it did: nothing to re-probe
     stale = tuple(c.as_dict() for c in changes)

@@ -232,3 +232,39 @@ def test_history_queries_use_their_indexes(warm_db: dict[str, Path], db_path: Pa
     # The unique (host, path) constraint's index finds the host's interpreters,
     # then each one's probes come from the (interpreter_id, probed_at) index.
     assert "(host=?)" in by_host and "ix_probes_interpreter_id_probed_at" in by_host, by_host
+
+
+def test_one_stat_per_shared_file_per_command(
+    run: Cli, make_venv: Callable[..., Path], db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Venvs of one base share its executable, stdlib folders, libc...: a command stats each
+    once, and the shared answers still tell a changed venv from its unchanged siblings."""
+    from interpdb import fingerprint
+    from interpdb.probe import script_hash
+
+    venvs = [make_venv(f"v{i}") for i in range(3)]
+    run("probe", *venvs)
+    conn = reader.connect(resolve(str(db_path)))
+    assert conn is not None
+    records = {r.path: r for r in reader.current_records(conn, os.uname().nodename)}
+    conn.close()
+    site = next(
+        Path(p) for p in records[str(venvs[1])].data["site_packages"] if p.startswith(str(venvs[1].parent.parent))
+    )
+    (site / "new.pth").write_text("/somewhere\n")
+
+    calls: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(path: str, *args: object, **kwargs: object) -> os.stat_result:
+        calls.append(path)
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    stats: dict[str, os.stat_result | None] = {}
+    found = {str(v): fingerprint.changes(records[str(v)].entries, script_hash(), stats) for v in venvs}
+    monkeypatch.undo()
+    assert [c.path for c in found[str(venvs[1])]] == [str(site / "new.pth")]
+    assert found[str(venvs[0])] == found[str(venvs[2])] == []
+    assert len(calls) == len(set(calls)), "a shared file was stat-ed twice"
+    assert str(venvs[0].resolve()) in stats  # the base executable all three lead to
