@@ -416,24 +416,26 @@ def _compare(old: Entry, new: Entry) -> Change | None:
     return Change(old.role, old.path, "modified", fields) if fields else None
 
 
-def _current(entry: Entry, probe_hash: str) -> Entry:
+def _value_now(entry: Entry, probe_hash: str) -> str | None:
+    """What a value entry (``host``, ``probe``, ``env``, ``launcher-env``, ``cwd``) reads now."""
     role = entry.role
-    if role == "link":
-        try:
-            st = os.lstat(entry.path)
-        except OSError:
-            return Entry(role, entry.path, False)
-        target = os.readlink(entry.path) if stat_module.S_ISLNK(st.st_mode) else None
-        return _from_stat(role, entry.path, st, target)
     if role == "host":
-        return _value_entry(role, entry.path, host_value())
+        return host_value()
     if role == "probe":
-        return _value_entry(role, entry.path, probe_hash)
-    if role in ("env", "launcher-env"):
-        return _value_entry(role, entry.path, os.environ.get(entry.path))
+        return probe_hash
     if role == "cwd":
-        return _value_entry(role, entry.path, os.getcwd())
-    return _stat_entry(role, entry.path)
+        return os.getcwd()
+    return os.environ.get(entry.path)
+
+
+def _same_stat(st: os.stat_result, entry: Entry) -> bool:
+    return (
+        st.st_mtime_ns == entry.mtime_ns
+        and st.st_ctime_ns == entry.ctime_ns
+        and st.st_size == entry.size
+        and st.st_ino == entry.ino
+        and st.st_dev == entry.dev
+    )
 
 
 def changes(
@@ -473,17 +475,25 @@ def changes(
             if not entry.exists:
                 found.append(Change(entry.role, entry.path, "added"))
                 continue
-            if (
-                st.st_mtime_ns == entry.mtime_ns
-                and st.st_ctime_ns == entry.ctime_ns
-                and st.st_size == entry.size
-                and st.st_ino == entry.ino
-                and st.st_dev == entry.dev
-            ):
+            if _same_stat(st, entry):
                 continue
             now = _from_stat(entry.role, entry.path, st)  # no second stat for what changed
+        elif entry.role == "link":
+            try:
+                st = os.lstat(entry.path)
+                target = os.readlink(entry.path) if stat_module.S_ISLNK(st.st_mode) else None
+            except OSError:
+                st = target = None
+            if st is not None and entry.exists and target == entry.target and _same_stat(st, entry):
+                continue
+            now = Entry("link", entry.path, False) if st is None else _from_stat("link", entry.path, st, target)
+        elif entry.role in VALUE_ROLES:
+            value = _value_now(entry, probe_hash)
+            if value == entry.target and entry.exists == (value is not None):
+                continue  # unchanged: no Entry built
+            now = _value_entry(entry.role, entry.path, value)
         else:
-            now = _current(entry, probe_hash)
+            now = _stat_entry(entry.role, entry.path)  # a role this interpdb does not know
         change = _compare(entry, now)
         if change is None:
             continue
