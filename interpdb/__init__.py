@@ -17,13 +17,14 @@ __version__ = "0.1.0"
 __all__ = ["Inventory", "InventoryError", "ProbeEvent", "Record", "Refresh", "Result", "__version__"]
 
 if TYPE_CHECKING:
+    from interpdb.errors import InventoryError
     from interpdb.policy import Refresh
     from interpdb.records import ProbeEvent, Record
-    from interpdb.service import Inventory, InventoryError, Result
+    from interpdb.service import Inventory, Result
 
 _HOMES = {
     "Inventory": "interpdb.service",
-    "InventoryError": "interpdb.service",
+    "InventoryError": "interpdb.errors",
     "Result": "interpdb.service",
     "Refresh": "interpdb.policy",
     "Record": "interpdb.records",

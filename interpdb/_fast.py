@@ -118,7 +118,7 @@ def fast(argv: Sequence[str]) -> int | None:
         return None
     import sqlite3
 
-    from interpdb.service import InventoryError, NeedsWrite
+    from interpdb.errors import InventoryError, NeedsWrite
 
     try:
         text = _answer(parsed)
@@ -131,6 +131,8 @@ def fast(argv: Sequence[str]) -> int | None:
 
 
 def _answer(parsed: _Parsed) -> str | None:
+    if parsed.command == "sql":
+        return _sql(parsed)  # the store's own SQL: no records, so no service either
     from interpdb.render import to_json
     from interpdb.service import Inventory
 
@@ -171,7 +173,7 @@ def _answer(parsed: _Parsed) -> str | None:
             with_diff="--diff" in flags,
         )
         return to_json([e.to_json() for e in events])
-    return _sql(parsed)
+    raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
 
 
 def _sql(parsed: _Parsed) -> str | None:

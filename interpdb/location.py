@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
@@ -19,12 +18,34 @@ ENV_VAR = "INTERPDB_DB"
 FILENAME = "interpdb.sqlite3"
 
 
-@dataclass(frozen=True)
 class Location:
-    """A database address: ``url`` for SQLAlchemy, ``sqlite_file`` when it is a SQLite file."""
+    """A database address: ``url`` for SQLAlchemy, ``sqlite_file`` when it is a SQLite file.
 
+    A plain immutable class rather than a dataclass: ``dataclasses`` imports
+    ``inspect``, several milliseconds that ``interpdb sql`` would pay for nothing.
+    """
+
+    __slots__ = ("sqlite_file", "url")
     url: str
     sqlite_file: str | None
+
+    def __init__(self, url: str, sqlite_file: str | None) -> None:
+        object.__setattr__(self, "url", url)
+        object.__setattr__(self, "sqlite_file", sqlite_file)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Location is immutable: cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return (self.url, self.sqlite_file) == (other.url, other.sqlite_file)
+
+    def __hash__(self) -> int:
+        return hash((self.url, self.sqlite_file))
+
+    def __repr__(self) -> str:
+        return f"Location(url={self.url!r}, sqlite_file={self.sqlite_file!r})"
 
     @property
     def is_sqlite(self) -> bool:

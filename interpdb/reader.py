@@ -18,14 +18,17 @@ from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime
 
-from interpdb.fingerprint import Entry
 from interpdb.location import Location
-from interpdb.records import ProbeEvent, Record
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+#: ``records`` and ``fingerprint`` (dataclasses, and through them ``inspect``) are
+#: imported where records are built, so ``interpdb sql`` never pays for them.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Protocol
+
+    from interpdb.fingerprint import Entry
+    from interpdb.records import ProbeEvent, Record
 
     class Connection(Protocol):
         def rows(self, sql: str, params: dict[str, Any]) -> list[Sequence[Any]]: ...
@@ -203,6 +206,8 @@ def current_records(
     ``paths``/``ids`` narrow the set; neither means every interpreter on ``host``.
     Two queries in all, whatever the number of interpreters.
     """
+    from interpdb.fingerprint import Entry
+
     where = "i.host = :host" if include_forgotten else "i.host = :host AND i.forgotten_at IS NULL"
     params: dict[str, Any] = {"host": host}
     if paths is not None:
@@ -245,6 +250,8 @@ def _sources_where(conn: Connection, where: str, params: dict[str, Any]) -> dict
 
 
 def _record(row: Sequence[Any], entries: tuple[Entry, ...], found_through: tuple[str, ...] = ()) -> Record:
+    from interpdb.records import Record
+
     return Record(
         id=row[0],
         host=row[1],
@@ -344,6 +351,8 @@ def history(
     interpreter's previous ``ok`` probe (``ProbeEvent.diff``), reading the stored
     answers of those events only: see ``_answers_with_previous``.
     """
+    from interpdb.records import ProbeEvent
+
     sql, params = history_query(
         interpreter_ids,
         since,

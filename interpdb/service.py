@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from interpdb import fingerprint, reader
+from interpdb.errors import InventoryError, NeedsWrite
 from interpdb.location import Location, resolve
 from interpdb.policy import Refresh, normalize_path
 from interpdb.probe import DEFAULT_TIMEOUT, ProbeResult, run_probe, script_hash
@@ -41,14 +42,6 @@ if TYPE_CHECKING:
         def advance(self, count: int) -> None: ...
 
         def finish(self) -> None: ...
-
-
-class InventoryError(Exception):
-    """An expected failure with a one-line message (bad reference, unusable database)."""
-
-
-class NeedsWrite(Exception):  # a signal to fall back, not an error
-    """Raised in ``read_only`` mode where answering would probe, migrate or write."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ HEAVY = ("sqlalchemy", "alembic")
 RUNNER = """
 import atexit, json, sys
 atexit.register(lambda: print("MODULES=" + json.dumps(sorted(
-    m for m in ("sqlalchemy", "alembic", "tabulate", "click") if m in sys.modules)), file=sys.stderr))
+    m for m in ("sqlalchemy", "alembic", "tabulate", "click", "dataclasses", "interpdb.service")
+    if m in sys.modules)), file=sys.stderr))
 from interpdb.{entry} import main
 sys.argv = ["interpdb"] + json.loads(sys.argv[1])
 main()
@@ -85,6 +86,14 @@ def test_warm_commands_import_neither_sqlalchemy_nor_alembic(
     if "--format" in args and "json" in args:
         assert "tabulate" not in modules, "JSON output must not pay for tabulate"
     assert run.count() == before
+
+
+def test_warm_sql_builds_no_records(warm_db: dict[str, Path], db_path: Path) -> None:
+    """``sql`` returns the store's own rows: it needs neither the service nor dataclasses."""
+    out, modules, code = run_entry(["sql", "SELECT count(*) AS n FROM probes", "--format", "json"], db_path)
+    assert code == 0
+    assert json.loads(out)[0]["n"] >= 3
+    assert modules == [], modules
 
 
 @pytest.mark.parametrize("kind", ["show", "probe", "history"])

@@ -53,7 +53,7 @@ class _Group(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from interpdb.service import InventoryError
+        from interpdb.errors import InventoryError
 
         try:
             return super().invoke(ctx)
