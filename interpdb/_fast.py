@@ -131,8 +131,12 @@ def fast(argv: Sequence[str]) -> int | None:
 
 
 def _answer(parsed: _Parsed) -> str | None:
+    # sql and history read the store and nothing else: no fingerprint to check, so
+    # they skip interpdb.service (find and list need it to revalidate).
     if parsed.command == "sql":
-        return _sql(parsed)  # the store's own SQL: no records, so no service either
+        return _sql(parsed)
+    if parsed.command == "history":
+        return _history(parsed)
     from interpdb.render import to_json
     from interpdb.service import Inventory
 
@@ -156,24 +160,49 @@ def _answer(parsed: _Parsed) -> str | None:
         if not result.records or result.problems:
             return None  # the full CLI prints the hint and the problems
         return to_json([r.to_json() for r in select(result)])
-    if parsed.command == "history":
-        limit = options.get("--limit")
-        if limit is not None and (not limit.isdigit() or int(limit) < 1):
-            return None
-        host = options.get("--host")
-        from interpdb.records import TRIGGERS
+    raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
 
-        if options.get("--trigger", TRIGGERS[0]) not in TRIGGERS:
-            return None  # a usage error: the full CLI says so
-        events = inventory.history(
-            parsed.argument,
+
+def _history(parsed: _Parsed) -> str | None:
+    """``history`` as ``Inventory.history`` answers it, on a current SQLite file."""
+    import os
+
+    from interpdb import reader
+    from interpdb.location import resolve
+    from interpdb.records import TRIGGERS
+    from interpdb.render import to_json
+
+    options = parsed.options
+    limit = options.get("--limit")
+    if limit is not None and (not limit.isdigit() or int(limit) < 1):
+        return None
+    if options.get("--trigger", TRIGGERS[0]) not in TRIGGERS:
+        return None  # a usage error: the full CLI says so
+    location = resolve(parsed.db)
+    if location.sqlite_file is None or reader.stored_revision(location) != reader.HEAD_REVISION:
+        return None
+    host = options.get("--host")
+    conn = reader.connect(location)
+    if conn is None:
+        return None
+    try:
+        ids = None
+        if parsed.argument is not None:
+            found = reader.interpreter_id(conn, parsed.argument, host or os.uname().nodename)
+            if found is None:
+                return None  # the full CLI says which reference is unknown
+            ids = [found]
+        events = reader.history(
+            conn,
+            interpreter_ids=ids,
             trigger=options.get("--trigger"),
             limit=int(limit) if limit else None,
             hosts=None if host is None else [host],
-            with_diff="--diff" in flags,
+            with_diff="--diff" in parsed.flags,
         )
-        return to_json([e.to_json() for e in events])
-    raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
+    finally:
+        conn.close()
+    return to_json([e.to_json() for e in events])
 
 
 def _sql(parsed: _Parsed) -> str | None:

@@ -65,6 +65,12 @@ class Location:
         return self.sqlite_file is None or os.path.exists(self.sqlite_file)
 
 
+def normalize_path(path: str) -> str:
+    """An interpreter's path as stored: absolute and normalised, symlinks kept, so each
+    path is its own interpreter row."""
+    return os.path.normpath(os.path.abspath(os.path.expanduser(path)))
+
+
 def default_path() -> str:
     home = os.path.expanduser("~")
     if sys.platform == "darwin":

@@ -18,13 +18,13 @@ happen once per run even when a path is reached twice (an alias, a second argume
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from interpdb.fingerprint import Change
+from interpdb.location import normalize_path
 from interpdb.records import utcnow
 
 _DURATION = re.compile(
@@ -41,11 +41,6 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"{text!r} is not a duration (try 90s, 15m, 12h, 7d or 2w)")
     unit = (match.group(2) or "s").lower()[0]
     return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[unit])
-
-
-def normalize_path(path: str) -> str:
-    """Absolute and normalised, symlinks kept: each path is its own interpreter row."""
-    return os.path.normpath(os.path.abspath(os.path.expanduser(path)))
 
 
 @dataclass(frozen=True)

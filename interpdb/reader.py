@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime
 
-from interpdb.location import Location
+from interpdb.location import Location, normalize_path
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 #: ``records`` and ``fingerprint`` (dataclasses, and through them ``inspect``) are
@@ -236,6 +236,18 @@ def current_records(
             )
     found_through = _sources_where(conn, where, params) if rows else {}
     return [_record(row, tuple(entries.get(row[3], ())), found_through.get(row[0], ())) for row in rows]
+
+
+def interpreter_id(conn: Connection, ref: str, host: str) -> int | None:
+    """The interpreter ``ref`` names on ``host``: an id (digits) or a path; forgotten ones too."""
+    if ref.isdigit():
+        rows = conn.rows("SELECT id FROM interpreters WHERE id = :id AND host = :host", {"id": int(ref), "host": host})
+    else:
+        path = normalize_path(ref)
+        rows = conn.rows(
+            "SELECT id FROM interpreters WHERE path = :path AND host = :host", {"path": path, "host": host}
+        )
+    return rows[0][0] if rows else None
 
 
 def _sources_where(conn: Connection, where: str, params: dict[str, Any]) -> dict[int, tuple[str, ...]]:

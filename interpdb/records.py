@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from interpdb.fingerprint import Entry
-
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from interpdb.diff import DiffItem
+    from interpdb.fingerprint import Entry
 
 #: What happened to an interpreter in this run.
 STATUSES = ("cached", "probed", "stale", "missing", "error")

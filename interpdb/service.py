@@ -20,8 +20,8 @@ from functools import partial
 
 from interpdb import fingerprint, reader
 from interpdb.errors import InventoryError, NeedsWrite
-from interpdb.location import Location, resolve
-from interpdb.policy import Refresh, normalize_path
+from interpdb.location import Location, normalize_path, resolve
+from interpdb.policy import Refresh
 from interpdb.probe import DEFAULT_TIMEOUT, ProbeResult, run_probe, script_hash
 from interpdb.records import ProbeEvent, Record
 
@@ -207,10 +207,8 @@ class Inventory:
 
     def _resolve_on(self, ref: str, host: str) -> Record:
         # Forgotten interpreters too: their history and facts are kept.
-        if ref.isdigit():
-            found = self.stored(ids=[int(ref)], include_forgotten=True, host=host)
-        else:
-            found = self.stored(paths=[normalize_path(ref)], include_forgotten=True, host=host)
+        found_id = self._read(lambda conn: reader.interpreter_id(conn, ref, host), None)
+        found = [] if found_id is None else self.stored(ids=[found_id], include_forgotten=True, host=host)
         if not found:
             raise InventoryError(f"no interpreter {ref!r} in {self.describe_db()}")
         return found[0]

@@ -127,6 +127,7 @@ def test_fast_path_skips_click_for_warm_json_reads(warm_db: dict[str, Path], db_
         ["history", "--format", "json"],
         ["history", "--format", "json", "--limit", "2", "--diff"],
         ["history", "--format", "json", "--trigger", "new", "--host", os.uname().nodename],
+        ["history", "1", "--format", "json", "--limit", "3"],
         ["sql", "SELECT path, python_version FROM interpreters_current ORDER BY path", "--format", "json"],
         ["sql", "SELECT count(*) AS n FROM probes WHERE trigger = :t", "--param", "t=new", "--format", "json"],
     ],
@@ -139,6 +140,19 @@ def test_fast_path_prints_exactly_what_the_full_cli_prints(
     full, full_modules, full_code = run_entry(args, db_path, entry="cli")
     assert "click" not in fast_modules and "click" in full_modules
     assert (fast, fast_code) == (full, full_code)
+
+
+def test_fast_history_of_a_path_is_the_full_clis(warm_db: dict[str, Path], db_path: Path) -> None:
+    """A path reference is normalised the same way (``..`` and all) on both paths."""
+    venv = warm_db["venv"]
+    roundabout = str(venv.parent / ".." / venv.parent.name / venv.name)
+    for ref in (str(venv), roundabout):
+        args = ["history", ref, "--format", "json", "--diff"]
+        fast, fast_modules, fast_code = run_entry(args, db_path, entry="_fast")
+        full, _m, full_code = run_entry(args, db_path, entry="cli")
+        assert (fast, fast_code) == (full, full_code)
+        assert fast_code == 0 and json.loads(fast)[0]["path"] == str(venv)
+        assert "interpdb.service" not in fast_modules
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ source      where it looks (one module each; the module docstring has the detail
             (below ``$INTERPDB_SYSTEM_ROOT``, default ``/``)
 ==========  ===================================================================================
 
-Paths are absolute and normalised but symlinks are kept (as ``policy.normalize_path``
+Paths are absolute and normalised but symlinks are kept (as ``location.normalize_path``
 does): ``python3`` and the ``python3.12`` it links to are two rows, and the store tells
 them apart by their fingerprints.
 """
