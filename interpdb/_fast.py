@@ -86,7 +86,8 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
     values, flags, repeatable, needs_argument, takes_argument = _SPECS[parsed.command]
     while args:
         arg = args.pop(0)
-        name, eq, inline = arg.partition("=")
+        # click splits "--name=value" only: "-p=x=1" is -p with the value "=x=1".
+        name, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
         if name in values or name in repeatable:
             value = inline if eq else (args.pop(0) if args else None)
             allowed = values.get(name)

@@ -336,6 +336,8 @@ def _site_modules(paths, site_dirs):
         in_stdlib = [root for root in stdlib if real.startswith(root)]
         in_site = [root for root in sites if real.startswith(root)]
         if stdlib and (in_site or not in_stdlib):
+            if file.endswith((".pyc", ".pyo")) and os.path.exists(file[:-1]):
+                file = file[:-1]  # Python 2 names the bytecode; an edit changes the source
             found.append(_text(file))
     return sorted(found)
 

@@ -55,6 +55,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from interpdb.location import is_utf8
+
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -266,15 +268,6 @@ def _pth_folders(directory: str, pth: str) -> list[str]:
     return _unique(folders)
 
 
-def is_utf8(text: str) -> bool:
-    """Can the store hold this text? Names that are not UTF-8 arrive surrogate-escaped."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _presence_entry(path: str) -> Entry:
     """An existence-only entry (``pth-path``): a folder's contents changing is no reason."""
     return Entry("pth-path", path, os.path.exists(path))
@@ -323,6 +316,9 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
     if data is None:
         for directory in _likely_site_dirs(given):
             entries += _folder_entries(directory, site=True)
+        for directory in _likely_stdlib_dirs(given):
+            entries += _folder_entries(directory, site=False)
+        entries += [_value_entry("env", name, os.environ.get(name)) for name in USER_SITE_VARIABLES]
     else:
         user_site = data.get("user_site") if data.get("enable_user_site") else None
         site_dirs = _unique([*(data.get("site_packages") or []), user_site])
@@ -369,6 +365,20 @@ def _pth_config_paths(path: str, data: Mapping[str, Any] | None) -> list[str]:
         if base:
             files.append(os.path.realpath(base))
     return [file + "._pth" for file in _unique(files)]
+
+
+def _likely_stdlib_dirs(path: str) -> list[str]:
+    """``<prefix>/lib/{python,pypy}X.Y`` beside ``path`` and its real file: a sitecustomize
+    there (Debian's lives in the stdlib folder) can kill an interpreter at start-up."""
+    found = []
+    for executable in _unique([path, os.path.realpath(path)]):
+        lib = os.path.join(os.path.dirname(os.path.dirname(executable)), "lib")
+        try:
+            names = sorted(os.listdir(lib))
+        except OSError:
+            continue
+        found += [os.path.join(lib, n) for n in names if n.startswith(("python", "pypy")) and "." in n]
+    return _unique(p for p in found if os.path.isdir(p))
 
 
 def _likely_site_dirs(path: str) -> list[str]:
@@ -518,7 +528,9 @@ def _listing_changes(folder: Entry, entries: Sequence[Entry]) -> list[Change]:
     except NotADirectoryError:  # a zip on sys.path: any change to it counts
         return [Change(folder.role, directory, "modified", ("content",))]
     except PermissionError:
-        names = []  # the import system cannot list it either: nothing in it is found
+        # site and the import system cannot list it either: whatever was found in it
+        # before is not found now, though each file may still stat fine.
+        return [Change(file_role, os.path.join(directory, n), "removed") for n in sorted(recorded)]
     except OSError:
         return [Change(folder.role, directory, "removed")]
     present = {name for name in names if tracked(name, pth=file_role == "site-file")}

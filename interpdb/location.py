@@ -36,6 +36,12 @@ class Location:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Location is immutable: cannot set {name!r}")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Location is immutable: cannot delete {name!r}")
+
+    def __reduce__(self) -> tuple[type[Location], tuple[str, str | None]]:
+        return Location, (self.url, self.sqlite_file)  # pickle and copy through __init__
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Location):
             return NotImplemented
@@ -63,6 +69,15 @@ class Location:
     def exists(self) -> bool:
         """True for a SQLite file that exists, and for every other URL (a server decides)."""
         return self.sqlite_file is None or os.path.exists(self.sqlite_file)
+
+
+def is_utf8(text: str) -> bool:
+    """Can the store hold this text? Names that are not UTF-8 arrive surrogate-escaped."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def normalize_path(path: str) -> str:

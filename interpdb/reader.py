@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from datetime import datetime
 
-from interpdb.location import Location, normalize_path
+from interpdb.location import Location, is_utf8, normalize_path
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 #: ``records`` and ``fingerprint`` (dataclasses, and through them ``inspect``) are
@@ -238,12 +238,19 @@ def current_records(
     return [_record(row, tuple(entries.get(row[3], ())), found_through.get(row[0], ())) for row in rows]
 
 
+def is_id(ref: str) -> bool:
+    """Is ``ref`` an interpreter id (ASCII digits) rather than a path? (``"²".isdigit()`` is true.)"""
+    return ref.isascii() and ref.isdigit()
+
+
 def interpreter_id(conn: Connection, ref: str, host: str) -> int | None:
     """The interpreter ``ref`` names on ``host``: an id (digits) or a path; forgotten ones too."""
-    if ref.isdigit():
+    if is_id(ref):
         rows = conn.rows("SELECT id FROM interpreters WHERE id = :id AND host = :host", {"id": int(ref), "host": host})
     else:
         path = normalize_path(ref)
+        if not is_utf8(path):
+            return None  # never stored: the store holds UTF-8 names only
         rows = conn.rows(
             "SELECT id FROM interpreters WHERE path = :path AND host = :host", {"path": path, "host": host}
         )

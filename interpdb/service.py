@@ -20,7 +20,7 @@ from functools import partial
 
 from interpdb import fingerprint, reader
 from interpdb.errors import InventoryError, NeedsWrite
-from interpdb.location import Location, normalize_path, resolve
+from interpdb.location import Location, is_utf8, normalize_path, resolve
 from interpdb.policy import Refresh
 from interpdb.probe import DEFAULT_TIMEOUT, ProbeResult, run_probe, script_hash
 from interpdb.records import ProbeEvent, Record
@@ -207,8 +207,9 @@ class Inventory:
 
     def _resolve_on(self, ref: str, host: str) -> Record:
         # Forgotten interpreters too: their history and facts are kept.
-        found_id = self._read(lambda conn: reader.interpreter_id(conn, ref, host), None)
-        found = [] if found_id is None else self.stored(ids=[found_id], include_forgotten=True, host=host)
+        on = host or self.host
+        found_id = self._read(lambda conn: reader.interpreter_id(conn, ref, on), None)
+        found = [] if found_id is None else self.stored(ids=[found_id], include_forgotten=True, host=on)
         if not found:
             raise InventoryError(f"no interpreter {ref!r} in {self.describe_db()}")
         return found[0]
@@ -260,8 +261,8 @@ class Inventory:
         only looks (``show``).
         """
         wanted = builtins.list(dict.fromkeys(normalize_path(p) for p in paths))
-        unstorable = [_not_utf8(p) for p in wanted if not fingerprint.is_utf8(p)]
-        storable = [p for p in wanted if fingerprint.is_utf8(p)]
+        unstorable = [_not_utf8(p) for p in wanted if not is_utf8(p)]
+        storable = [p for p in wanted if is_utf8(p)]
         result = self._revalidate(storable, refresh or Refresh(), explicit=True, revive=revive)
         return replace(result, problems=[*unstorable, *result.problems]) if unstorable else result
 
@@ -303,7 +304,7 @@ class Inventory:
         by_path: dict[str, builtins.list[str]] = {}
         for candidate in candidates:
             # A name that is not UTF-8 cannot be stored: passed over, as ``probe`` refuses it.
-            if fingerprint.is_utf8(candidate.path):
+            if is_utf8(candidate.path):
                 by_path.setdefault(candidate.path, []).append(candidate.source)
         return by_path
 

@@ -163,3 +163,16 @@ def test_site_file_with_an_undecodable_name_does_not_break_probing(run: Cli, mak
     assert again["status"] == "probed"
     [third] = run.json("probe", python)
     assert third["status"] == "cached"
+
+
+@pytest.mark.parametrize("command", ["history", "show", "forget"])
+@pytest.mark.parametrize("ref", ["²", os.path.join("/tmp", BAD_NAME)], ids=["superscript-digit", "not-utf8"])
+def test_an_odd_reference_is_one_line(run: Cli, base_python: Path, command: str, ref: str) -> None:
+    """``"²".isdigit()`` is true but it is no id; a name that is not UTF-8 was never stored."""
+    run("probe", base_python)
+    args = [command, ref] + (["--offline"] if command == "show" else [])
+    result = run(*args, code=1)
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert any(word in result.stderr for word in ("no interpreter", "not valid UTF-8", "never probed"))
+    assert run.count() == 1

@@ -597,6 +597,27 @@ def test_a_module_a_pth_line_imports_is_watched(run: Cli, make_venv: Callable[..
     assert run.count() == 3
 
 
+def test_python2_hook_module_is_watched_by_its_source(run: Cli, fake_home: Path, tmp_path: Path) -> None:
+    """Python 2 names a module loaded from bytecode by its .pyc, which only the
+    interpreter's next run rewrites: the source is what an edit changes."""
+    python = python_for("2.7")
+    user_site = fake_home / ".local" / "lib" / "python2.7" / "site-packages"
+    user_site.mkdir(parents=True)
+    (user_site / "hook27.py").write_text(f"import sys\nsys.path.append({str(tmp_path / 'v1')!r})\n")
+    (user_site / "hook27.pth").write_text("import hook27\n")
+    probe(run, python)
+    assert (user_site / "hook27.pyc").exists()
+    loaded_from_bytecode = probe(run, python, "--refresh")
+    assert str(tmp_path / "v1") in loaded_from_bytecode["sys_path"]
+    hook = user_site / "hook27.py"
+    hook.write_text(f"import sys\nsys.path.append({str(tmp_path / 'second')!r})\n")
+    later = hook.stat().st_mtime + 5  # Python 2 checks only the second of the mtime
+    os.utime(hook, (later, later))
+    edited = probe(run, python)
+    assert (edited["status"], edited["trigger"]) == ("probed", "changed")
+    assert str(tmp_path / "second") in edited["sys_path"]
+
+
 def test_a_non_utf8_pth_line_is_an_error_not_a_crash(run: Cli, make_venv: Callable[..., Path]) -> None:
     python = make_venv()
     site = site_packages(probe(run, python))

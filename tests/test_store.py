@@ -147,3 +147,20 @@ def test_database_path_with_uri_characters(tmp_path: Path, run: Cli, base_python
     listed = run.json("--db", db, "list", "--no-discover")
     assert [r["path"] for r in listed] == [str(base_python)]
     assert not (tmp_path / "we ird#dir").exists(), "the writer must not cut the path at '?'"
+
+
+def test_a_location_is_an_immutable_value(tmp_path: Path) -> None:
+    """Compared, hashed, pickled and copied by value; never changed in place."""
+    import copy
+    import pickle
+
+    location = resolve(str(tmp_path / "a.sqlite3"))
+    assert location == resolve(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    assert len({location, resolve(str(tmp_path / "a.sqlite3"))}) == 1
+    assert pickle.loads(pickle.dumps(location)) == location
+    assert copy.deepcopy(location) == copy.copy(location) == location
+    with pytest.raises(AttributeError):
+        location.url = "sqlite:///elsewhere"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        del location.url
+    assert location.sqlite_file == str(tmp_path / "a.sqlite3")

@@ -57,7 +57,7 @@ def report_problems(app: AppState, result: Any) -> None:
     """One line per path that failed; always printed (an error is not chatter)."""
     import click
 
-    from interpdb.fingerprint import is_utf8
+    from interpdb.location import is_utf8
 
     for problem in result.problems:
         # A path that is not UTF-8 cannot be printed as text: its message names it (repr).
