@@ -162,6 +162,30 @@ def test_path_finds_interpreters_in_path_order(tmp_path: Path) -> None:
     assert path_source.find(env) == expected_first + expected_second + expected_shims
 
 
+def test_a_folder_on_path_under_two_names_is_listed_once_and_reported_under_both(tmp_path: Path) -> None:
+    """``/bin`` and ``/usr/bin`` on a merged-/usr system: one listing, both names kept,
+    and a file added later is seen by the next discovery in the same process."""
+    import time
+
+    from interpdb.discovery import _fs
+
+    real = tmp_path / "usr" / "bin"
+    first = exe(real / "python3.12")
+    link(tmp_path / "bin", real)
+    env = {"PATH": os.pathsep.join([str(real), str(tmp_path / "bin")])}
+    before = len(_fs._LISTED)
+    assert path_source.find(env) == [first, str(tmp_path / "bin" / "python3.12")]
+    assert len(_fs._LISTED) == before + 1, "one folder, one listing"
+    time.sleep(0.05)  # a new mtime for the folder, even on a coarse (jiffy) clock
+    second = exe(real / "python3.13")
+    assert path_source.find(env) == [
+        first,
+        second,
+        str(tmp_path / "bin" / "python3.12"),
+        str(tmp_path / "bin" / "python3.13"),
+    ]
+
+
 def test_path_without_path_variable_is_empty() -> None:
     """No PATH in ``env`` means nothing to search (``os.defpath`` is not assumed)."""
     assert path_source.find({}) == []

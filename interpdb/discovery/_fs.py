@@ -52,10 +52,24 @@ def is_executable_file(path: str) -> bool:
 _NAME_STARTS = ("python", "pypy", "graalpy")
 
 
+#: Listings already made in this process, by folder identity and mtime: on a merged-/usr
+#: system ``/bin`` and ``/usr/bin`` are one folder of thousands of names, and PATH
+#: usually holds both (discovery lists each PATH entry, then the system folders).
+#: A long-lived process (the Python API) relists a folder once its mtime moves; a
+#: file added within the same clock tick as the last listing waits for the next one.
+_LISTED: dict[tuple[int, int, int], list[str]] = {}
+
+
 def _names(directory: str) -> list[str]:
     try:
-        with os.scandir(directory) as entries:
-            return [entry.name for entry in entries if entry.name.startswith(_NAME_STARTS)]
+        st = os.stat(directory)
+        key = (st.st_dev, st.st_ino, st.st_mtime_ns)
+        if key not in _LISTED:
+            if len(_LISTED) > 1024:  # a long-lived process: forget old generations
+                _LISTED.clear()
+            with os.scandir(directory) as entries:
+                _LISTED[key] = [entry.name for entry in entries if entry.name.startswith(_NAME_STARTS)]
+        return _LISTED[key]
     except OSError:
         return []
 
