@@ -25,6 +25,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from interpdb.location import Location
+
 #: command -> (value options and their allowed values (None: any), flags,
 #: repeatable options, whether a positional argument is required / allowed)
 _SPECS: dict[str, tuple[dict[str, tuple[str, ...] | None], set[str], set[str], bool, bool]] = {
@@ -169,7 +174,6 @@ def _history(parsed: _Parsed) -> str | None:
     import os
 
     from interpdb import reader
-    from interpdb.location import resolve
     from interpdb.records import TRIGGERS
     from interpdb.render import to_json
 
@@ -179,8 +183,8 @@ def _history(parsed: _Parsed) -> str | None:
         return None
     if options.get("--trigger", TRIGGERS[0]) not in TRIGGERS:
         return None  # a usage error: the full CLI says so
-    location = resolve(parsed.db)
-    if location.sqlite_file is None or reader.stored_revision(location) != reader.HEAD_REVISION:
+    location = _current_sqlite(parsed)
+    if location is None:
         return None
     host = options.get("--host")
     conn = reader.connect(location)
@@ -206,16 +210,27 @@ def _history(parsed: _Parsed) -> str | None:
     return to_json([e.to_json() for e in events])
 
 
+def _current_sqlite(parsed: _Parsed) -> Location | None:
+    """The store, when it is a SQLite file at the head revision (``None``: no file yet,
+    another backend, or one to migrate: the full CLI handles those)."""
+    from interpdb import reader
+    from interpdb.location import resolve
+
+    location = resolve(parsed.db)
+    if location.sqlite_file is None or reader.stored_revision(location) != reader.HEAD_REVISION:
+        return None
+    return location
+
+
 def _sql(parsed: _Parsed) -> str | None:
     """``sql`` on a current SQLite file (anything else: the full CLI upgrades or explains)."""
     from interpdb import reader
-    from interpdb.location import resolve
     from interpdb.render import to_json
 
-    location = resolve(parsed.db)
-    if parsed.argument is None or parsed.argument == "-" or location.sqlite_file is None:
+    if parsed.argument is None or parsed.argument == "-":
         return None
-    if reader.stored_revision(location) != reader.HEAD_REVISION:  # also None: no file yet
+    location = _current_sqlite(parsed)
+    if location is None:
         return None
     try:
         return to_json(reader.query_records(location, parsed.argument, reader.bindings(parsed.repeated)))

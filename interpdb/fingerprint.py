@@ -220,9 +220,14 @@ def values(role: str, named: Mapping[str, str | None]) -> list[Entry]:
     return [_value_entry(role, name, value) for name, value in named.items()]
 
 
+#: Folder roles whose own stat may move freely: only their tracked names count.
+_FOLDER_ROLES = {"site-dir": "site-file", "path-dir": "path-file"}
+
+
 def _folder_entries(directory: str, site: bool) -> list[Entry]:
     """A site directory (``site``) or another ``sys.path`` folder, and the tracked files in it."""
-    role, file_role = ("site-dir", "site-file") if site else ("path-dir", "path-file")
+    role = "site-dir" if site else "path-dir"
+    file_role = _FOLDER_ROLES[role]
     entries = [_stat_entry(role, directory)]
     if not entries[0].exists:
         return entries
@@ -318,7 +323,7 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
             entries += _folder_entries(directory, site=True)
         for directory in _likely_stdlib_dirs(given):
             entries += _folder_entries(directory, site=False)
-        entries += [_value_entry("env", name, os.environ.get(name)) for name in USER_SITE_VARIABLES]
+        entries += _user_site_env()
     else:
         user_site = data.get("user_site") if data.get("enable_user_site") else None
         site_dirs = _unique([*(data.get("site_packages") or []), user_site])
@@ -340,7 +345,7 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
             if file.startswith("/") and file not in seen_files:
                 entries.append(_stat_entry("module", file))
         if user_site:
-            entries += [_value_entry("env", name, os.environ.get(name)) for name in USER_SITE_VARIABLES]
+            entries += _user_site_env()
     entries.append(_value_entry("host", "uname", host_value()))
     entries.append(_value_entry("probe", "probe-script", probe_hash))
     # A name that is not UTF-8 cannot be stored: such a file goes unwatched (a known gap).
@@ -367,18 +372,32 @@ def _pth_config_paths(path: str, data: Mapping[str, Any] | None) -> list[str]:
     return [file + "._pth" for file in _unique(files)]
 
 
+def _user_site_env() -> list[Entry]:
+    return [_value_entry("env", name, os.environ.get(name)) for name in USER_SITE_VARIABLES]
+
+
+def _prefixes(path: str) -> list[str]:
+    """The install prefixes ``path`` and its real file sit in (``<prefix>/bin/python``)."""
+    return _unique(os.path.dirname(os.path.dirname(p)) for p in (path, os.path.realpath(path)))
+
+
+def _language_dirs(prefixes: Iterable[str], libs: Sequence[str] = ("lib",)) -> list[str]:
+    """``<prefix>/<lib>/python*`` and ``pypy*`` entries, in name order."""
+    found = []
+    for prefix in _unique(prefixes):
+        for lib in libs:
+            try:
+                names = sorted(os.listdir(os.path.join(prefix, lib)))
+            except OSError:
+                continue
+            found += [os.path.join(prefix, lib, n) for n in names if n.startswith(("python", "pypy"))]
+    return found
+
+
 def _likely_stdlib_dirs(path: str) -> list[str]:
     """``<prefix>/lib/{python,pypy}X.Y`` beside ``path`` and its real file: a sitecustomize
     there (Debian's lives in the stdlib folder) can kill an interpreter at start-up."""
-    found = []
-    for executable in _unique([path, os.path.realpath(path)]):
-        lib = os.path.join(os.path.dirname(os.path.dirname(executable)), "lib")
-        try:
-            names = sorted(os.listdir(lib))
-        except OSError:
-            continue
-        found += [os.path.join(lib, n) for n in names if n.startswith(("python", "pypy")) and "." in n]
-    return _unique(p for p in found if os.path.isdir(p))
+    return [d for d in _language_dirs(_prefixes(path)) if "." in os.path.basename(d) and os.path.isdir(d)]
 
 
 def _likely_site_dirs(path: str) -> list[str]:
@@ -386,20 +405,9 @@ def _likely_site_dirs(path: str) -> list[str]:
     {python,pypy}X.Y/{site,dist}-packages`` under the prefix ``path`` (and its real file)
     sits in, and under the user base (``PYTHONUSERBASE`` or ``~/.local``)."""
     user_base = os.environ.get("PYTHONUSERBASE") or os.path.expanduser("~/.local")
-    prefixes = [os.path.dirname(os.path.dirname(p)) for p in (path, os.path.realpath(path))]
-    found = []
-    for prefix in _unique([*prefixes, user_base]):
-        for lib in ("lib", "lib64"):
-            try:
-                names = sorted(os.listdir(os.path.join(prefix, lib)))
-            except OSError:
-                continue
-            for name in names:
-                for leaf in ("site-packages", "dist-packages"):
-                    site = os.path.join(prefix, lib, name, leaf)
-                    if name.startswith(("python", "pypy")) and os.path.isdir(site):
-                        found.append(site)
-    return _unique(found)
+    folders = _language_dirs([*_prefixes(path), user_base], ("lib", "lib64"))
+    sites = (os.path.join(folder, leaf) for folder in folders for leaf in ("site-packages", "dist-packages"))
+    return _unique(site for site in sites if os.path.isdir(site))
 
 
 # -- checking one -----------------------------------------------------------------------
@@ -512,10 +520,6 @@ def changes(
             continue
         found.append(change)
     return found
-
-
-#: Folder roles whose own stat may move freely: only their tracked names count.
-_FOLDER_ROLES = {"site-dir": "site-file", "path-dir": "path-file"}
 
 
 def _listing_changes(folder: Entry, entries: Sequence[Entry]) -> list[Change]:

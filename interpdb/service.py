@@ -208,8 +208,14 @@ class Inventory:
     def _resolve_on(self, ref: str, host: str) -> Record:
         # Forgotten interpreters too: their history and facts are kept.
         on = host or self.host
-        found_id = self._read(lambda conn: reader.interpreter_id(conn, ref, on), None)
-        found = [] if found_id is None else self.stored(ids=[found_id], include_forgotten=True, host=on)
+
+        def lookup(conn: reader.Connection) -> builtins.list[Record]:
+            found_id = reader.interpreter_id(conn, ref, on)
+            if found_id is None:
+                return []
+            return reader.current_records(conn, on, ids=[found_id], include_forgotten=True)
+
+        found: builtins.list[Record] = self._read(lookup, [])
         if not found:
             raise InventoryError(f"no interpreter {ref!r} in {self.describe_db()}")
         return found[0]
