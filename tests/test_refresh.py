@@ -272,6 +272,27 @@ def test_a_venv_broken_by_its_site_packages_is_cached_until_fixed(run: Cli, make
     assert run.count() == 3
 
 
+def test_a_failed_probe_watches_the_stdlib_folder_beside_it(run: Cli, tmp_path: Path, base_python: Path) -> None:
+    """Debian keeps sitecustomize in the stdlib folder: one that kills the interpreter and
+    is then removed must be noticed, though the failed probe named no folder at all."""
+    stdlib = tmp_path / "lib" / "python3.12"
+    stdlib.mkdir(parents=True)
+    (stdlib / "sitecustomize.py").write_text("raise SystemExit(1)\n")
+    python = tmp_path / "bin" / "python3.12"
+    python.parent.mkdir()
+    python.write_text(
+        f'#!/bin/sh\n[ -e "{stdlib}/sitecustomize.py" ] && {{ echo broken sitecustomize >&2; exit 1; }}\n'
+        f'exec {base_python} "$@"\n'
+    )
+    python.chmod(0o755)
+    assert "broken sitecustomize" in probe(run, python, code=1)["error"]
+    assert probe(run, python, code=1)["status"] == "error"
+    (stdlib / "sitecustomize.py").unlink()
+    fixed = probe(run, python)
+    assert (fixed["status"], fixed["trigger"]) == ("probed", "changed")
+    assert run.count() == 2
+
+
 def test_wrapper_script_tracks_the_real_executable(run: Cli, fake: Callable[[str, str], Path], tmp_path: Path) -> None:
     """A wrapper whose sys.executable is another file: that file joins the fingerprint."""
     real = tmp_path / "real-python"
