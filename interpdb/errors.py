@@ -1,13 +1,88 @@
-"""The two exceptions every layer shares, in a module that imports nothing.
+"""Every expected failure of interpdb, and the one place that words them for a terminal.
 
-The click-free entry point catches them without importing ``interpdb.service``
-(and with it dataclasses and the rest of the write side's vocabulary).
+A module that imports nothing: the click-free entry point (``interpdb._fast``) and
+the click CLI (``interpdb.cli``) both turn an exception into lines and an exit code
+with :func:`report`, so the two can never word a failure differently.
+
+The hierarchy::
+
+    InventoryError            an expected failure, one line (exit 1)
+    ├── UsageError            a malformed argument (exit 2)
+    ├── StoreError            the database cannot be opened, migrated or written
+    │   └── ReadOnlyStore     a write was needed and the store is read-only
+    └── QueryError            ``interpdb sql`` refused the query or the database rejected it
+    Interrupted               SIGINT, SIGTERM or SIGHUP arrived (exit 128 + signal)
+    NeedsWrite                not an error: the fast path hands over to the full CLI
 """
+
+from __future__ import annotations
 
 
 class InventoryError(Exception):
-    """An expected failure with a one-line message (bad reference, unusable database)."""
+    """An expected failure with a one-line message (bad reference, unusable database).
+
+    ``hint`` is advice printed on a ``hint:`` line after it.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class UsageError(InventoryError):
+    """A malformed argument: exit 2, as click's usage errors."""
+
+    exit_code = 2
+
+
+class StoreError(InventoryError):
+    """The database cannot be opened, migrated or written; the message says why."""
+
+
+class ReadOnlyStore(StoreError):
+    """The command must write, and the store is read-only (its file, or ``--read-only``)."""
+
+
+class QueryError(InventoryError):
+    """A query ``interpdb sql`` refused or the database rejected; the message is one line."""
 
 
 class NeedsWrite(Exception):  # a signal to fall back, not an error
     """Raised in ``read_only`` mode where answering would probe, migrate or write."""
+
+
+class Interrupted(BaseException):
+    """A signal asked interpdb to stop (BaseException, like KeyboardInterrupt).
+
+    ``kept`` is how many finished probes were recorded before it stopped.
+    """
+
+    def __init__(self, signum: int, kept: int = 0) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.kept = kept
+
+
+_SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 15: "SIGTERM"}
+
+
+def report(error: BaseException) -> tuple[int, list[str]]:
+    """The exit code and the stderr lines for an expected failure.
+
+    Only the exceptions above (and KeyboardInterrupt) are expected; anything else
+    is a bug and deserves its traceback.
+    """
+    if isinstance(error, KeyboardInterrupt):
+        error = Interrupted(2, getattr(error, "kept", 0))
+    if isinstance(error, Interrupted):
+        name = _SIGNAL_NAMES.get(error.signum, f"signal {error.signum}")
+        kept = f"{error.kept} finished probe{'' if error.kept == 1 else 's'} kept"
+        return 128 + error.signum, [f"error: interrupted by {name}: {kept}"]
+    if isinstance(error, InventoryError):
+        lines = [f"error: {error}"]
+        if error.hint:
+            lines.append(f"hint: {error.hint}")
+        return error.exit_code, lines
+    raise error

@@ -66,6 +66,10 @@ class Location:
 
         return Path(self.sqlite_file)
 
+    def describe(self) -> str:
+        """The store, safe to print in a message: the file, or the URL with its password hidden."""
+        return self.sqlite_file or hide_password(self.url)
+
     def exists(self) -> bool:
         """True for a SQLite file that exists, and for every other URL (a server decides)."""
         return self.sqlite_file is None or os.path.exists(self.sqlite_file)
@@ -111,3 +115,37 @@ def resolve(value: str | None = None) -> Location:
         path = os.path.expanduser(value)
     path = os.path.abspath(path)
     return Location(f"sqlite:///{path}", path)
+
+
+def hide_password(url: str) -> str:
+    """``url`` with any password in it shown as ``***``, safe to print.
+
+    Read without SQLAlchemy's parser, so a URL it rejects is shown safely too.
+    Everything between ``://`` and the last ``@`` is the user part: a password
+    holding ``@`` or ``/`` is hidden whole.
+    """
+    import re
+
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if sep and at >= 0:
+        user, colon, _password = rest[:at].partition(":")
+        if colon:
+            url = f"{scheme}://{user}:***{rest[at:]}"
+    return re.sub(r"(?i)(password=)[^&]*", r"\1***", url)
+
+
+def cannot_connect(url: str, error: BaseException) -> str:
+    """The one line that says ``url`` cannot be used, with neither its password nor a traceback."""
+    import re
+    from urllib.parse import unquote
+
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    reason = lines[0] if lines else error.__class__.__name__
+    _scheme, sep, rest = url.partition("://")
+    password = rest[: rest.rfind("@")].partition(":")[2] if sep and "@" in rest else ""
+    query_password = re.search(r"(?i)password=([^&]*)", url)
+    for secret in (password, query_password.group(1) if query_password else ""):
+        if secret:
+            reason = reason.replace(secret, "***").replace(unquote(secret), "***")
+    return f"cannot connect to {hide_password(url)}: {reason}"

@@ -74,7 +74,7 @@ def export_document(location: Location) -> dict[str, Any]:
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from interpdb.models import Interpreter, Probe
+    from interpdb.store.models import Interpreter, Probe
     from interpdb.store import Store
 
     if location.sqlite_path is not None and not location.sqlite_path.exists():
@@ -179,7 +179,7 @@ def parse_document(text: str | bytes) -> list[InterpreterRow]:
 
 
 def _parse_interpreter(item: Any, where: str) -> InterpreterRow:
-    from interpdb.models import Interpreter, InterpreterSource
+    from interpdb.store.models import Interpreter, InterpreterSource
 
     values = _parse_fields(item, INTERPRETER_FIELDS, Interpreter, where, ("sources", "probes"))
     sources: dict[str, datetime] = {}
@@ -199,7 +199,7 @@ def _parse_interpreter(item: Any, where: str) -> InterpreterRow:
 
 
 def _parse_probe(item: Any, where: str) -> ProbeRow:
-    from interpdb.models import FingerprintEntry, Probe
+    from interpdb.store.models import FingerprintEntry, Probe
 
     columns = _parse_fields(item, PROBE_FIELDS, Probe, where, ("fingerprint",))
     del columns["id"]  # the importing database numbers its own rows
@@ -303,7 +303,7 @@ class _Merge:
     def interpreter(self, row: InterpreterRow) -> None:
         from sqlalchemy import select
 
-        from interpdb.models import Interpreter
+        from interpdb.store.models import Interpreter
 
         interpreter = self.touched.get((row.host, row.path))
         if interpreter is None:
@@ -324,7 +324,7 @@ class _Merge:
         self.session.flush()
 
     def _sources(self, interpreter: Any, sources: dict[str, datetime]) -> None:
-        from interpdb.models import InterpreterSource
+        from interpdb.store.models import InterpreterSource
 
         stored = {s.source: s for s in interpreter.sources}
         for name, first_seen_at in sources.items():
@@ -338,7 +338,7 @@ class _Merge:
         """Add the probes whose natural key is not stored yet, with their entries and ``sys.path`` rows."""
         from sqlalchemy import select
 
-        from interpdb.models import FingerprintEntry, Probe, SysPathEntry
+        from interpdb.store.models import FingerprintEntry, Probe, SysPathEntry
         from interpdb.store import _sys_path
 
         known: set[tuple[Any, ...]] = set()
@@ -362,7 +362,7 @@ class _Merge:
         """Each touched interpreter's current probe becomes its latest attempt by ``probed_at`` (then id)."""
         from sqlalchemy import select
 
-        from interpdb.models import Probe
+        from interpdb.store.models import Probe
 
         for interpreter in self.touched.values():
             latest = self.session.scalars(

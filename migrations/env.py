@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from interpdb.models import Base
+from interpdb.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

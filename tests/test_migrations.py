@@ -15,7 +15,7 @@ from conftest import Cli
 
 from interpdb import reader
 from interpdb.location import resolve
-from interpdb.models import Base
+from interpdb.store.models import Base
 from interpdb.store import Store, alembic_config
 
 VIEWS = ("current_sys_path", "interpreters_current", "probe_audit")

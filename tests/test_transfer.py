@@ -13,7 +13,7 @@ from conftest import Cli, query
 
 from interpdb import transfer
 from interpdb.location import resolve
-from interpdb.models import FingerprintEntry, Interpreter, InterpreterSource, Probe
+from interpdb.store.models import FingerprintEntry, Interpreter, InterpreterSource, Probe
 from interpdb.store import Store
 
 TABLES = ("interpreters", "probes", "fingerprint_entries", "sys_path_entries", "interpreter_sources")

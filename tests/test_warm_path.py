@@ -192,7 +192,7 @@ def test_reader_and_orm_return_the_same_records(warm_db: dict[str, Path], db_pat
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from interpdb.models import Interpreter
+    from interpdb.store.models import Interpreter
     from interpdb.store import Store
 
     location = resolve(str(db_path))

@@ -4,9 +4,9 @@ Also each interpreter's discovery sources and each probe's ``sys.path`` as rows.
 views (``interpreters_current``, ``probe_audit``, ``current_sys_path``) are not
 models: they are SQL in the migration that creates them.
 
-Only ``store`` and ``transfer`` (export/import) import this module: reading goes through ``interpdb.reader`` with
+Only ``store.write``, ``store.schema`` and ``transfer`` import this module: reading goes through ``store.read`` with
 the standard library's ``sqlite3``, so a warm command never pays for SQLAlchemy.
-Column names here are the public schema that ``docs/schema.md`` describes; a change
+Column names here (named once in ``store.columns``) are the public schema that ``docs/schema.md`` describes; a change
 to them needs a migration in ``migrations/versions``.
 """
 
@@ -30,6 +30,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from interpdb.store.columns import TABLES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -171,3 +173,14 @@ class SysPathEntry(Base):
     path: Mapped[str] = mapped_column(Text, index=True)
 
     probe: Mapped[Probe] = relationship(back_populates="sys_path_entries")
+
+
+def _check_columns() -> None:
+    """The models and ``store.columns`` name the same columns (the reader relies on it)."""
+    for table in Base.metadata.sorted_tables:
+        named = TABLES.get(table.name)
+        if named is None or set(table.columns.keys()) != set(named):
+            raise RuntimeError(f"interpdb.store.columns and the models disagree on table {table.name}")
+
+
+_check_columns()

@@ -1,0 +1,280 @@
+"""The gate: the one place that decides whether a store is current and what may be done to it.
+
+Every command reaches the database through :func:`open_read` (to read) or
+:func:`open_write` (to write); nothing else opens it. The gate looks at the store
+once and names its state:
+
+==============  ==================================================================
+state           what interpdb does
+==============  ==================================================================
+``missing``     no SQLite file yet: reads see an empty store; the first write
+                creates it (atomically, 0600, see ``store.schema``)
+``empty``       a file with no tables: read as empty; the first write initialises it
+``half-made``   interpdb's tables, no revision and no probe row (an older
+                interpdb killed while creating it): read as empty; rebuilt by the
+                first write. A file holding probe rows is never rebuilt.
+``current``     at ``HEAD_REVISION``
+``behind``      an older revision this interpdb knows: read as it is (a column it
+                lacks reads as NULL); the first write upgrades a local SQLite file
+                (backup first); a server database only by ``interpdb db upgrade``
+``newer``       a revision this interpdb does not know: read by column name while
+                the change is additive, never written
+``foreign``     tables but no interpdb revision: refused
+==============  ==================================================================
+
+A store is **read-only** when its file (or folder) cannot be written, or the user
+says ``--read-only`` / ``INTERPDB_READ_ONLY=1``. Reading commands work on it
+exactly as with ``--offline``; a command that must write fails with one line and a
+hint. A read-only store is never migrated. Reading never writes, migrates or backs
+up anything, on any store: a writable SQLite file is read through a ``query_only``
+connection (so its ``-wal``/``-shm`` files go away when it closes), a read-only one
+through ``mode=ro`` (``immutable=1`` in a folder that cannot be written, where SQLite
+could not otherwise open a WAL database: a commit made meanwhile may then be missed).
+
+Standard library only on SQLite (``sqlite3``, ``os``): it is on every warm path.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+from interpdb.errors import ReadOnlyStore, StoreError
+from interpdb.location import Location
+from interpdb.store.columns import ADDED_IN, TABLES
+
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from interpdb.store.read import Connection
+    from interpdb.store.write import Store
+
+#: The newest Alembic revision; ``KNOWN_REVISIONS`` every one, oldest first.
+#: ``tests/test_migrations.py`` checks both against the migration scripts, so the
+#: gate needs no Alembic to tell an older store from a newer interpdb's.
+HEAD_REVISION = "0002_interface"
+KNOWN_REVISIONS = ("0001_initial", "0002_interface")
+
+READ_ONLY_ENV = "INTERPDB_READ_ONLY"
+
+
+class Access:
+    """What the gate found: the store's state and whether this process may write it."""
+
+    __slots__ = ("location", "present", "read_only_reason", "revision", "state")
+
+    def __init__(
+        self,
+        location: Location,
+        state: str,
+        revision: str | None = None,
+        read_only_reason: str | None = None,
+        present: dict[str, frozenset[str]] | None = None,
+    ) -> None:
+        self.location = location
+        self.state = state
+        self.revision = revision
+        #: why this store cannot be written (None: it can)
+        self.read_only_reason = read_only_reason
+        #: the columns of each table when the store is not at the head (None: the head's)
+        self.present = present
+
+    @property
+    def writable(self) -> bool:
+        return self.read_only_reason is None
+
+    @property
+    def holds_data(self) -> bool:
+        return self.state in ("current", "behind", "newer")
+
+
+def read_only_requested(flag: bool = False) -> str | None:
+    """Why the user asked for a read-only store (``--read-only``, the variable), or None."""
+    if flag:
+        return "--read-only was given"
+    if os.environ.get(READ_ONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
+        return f"{READ_ONLY_ENV} is set"
+    return None
+
+
+def _file_read_only_reason(path: str) -> str | None:
+    """Why this process cannot write the SQLite file at ``path`` (or create it), or None."""
+    folder = os.path.dirname(path)
+    if os.path.exists(path):
+        if not os.access(path, os.W_OK):
+            return "the file is not writable"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return "its folder is not writable"
+        return None
+    existing = folder
+    while existing and not os.path.isdir(existing):
+        parent = os.path.dirname(existing)
+        if parent == existing:
+            break
+        existing = parent
+    if existing and not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
+
+
+def inspect(location: Location, read_only: bool = False) -> Access:
+    """Look at the store without keeping a connection (see ``open_read``)."""
+    conn = open_read(location, read_only)
+    access = conn.access if conn is not None else _missing(location, read_only)
+    if conn is not None:
+        conn.close()
+    return access
+
+
+def _missing(location: Location, read_only: bool) -> Access:
+    reason = read_only_requested(read_only)
+    if reason is None and location.sqlite_file is not None:
+        reason = _file_read_only_reason(location.sqlite_file)
+    return Access(location, "missing", read_only_reason=reason)
+
+
+def open_read(location: Location, read_only: bool = False) -> Connection | None:
+    """A read connection that knows the store's state (``conn.access``), or None when
+    there is no database to read (no file yet, or an empty or half-made one: reading
+    them gives nothing). Raises StoreError, in one line, for what cannot be read."""
+    from interpdb.store import read
+
+    if location.sqlite_file is None:
+        conn: Connection = read.server_connection(location)
+        reason = read_only_requested(read_only)
+    else:
+        path = location.sqlite_file
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise StoreError(f"cannot read {path}: {error.strerror}") from error
+        if stat.S_ISDIR(mode):
+            raise StoreError(f"{path} is a directory, not a database file", hint="choose another --db")
+        reason = read_only_requested(read_only) or _file_read_only_reason(path)
+        try:
+            conn = read.sqlite_connection(path, writable=reason is None)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot read {path}: {error}") from error
+    try:
+        access = _classify(conn, location, reason)
+    except BaseException:
+        conn.close()
+        raise
+    if not access.holds_data:
+        conn.close()
+        if access.state == "foreign":
+            raise StoreError(
+                f"{location.describe()} is not an interpdb database (it has other tables)",
+                hint="choose another --db",
+            )
+        return None
+    conn.access = access
+    return conn
+
+
+def _classify(conn: Connection, location: Location, reason: str | None) -> Access:
+    try:
+        revision = conn.revision()
+    except sqlite3.DatabaseError as error:  # not a database at all, or damaged beyond reading
+        raise StoreError(f"{location.describe()} is not an interpdb database: {error}") from error
+    if revision == HEAD_REVISION:
+        return Access(location, "current", revision, reason)
+    present = conn.table_columns()
+    if revision is not None:
+        state = "behind" if revision in KNOWN_REVISIONS else "newer"
+        missing = _unreadable(present)
+        if missing:
+            hint = "upgrade interpdb" if state == "newer" else "interpdb db upgrade"
+            raise StoreError(
+                f"{location.describe()} has schema revision {revision}, which this interpdb cannot read ({missing})",
+                hint=hint,
+            )
+        return Access(location, state, revision, reason, present)
+    ours = set(TABLES) | {"alembic_version"}
+    if not present:
+        return Access(location, "empty", None, reason, present)
+    if set(present) <= ours and "probes" in present and not conn.has_rows("probes"):
+        return Access(location, "half-made", None, reason, present)
+    if set(present) <= ours and "alembic_version" in present:
+        raise StoreError(
+            f"{location.describe()} has interpdb's tables but no schema revision (alembic_version is empty)",
+            hint="restore a backup (interpdb db backup makes them) or choose another --db",
+        )
+    return Access(location, "foreign", None, reason, present)
+
+
+def _unreadable(present: dict[str, frozenset[str]]) -> str:
+    """What the reader needs and this store lacks (columns added later read as NULL)."""
+    for table in ("interpreters", "probes", "fingerprint_entries"):
+        if table not in present:
+            return f"no {table} table"
+        for column in TABLES[table]:
+            if column not in present[table] and (table, column) not in ADDED_IN:
+                return f"no column {table}.{column}"
+    return ""
+
+
+def open_write(location: Location, read_only: bool = False) -> Store:
+    """The store, ready to be written: created or upgraded first when the gate allows it.
+
+    Creating and upgrading happen under ``schema.migration_lock``, and the store is
+    looked at again once the lock is held: of several interpdb started together on
+    a new database, one creates it and the others find it current.
+    """
+    access = inspect(location, read_only)
+    refuse_writes(access)
+    from interpdb.store import schema
+    from interpdb.store.write import Store
+
+    if access.state != "current":
+        if access.state == "behind" and location.sqlite_file is None:
+            raise StoreError(
+                f"{location.describe()} has schema revision {access.revision}, older than this interpdb's "
+                f"{HEAD_REVISION}: a shared database is never upgraded implicitly",
+                hint="interpdb db upgrade",
+            )
+        with schema.migration_lock(location):
+            access = inspect(location, read_only)
+            refuse_writes(access)
+            if access.state in ("missing", "half-made") and location.sqlite_file is not None:
+                if access.state == "half-made":
+                    os.unlink(location.sqlite_file)  # no probe row in it: re-checked under the lock
+                schema.create_sqlite(location)
+            elif access.state != "current":
+                store = Store(location)
+                try:
+                    if access.state == "behind":
+                        schema.upgrade_in_place(location, store.engine)
+                    else:  # a server database with no tables, or an empty SQLite file
+                        schema.run_migrations(store.engine, "upgrade", "head")
+                except BaseException:
+                    store.close()
+                    raise
+                return store
+    return Store(location)
+
+
+def refuse_writes(access: Access) -> None:
+    """Raise, in one line with a hint, when ``access`` says this store must not be written."""
+    where = access.location.describe()
+    if access.read_only_reason is not None:
+        raise ReadOnlyStore(
+            f"cannot write {where}: the store is read-only ({access.read_only_reason})",
+            hint="reading commands (list, find, show, history, sql, export) work on it; "
+            "to write, use a store you can write (--db PATH)",
+        )
+    refuse_unless_ours(access.location, access.revision, access.state)
+
+
+def refuse_unless_ours(location: Location, revision: str | None, state: str | None = None) -> None:
+    """Raise StoreError for a store that writing, creating or upgrading would damage."""
+    if revision is not None and revision not in KNOWN_REVISIONS and revision != HEAD_REVISION:
+        raise StoreError(
+            f"{location.describe()} was written by a newer interpdb (schema revision {revision})",
+            hint="upgrade interpdb; this one only reads that store",
+        )
+    if state == "foreign":
+        raise StoreError(f"{location.describe()} is not an interpdb database (it has other tables)")

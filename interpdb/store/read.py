@@ -1,0 +1,613 @@
+"""The read side of the store: standard library ``sqlite3`` on SQLite, no SQLAlchemy.
+
+A warm command (every fingerprint still matches) is answered from here alone: one
+query loads the records asked for and one more all their fingerprint entries.
+Other databases (a ``postgresql://`` URL) are read through the same SQL on a
+SQLAlchemy connection, so there is exactly one read path to keep right.
+Connections come from ``store.gate.open_read``, which has decided the store is
+readable; rows are read by column name (``store.columns``), never by position.
+
+A row that cannot be decoded (text that is not UTF-8, JSON that does not parse, a
+value of the wrong type: a damaged or hand-edited store) never raises: its record
+comes back with status ``error`` and a reason naming the row, and its event with
+outcome ``error``. ``damaged_rows`` lists them all for ``db check``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from interpdb.location import Location, is_utf8, normalize_path
+from interpdb.store.columns import ENTRY_FIELDS, ENTRY_SELECT, EVENT, RECORD, select_list
+
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+#: ``records`` and ``fingerprint`` (dataclasses, and through them ``inspect``) are
+#: imported where records are built, so ``interpdb sql`` never pays for them.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from interpdb.fingerprint import Entry
+    from interpdb.records import ProbeEvent, Record
+    from interpdb.store.gate import Access
+
+
+class Connection:
+    """A read connection to a store the gate has looked at (``access``).
+
+    ``rows`` returns rows that are read by column name (``row["path"]``).
+    """
+
+    access: Access | None = None
+
+    def rows(self, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def present(self) -> dict[str, frozenset[str]] | None:
+        """The store's columns per table when it is not at the head revision (None: the head's)."""
+        return None if self.access is None else self.access.present
+
+    def has_table(self, table: str) -> bool:
+        return self.present is None or table in self.present
+
+    def revision(self) -> str | None:
+        try:
+            found = self.rows("SELECT version_num FROM alembic_version", {})
+        except Exception:  # no table yet: an empty or foreign store
+            self.reset()
+            return None
+        return str(found[0][0]) if found else None
+
+    def reset(self) -> None:
+        """After a failed statement (PostgreSQL aborts the transaction)."""
+
+    def table_columns(self) -> dict[str, frozenset[str]]:
+        raise NotImplementedError
+
+    def has_rows(self, table: str) -> bool:
+        return bool(self.rows(f"SELECT 1 FROM {table} LIMIT 1", {}))
+
+
+class _Sqlite(Connection):
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        conn.row_factory = sqlite3.Row
+
+    @property
+    def raw(self) -> sqlite3.Connection:
+        """The ``sqlite3`` connection itself (the ``sql`` sandbox sets its authorizer), rows as tuples."""
+        self._conn.row_factory = None
+        return self._conn
+
+    def rows(self, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error):
+                raise
+        # A text value that is not UTF-8 (a damaged store): read every text as bytes and
+        # decode each cell, replacing what does not decode, so the row can say it is damaged.
+        self._conn.text_factory = bytes
+        try:
+            return [_DecodedRow(row) for row in self._conn.execute(sql, params).fetchall()]
+        finally:
+            self._conn.text_factory = str
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def table_columns(self) -> dict[str, frozenset[str]]:
+        tables = [row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {
+            str(name): frozenset(str(col[1]) for col in self._conn.execute(f'PRAGMA table_info("{name}")'))
+            for name in tables
+            if not str(name).startswith("sqlite_")
+        }
+
+
+class _DecodedRow:
+    """A row read with bytes for text: each cell decoded, a bad one marked (``undecodable``)."""
+
+    __slots__ = ("_values", "undecodable")
+
+    def __init__(self, row: sqlite3.Row) -> None:
+        self._values: dict[str, Any] = {}
+        self.undecodable: list[str] = []
+        for key in row.keys():  # noqa: SIM118 (sqlite3.Row is not a mapping)
+            value = row[key]
+            if isinstance(value, bytes):
+                try:
+                    value = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    self.undecodable.append(key)
+                    value = value.decode("utf-8", "replace")
+            self._values[key] = value
+
+    def __getitem__(self, key: str | int) -> Any:
+        if isinstance(key, int):
+            return list(self._values.values())[key]
+        return self._values[key]
+
+    def keys(self) -> list[str]:
+        return list(self._values)
+
+
+class _Alchemy(Connection):
+    """Any other database: the same SQL through SQLAlchemy (imported only here)."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+
+        self._engine = create_engine(url)
+        try:
+            self._conn = self._engine.connect()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def rows(self, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+        from sqlalchemy import text
+
+        return [row._mapping for row in self._conn.execute(text(sql), params)]
+
+    def reset(self) -> None:
+        self._conn.rollback()
+
+    def close(self) -> None:
+        self._conn.close()
+        self._engine.dispose()
+
+    def table_columns(self) -> dict[str, frozenset[str]]:
+        from sqlalchemy import inspect
+
+        inspector = inspect(self._conn)
+        return {name: frozenset(c["name"] for c in inspector.get_columns(name)) for name in inspector.get_table_names()}
+
+
+def sqlite_connection(path: str, writable: bool) -> Connection:
+    """A read connection to the SQLite file at ``path`` (see ``store.gate`` for the modes)."""
+    # A file: URI so that the mode applies. SQLite's URI rules: only %, ? and # need
+    # escaping in the path (urllib.parse would cost more to import than it saves).
+    escaped = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+    if writable:
+        conn = sqlite3.connect(f"file:{escaped}?mode=rw", uri=True, timeout=5.0)
+        conn.execute("PRAGMA query_only = ON")
+        return _Sqlite(conn)
+    conn = sqlite3.connect(f"file:{escaped}?mode=ro", uri=True, timeout=5.0)
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.OperationalError:
+        # A WAL database in a folder this process cannot write, with no -shm file:
+        # SQLite can open it only as immutable.
+        conn.close()
+        conn = sqlite3.connect(f"file:{escaped}?mode=ro&immutable=1", uri=True, timeout=5.0)
+    return _Sqlite(conn)
+
+
+def server_connection(location: Location) -> Connection:
+    """A read connection to a database server; its errors in one line, without the password."""
+    from interpdb.errors import StoreError
+    from interpdb.location import cannot_connect
+
+    try:
+        return _Alchemy(location.url)
+    except Exception as error:  # any driver's: none installed, a URL it rejects, a server that refuses
+        raise StoreError(cannot_connect(location.url, error)) from error
+
+
+def _in_clause(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    params = {f"{name}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{key}" for key in params), params
+
+
+class Damaged(ValueError):
+    """A stored value that cannot be read back; the message says which and why."""
+
+
+def _datetime(value: Any, column: str) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise Damaged(f"{column} is not a time ({str(value)[:40]!r})") from None
+
+
+def _json(value: Any, column: str, kind: type) -> Any:
+    if isinstance(value, (str, bytes)):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            raise Damaged(f"{column} is not valid JSON") from None
+    if value is not None and not isinstance(value, kind):
+        raise Damaged(f"{column} is not a JSON {'object' if kind is dict else 'array'}")
+    return value
+
+
+def _typed(row: Any, name: str, kind: type | tuple[type, ...]) -> Any:
+    value = row[name]
+    if value is not None and not isinstance(value, kind):
+        raise Damaged(f"{name} is not {getattr(kind, '__name__', 'of the right type')} ({str(value)[:40]!r})")
+    return value
+
+
+def _bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def current_records(
+    conn: Connection,
+    host: str,
+    paths: Sequence[str] | None = None,
+    ids: Sequence[int] | None = None,
+    with_entries: bool = True,
+    include_forgotten: bool = False,
+) -> list[Record]:
+    """Interpreters with their current probes (and fingerprints), in id order.
+
+    ``paths``/``ids`` narrow the set; neither means every interpreter on ``host``.
+    Three queries in all, whatever the number of interpreters.
+    """
+    present = conn.present
+    has_forgotten = present is None or "forgotten_at" in present.get("interpreters", frozenset())
+    where = "i.host = :host" if include_forgotten or not has_forgotten else "i.host = :host AND i.forgotten_at IS NULL"
+    params: dict[str, Any] = {"host": host}
+    if paths is not None:
+        clause, extra = _in_clause("path", list(paths))
+        where += f" AND i.path IN ({clause or 'NULL'})"
+        params.update(extra)
+    if ids is not None:
+        clause, extra = _in_clause("id", list(ids))
+        where += f" AND i.id IN ({clause or 'NULL'})"
+        params.update(extra)
+    rows = conn.rows(
+        f"SELECT {select_list(RECORD, present)} FROM interpreters i "
+        f"LEFT JOIN probes p ON p.id = i.current_probe_id WHERE {where} ORDER BY i.id",
+        params,
+    )
+    entries: dict[int, list[Any]] = {}
+    if with_entries and rows:
+        for row in conn.rows(
+            f"SELECT {select_list(ENTRY_SELECT)} FROM fingerprint_entries e "
+            f"JOIN interpreters i ON e.probe_id = i.current_probe_id WHERE {where} "
+            "ORDER BY e.probe_id, e.position",
+            params,
+        ):
+            entries.setdefault(row["probe_id"], []).append(row)
+    found_through = _sources_where(conn, where, params) if rows and conn.has_table("interpreter_sources") else {}
+    return [
+        _record(row, entries.get(row["probe_id"], ()), found_through.get(row["id"], ()))
+        for row in rows
+    ]
+
+
+def is_id(ref: str) -> bool:
+    """Is ``ref`` an interpreter id (ASCII digits) rather than a path? (``"²".isdigit()`` is true.)"""
+    return ref.isascii() and ref.isdigit()
+
+
+def interpreter_id(conn: Connection, ref: str, host: str) -> int | None:
+    """The interpreter ``ref`` names on ``host``: an id (digits) or a path; forgotten ones too."""
+    if is_id(ref):
+        number = int(ref)
+        if number >= 2**63:
+            return None  # no such id can be stored
+        rows = conn.rows("SELECT id FROM interpreters WHERE id = :id AND host = :host", {"id": number, "host": host})
+    else:
+        path = normalize_path(ref)
+        if not is_utf8(path):
+            return None  # never stored: the store holds UTF-8 names only
+        rows = conn.rows(
+            "SELECT id FROM interpreters WHERE path = :path AND host = :host", {"path": path, "host": host}
+        )
+    return rows[0]["id"] if rows else None
+
+
+def _sources_where(conn: Connection, where: str, params: dict[str, Any]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = {}
+    for row in conn.rows(
+        f"SELECT s.interpreter_id AS interpreter_id, s.source AS source FROM interpreter_sources s "
+        f"JOIN interpreters i ON i.id = s.interpreter_id WHERE {where} ORDER BY s.interpreter_id, s.first_seen_at",
+        params,
+    ):
+        found.setdefault(row["interpreter_id"], []).append(row["source"])
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] = ()) -> Record:
+    from interpdb.fingerprint import Entry
+    from interpdb.records import Record
+
+    try:
+        undecodable = getattr(row, "undecodable", None) or [
+            column for e in entry_rows for column in (getattr(e, "undecodable", None) or ())
+        ]
+        if undecodable:
+            raise Damaged(f"{undecodable[0]} is not UTF-8 text")
+        entries = tuple(Entry(*(e[name] for name in ENTRY_FIELDS)) for e in entry_rows)
+        return Record(
+            id=row["id"],
+            host=row["host"],
+            path=row["path"],
+            status="cached",
+            probe_id=row["probe_id"],
+            outcome=row["outcome"],
+            trigger=row["trigger"],
+            probed_at=_datetime(row["probed_at"], "probed_at"),
+            error=row["error"],
+            duration_ms=_typed(row, "duration_ms", (int, float)),
+            interpdb_version=row["interpdb_version"],
+            changes=tuple(_json(row["changes"], "changes", list) or ()),
+            implementation=_typed(row, "implementation", str),
+            implementation_version=_typed(row, "implementation_version", str),
+            version=_typed(row, "version", str),
+            version_major=_typed(row, "version_major", int),
+            version_minor=_typed(row, "version_minor", int),
+            version_micro=_typed(row, "version_micro", int),
+            is_venv=_bool(row["is_venv"]),
+            free_threaded=_bool(row["free_threaded"]),
+            debug_build=_bool(row["debug_build"]),
+            pointer_size=_typed(row, "pointer_size", int),
+            platform=_typed(row, "platform", str),
+            executable=_typed(row, "executable", str),
+            real_executable=_typed(row, "real_executable", str),
+            prefix=_typed(row, "prefix", str),
+            base_prefix=_typed(row, "base_prefix", str),
+            data=_json(row["data"], "data", dict) or {},
+            entries=entries,
+            sources=found_through,
+            forgotten_at=_datetime(row["forgotten_at"], "forgotten_at"),
+        )
+    except Damaged as damage:
+        return damaged_record(row, str(damage))
+
+
+def damaged_record(row: Any, reason: str) -> Record:
+    """A record for a row that could not be read: status ``error``, the reason naming the row.
+
+    It has no fingerprint, so nothing ever judges it fresh; it is not re-probed by
+    itself either (``--refresh-interpreter`` asks for a new probe, which is appended:
+    the damaged row stays as it is until the user removes it).
+    """
+    from interpdb.records import Record
+
+    probe = row["probe_id"]
+    where = f"probe {probe}" if probe is not None else f"interpreter {row['id']}"
+    path = row["path"]
+    return Record(
+        id=row["id"],
+        host=str(row["host"]),
+        path=path if isinstance(path, str) else repr(path),
+        status="error",
+        probe_id=probe,
+        outcome="error",
+        trigger=None,
+        probed_at=None,
+        error=f"damaged row in the store ({where}): {reason}",
+        duration_ms=None,
+        interpdb_version=None,
+        changes=(),
+        implementation=None,
+        implementation_version=None,
+        version=None,
+        version_major=None,
+        version_minor=None,
+        version_micro=None,
+        is_venv=None,
+        free_threaded=None,
+        debug_build=None,
+        pointer_size=None,
+        platform=None,
+        executable=None,
+        real_executable=None,
+        prefix=None,
+        base_prefix=None,
+        damaged=True,
+    )
+
+
+def history_query(
+    interpreter_ids: Iterable[int] | None = None,
+    since: datetime | None = None,
+    trigger: str | None = None,
+    limit: int | None = None,
+    *,
+    hosts: Sequence[str] | None = None,
+    outcomes: Sequence[str] | None = None,
+    text_times: bool = True,
+) -> tuple[str, dict[str, Any]]:
+    """The SQL behind ``history`` (a function of its own so tests can EXPLAIN it).
+
+    Shaped for the indexes: ``probes(interpreter_id, probed_at)`` for one
+    interpreter's log, ``probes(trigger, probed_at)`` for a trigger,
+    ``probes(probed_at)`` for the whole log, ``interpreters(host, path)`` for a host.
+    ``text_times``: SQLite keeps SQLAlchemy's DateTime as ISO text; others want the value.
+    """
+    where = ["1 = 1"]
+    params: dict[str, Any] = {}
+    if interpreter_ids is not None:
+        clause, extra = _in_clause("iid", list(interpreter_ids))
+        where.append(f"p.interpreter_id IN ({clause or 'NULL'})")
+        params.update(extra)
+    if hosts is not None:
+        clause, extra = _in_clause("host", list(hosts))
+        where.append(f"i.host IN ({clause or 'NULL'})")
+        params.update(extra)
+    if outcomes is not None:
+        clause, extra = _in_clause("outcome", list(outcomes))
+        where.append(f"p.outcome IN ({clause or 'NULL'})")
+        params.update(extra)
+    if since is not None:
+        where.append("p.probed_at >= :since")
+        params["since"] = since.strftime("%Y-%m-%d %H:%M:%S.%f") if text_times else since
+    if trigger is not None:
+        where.append("p.trigger = :trigger")
+        params["trigger"] = trigger
+    sql = (
+        f"SELECT {select_list(EVENT)} FROM probes p JOIN interpreters i ON i.id = p.interpreter_id "
+        f"WHERE {' AND '.join(where)} ORDER BY p.probed_at DESC, p.id DESC"
+    )
+    if limit is not None:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return sql, params
+
+
+def history(
+    conn: Connection,
+    interpreter_ids: Iterable[int] | None = None,
+    since: datetime | None = None,
+    trigger: str | None = None,
+    limit: int | None = None,
+    *,
+    hosts: Sequence[str] | None = None,
+    outcomes: Sequence[str] | None = None,
+    with_diff: bool = False,
+) -> list[ProbeEvent]:
+    """The probe log, newest first.
+
+    ``with_diff`` also says what each returned probe's answer changed since the
+    interpreter's previous ``ok`` probe (``ProbeEvent.diff``), reading the stored
+    answers of those events only: see ``_answers_with_previous``.
+    """
+    from interpdb.records import ProbeEvent
+
+    sql, params = history_query(
+        interpreter_ids,
+        since,
+        trigger,
+        limit,
+        hosts=hosts,
+        outcomes=outcomes,
+        text_times=isinstance(conn, _Sqlite),
+    )
+    events = [_event(row) for row in conn.rows(sql, params)]
+    return _with_diffs(conn, events) if with_diff else events
+
+
+#: The interpreter's latest ``ok`` probe before ``p`` (ties on ``probed_at`` broken
+#: by id): one descending step on the index ``probes(interpreter_id, probed_at)``.
+_PREVIOUS_OK = (
+    "SELECT q.id FROM probes q WHERE q.interpreter_id = p.interpreter_id AND q.outcome = 'ok' "
+    "AND q.probed_at <= p.probed_at AND (q.probed_at < p.probed_at OR q.id < p.id) "
+    "ORDER BY q.probed_at DESC, q.id DESC LIMIT 1"
+)
+#: Probe ids per query: far below SQLite's oldest limit of 999 bound parameters.
+_IDS_PER_QUERY = 500
+
+
+def _answers_with_previous(conn: Connection, probe_ids: Sequence[int]) -> dict[int, tuple[Any, int | None, Any]]:
+    """``{probe id: (its data, previous ok probe id, that probe's data)}``.
+
+    One query per 500 probes, each finding the previous probes through the index
+    and reading only the ``data`` of the probes asked for and of those.
+    """
+    found: dict[int, tuple[Any, int | None, Any]] = {}
+    for start in range(0, len(probe_ids), _IDS_PER_QUERY):
+        clause, params = _in_clause("pid", probe_ids[start : start + _IDS_PER_QUERY])
+        for row in conn.rows(
+            f"SELECT p.id AS id, p.data AS data, prev.id AS previous_id, prev.data AS previous_data FROM probes p "
+            f"LEFT JOIN probes prev ON prev.id = ({_PREVIOUS_OK}) WHERE p.id IN ({clause})",
+            params,
+        ):
+            found[row["id"]] = (_answer(row["data"]), row["previous_id"], _answer(row["previous_data"]))
+    return found
+
+
+def _with_diffs(conn: Connection, events: list[ProbeEvent]) -> list[ProbeEvent]:
+    """Failed probes have no answer to compare: their diff is empty and against nothing."""
+    from dataclasses import replace
+
+    from interpdb.diff import diff_probe_data
+
+    answers = _answers_with_previous(conn, [e.probe_id for e in events if e.outcome == "ok"])
+    diffed = []
+    for event in events:
+        data, previous_id, previous_data = answers.get(event.probe_id, (None, None, None))
+        diff = diff_probe_data(previous_data, data) if previous_id is not None else []
+        diffed.append(replace(event, diff=tuple(diff), diff_against=previous_id))
+    return diffed
+
+
+
+
+def _answer(value: Any) -> Any:
+    """A stored answer for ``--diff``; one that cannot be read compares as no answer."""
+    try:
+        return _json(value, "data", dict)
+    except Damaged:
+        return None
+
+
+def _event(row: Any) -> ProbeEvent:
+    from interpdb.records import ProbeEvent
+
+    try:
+        undecodable = getattr(row, "undecodable", None)
+        if undecodable:
+            raise Damaged(f"{undecodable[0]} is not UTF-8 text")
+        return ProbeEvent(
+            probe_id=row["probe_id"],
+            interpreter_id=row["interpreter_id"],
+            host=row["host"],
+            path=row["path"],
+            probed_at=_datetime(row["probed_at"], "probed_at") or datetime.min,
+            trigger=_typed(row, "trigger", str),
+            outcome=_typed(row, "outcome", str),
+            error=row["error"],
+            duration_ms=_typed(row, "duration_ms", (int, float)),
+            changes=tuple(_json(row["changes"], "changes", list) or ()),
+            interpdb_version=row["interpdb_version"],
+            command=row["command"],
+            version=_typed(row, "version", str),
+            implementation=_typed(row, "implementation", str),
+        )
+    except Damaged as damage:
+        path = row["path"]
+        try:
+            probed_at = _datetime(row["probed_at"], "probed_at") or datetime.min
+        except Damaged:
+            probed_at = datetime.min
+        return ProbeEvent(
+            probe_id=row["probe_id"],
+            interpreter_id=row["interpreter_id"],
+            host=str(row["host"]),
+            path=path if isinstance(path, str) else repr(path),
+            probed_at=probed_at,
+            trigger=str(row["trigger"]),
+            outcome="error",
+            error=f"damaged row in the store (probe {row['probe_id']}): {damage}",
+            duration_ms=0.0,
+            changes=(),
+            interpdb_version=str(row["interpdb_version"]),
+            command=None,
+            version=None,
+            implementation=None,
+        )
+
+
+def damaged_rows(conn: Connection) -> list[str]:
+    """Every probe row (current or not) that cannot be read back, one line each, for ``db check``."""
+    found = []
+    rows = conn.rows(
+        f"SELECT {select_list(RECORD, conn.present)} FROM probes p JOIN interpreters i ON i.id = p.interpreter_id "
+        "ORDER BY p.id",
+        {},
+    )
+    for row in rows:
+        record = _record(row, ())
+        if record.damaged:
+            found.append(str(record.error))
+    entry_rows = conn.rows(f"SELECT e.id AS id, {select_list(ENTRY_SELECT)} FROM fingerprint_entries e ORDER BY e.id", {})
+    for row in entry_rows:
+        bad = getattr(row, "undecodable", None)
+        if bad:
+            found.append(f"damaged row in the store (fingerprint entry {row['id']} of probe {row['probe_id']}): {bad[0]} is not UTF-8 text")
+    return found

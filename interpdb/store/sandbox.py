@@ -1,0 +1,202 @@
+"""The ``interpdb sql`` sandbox: one query that may only read, enforced by the database.
+
+SQLite: the gate's ``query_only`` (or ``mode=ro``) connection, with an authorizer
+that lets a statement compile only if every action it needs is a read.
+PostgreSQL: one query in a ``READ ONLY`` transaction, rolled back. The store is
+never migrated for a query: an older schema is queried as it is.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable
+from contextlib import suppress
+
+from interpdb.errors import QueryError
+from interpdb.location import Location
+from interpdb.store import gate
+
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def query(location: Location, sql: str, params: dict[str, Any], read_only: bool = False) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run one statement that may only read; return its column names and rows.
+
+    The database enforces it, not a parse of the SQL (see the module docstring);
+    on PostgreSQL the query is one ``SELECT``, ``VALUES``, ``TABLE`` or ``WITH``.
+    """
+    reader = gate.open_read(location, read_only)
+    if reader is None:
+        raise QueryError(f"no database at {location.describe()} (or it has no tables yet)")
+    if location.sqlite_file is None:
+        reader.close()
+        return _query_alchemy(location.url, sql, params)
+    denied: list[str] = []
+    conn = reader.raw
+    # The sqlite3 module must not BEGIN on its own: the statement alone asks the authorizer.
+    conn.isolation_level = None
+    try:
+        _warm_table_functions(conn)
+        conn.set_authorizer(lambda action, arg1, arg2, _db, _source: _authorize(denied, action, arg1, arg2))
+        cursor = conn.execute(sql, params)
+        columns = [d[0] for d in cursor.description or ()]
+        return columns, [tuple(row) for row in cursor.fetchall()]
+    except (sqlite3.Error, sqlite3.Warning) as error:  # Python 3.9 raises a Warning for two statements
+        if denied:
+            raise QueryError(f"{denied[0]} is not allowed: interpdb sql only reads") from error
+        unbound = _missing_binding(sql, params) if "binding" in str(error) else None
+        raise QueryError(unbound or _first_line(error)) from error
+    finally:
+        conn.close()
+
+
+def _missing_binding(sql: str, params: dict[str, Any]) -> str | None:
+    """Name the ``:param`` left unbound (Python 3.9's sqlite3 only gives its number)."""
+    for name in re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", sql):
+        if name not in params:
+            return f"no value for binding parameter :{name} (use --param {name}=VALUE)"
+    return None
+
+
+#: SQLite's authorizer action codes 1 to 33, in order (sqlite3.h).
+_ACTIONS = (
+    "CREATE INDEX", "CREATE TABLE", "CREATE TEMP INDEX", "CREATE TEMP TABLE", "CREATE TEMP TRIGGER",
+    "CREATE TEMP VIEW", "CREATE TRIGGER", "CREATE VIEW", "DELETE", "DROP INDEX", "DROP TABLE", "DROP TEMP INDEX",
+    "DROP TEMP TABLE", "DROP TEMP TRIGGER", "DROP TEMP VIEW", "DROP TRIGGER", "DROP VIEW", "INSERT", "PRAGMA",
+    "READ", "SELECT", "TRANSACTION", "UPDATE", "ATTACH", "DETACH", "ALTER TABLE", "REINDEX", "ANALYZE",
+    "CREATE VTABLE", "DROP VTABLE", "FUNCTION", "SAVEPOINT", "RECURSIVE",
+)  # fmt: skip
+_READ_ACTIONS = frozenset({"READ", "SELECT", "FUNCTION", "RECURSIVE"})
+#: Pragmas that only describe the schema or check it, whatever their argument.
+_DESCRIBING_PRAGMAS = frozenset(
+    {
+        "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+        "foreign_key_check", "integrity_check", "quick_check", "collation_list", "database_list",
+        "function_list", "module_list", "pragma_list", "compile_options",
+    }
+)  # fmt: skip
+#: Settings that are only read when no value is given (with a value they would change).
+_SETTING_PRAGMAS = frozenset(
+    {
+        "application_id", "auto_vacuum", "data_version", "encoding", "foreign_keys", "freelist_count",
+        "journal_mode", "page_count", "page_size", "query_only", "schema_version", "user_version",
+    }
+)  # fmt: skip
+
+
+#: Read-only table-valued functions, set up before the authorizer is: a connection's
+#: first use of one asks to write its declaration into the schema table, which the
+#: authorizer refuses like any other schema change. (The check pragmas, which could
+#: be slow, are left to their PRAGMA form.)
+_TABLE_FUNCTIONS = (
+    "json_each('[]')",
+    "json_tree('[]')",
+    *(f"pragma_{name}" for name in sorted(_DESCRIBING_PRAGMAS) if not name.endswith("_check")),
+)
+
+
+def _warm_table_functions(conn: sqlite3.Connection) -> None:
+    for function in _TABLE_FUNCTIONS:
+        with suppress(sqlite3.Error):  # not in this SQLite build: it stays refused
+            conn.execute(f"SELECT 1 FROM {function} LIMIT 0").fetchall()
+
+
+def _authorize(denied: list[str], action: int, arg1: str | None, arg2: str | None) -> int:
+    """Allow reads, functions (not ``load_extension``) and the pragmas above; say what was refused."""
+    name = _ACTIONS[action - 1] if 0 < action <= len(_ACTIONS) else f"action {action}"
+    if name in _READ_ACTIONS and not (name == "FUNCTION" and arg2 == "load_extension"):
+        return sqlite3.SQLITE_OK
+    if name == "PRAGMA" and (arg1 in _DESCRIBING_PRAGMAS or (arg1 in _SETTING_PRAGMAS and arg2 is None)):
+        return sqlite3.SQLITE_OK
+    if name == "PRAGMA":
+        name = f"PRAGMA {arg1}" + ("" if arg2 is None else f" = {arg2}")
+    elif name == "FUNCTION":
+        name = f"{arg2}()"
+    elif arg1 in ("sqlite_master", "sqlite_temp_master"):
+        # CREATE, DROP and ALTER ask first to write the schema table: say what that means.
+        name = "changing the schema"
+    elif arg1 and name not in ("ATTACH", "TRANSACTION", "SAVEPOINT"):
+        name = f"{name} {arg1}"
+    denied.append(name)
+    return sqlite3.SQLITE_DENY
+
+
+def _query_alchemy(url: str, sql: str, params: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    from sqlalchemy import create_engine, make_url, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    backend = make_url(url).get_backend_name()
+    if backend != "postgresql":  # the one other database whose transactions can be made read-only here
+        raise QueryError(f"interpdb sql reads SQLite and PostgreSQL databases, not {backend}")
+    query = sql.strip().rstrip(";").rstrip()
+    if ";" in query:
+        # The subquery below is no boundary for a ';': "SELECT 1) AS q; COMMIT; DELETE ...;
+        # SELECT * FROM (SELECT 1" closes it, ends the read-only transaction and writes.
+        # No character of it is read as a string or comment here, so no lexer can disagree.
+        raise QueryError("';' is refused on PostgreSQL: interpdb sql runs one query (bind such text with --param)")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            try:
+                # The transaction's first statement: whatever follows may only read.
+                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                # As a subquery, the text is one query to the server's parser: a statement
+                # that is not a query (DELETE ..., COMMIT) is a syntax error before anything runs.
+                result = conn.execute(text(f"SELECT * FROM (\n{query}\n) AS interpdb_query"), params)
+                if not result.returns_rows:
+                    return [], []
+                return list(result.keys()), [tuple(row) for row in result]
+            finally:
+                conn.rollback()
+    except SQLAlchemyError as error:
+        orig = getattr(error, "orig", None)
+        message = _first_line(orig or error)
+        if getattr(orig, "sqlstate", None) == "42601" or getattr(orig, "pgcode", None) == "42601":  # syntax error
+            message += " (interpdb sql runs one read-only SELECT, VALUES, TABLE or WITH query)"
+        raise QueryError(message) from error
+    finally:
+        engine.dispose()
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else error.__class__.__name__
+
+
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+
+
+def bindings(pairs: Iterable[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs for ``sql --param``; a value written as an integer binds as one."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        name, equals, text = pair.partition("=")
+        if not equals or not name.isidentifier():
+            raise ValueError(f"{pair!r}: use NAME=VALUE, binding :NAME in the query")
+        params[name] = int(text) if _INTEGER.fullmatch(text) else text
+    return params
+
+
+def query_records(
+    location: Location, sql: str, params: dict[str, Any], read_only: bool = False
+) -> list[dict[str, Any]]:
+    """``query`` as rows keyed by column; a repeated name (``i.id, p.id``) becomes ``id_2``."""
+    columns, rows = query(location, sql, params, read_only)
+    seen: set[str] = set()
+    names = []
+    for column in columns:
+        name, n = column, 1
+        while name in seen:
+            n += 1
+            name = f"{column}_{n}"
+        seen.add(name)
+        names.append(name)
+    return [dict(zip(names, (_cell(v) for v in row))) for row in rows]
+
+
+def _cell(value: Any) -> Any:
+    return value.hex() if isinstance(value, (bytes, memoryview)) else value

@@ -1,0 +1,234 @@
+"""SQLAlchemy writes: recording probes, forgetting, purging, noting discovery sources.
+
+Reached only through ``store.gate.open_write``, which has created or upgraded the
+schema when it was allowed to; imported only when something must be written, so no
+warm command pays for SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from interpdb import __version__
+from interpdb.errors import StoreError
+from interpdb.fingerprint import Entry
+from interpdb.location import Location
+from interpdb.records import utcnow
+from interpdb.store.columns import PROBE_FACTS
+from interpdb.store.schema import create_engine_for, one_line
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+#: A batch of probes is written again when another interpdb inserted one of its
+#: interpreters first; each retry finds at least one more of them already there.
+_RECORD_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class NewProbe:
+    """One probe attempt to append: everything the ``probes`` row and its entries need."""
+
+    path: str
+    trigger: str
+    outcome: str  # ok | error | missing
+    probed_at: datetime
+    duration_ms: float
+    probe_hash: str
+    entries: Sequence[Entry]
+    data: dict[str, Any] | None = None
+    error: str | None = None
+    changes: Sequence[dict[str, Any]] = field(default_factory=tuple)
+    command: str | None = None
+
+
+class Store:
+    """An open, current database to write probes into (from ``store.gate.open_write``)."""
+
+    def __init__(self, location: Location) -> None:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from interpdb.location import cannot_connect
+
+        self.location = location
+        try:
+            self.engine: Engine = create_engine_for(location)
+        except (ImportError, ValueError, SQLAlchemyError) as error:  # no driver, a URL it rejects
+            raise StoreError(cannot_connect(location.url, error)) from error
+
+    @contextmanager
+    def session(self) -> Iterator[Any]:
+        from sqlalchemy.orm import Session
+
+        with Session(self.engine) as session, session.begin():
+            yield session
+
+    def record(self, host: str, probes: Sequence[NewProbe]) -> list[int]:
+        """Append probes (one transaction for the batch); return their interpreters' ids.
+
+        Another interpdb may insert one of these interpreters between this one's
+        look-up and its insert (both learned a new path at once): the batch is then
+        rolled back and written again, and finds that row. Raises StoreError.
+        """
+        from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+        attempt = 1
+        while True:
+            try:
+                return self._record(host, probes)
+            except IntegrityError as error:
+                if attempt >= _RECORD_ATTEMPTS:
+                    raise write_error("record the probes", error) from error
+                attempt += 1
+            except SQLAlchemyError as error:
+                raise write_error("record the probes", error) from error
+
+    def _record(self, host: str, probes: Sequence[NewProbe]) -> list[int]:
+        from sqlalchemy import select
+
+        from interpdb.store.models import FingerprintEntry, Interpreter, Probe, SysPathEntry
+
+        ids: list[int] = []
+        with self.session() as session:
+            for new in probes:
+                interpreter = session.scalars(
+                    select(Interpreter).where(Interpreter.host == host, Interpreter.path == new.path)
+                ).one_or_none()
+                if interpreter is None:
+                    interpreter = Interpreter(host=host, path=new.path, created_at=new.probed_at)
+                    session.add(interpreter)
+                probe = Probe(
+                    interpreter=interpreter,
+                    probed_at=new.probed_at,
+                    trigger=new.trigger,
+                    changes=list(new.changes),
+                    outcome=new.outcome,
+                    error=new.error,
+                    duration_ms=new.duration_ms,
+                    interpdb_version=__version__,
+                    probe_hash=new.probe_hash,
+                    command=new.command,
+                    data=new.data,
+                    **_facts(new.data),
+                )
+                probe.entries = [
+                    FingerprintEntry(position=i, **{k: v for k, v in e.as_dict().items()})
+                    for i, e in enumerate(new.entries)
+                ]
+                if new.outcome == "ok":
+                    probe.sys_path_entries = [SysPathEntry(position=i, path=entry) for i, entry in _sys_path(new.data)]
+                session.add(probe)
+                session.flush()
+                interpreter.current_probe_id = probe.id
+                ids.append(interpreter.id)
+        return ids
+
+    def set_forgotten(self, ids: Sequence[int], forget: bool, command: str | None = None) -> None:
+        """Hide (``forget``) or bring back interpreters, with a history event for each.
+
+        The event is a ``probes`` row with trigger ``forget`` / ``unforget`` and outcome
+        ``forgotten`` / ``remembered``; nothing was run, and the interpreter's current
+        probe stays what it was, so its facts are kept.
+        """
+        from sqlalchemy import select
+
+        from interpdb.store.models import Interpreter, Probe
+
+        now = utcnow()
+        with self.session() as session:
+            for interpreter in session.scalars(select(Interpreter).where(Interpreter.id.in_(ids))):
+                interpreter.forgotten_at = now if forget else None
+                session.add(
+                    Probe(
+                        interpreter=interpreter,
+                        probed_at=now,
+                        trigger="forget" if forget else "unforget",
+                        changes=[],
+                        outcome="forgotten" if forget else "remembered",
+                        duration_ms=0.0,
+                        interpdb_version=__version__,
+                        probe_hash="",
+                        command=command,
+                    )
+                )
+
+    def purge(self, ids: Sequence[int]) -> int:
+        """Delete interpreters with their whole history; return how many went."""
+        from sqlalchemy import delete, update
+
+        from interpdb.store.models import Interpreter
+
+        with self.session() as session:
+            # The cycle interpreters -> probes -> interpreters is cut first.
+            session.execute(update(Interpreter).where(Interpreter.id.in_(ids)).values(current_probe_id=None))
+            result = session.execute(delete(Interpreter).where(Interpreter.id.in_(ids)))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def add_sources(self, host: str, sources: Mapping[str, Iterable[str]]) -> None:
+        """Note which discovery sources found these paths (``{path: source names}``).
+
+        Only new ``(interpreter, source)`` pairs are written, each with the time it
+        was first seen; paths with no interpreter row on ``host`` are ignored. Each
+        pair is one portable ``INSERT ... SELECT`` that finds the interpreter and
+        skips a pair already there: no read-then-write gap, no dialect's upsert.
+        """
+        from sqlalchemy import DateTime, String, bindparam, text
+
+        now = utcnow()
+        pairs = [
+            {"host": host, "path": path, "source": source, "now": now}
+            for path, names in sources.items()
+            for source in dict.fromkeys(names)
+        ]
+        if not pairs:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO interpreter_sources (interpreter_id, source, first_seen_at) "
+                    "SELECT i.id, :source, :now FROM interpreters i WHERE i.host = :host AND i.path = :path "
+                    "AND NOT EXISTS (SELECT 1 FROM interpreter_sources s "
+                    "WHERE s.interpreter_id = i.id AND s.source = :source)"
+                ).bindparams(
+                    # Typed: times are stored as the ORM stores them, and PostgreSQL
+                    # deduces one type for :source, which appears twice.
+                    bindparam("now", type_=DateTime()),
+                    bindparam("source", type_=String(32)),
+                ),
+                pairs,
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+
+def write_error(action: str, error: BaseException) -> StoreError:
+    """A failed write in words; SQLite's "database is locked" (busy_timeout ran out) as what it means."""
+    if "database is locked" in str(getattr(error, "orig", None) or error):
+        return StoreError("the database is busy: another interpdb is writing; try again")
+    return StoreError(f"cannot {action}: {one_line(error)}")
+
+
+
+def _sys_path(data: dict[str, Any] | None) -> list[tuple[int, str]]:
+    """``(position, entry)`` of the probe's ``sys_path``: the rows of ``sys_path_entries``."""
+    entries = (data or {}).get("sys_path")
+    if not isinstance(entries, list):
+        return []
+    return [(i, entry) for i, entry in enumerate(entries) if isinstance(entry, str)]
+
+
+
+def _facts(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The probe answer's fields that are columns (people filter on them): ``columns.PROBE_FACTS``."""
+    if not data:
+        return {}
+    info = list(data.get("version_info") or []) + [None] * 5
+    facts = {column: data.get(key) for column, key in PROBE_FACTS.items() if key is not None}
+    facts.update(version_major=info[0], version_minor=info[1], version_micro=info[2], version_releaselevel=info[3])
+    return facts
