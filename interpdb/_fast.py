@@ -4,15 +4,17 @@
 in loops, and they are meant to cost less than running the interpreter they
 describe. Python's start-up plus ``import click`` alone costs more than probing a
 fast interpreter, so these forms are answered here without click. Any other
-form, or any answer that would need a probe, a write or a migration
-(``Inventory(read_only=True)`` raises ``NeedsWrite``), hands over to the full
-click CLI, which starts again from the top: the fast path never decides anything
-the full path would decide differently; it only skips the parser. The parity
+form, or any answer that would need a probe or a write
+(``Inventory(hand_over_writes=True)`` raises ``NeedsWrite``), hands over to the
+full click CLI, which starts again from the top. The fast path only parses: it
+calls the very functions the click commands call (``Inventory``, the ``sql``
+sandbox), reaches the store through the same gate, and words failures with the
+same ``errors.report``, so it can never decide anything differently. The parity
 tests in ``tests/test_warm_path.py`` hold it to that.
 
 Accepted forms (anything else goes to click)::
 
-    interpdb [--db X] [-q] find [REQUEST] [--format path|json] [--no-venv]
+    interpdb [--db X] [--read-only] [-q] find [REQUEST] [--format path|json] [--no-venv]
              [--no-discover] [--implementation NAME] [--arch MACHINE]
     interpdb [--db X] [-q] list --format json [--no-discover]
     interpdb [--db X] [-q] history [PATH|ID] --format json [--limit N]
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from interpdb.location import Location
+    from interpdb.service import Inventory
 
 #: command -> (value options and their allowed values (None: any), flags,
 #: repeatable options, whether a positional argument is required / allowed)
@@ -53,10 +55,11 @@ _SPECS: dict[str, tuple[dict[str, tuple[str, ...] | None], set[str], set[str], b
 
 
 class _Parsed:
-    __slots__ = ("argument", "command", "db", "flags", "options", "repeated")
+    __slots__ = ("argument", "command", "db", "flags", "options", "read_only", "repeated")
 
-    def __init__(self, db: str | None, command: str) -> None:
+    def __init__(self, db: str | None, command: str, read_only: bool = False) -> None:
         self.db = db
+        self.read_only = read_only
         self.command = command
         self.options: dict[str, str] = {}
         self.flags: set[str] = set()
@@ -77,17 +80,20 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
     """The parsed form when the fast path takes ``argv``, else None."""
     args = list(argv)
     db = None
+    read_only = False
     while args and args[0].startswith("-"):
         head = args.pop(0)
         if head == "--db" and args:
             db = args.pop(0)
         elif head.startswith("--db="):
             db = head[len("--db=") :]
+        elif head == "--read-only":
+            read_only = True
         elif head not in ("-q", "--quiet"):
             return None
     if not args or args[0] not in _SPECS:
         return None
-    parsed = _Parsed(db, args.pop(0))
+    parsed = _Parsed(db, args.pop(0), read_only)
     values, flags, repeatable, needs_argument, takes_argument = _SPECS[parsed.command]
     while args:
         arg = args.pop(0)
@@ -122,14 +128,16 @@ def fast(argv: Sequence[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
-    import sqlite3
-
-    from interpdb.errors import InventoryError, NeedsWrite
+    from interpdb.errors import InventoryError, NeedsWrite, report
 
     try:
         text = _answer(parsed)
-    except (NeedsWrite, InventoryError, ValueError, sqlite3.Error):
-        return None  # the full CLI answers, or words the failure in one line
+    except NeedsWrite:
+        return None  # the full CLI probes or writes
+    except InventoryError as error:
+        code, lines = report(error)
+        sys.stderr.write("".join(f"{line}\n" for line in lines))
+        return code
     if text is None:
         return None
     sys.stdout.write(text + "\n")
@@ -137,102 +145,66 @@ def fast(argv: Sequence[str]) -> int | None:
 
 
 def _answer(parsed: _Parsed) -> str | None:
-    # sql and history read the store and nothing else: no fingerprint to check, so
-    # they skip interpdb.service (find and list need it to revalidate).
-    if parsed.command == "sql":
-        return _sql(parsed)
-    if parsed.command == "history":
-        return _history(parsed)
+    """The same calls the click commands make (``interpdb.cli``), minus click."""
     from interpdb.render import to_json
+
+    options, flags = parsed.options, parsed.flags
+    if parsed.command == "sql":
+        # The same sandbox as ``interpdb sql``; no fingerprint to check, so no service.
+        from interpdb.store.sandbox import bindings, query_records
+
+        if parsed.argument is None or parsed.argument == "-":
+            return None
+        from interpdb.location import resolve
+
+        try:
+            params = bindings(parsed.repeated)
+        except ValueError:
+            return None  # a usage error: click words it
+        return to_json(query_records(resolve(parsed.db), parsed.argument, params, parsed.read_only))
     from interpdb.service import Inventory
 
-    inventory = Inventory(parsed.db, read_only=True)
-    options, flags = parsed.options, parsed.flags
-    if parsed.command == "find":
-        best, _considered = inventory.find(
-            parsed.argument or "any",
-            implementation=options.get("--implementation"),
-            arch=options.get("--arch"),
-            allow_venv="--no-venv" not in flags,
-            discover="--no-discover" not in flags,
-        )
-        if best is None:
-            return None  # the full CLI words the "nothing matches" message
-        return to_json(best.document()) if options.get("--format") == "json" else best.path
-    if parsed.command == "list":
-        from interpdb.listing import select
+    with Inventory(parsed.db, read_only=parsed.read_only, hand_over_writes=True) as inventory:
+        if parsed.command == "history":
+            return _history(inventory, parsed)
+        if parsed.command == "find":
+            best, _considered = inventory.find(
+                parsed.argument or "any",
+                implementation=options.get("--implementation"),
+                arch=options.get("--arch"),
+                allow_venv="--no-venv" not in flags,
+                discover="--no-discover" not in flags,
+            )
+            if best is None:
+                return None  # the full CLI words the "nothing matches" message
+            return to_json(best.document()) if options.get("--format") == "json" else best.path
+        if parsed.command == "list":
+            from interpdb.listing import select
 
-        result = inventory.list(discover="--no-discover" not in flags)
-        if not result.records or result.problems:
-            return None  # the full CLI prints the hint and the problems
-        return to_json([r.to_json() for r in select(result)])
+            result = inventory.list(discover="--no-discover" not in flags)
+            if not result.records or result.problems or result.notes:
+                return None  # the full CLI prints the hint, the notes and the problems
+            return to_json([r.to_json() for r in select(result)])
     raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
 
 
-def _history(parsed: _Parsed) -> str | None:
-    """``history`` as ``Inventory.history`` answers it, on a current SQLite file."""
-    import os
-
-    from interpdb import reader
+def _history(inventory: Inventory, parsed: _Parsed) -> str | None:
+    """``history`` exactly as ``interpdb.cli.history_cmd`` asks ``Inventory.history`` for it."""
     from interpdb.records import TRIGGERS
     from interpdb.render import to_json
 
     options = parsed.options
     limit = options.get("--limit")
     if limit is not None and (not limit.isdigit() or int(limit) < 1):
-        return None
-    if options.get("--trigger", TRIGGERS[0]) not in TRIGGERS:
         return None  # a usage error: the full CLI says so
-    location = _current_sqlite(parsed)
-    if location is None:
+    if options.get("--trigger", TRIGGERS[0]) not in TRIGGERS:
         return None
     host = options.get("--host")
-    conn = reader.connect(location)
-    if conn is None:
-        return None
-    try:
-        ids = None
-        if parsed.argument is not None:
-            found = reader.interpreter_id(conn, parsed.argument, host or os.uname().nodename)
-            if found is None:
-                return None  # the full CLI says which reference is unknown
-            ids = [found]
-        events = reader.history(
-            conn,
-            interpreter_ids=ids,
-            trigger=options.get("--trigger"),
-            limit=int(limit) if limit else None,
-            hosts=None if host is None else [host],
-            with_diff="--diff" in parsed.flags,
-        )
-    finally:
-        conn.close()
+    events = inventory.history(
+        parsed.argument,
+        trigger=options.get("--trigger"),
+        limit=int(limit) if limit else None,
+        hosts=None if host is None else [host],
+        with_diff="--diff" in parsed.flags,
+    )
     return to_json([e.to_json() for e in events])
-
-
-def _current_sqlite(parsed: _Parsed) -> Location | None:
-    """The store, when it is a SQLite file at the head revision (``None``: no file yet,
-    another backend, or one to migrate: the full CLI handles those)."""
-    from interpdb import reader
-    from interpdb.location import resolve
-
-    location = resolve(parsed.db)
-    if location.sqlite_file is None or reader.stored_revision(location) != reader.HEAD_REVISION:
-        return None
-    return location
-
-
-def _sql(parsed: _Parsed) -> str | None:
-    """``sql`` on a current SQLite file (anything else: the full CLI upgrades or explains)."""
-    from interpdb import reader
-    from interpdb.render import to_json
-
-    if parsed.argument is None or parsed.argument == "-":
-        return None
-    location = _current_sqlite(parsed)
-    if location is None:
-        return None
-    try:
-        return to_json(reader.query_records(location, parsed.argument, reader.bindings(parsed.repeated)))
-    except reader.QueryError:
-        return None  # the full CLI reports it, on stderr, with exit 1

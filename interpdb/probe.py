@@ -83,6 +83,19 @@ def _neutral_cwd() -> str:
     return folder
 
 
+#: The process groups of the probes running now (``kill_running`` ends them all).
+_RUNNING: set[int] = set()
+
+
+def kill_running() -> None:
+    """Kill every probe still running (an interrupted command): no probe outlives interpdb."""
+    import signal
+
+    for pgid in list(_RUNNING):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+
 def run_probe(path: str, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
     """Run ``path -E -c <probe>`` and parse its single JSON document."""
     started = time.perf_counter()
@@ -137,7 +150,6 @@ def _tail(stderr: bytes) -> str:
 
 def _run(argv: list[str], timeout: float) -> tuple[bytes, bytes, int, str | None]:
     """Run argv with a deadline and an output cap; return (stdout, stderr, code, reason)."""
-    import selectors
     import subprocess
 
     proc = subprocess.Popen(
@@ -149,6 +161,21 @@ def _run(argv: list[str], timeout: float) -> tuple[bytes, bytes, int, str | None
         start_new_session=True,
         close_fds=True,
     )
+    _RUNNING.add(proc.pid)
+    try:
+        return _collect(proc, timeout)
+    except BaseException:  # interrupted in this thread: the probe goes with it
+        _kill_group(proc)
+        proc.wait()
+        raise
+    finally:
+        _RUNNING.discard(proc.pid)
+
+
+def _collect(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bytes, int, str | None]:
+    import selectors
+    import subprocess
+
     assert proc.stdout is not None and proc.stderr is not None
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
     chunks: dict[int, list[bytes]] = {out_fd: [], err_fd: []}

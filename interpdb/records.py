@@ -76,6 +76,8 @@ class Record:
     probed_now: bool = field(default=False, compare=False)
     #: when ``interpdb forget`` hid it from ``list`` and ``find`` (None: visible)
     forgotten_at: datetime | None = None
+    #: the stored row could not be read back (``error`` says which and why)
+    damaged: bool = field(default=False, compare=False)
 
     def with_status(self, status: str, stale_changes: tuple[dict[str, Any], ...] = ()) -> Record:
         return replace(self, status=status, stale_changes=stale_changes)

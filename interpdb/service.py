@@ -1,11 +1,12 @@
-"""Orchestration: the one place that follows the flow from paths to records.
+"""The public ``Inventory``: the one place that follows the flow from paths to records.
 
-candidate paths -> stored records and fingerprints (``reader``, one query each)
--> ``fingerprint.changes`` (stat calls only) -> ``Refresh.trigger`` -> probes run
-in a bounded pool (``probe``) -> appended in one transaction (``store``) -> re-read.
+candidate paths -> stored records and fingerprints (``store.read``, through the
+gate) -> ``freshness.judge`` (stat calls only) -> ``learning.learn`` (probes in a
+bounded pool) -> each finished probe appended at once (``store.write``) -> re-read.
 
 When no path is due, nothing is written and neither SQLAlchemy nor Alembic is
-imported on SQLite: ``store`` is imported lazily, only to write or to migrate.
+imported on SQLite. A read-only store (``store.gate``) is answered as
+``--offline`` answers: changed interpreters are shown ``stale``, with a note.
 :class:`Inventory` is also the Python API (see the README).
 """
 
@@ -13,43 +14,41 @@ from __future__ import annotations
 
 import builtins
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import partial
 
-from interpdb import fingerprint, reader
-from interpdb.errors import InventoryError, NeedsWrite
+from interpdb import fingerprint
+from interpdb.errors import Interrupted, InventoryError, NeedsWrite
+from interpdb.freshness import RUN_STATUS_OF_OUTCOME, Due, Problem, judge, not_utf8
 from interpdb.location import Location, is_utf8, normalize_path, resolve
 from interpdb.policy import Refresh
-from interpdb.probe import DEFAULT_TIMEOUT, ProbeResult, run_probe, script_hash
+from interpdb.probe import DEFAULT_TIMEOUT, script_hash
 from interpdb.records import ProbeEvent, Record
+from interpdb.store import gate, read
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Protocol, TypeVar
+    from typing import TypeVar
 
-    from interpdb.store import NewProbe, Store
+    from interpdb.learning import Learned, Progress
+    from interpdb.store.write import NewProbe, Store
 
     T = TypeVar("T")
 
-    class Progress(Protocol):
-        """What the CLI's progress bar offers the service; any object with these will do."""
+__all__ = ["Inventory", "Problem", "Result", "default_jobs", "source_rank"]
 
-        def start(self, total: int) -> None: ...
-
-        def advance(self, count: int) -> None: ...
-
-        def finish(self) -> None: ...
+#: Finished probes are written in batches of at most this many, or sooner when
+#: ``_FLUSH_SECONDS`` have passed: an interrupted run keeps what finished.
+_FLUSH_PROBES = 32
+_FLUSH_SECONDS = 0.5
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A path that could not be answered at all (it never existed, or offline and unknown)."""
-
-    path: str
-    message: str
+def default_jobs() -> int:
+    """Probes at once by default: the CPU count, at most 8 (they wait on subprocesses)."""
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -58,26 +57,13 @@ class Result:
     problems: list[Problem] = field(default_factory=list)
     #: path -> the discovery sources that found it in this run
     sources: dict[str, list[str]] = field(default_factory=dict)
+    #: things a person should know about this answer (a read-only store...)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         """Something asked for is broken, missing or unknown (exit code 1)."""
         return bool(self.problems) or any(r.status in ("error", "missing") for r in self.records)
-
-
-@dataclass(frozen=True)
-class _Due:
-    path: str
-    trigger: str
-    changes: tuple[fingerprint.Change, ...]
-
-
-_STATUS_OF_OUTCOME = {"ok": "cached", "error": "error", "missing": "missing"}
-_RUN_STATUS_OF_OUTCOME = {"ok": "probed", "error": "error", "missing": "missing"}
-
-
-def default_jobs() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
 
 
 class Inventory:
@@ -98,6 +84,7 @@ class Inventory:
         host: str | None = None,
         progress: Progress | None = None,
         read_only: bool = False,
+        hand_over_writes: bool = False,
     ) -> None:
         self.location = db if isinstance(db, Location) else resolve(db)
         self.timeout = timeout
@@ -105,63 +92,52 @@ class Inventory:
         self.command = command
         self.host = host or os.uname().nodename
         self.progress = progress
-        #: Answer only from the store and stat calls; raise NeedsWrite otherwise
-        #: (the click-free fast path uses it, see ``interpdb._fast``).
+        #: Open the store read-only (``--read-only``): answer as ``--offline`` does, refuse writes.
+        #: A store this process cannot write is read-only whatever this says (``store.gate``).
         self.read_only = read_only
+        #: Raise NeedsWrite where an answer needs a probe or a write, instead of doing it
+        #: (the click-free fast path hands such a command to the full CLI: ``interpdb._fast``).
+        self.hand_over_writes = hand_over_writes
         self._store: Store | None = None
-        self._checked_revision = False
+        self._access: gate.Access | None = None
 
     # -- the database ---------------------------------------------------------------
 
+    def access(self) -> gate.Access:
+        """What the gate says of this store (looked at once per Inventory)."""
+        if self._access is None:
+            self._access = gate.inspect(self.location, self.read_only)
+        return self._access
+
+    @property
+    def store_read_only(self) -> bool:
+        return not self.access().writable
+
     def _write_store(self) -> Store:
-        if self.read_only:
+        if self.hand_over_writes:
             raise NeedsWrite("this answer needs a write")
         if self._store is None:
-            from interpdb.store import Store, StoreError
-
-            try:
-                self._store = Store.open(self.location)
-            except StoreError as error:
-                raise InventoryError(str(error)) from error
-            self._checked_revision = True
+            self._store = gate.open_write(self.location, self.read_only)
+            self._access = None  # created or upgraded: look again when next asked
         return self._store
 
     def _write(self, what: str, action: Callable[[Store], T]) -> T:
-        """Run one write; a busy or refusing database becomes a one-line InventoryError."""
+        """Run one write; a busy or refusing database becomes a one-line StoreError."""
         store = self._write_store()
         from sqlalchemy.exc import SQLAlchemyError
 
-        from interpdb.store import StoreError, write_error
+        from interpdb.store.write import write_error
 
         try:
             return action(store)
-        except StoreError as error:
-            raise InventoryError(str(error)) from error
         except SQLAlchemyError as error:
-            raise InventoryError(str(write_error(what, error))) from error
+            raise write_error(what, error) from error
 
-    def _reader(self) -> reader.Connection | None:
-        """A read connection to a current schema (migrating first if it is behind)."""
-        import sqlite3
-
-        def connect() -> reader.Connection | None:
-            try:
-                return reader.connect(self.location)
-            except sqlite3.Error as error:
-                raise InventoryError(f"cannot read {self.location.sqlite_file}: {error}") from error
-            except Exception as error:  # any driver's: none installed, a URL it rejects, a server that refuses
-                if self.location.is_sqlite:
-                    raise
-                raise InventoryError(reader.cannot_connect(self.location.url, error)) from error
-
-        conn = connect()
-        if conn is None or self._checked_revision:
-            return conn
-        if reader.revision(conn) != reader.HEAD_REVISION:
-            conn.close()
-            self._write_store()
-            conn = connect()
-        self._checked_revision = True
+    def _reader(self) -> read.Connection | None:
+        """A read connection through the gate (None: no database yet). Never migrates."""
+        conn = gate.open_read(self.location, self.read_only)
+        if conn is not None:
+            self._access = conn.access
         return conn
 
     def close(self) -> None:
@@ -187,11 +163,11 @@ class Inventory:
         """Records as stored, fingerprints not re-checked (status is ``cached``)."""
         on = host or self.host
         return self._read(
-            lambda conn: reader.current_records(conn, on, paths=paths, ids=ids, include_forgotten=include_forgotten),
+            lambda conn: read.current_records(conn, on, paths=paths, ids=ids, include_forgotten=include_forgotten),
             [],
         )
 
-    def _read(self, query: Callable[[reader.Connection], T], empty: T) -> T:
+    def _read(self, query: Callable[[read.Connection], T], empty: T) -> T:
         """Run ``query`` on a read connection; ``empty`` when there is no database yet."""
         conn = self._reader()
         if conn is None:
@@ -209,11 +185,11 @@ class Inventory:
         # Forgotten interpreters too: their history and facts are kept.
         on = host or self.host
 
-        def lookup(conn: reader.Connection) -> builtins.list[Record]:
-            found_id = reader.interpreter_id(conn, ref, on)
+        def lookup(conn: read.Connection) -> builtins.list[Record]:
+            found_id = read.interpreter_id(conn, ref, on)
             if found_id is None:
                 return []
-            return reader.current_records(conn, on, ids=[found_id], include_forgotten=True)
+            return read.current_records(conn, on, ids=[found_id], include_forgotten=True)
 
         found: builtins.list[Record] = self._read(lookup, [])
         if not found:
@@ -241,7 +217,7 @@ class Inventory:
             lookup_host = hosts[0] if hosts else self.host
             ids = [self._resolve_on(ref, lookup_host).id]
         return self._read(
-            lambda conn: reader.history(
+            lambda conn: read.history(
                 conn,
                 interpreter_ids=ids,
                 since=since,
@@ -256,7 +232,7 @@ class Inventory:
 
     def describe_db(self) -> str:
         """The database, safe to print in a message (a URL's password is hidden)."""
-        return self.location.sqlite_file or reader.hide_password(self.location.url)
+        return self.location.describe()
 
     # -- revalidating -------------------------------------------------------------------
 
@@ -267,7 +243,7 @@ class Inventory:
         only looks (``show``).
         """
         wanted = builtins.list(dict.fromkeys(normalize_path(p) for p in paths))
-        unstorable = [_not_utf8(p) for p in wanted if not is_utf8(p)]
+        unstorable = [not_utf8(p) for p in wanted if not is_utf8(p)]
         storable = [p for p in wanted if is_utf8(p)]
         result = self._revalidate(storable, refresh or Refresh(), explicit=True, revive=revive)
         return replace(result, problems=[*unstorable, *result.problems]) if unstorable else result
@@ -363,28 +339,33 @@ class Inventory:
         interpreters are left out. One query loads every stored record involved.
         """
         stored, order = self._targets(wanted, explicit, revive, also)
+        notes: builtins.list[str] = []
+        if not policy.offline and self.store_read_only:
+            # Nothing can be recorded: answer exactly as --offline does, and say why.
+            policy = replace(policy, offline=True, everything=False, interpreters=frozenset(), max_age=None)
+            notes.append(
+                f"the store is read-only ({self.access().read_only_reason}): "
+                "nothing is probed, changed interpreters are shown as stale"
+            )
         probe_hash = script_hash()
         results: dict[str, Record] = {}
         problems: builtins.list[Problem] = []
-        due: builtins.list[_Due] = []
-        gone: builtins.list[_Due] = []
+        due: builtins.list[Due] = []
         stats: dict[str, os.stat_result | None] = {}  # files venvs share are stat-ed once
         for path in order:
-            verdict = _judge(path, stored.get(path), policy, probe_hash, stats)
+            verdict = judge(path, stored.get(path), policy, probe_hash, stats)
             if isinstance(verdict, Record):
                 results[path] = verdict
             elif isinstance(verdict, Problem):
                 problems.append(verdict)
-            elif verdict.trigger == "gone":
-                gone.append(_Due(path, "changed", verdict.changes))
             else:
                 due.append(verdict)
-        if due or gone:
-            results.update(self._probe_and_record(due, gone, probe_hash))
+        if due:
+            results.update(self._probe_and_record(due, probe_hash))
         if sources and not policy.offline:
             self._remember_sources(results, sources)
         found_through = {p: builtins.list(v) for p, v in (sources or {}).items()}
-        return Result([results[p] for p in order if p in results], problems, found_through)
+        return Result([results[p] for p in order if p in results], problems, found_through, notes)
 
     def _targets(
         self, wanted: builtins.list[str] | None, explicit: bool, revive: bool, also: Sequence[str]
@@ -455,38 +436,62 @@ class Inventory:
         for path, names in new.items():
             results[path] = replace(results[path], sources=(*results[path].sources, *names))
 
-    def _probe_and_record(
-        self, due: builtins.list[_Due], gone: builtins.list[_Due], probe_hash: str
-    ) -> dict[str, Record]:
-        if self.read_only:
-            raise NeedsWrite(f"{len(due) + len(gone)} interpreters to probe or mark missing")
-        from interpdb.records import utcnow
-        from interpdb.store import NewProbe
+    def _probe_and_record(self, due: builtins.list[Due], probe_hash: str) -> dict[str, Record]:
+        """Probe what is due (or record it missing) and append each answer as it comes.
 
-        learned = self._learn([d.path for d in due], probe_hash)
-        new: builtins.list[NewProbe] = []
-        for item in due:
-            result, entries = learned[item.path]
-            new.append(
-                NewProbe(
-                    path=item.path,
-                    trigger=item.trigger,
-                    outcome="ok" if result.ok else "error",
-                    probed_at=utcnow(),
-                    duration_ms=result.duration_ms,
-                    probe_hash=probe_hash,
-                    entries=entries,
-                    data=result.data,
-                    error=result.error,
-                    changes=[c.as_dict() for c in item.changes],
-                    command=self.command,
+        Finished probes are written in small batches while the others run, so an
+        interrupted command (``errors.Interrupted``, KeyboardInterrupt) keeps every
+        probe that finished; the exception then carries how many (``kept``).
+        """
+        if self.hand_over_writes:
+            raise NeedsWrite(f"{len(due)} interpreters to probe or mark missing")
+        from interpdb.learning import learn
+        from interpdb.records import utcnow
+        from interpdb.store.write import NewProbe
+
+        self._write_store()  # a store that cannot be written says so before anything runs
+        by_path = {item.path: item for item in due}
+        rank = {item.path: i for i, item in enumerate(due)}
+        pending: builtins.list[NewProbe] = []
+        written: builtins.list[str] = []
+        last_flush = [time.monotonic()]
+
+        def flush() -> None:
+            if pending:
+                # In the order asked, within a batch (ids follow it); batches in the order they finished.
+                batch = sorted(pending, key=lambda n: rank.get(n.path, 0))
+                self._write("record the probes", lambda store: store.record(self.host, batch))
+                written.extend(n.path for n in batch)
+                pending.clear()
+            last_flush[0] = time.monotonic()
+
+        def on_learned(learned: Learned) -> None:
+            for path, (result, entries) in learned.items():
+                item = by_path[path]
+                pending.append(
+                    NewProbe(
+                        path=path,
+                        trigger=item.trigger,
+                        outcome="ok" if result.ok else "error",
+                        probed_at=utcnow(),
+                        duration_ms=result.duration_ms,
+                        probe_hash=probe_hash,
+                        entries=entries,
+                        data=result.data,
+                        error=result.error,
+                        changes=[c.as_dict() for c in item.changes],
+                        command=self.command,
+                    )
                 )
-            )
+            if len(pending) >= _FLUSH_PROBES or time.monotonic() - last_flush[0] >= _FLUSH_SECONDS:
+                flush()
+
+        gone = [item for item in due if item.trigger == "gone"]
         for item in gone:
-            new.append(
+            pending.append(
                 NewProbe(
                     path=item.path,
-                    trigger=item.trigger,
+                    trigger="changed",
                     outcome="missing",
                     probed_at=utcnow(),
                     duration_ms=0.0,
@@ -497,223 +502,24 @@ class Inventory:
                     command=self.command,
                 )
             )
-        self._write("record the probes", lambda store: store.record(self.host, new))
-        fresh = self.stored(paths=[n.path for n in new])
+        try:
+            learn(
+                [item.path for item in due if item.trigger != "gone"],
+                probe_hash,
+                on_learned,
+                timeout=self.timeout,
+                jobs=self.jobs,
+                progress=self.progress,
+            )
+        except (KeyboardInterrupt, Interrupted) as stop:
+            flush()
+            raise Interrupted(getattr(stop, "signum", 2), len(written)) from None
+        flush()
+        fresh = self.stored(paths=written)
         return {
-            r.path: replace(r, status=_RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
+            r.path: replace(r, status=RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
             for r in fresh
         }
-
-    def _learn(
-        self, paths: builtins.list[str], probe_hash: str
-    ) -> dict[str, tuple[ProbeResult, builtins.list[fingerprint.Entry]]]:
-        """Probe each path (launchers through their target), once per real file.
-
-        A shim is never run: ``launchers.resolve`` reads what its manager reads, and
-        the interpreter it selects is probed instead; the files it read join the
-        fingerprint. Paths that are the same file in the same folder (``python3``
-        and ``python3.12``) share one probe.
-        """
-        from interpdb import launchers
-
-        cwd = os.getcwd()
-        plans: dict[str, _Plan] = {}
-        for path in paths:
-            selection = launchers.resolve(path, os.environ, cwd)
-            if selection is None:
-                plans[path] = _Plan(path, None, None)
-            elif selection.target is None:
-                plans[path] = _Plan(None, selection, selection.reason or "the shim selects no interpreter")
-            else:
-                plans[path] = _Plan(selection.target, selection, None)
-        groups: dict[tuple[int, int, str] | str, builtins.list[str]] = {}
-        for path, plan in plans.items():
-            if plan.run is not None:
-                groups.setdefault(_same_file_key(plan.run), []).append(path)
-        leaders = {paths_[0]: plans[paths_[0]].run for paths_ in groups.values()}
-        outcomes = self._run_probes([run for run in leaders.values() if run is not None])
-        learned: dict[str, tuple[ProbeResult, builtins.list[fingerprint.Entry]]] = {}
-        for members in groups.values():
-            leader_run = plans[members[0]].run
-            assert leader_run is not None
-            shared = outcomes[leader_run]
-            for path in members:
-                plan = plans[path]
-                assert plan.run is not None
-                result = _as_alias(shared, leader_run, plan.run)
-                launcher = _launcher_json(path, plan.selection, result.data)
-                if launcher is not None and result.data is not None:
-                    result = ProbeResult(dict(result.data, launcher=launcher), None, result.duration_ms)
-                learned[path] = (result, self._entries(path, result, plan, probe_hash, cwd))
-        for path, plan in plans.items():
-            if plan.run is None:
-                result = ProbeResult(None, plan.error, 0.0)
-                learned[path] = (result, self._entries(path, result, plan, probe_hash, cwd))
-        return learned
-
-    @staticmethod
-    def _entries(
-        path: str, result: ProbeResult, plan: _Plan, probe_hash: str, cwd: str
-    ) -> builtins.list[fingerprint.Entry]:
-        entries = fingerprint.take(path, result.data, probe_hash)
-        if plan.selection is not None:
-            entries += fingerprint.watch("launcher-file", plan.selection.files)
-            entries += fingerprint.values("launcher-env", dict(plan.selection.env))
-            entries += fingerprint.values("cwd", {"cwd": cwd})
-        return entries
-
-    def _run_probes(self, paths: builtins.list[str]) -> dict[str, ProbeResult]:
-        run = partial(run_probe, timeout=self.timeout)
-        progress = self.progress
-        if progress is not None:
-            progress.start(len(paths))
-        try:
-            if len(paths) <= 1 or self.jobs <= 1:
-                results = {}
-                for path in paths:
-                    results[path] = run(path)
-                    if progress is not None:
-                        progress.advance(1)
-                return results
-            from concurrent.futures import ThreadPoolExecutor, as_completed
-
-            with ThreadPoolExecutor(max_workers=min(self.jobs, len(paths))) as pool:
-                futures = {pool.submit(run, path): path for path in paths}
-                results = {}
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    if progress is not None:
-                        progress.advance(1)
-                return results
-        finally:
-            if progress is not None:
-                progress.finish()
-
-
-@dataclass(frozen=True)
-class _Plan:
-    run: str | None  # the file to execute: the path itself, or a shim's target
-    selection: Any  # launchers.Selection for a shim, else None
-    error: str | None
-
-
-def _judge(
-    path: str, record: Record | None, policy: Refresh, probe_hash: str, stats: dict[str, os.stat_result | None]
-) -> Record | Problem | _Due:
-    """What to do with one path: answer from the store (a Record with this run's status),
-    give up (a Problem), or probe it (a _Due; trigger ``gone`` means record it missing)."""
-    if record is None:
-        # A new folder is refused, not stored as an error row that every change to its
-        # contents would re-probe. A stored interpreter replaced by a folder is left to
-        # its fingerprint: that changed like any other, so it is probed once, recorded as
-        # an error ("is a directory, not an interpreter"), and keeps its history.
-        if os.path.isdir(path):
-            return Problem(path, "is a directory, not an interpreter")
-        if policy.offline:
-            return Problem(path, "never probed, and --offline runs nothing")
-        if not os.path.lexists(path):
-            return Problem(path, "no such file")
-        return _Due(path, "new", ())
-    changes = tuple(fingerprint.changes(record.entries, probe_hash, stats))
-    if changes and _launcher_only(changes) and _same_selection(record):
-        changes = ()  # the shim still selects what it did: nothing to re-probe
-    stale = tuple(c.as_dict() for c in changes)
-    if record.outcome == "missing" and not changes:
-        return record.with_status("missing")
-    if changes and not os.path.exists(path):
-        return record.with_status("stale", stale) if policy.offline else _Due(path, "gone", changes)
-    trigger = policy.trigger(path, record.probed_at, changes)
-    if trigger is not None:
-        return _Due(path, trigger, changes)
-    if changes:  # only offline leaves a changed fingerprint unprobed
-        return record.with_status("stale", stale)
-    return record.with_status(_STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
-
-
-def _not_utf8(path: str) -> Problem:
-    return Problem(path, f"{path!r} is not valid UTF-8: it cannot be stored")
-
-
-#: What only a shim's manager reads. ``env`` (HOME, PYTHONUSERBASE) is not among them:
-#: it moves the user site, so it changes the answer even when the selection holds.
-_LAUNCHER_ROLES = frozenset({"launcher-file", "launcher-env", "cwd"})
-
-
-def _launcher_only(changes: Sequence[fingerprint.Change]) -> bool:
-    return all(change.role in _LAUNCHER_ROLES for change in changes)
-
-
-def _same_selection(record: Record) -> bool:
-    """Does the shim at ``record.path`` still select what it selected when probed?
-
-    Only what the manager reads changed (another working directory, PATH, a
-    touched version file): resolving again costs a few stat calls and, when the
-    answer is the same, spares a probe and a write. A different selection falls
-    through to a real re-probe.
-    """
-    if not any(e.role == "launcher-file" for e in record.entries):
-        return False
-    from interpdb import launchers
-
-    selection = launchers.resolve(record.path, os.environ, os.getcwd())
-    if selection is None:
-        return False
-    stored = record.data.get("launcher")
-    if stored is None:  # stored as a failure: the same failure again?
-        return selection.target is None and (selection.reason or "") == (record.error or "")
-    return (selection.target, selection.version) == (stored.get("target"), stored.get("version"))
-
-
-def _same_file_key(path: str) -> tuple[int, int, str] | str:
-    """Paths with equal keys are one interpreter invoked by two names: one probe serves both.
-
-    Not a name with its own ``<name>._pth``: CPython 3.11+ builds ``sys.path`` from it.
-    """
-    try:
-        st = os.stat(path)
-    except OSError:
-        return path
-    if os.path.lexists(path + "._pth"):
-        return path
-    return st.st_dev, st.st_ino, os.path.dirname(os.path.abspath(path))
-
-
-def _as_alias(result: ProbeResult, ran: str, alias: str) -> ProbeResult:
-    """The leader's answer as the alias would have given it: only ``sys.executable`` differs."""
-    if alias == ran or result.data is None:
-        return result
-    data = dict(result.data)
-    if data.get("executable") == ran:
-        data["executable"] = alias
-    data["probed_via"] = ran
-    return ProbeResult(data, None, result.duration_ms)
-
-
-def _launcher_json(path: str, selection: Any, data: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``launcher`` in a record: a manager's shim, or a wrapper script that runs another file.
-
-    A wrapper is any path whose interpreter reports a ``sys.executable`` that is not
-    the file run (its real file joins the fingerprint as ``real-executable``).
-    """
-    if selection is not None:
-        return {
-            "kind": "shim",
-            "manager": selection.manager,
-            "command": selection.command,
-            "version": selection.version,
-            "origin": selection.origin,
-            "target": selection.target,
-        }
-    if fingerprint.runs_elsewhere(path, data):
-        return {
-            "kind": "wrapper",
-            "manager": None,
-            "command": os.path.basename(path),
-            "version": None,
-            "origin": path,
-            "target": (data or {}).get("executable"),
-        }
-    return None
 
 
 def source_rank(result: Result) -> dict[int, int]:

@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from interpdb import __version__
+from interpdb.errors import InventoryError
 from interpdb.records import _iso, utcnow
 
 if TYPE_CHECKING:
@@ -62,26 +63,24 @@ PROBE_KEY = ("probed_at", "trigger", "probe_hash", "outcome")
 ATTEMPT_OUTCOMES = ("ok", "error", "missing")
 
 
-class TransferError(Exception):
+class TransferError(InventoryError):
     """A document that cannot be exported or imported; the message is one line."""
 
 
 # -- export --------------------------------------------------------------------------
 
 
-def export_document(location: Location) -> dict[str, Any]:
+def export_document(location: Location, read_only: bool = False) -> dict[str, Any]:
     """The whole database (every host, forgotten interpreters too) as one document."""
     from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import Session, selectinload
 
+    from interpdb.store import gate
     from interpdb.store.models import Interpreter, Probe
-    from interpdb.store import Store
 
-    if location.sqlite_path is not None and not location.sqlite_path.exists():
-        raise TransferError(f"no database at {location.sqlite_path}")
-    store = Store.open(location)
+    engine, _access = gate.read_engine(location, read_only)
     try:
-        with store.session() as session:
+        with Session(engine) as session:
             interpreters = session.scalars(
                 select(Interpreter)
                 .options(
@@ -92,7 +91,7 @@ def export_document(location: Location) -> dict[str, Any]:
             ).all()
             exported = [_export_interpreter(interpreter) for interpreter in interpreters]
     finally:
-        store.close()
+        engine.dispose()
     return {
         "schema_version": SCHEMA_VERSION,
         "interpdb_version": __version__,
@@ -266,13 +265,16 @@ def _parse_value(column: Column[Any], value: Any, where: str) -> Any:
 # -- import: merge in one transaction --------------------------------------------------
 
 
-def import_document(location: Location, interpreters: Sequence[InterpreterRow]) -> ImportSummary:
+def import_document(
+    location: Location, interpreters: Sequence[InterpreterRow], read_only: bool = False
+) -> ImportSummary:
     """Merge parsed interpreters into the database in one transaction (see the module docstring)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from interpdb.store import Store, _one_line
+    from interpdb.store import gate
+    from interpdb.store.schema import one_line
 
-    store = Store.open(location)
+    store = gate.open_write(location, read_only)
     try:
         with store.session() as session:
             merge = _Merge(session)
@@ -280,7 +282,7 @@ def import_document(location: Location, interpreters: Sequence[InterpreterRow]) 
                 merge.interpreter(row)
             merge.point_at_latest_probes()
     except SQLAlchemyError as error:
-        raise TransferError(f"nothing imported: {_one_line(error)}") from error
+        raise TransferError(f"nothing imported: {one_line(error)}") from error
     finally:
         store.close()
     return ImportSummary(
@@ -339,7 +341,7 @@ class _Merge:
         from sqlalchemy import select
 
         from interpdb.store.models import FingerprintEntry, Probe, SysPathEntry
-        from interpdb.store import _sys_path
+        from interpdb.store.write import _sys_path
 
         known: set[tuple[Any, ...]] = set()
         if interpreter.id is not None:

@@ -395,9 +395,10 @@ class Bench:
                     os.environ[name] = value
 
     def group_revalidate(self) -> None:
-        from interpdb import fingerprint, reader
+        from interpdb import fingerprint
         from interpdb.location import resolve
         from interpdb.probe import script_hash
+        from interpdb.store import gate, read
 
         small_db, _ = self.small()
         scale_db = self.scale_db()
@@ -409,11 +410,11 @@ class Bench:
             probe.add(run(self.direct_probe(self.target.path)))
 
         def load(db: Path) -> list[Any]:
-            conn = reader.connect(resolve(str(db)))
+            conn = gate.open_read(resolve(str(db)))
             if conn is None:
                 raise BenchError(f"no database at {db}")
             try:
-                return reader.current_records(conn, host)
+                return read.current_records(conn, host)
             finally:
                 conn.close()
 
@@ -428,10 +429,10 @@ class Bench:
             loops, _ = timer.autorange()
             per_call = statistics.median(timer.repeat(repeat=reps, number=loops)) / loops
 
-            conn = reader.connect(resolve(str(scale_db)))
+            conn = gate.open_read(resolve(str(scale_db)))
             assert conn is not None
             try:
-                loading = [timeit.timeit(lambda: reader.current_records(conn, host), number=1) for _ in range(reps)]
+                loading = [timeit.timeit(lambda: read.current_records(conn, host), number=1) for _ in range(reps)]
             finally:
                 conn.close()
             many = load(scale_db)

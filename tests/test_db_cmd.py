@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from conftest import Cli, query
 
-from interpdb import reader
 from interpdb.location import resolve
-from interpdb.store import Store
+from interpdb.store import gate
+from interpdb.store.write import Store
 
 
 def _rows(db: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -34,29 +34,29 @@ def test_downgrade_to_0001_and_upgrade_again_keeps_the_data(run: Cli, db_path: P
     assert len(before["probes"]) == 1
 
     down = run("db", "downgrade", "0001_initial")
-    assert f"downgraded {db_path}: {reader.HEAD_REVISION} -> 0001_initial" in down.stdout
+    assert f"downgraded {db_path}: {gate.HEAD_REVISION} -> 0001_initial" in down.stdout
     [backup] = _backups(db_path)
     assert f"backup: {backup}" in down.stdout
-    assert query(backup, "SELECT version_num FROM alembic_version") == [(reader.HEAD_REVISION,)]
+    assert query(backup, "SELECT version_num FROM alembic_version") == [(gate.HEAD_REVISION,)]
     assert run("db", "current").stdout.startswith("0001_initial (behind the head")
     assert query(db_path, "SELECT * FROM probes ORDER BY id") == before["probes"]
 
     up = run("db", "upgrade")
-    assert f"upgraded {db_path}: 0001_initial -> {reader.HEAD_REVISION}" in up.stdout
+    assert f"upgraded {db_path}: 0001_initial -> {gate.HEAD_REVISION}" in up.stdout
     assert len(_backups(db_path)) == 2
     assert _rows(db_path) == before
-    assert run("db", "current").stdout == f"{reader.HEAD_REVISION} (head)\n"
-    assert run("db", "check").stdout.startswith(f"revision {reader.HEAD_REVISION} (head): ok")
+    assert run("db", "current").stdout == f"{gate.HEAD_REVISION} (head)\n"
+    assert run("db", "check").stdout.startswith(f"revision {gate.HEAD_REVISION} (head): ok")
 
 
 def test_upgrade_creates_a_missing_database_and_is_a_no_op_at_the_head(run: Cli, db_path: Path) -> None:
     """Nothing to back up on creation; nothing done (and no backup) when already current."""
     result = run("db", "upgrade")
-    assert result.stdout.startswith(f"created {db_path}: nothing -> {reader.HEAD_REVISION}")
+    assert result.stdout.startswith(f"created {db_path}: nothing -> {gate.HEAD_REVISION}")
     assert _backups(db_path) == []
     again = run("db", "upgrade")
-    assert again.stdout == f"{db_path} is already at {reader.HEAD_REVISION}\n"
-    assert run("db", "upgrade", "0001_initial").stdout.startswith(f"{db_path} stays at {reader.HEAD_REVISION}")
+    assert again.stdout == f"{db_path} is already at {gate.HEAD_REVISION}\n"
+    assert run("db", "upgrade", "0001_initial").stdout.startswith(f"{db_path} stays at {gate.HEAD_REVISION}")
     assert _backups(db_path) == []
 
 
@@ -66,7 +66,7 @@ def test_downgrade_to_an_unknown_revision_is_one_line_and_leaves_no_backup(run: 
     _one_line_error(result.stderr)
     assert "no_such_rev" in result.stderr
     assert _backups(db_path) == []
-    assert run("db", "current").stdout == f"{reader.HEAD_REVISION} (head)\n"
+    assert run("db", "current").stdout == f"{gate.HEAD_REVISION} (head)\n"
 
 
 def test_downgrade_needs_a_revision_and_a_database(run: Cli, db_path: Path) -> None:
@@ -81,8 +81,9 @@ def test_check_passes_on_a_fresh_database_and_lists_a_hand_made_column(run: Cli,
     run("db", "upgrade")
     ok = run("db", "check")
     assert ok.stdout.splitlines() == [
-        f"revision {reader.HEAD_REVISION} (head): ok",
+        f"revision {gate.HEAD_REVISION} (head): ok",
         "schema: matches the models",
+        "rows: every stored row reads back",
         "integrity: ok",
     ]
     conn = sqlite3.connect(db_path)
@@ -108,7 +109,7 @@ def test_check_reports_rows_without_their_parent(run: Cli, db_path: Path, base_p
 def test_check_on_a_database_behind_the_head_says_so_without_upgrading_it(run: Cli, db_path: Path) -> None:
     _stamp_0001(db_path)
     result = run("db", "check", code=1)
-    assert f"revision 0001_initial is not the head {reader.HEAD_REVISION}" in result.stdout
+    assert f"revision 0001_initial is not the head {gate.HEAD_REVISION}" in result.stdout
     assert "table interpreter_sources is in the models, not in the database" in result.stdout
     assert query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
 
@@ -137,14 +138,14 @@ def test_path_honours_db_and_the_environment_and_creates_nothing(
 def test_current_on_a_database_stamped_at_0001_reads_it_and_changes_nothing(run: Cli, db_path: Path) -> None:
     _stamp_0001(db_path)
     result = run("db", "current")
-    assert result.stdout == f"0001_initial (behind the head: {reader.HEAD_REVISION})\n"
+    assert result.stdout == f"0001_initial (behind the head: {gate.HEAD_REVISION})\n"
     assert "hint: interpdb db upgrade" in result.stderr
     assert query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
     assert run("-q", "db", "current").stderr == ""
 
 
 def test_current_without_a_database_or_with_an_unknown_revision(run: Cli, db_path: Path) -> None:
-    assert run("db", "current").stdout == f"none (no database yet; head: {reader.HEAD_REVISION})\n"
+    assert run("db", "current").stdout == f"none (no database yet; head: {gate.HEAD_REVISION})\n"
     assert not db_path.exists()
     run("db", "upgrade")
     conn = sqlite3.connect(db_path)

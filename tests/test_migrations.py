@@ -13,10 +13,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from conftest import Cli
 
-from interpdb import reader
 from interpdb.location import resolve
+from interpdb.store import gate
 from interpdb.store.models import Base
-from interpdb.store import Store, alembic_config
+from interpdb.store.schema import alembic_config
+from interpdb.store.write import Store
 
 VIEWS = ("current_sys_path", "interpreters_current", "probe_audit")
 
@@ -49,7 +50,7 @@ def test_single_head_and_reader_knows_it() -> None:
     """The warm path compares against HEAD_REVISION without Alembic: it must be the real head."""
     script = ScriptDirectory.from_config(alembic_config())
     assert len(script.get_heads()) == 1
-    assert script.get_current_head() == reader.HEAD_REVISION
+    assert script.get_current_head() == gate.HEAD_REVISION
 
 
 def test_models_and_migrations_agree(db_path: Path) -> None:
@@ -106,7 +107,7 @@ def test_upgrade_from_0001_with_data(db_path: Path) -> None:
     _database_at_0001(db_path)
     store = Store.open(resolve(str(db_path)))
     try:
-        assert store.revision() == reader.HEAD_REVISION
+        assert store.revision() == gate.HEAD_REVISION
         assert _diff(store) == []
     finally:
         store.close()
@@ -202,7 +203,7 @@ def test_downgrade_to_0001_and_back_keeps_the_data(
 
     store.upgrade()
     try:
-        assert store.revision() == reader.HEAD_REVISION
+        assert store.revision() == gate.HEAD_REVISION
         assert _diff(store) == []
     finally:
         store.close()

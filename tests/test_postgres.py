@@ -3,7 +3,7 @@
 A throwaway server is started for the session (``initdb`` into a temporary
 directory, listening on a unix socket only, fsync off) and every test gets a
 database of its own, so no test sees another's rows. On PostgreSQL interpdb
-reads through SQLAlchemy (``reader._Alchemy``), migrates on a connection with
+reads through SQLAlchemy (``store.read._Alchemy``), migrates on a connection with
 Alembic (views, no batch mode), binds typed parameters in ``add_sources``,
 refuses writes in ``interpdb sql`` with a read-only transaction, and exports
 and imports through the ORM: each is pinned here, where it can break, and
@@ -39,7 +39,7 @@ from conftest import Cli, python_for  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from interpdb.location import ENV_VAR  # noqa: E402
-from interpdb.reader import HEAD_REVISION  # noqa: E402
+from interpdb.store.gate import HEAD_REVISION  # noqa: E402
 
 TABLES = ("interpreters", "probes", "fingerprint_entries", "sys_path_entries", "interpreter_sources")
 #: Keys whose values are row ids, times or durations: they differ between two databases
@@ -310,7 +310,8 @@ def test_created_at_head_checked_and_round_tripped_through_0001(
     record = probe(run, python)
     assert run("db", "current").stdout == f"{HEAD_REVISION} (head)\n"
     assert run("db", "check").stdout == (
-        f"revision {HEAD_REVISION} (head): ok\nschema: matches the models\nintegrity: not checked (SQLite only)\n"
+        f"revision {HEAD_REVISION} (head): ok\nschema: matches the models\nrows: every stored row reads back\n"
+        "integrity: not checked (SQLite only)\n"
     )
     before = counts(run)
     assert (before["interpreters"], before["probes"]) == (1, 1)
@@ -338,12 +339,21 @@ def test_created_at_head_checked_and_round_tripped_through_0001(
     assert probe(run, python)["status"] == "cached", "the fingerprint survived the round trip"
 
 
-def test_any_command_upgrades_a_database_behind_the_head(
+def test_a_shared_database_behind_the_head_is_upgraded_only_by_db_upgrade(
     run: Cli, postgres: Database, make_venv: Callable[..., Path]
 ) -> None:
-    """Every command but db migrates on open on PostgreSQL too: even interpdb sql, which only reads."""
-    probe(run, make_venv())
+    """On a server, nothing migrates implicitly: reading commands read the older schema,
+    a writing command says what to run, and ``db upgrade`` upgrades."""
+    venv = make_venv()
+    probe(run, venv)
     run("db", "downgrade", "0001_initial")
+    assert query(run, "SELECT count(*) AS n FROM interpreters")[0]["n"] == 1
+    listed = run.json("list", "--no-discover")
+    assert [r["path"] for r in listed] == [str(venv)]
+    assert postgres.rows("SELECT version_num FROM alembic_version") == [("0001_initial",)]
+    refused = run("probe", "--refresh", venv, code=1)
+    assert "never upgraded implicitly" in refused.stderr and "hint: interpdb db upgrade" in refused.stderr
+    run("db", "upgrade")
     assert query(run, "SELECT count(*) AS n FROM current_sys_path")[0]["n"] > 0
     assert postgres.rows("SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
 

@@ -68,7 +68,7 @@ def test_list_revalidates_everything_known(run: Cli, make_venv: Callable[..., Pa
     a, b = make_venv("a"), make_venv("b")
     run("probe", a, b)
     listed = run.json("list", "--no-discover")
-    assert [r["path"] for r in listed] == [str(a), str(b)]
+    assert sorted(r["path"] for r in listed) == [str(a), str(b)]
     assert {r["status"] for r in listed} == {"cached"}
     assert run.count() == 2
 

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from conftest import Cli
 
-from interpdb import reader
 from interpdb.location import resolve
-from interpdb.store import NewProbe, Store
+from interpdb.store import gate
+from interpdb.store.write import NewProbe, Store
 
 
 def interpdb(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
@@ -31,9 +31,11 @@ def interpdb(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
 
 
 def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    """The failure's only line on stderr (exit 1, no traceback)."""
+    """The failure's one ``error:`` line on stderr (exit 1, no traceback), perhaps with a ``hint:`` line."""
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
+    if len(lines) == 2 and lines[1].startswith("hint: "):
+        lines = lines[:1]
     assert len(lines) == 1, result.stderr
     assert result.returncode == 1, (result.returncode, result.stderr)
     return lines[0]
@@ -95,7 +97,7 @@ def test_parallel_probes_on_a_fresh_database_all_succeed(
     outcomes = [(proc.wait(), *proc.communicate()) for proc in procs]
     assert [(code, stderr) for code, _stdout, stderr in outcomes] == [(0, "")] * 6
     assert rows(db_path, "SELECT path FROM interpreters") == [(str(venv),)]
-    assert rows(db_path, "SELECT version_num FROM alembic_version") == [(reader.HEAD_REVISION,)]
+    assert rows(db_path, "SELECT version_num FROM alembic_version") == [(gate.HEAD_REVISION,)]
     assert backups(db_path) == []
 
 
@@ -199,18 +201,48 @@ def test_maintenance_on_a_busy_database_is_one_line(
 NEWER = "0003_future"
 
 
+def _stamp_newer(db_path: Path) -> None:
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = ?", (NEWER,))
+    conn.close()
+
+
 @pytest.mark.parametrize(
     "args",
     [
-        ("list",),
-        ("list", "--format", "json"),
         ("list", "--no-discover"),
+        ("list", "--no-discover", "--format", "json"),
         ("history", "--format", "json"),
-        ("sql", "SELECT 1"),
+        ("sql", "SELECT count(*) AS n FROM interpreters"),
         ("sql", "SELECT 1", "--format", "json"),
-        ("probe", "{python}"),
-        ("find", "3"),
+        ("find", "3", "--no-discover"),
+        ("db", "current"),
+    ],
+    ids=" ".join,
+)
+def test_a_database_written_by_a_newer_interpdb_is_read_but_never_written(
+    db_path: Path, run: Cli, base_python: Path, args: tuple[str, ...]
+) -> None:
+    """A newer schema is read by column name (the compatibility rule: additive changes),
+    never migrated, backed up or written."""
+    run("probe", base_python)
+    _stamp_newer(db_path)
+    before = db_path.read_bytes()
+    result = interpdb(*args)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert backups(db_path) == []
+    assert db_path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("probe", "--refresh", "{python}"),
+        ("forget", "{python}"),
         ("db", "upgrade"),
+        ("db", "downgrade", "0001_initial"),
     ],
     ids=" ".join,
 )
@@ -218,15 +250,10 @@ def test_a_database_written_by_a_newer_interpdb_is_refused_before_any_backup(
     db_path: Path, run: Cli, base_python: Path, args: tuple[str, ...]
 ) -> None:
     run("probe", base_python)
-    conn = sqlite3.connect(db_path)
-    with conn:
-        conn.execute("UPDATE alembic_version SET version_num = ?", (NEWER,))
-    conn.close()
+    _stamp_newer(db_path)
     before = rows(db_path, "SELECT * FROM probes")
     result = interpdb(*(a.format(python=base_python) for a in args))
-    assert one_error_line(result).endswith(
-        f"{db_path} was written by a newer interpdb (schema revision {NEWER}); upgrade interpdb"
-    )
+    assert one_error_line(result).endswith(f"{db_path} was written by a newer interpdb (schema revision {NEWER})")
     assert backups(db_path) == []
     assert rows(db_path, "SELECT version_num FROM alembic_version") == [(NEWER,)]
     assert rows(db_path, "SELECT * FROM probes") == before
@@ -270,7 +297,7 @@ def test_a_directory_given_as_the_database_is_one_line(
     folder.mkdir()
     (folder / "kept.txt").write_text("kept")
     result = interpdb("--db", folder, *(a.format(python=base_python) for a in args))
-    assert one_error_line(result).endswith(f"{folder}: it is a directory, not a database file; choose another --db")
+    assert one_error_line(result).endswith(f"{folder} is a directory, not a database file")
     assert sorted(p.name for p in folder.iterdir()) == ["kept.txt"]
 
 
@@ -290,9 +317,7 @@ def test_another_applications_database_is_refused_not_given_our_tables(
 ) -> None:
     _foreign_database(db_path)
     result = interpdb(*(a.format(python=base_python) for a in args))
-    assert one_error_line(result).endswith(
-        f"{db_path} is not an interpdb database (it has other tables); choose another --db"
-    )
+    assert one_error_line(result).endswith(f"{db_path} is not an interpdb database (it has other tables)")
     assert rows(db_path, "SELECT name FROM sqlite_master") == [("invoices",)]
     assert rows(db_path, "SELECT total FROM invoices") == [(12.5,)]
     assert backups(db_path) == []
@@ -309,7 +334,7 @@ def test_an_existing_database_without_tables_is_initialised(
         conn.execute("PRAGMA user_version = 7")  # a real SQLite file, with a header and no table
         conn.close()
     run("probe", base_python)
-    assert rows(db_path, "SELECT version_num FROM alembic_version") == [(reader.HEAD_REVISION,)]
+    assert rows(db_path, "SELECT version_num FROM alembic_version") == [(gate.HEAD_REVISION,)]
     assert rows(db_path, "SELECT path FROM interpreters") == [(str(base_python),)]
 
 
@@ -324,5 +349,6 @@ def test_directory_as_db_on_the_fast_path_is_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"error: cannot read {folder}: it is a directory, not a database file; choose another --db"
+        f"error: {folder} is a directory, not a database file",
+        "hint: choose another --db",
     ]

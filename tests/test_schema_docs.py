@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from conftest import Cli
 
-from interpdb import reader
 from interpdb.cli import cli
 from interpdb.location import resolve
-from interpdb.store import Store
+from interpdb.store import gate
+from interpdb.store.write import Store
 
 SCHEMA_MD = Path(__file__).resolve().parent.parent / "docs" / "schema.md"
 
@@ -123,7 +123,7 @@ def _expectations(inv: Inventory) -> dict[str, tuple[dict[str, str], Callable[[l
         assert {r["exists"] for r in rows} <= {0, 1}
 
     def revision(rows: list[dict[str, Any]]) -> None:
-        assert rows == [{"version_num": reader.HEAD_REVISION}]
+        assert rows == [{"version_num": gate.HEAD_REVISION}]
 
     here = {"dir": inv.a_site, "path": a}
     return {

@@ -17,10 +17,7 @@ from typing import Any
 import pytest
 from conftest import Cli
 
-from interpdb import reader
 from interpdb.cli import cli
-from interpdb.location import resolve
-from interpdb.store import Store
 
 
 @pytest.fixture
@@ -180,13 +177,18 @@ def test_missing_database_is_an_error_and_is_not_created(run: Cli, db_path: Path
     assert not db_path.exists()
 
 
-def test_an_old_database_is_upgraded_before_the_query(run: Cli, db_path: Path) -> None:
-    """Like every command, sql first brings the schema to the head, so the documented views exist."""
-    store = Store(resolve(str(db_path)))
-    store.upgrade("0001_initial", backup_first=False)
-    store.close()
-    assert run.json("sql", "SELECT version_num FROM alembic_version") == [{"version_num": reader.HEAD_REVISION}]
-    assert run.json("sql", "SELECT count(*) AS n FROM interpreters_current") == [{"n": 0}]
+def test_an_old_database_is_queried_as_it_is_never_migrated(run: Cli, db_path: Path) -> None:
+    """sql only reads: an older schema is queried as it is; the file's bytes and the
+    folder's listing stay exactly as they were (no migration, no backup, no -wal left)."""
+    run("db", "upgrade", "0001_initial")
+    listing = sorted(p.name for p in db_path.parent.iterdir())
+    before = db_path.read_bytes()
+    assert run.json("sql", "SELECT version_num FROM alembic_version") == [{"version_num": "0001_initial"}]
+    assert run.json("sql", "SELECT count(*) AS n FROM interpreters") == [{"n": 0}]
+    failed = run("sql", "SELECT count(*) AS n FROM interpreters_current", code=1)
+    assert "no such table: interpreters_current" in failed.stderr
+    assert db_path.read_bytes() == before
+    assert sorted(p.name for p in db_path.parent.iterdir()) == listing
 
 
 def test_sql_on_sqlite_never_imports_sqlalchemy(db_path: Path, venv: Path) -> None:

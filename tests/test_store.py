@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
-from interpdb import reader
 from interpdb.location import resolve
-from interpdb.store import Store, migrations_dir
+from interpdb.store import gate
+from interpdb.store.schema import migrations_dir
+from interpdb.store.write import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +40,7 @@ def test_database_is_created_on_first_use_in_the_default_location(
     created = tmp_path / "xdg-data" / "interpdb" / "interpdb.sqlite3"
     assert created.exists()
     conn = sqlite3.connect(created)
-    assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (reader.HEAD_REVISION,)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (gate.HEAD_REVISION,)
     conn.close()
 
 
@@ -58,7 +59,7 @@ def test_unstamped_database_with_tables_is_reported_not_clobbered(db_path: Path,
         conn.execute("DELETE FROM alembic_version")
     conn.close()
     result = run("list", code=1)
-    assert "cannot upgrade the database" in result.stderr
+    assert "has interpdb's tables but no schema revision" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(sqlite3.connect(db_path).execute("SELECT * FROM probes").fetchall()) == 1
 

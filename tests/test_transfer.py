@@ -14,7 +14,7 @@ from conftest import Cli, query
 from interpdb import transfer
 from interpdb.location import resolve
 from interpdb.store.models import FingerprintEntry, Interpreter, InterpreterSource, Probe
-from interpdb.store import Store
+from interpdb.store.write import Store
 
 TABLES = ("interpreters", "probes", "fingerprint_entries", "sys_path_entries", "interpreter_sources")
 
@@ -238,7 +238,7 @@ def test_newer_schema_version_says_so(run: Cli, tmp_path: Path) -> None:
 
 def test_export_of_a_missing_database_is_an_error_and_creates_nothing(run: Cli, db_path: Path) -> None:
     result = run("export", code=1)
-    assert result.stderr == f"Error: no database at {db_path}\n"
+    assert result.stderr == f"error: no database at {db_path}\n"
     assert not db_path.exists()
 
 

@@ -14,14 +14,15 @@ from typing import Callable
 import pytest
 from conftest import Cli, python_for
 
-from interpdb import reader
 from interpdb.location import resolve
+from interpdb.store import gate, read
 
 HEAVY = ("sqlalchemy", "alembic")
 RUNNER = """
 import atexit, json, sys
 atexit.register(lambda: print("MODULES=" + json.dumps(sorted(
-    m for m in ("sqlalchemy", "alembic", "tabulate", "click", "dataclasses", "interpdb.service")
+    m for m in ("sqlalchemy", "alembic", "tabulate", "click", "dataclasses", "interpdb.service",
+                "interpdb.learning", "interpdb.launchers", "concurrent.futures")
     if m in sys.modules)), file=sys.stderr))
 from interpdb.{entry} import main
 sys.argv = ["interpdb"] + json.loads(sys.argv[1])
@@ -153,7 +154,8 @@ def test_fast_history_of_a_path_is_the_full_clis(warm_db: dict[str, Path], db_pa
         full, _m, full_code = run_entry(args, db_path, entry="cli")
         assert (fast, fast_code) == (full, full_code)
         assert fast_code == 0 and json.loads(fast)[0]["path"] == str(venv)
-        assert "interpdb.service" not in fast_modules
+        # The same Inventory.history as the click command, and nothing that probes.
+        assert "interpdb.learning" not in fast_modules and "sqlalchemy" not in fast_modules
 
 
 @pytest.mark.parametrize(
@@ -193,12 +195,12 @@ def test_reader_and_orm_return_the_same_records(warm_db: dict[str, Path], db_pat
     from sqlalchemy.orm import Session
 
     from interpdb.store.models import Interpreter
-    from interpdb.store import Store
+    from interpdb.store.write import Store
 
     location = resolve(str(db_path))
-    conn = reader.connect(location)
+    conn = gate.open_read(location)
     assert conn is not None
-    records = {r.id: r for r in reader.current_records(conn, os.uname().nodename)}
+    records = {r.id: r for r in read.current_records(conn, os.uname().nodename)}
     conn.close()
     store = Store.open(location)
     with Session(store.engine) as session:
@@ -227,11 +229,11 @@ def test_reader_and_orm_return_the_same_records(warm_db: dict[str, Path], db_pat
 def test_fingerprints_are_loaded_in_bulk(warm_db: dict[str, Path], db_path: Path) -> None:
     """Two queries for any number of interpreters (records, entries) plus one for sources."""
     location = resolve(str(db_path))
-    conn = reader.connect(location)
+    conn = gate.open_read(location)
     assert conn is not None
     statements: list[str] = []
     conn._conn.set_trace_callback(statements.append)  # type: ignore[attr-defined]
-    records = reader.current_records(conn, os.uname().nodename)
+    records = read.current_records(conn, os.uname().nodename)
     conn.close()
     assert len(records) >= 3
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
@@ -246,14 +248,14 @@ def _plan(db: Path, sql: str, params: dict[str, object]) -> str:
 
 
 def test_history_queries_use_their_indexes(warm_db: dict[str, Path], db_path: Path) -> None:
-    by_interpreter = _plan(db_path, *reader.history_query([1], limit=20))
+    by_interpreter = _plan(db_path, *read.history_query([1], limit=20))
     assert "ix_probes_interpreter_id_probed_at" in by_interpreter
     assert "TEMP B-TREE" not in by_interpreter, by_interpreter
-    by_trigger = _plan(db_path, *reader.history_query(trigger="changed", limit=20))
+    by_trigger = _plan(db_path, *read.history_query(trigger="changed", limit=20))
     assert "ix_probes_trigger_probed_at" in by_trigger
-    everything = _plan(db_path, *reader.history_query(limit=20))
+    everything = _plan(db_path, *read.history_query(limit=20))
     assert "ix_probes_probed_at" in everything
-    by_host = _plan(db_path, *reader.history_query(hosts=["somehost"], limit=20))
+    by_host = _plan(db_path, *read.history_query(hosts=["somehost"], limit=20))
     # The unique (host, path) constraint's index finds the host's interpreters,
     # then each one's probes come from the (interpreter_id, probed_at) index.
     assert "(host=?)" in by_host and "ix_probes_interpreter_id_probed_at" in by_host, by_host
@@ -269,9 +271,9 @@ def test_one_stat_per_shared_file_per_command(
 
     venvs = [make_venv(f"v{i}") for i in range(3)]
     run("probe", *venvs)
-    conn = reader.connect(resolve(str(db_path)))
+    conn = gate.open_read(resolve(str(db_path)))
     assert conn is not None
-    records = {r.path: r for r in reader.current_records(conn, os.uname().nodename)}
+    records = {r.path: r for r in read.current_records(conn, os.uname().nodename)}
     conn.close()
     site = next(
         Path(p) for p in records[str(venvs[1])].data["site_packages"] if p.startswith(str(venvs[1].parent.parent))

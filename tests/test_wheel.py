@@ -37,7 +37,7 @@ def test_wheel_carries_migrations_and_creates_the_database(tmp_path: Path, base_
     )
     assert json.loads(out.stdout)[0]["status"] == "probed"
     where = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import interpdb.store as s; print(s.migrations_dir())"],
+        [str(venv / "bin" / "python"), "-c", "import interpdb.store.schema as s; print(s.migrations_dir())"],
         check=True,
         capture_output=True,
         text=True,

@@ -7,6 +7,8 @@ boundary that turns expected failures into a one-line message and an exit code
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import click
@@ -53,15 +55,39 @@ class _Group(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from interpdb.errors import InventoryError
+        from interpdb.errors import Interrupted, InventoryError, report
 
         try:
-            return super().invoke(ctx)
-        except InventoryError as error:
-            raise click.ClickException(str(error)) from None
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(130)
+            with stop_on_signals():
+                return super().invoke(ctx)
+        except (InventoryError, Interrupted, KeyboardInterrupt) as error:
+            code, lines = report(error)
+            for line in lines:
+                click.echo(line, err=True)
+            ctx.exit(code)
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a command as Ctrl-C does: finished probes kept, running ones
+    killed, one line, exit 128 + the signal (``errors.report``)."""
+    import signal
+
+    from interpdb.errors import Interrupted
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Interrupted(signum)
+
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        # ValueError: not the main thread (an embedding program): leave signals to it.
+        with suppress(ValueError):
+            previous[signum] = signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,17 +98,24 @@ class _Group(click.Group):
     envvar="INTERPDB_DB",
     help="Database file or SQLAlchemy URL [env: INTERPDB_DB; default: the user data directory].",
 )
+@click.option(
+    "--read-only",
+    is_flag=True,
+    envvar="INTERPDB_READ_ONLY",
+    help="Open the store read-only: nothing is probed or written, changed interpreters show as stale "
+    "[env: INTERPDB_READ_ONLY].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print data only: no hints or notes on stderr.")
 @click.option("-v", "--verbose", count=True, help="Say on stderr why each interpreter was (not) probed.")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, quiet: bool, verbose: int) -> None:
+def cli(ctx: click.Context, db: str | None, read_only: bool, quiet: bool, verbose: int) -> None:
     """What is this Python interpreter, and is what I know about it still true?
 
     interpdb probes interpreters once, keeps the answer with the stat fingerprint
     of everything that decides it, and probes again only when that fingerprint
     changes or you ask.
     """
-    ctx.obj = AppState(db=db, quiet=quiet, verbose=verbose)
+    ctx.obj = AppState(db=db, quiet=quiet, verbose=verbose, read_only=read_only)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ class AppState:
     db: str | None
     quiet: bool
     verbose: int
+    read_only: bool = False
 
     def inventory(self, timeout: float | None = None, jobs: int | None = None, fmt: str = "table") -> Inventory:
         from interpdb.probe import DEFAULT_TIMEOUT
@@ -31,7 +32,14 @@ class AppState:
         argv = click.get_current_context().meta.get("interpdb.argv", sys.argv[1:])
         command = " ".join(["interpdb", *argv])
         progress = ProgressBar() if _progress_wanted(fmt, self.quiet) else None
-        return Inventory(self.db, timeout=timeout or DEFAULT_TIMEOUT, jobs=jobs, command=command, progress=progress)
+        return Inventory(
+            self.db,
+            timeout=timeout or DEFAULT_TIMEOUT,
+            jobs=jobs,
+            command=command,
+            progress=progress,
+            read_only=self.read_only,
+        )
 
     def note(self, message: str) -> None:
         """A message for people (stderr); ``-q`` silences it."""

@@ -1,12 +1,14 @@
 """``interpdb db ...``: where the database is, its schema revision, migrations, checks, backups.
 
-Thin commands over ``interpdb.store`` and Alembic. None of them upgrades the
-database on its way (every other command does): they are how one looks at it and
-moves it by hand. Only ``db upgrade`` creates a database that does not exist.
+Thin commands over ``interpdb.store`` and Alembic. ``path``, ``current`` and
+``check`` only look: they never write, migrate or back up. ``upgrade`` and
+``downgrade`` move the schema by hand (only ``db upgrade`` creates a database that
+does not exist); ``backup`` writes a copy.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,6 @@ from interpdb.cli._common import AppState
 
 if TYPE_CHECKING:
     from interpdb.location import Location
-    from interpdb.store import Store
 
 
 @click.group("db")
@@ -41,41 +42,9 @@ def _location(app: AppState) -> Location:
     return resolve(app.db)
 
 
-def _describe(location: Location) -> str:
-    """The location, safe to print: a URL's password is hidden."""
-    from interpdb.reader import hide_password
-
-    return location.sqlite_file or hide_password(location.url)
-
-
 def _require_file(location: Location) -> None:
-    if location.sqlite_path is not None and not location.sqlite_path.exists():
-        raise click.ClickException(f"no database at {location.sqlite_path}")
-
-
-def _store(location: Location) -> Store:
-    """The store as it is: not created (see ``_require_file``), not upgraded."""
-    from interpdb.store import Store
-
-    with _one_line_errors(location):
-        return Store(location)
-
-
-@contextmanager
-def _one_line_errors(location: Location) -> Iterator[None]:
-    """What the store or the database driver raise, as one ``error:`` line and exit 1."""
-    import sqlite3
-
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from interpdb.store import StoreError, _one_line
-
-    try:
-        yield
-    except StoreError as error:
-        raise click.ClickException(str(error)) from None
-    except (SQLAlchemyError, sqlite3.Error, ImportError) as error:  # ImportError: no driver for the URL
-        raise click.ClickException(f"cannot use {_describe(location)}: {_one_line(error)}") from None
+    if location.sqlite_file is not None and not os.path.exists(location.sqlite_file):
+        raise click.ClickException(f"no database at {location.sqlite_file}")
 
 
 @command.command("path")
@@ -86,49 +55,30 @@ def path_command(app: AppState) -> None:
     From --db, else INTERPDB_DB, else the user data directory. Nothing is created.
     """
     location = _location(app)
-    click.echo(_describe(location))
-    if location.sqlite_path is not None and not location.sqlite_path.exists():
-        app.note("(it does not exist yet: the first command that writes creates it)")
+    click.echo(location.describe())
+    if location.sqlite_file is not None and not os.path.exists(location.sqlite_file):
+        app.note("note: it does not exist yet: the first command that writes creates it")
 
 
 @command.command("current")
 @click.pass_obj
 def current_command(app: AppState) -> None:
     """Print the database's schema revision and whether it is the newest (the head)."""
-    from interpdb.reader import HEAD_REVISION
+    from interpdb.store import gate
 
     location = _location(app)
-    revision = _stored_revision(location)
-    if revision == HEAD_REVISION:
-        click.echo(f"{revision} (head)")
-        return
-    if revision is None:
-        exists = location.sqlite_path is None or location.sqlite_path.exists()
-        click.echo(f"none ({'no schema yet' if exists else 'no database yet'}; head: {HEAD_REVISION})")
-        return
-    from interpdb.store import is_known_revision
-
-    if is_known_revision(revision):
-        click.echo(f"{revision} (behind the head: {HEAD_REVISION})")
-        app.hint("interpdb db upgrade (any other command also upgrades it)")
-    else:
-        click.echo(f"{revision} (unknown to interpdb {_version()}; its head is {HEAD_REVISION})")
+    access = gate.inspect(location, app.read_only)
+    if access.state == "current":
+        click.echo(f"{access.revision} (head)")
+    elif access.state == "behind":
+        click.echo(f"{access.revision} (behind the head: {gate.HEAD_REVISION})")
+        app.hint("interpdb db upgrade (on SQLite, the first command that writes also upgrades it)")
+    elif access.state == "newer":
+        click.echo(f"{access.revision} (unknown to interpdb {_version()}; its head is {gate.HEAD_REVISION})")
         app.hint("a newer interpdb wrote this database; use that one, or restore a backup")
-
-
-def _stored_revision(location: Location) -> str | None:
-    """Read with ``interpdb.reader``: no Alembic, and no SQLAlchemy on SQLite."""
-    import sqlite3
-
-    from interpdb.reader import stored_revision
-
-    if not location.is_sqlite:
-        with _one_line_errors(location):
-            return stored_revision(location)
-    try:
-        return stored_revision(location)
-    except sqlite3.Error as error:  # a directory, an unreadable file
-        raise click.ClickException(f"cannot read {_describe(location)}: {error}") from None
+    else:
+        what = "no database yet" if access.state == "missing" else "no schema yet"
+        click.echo(f"none ({what}; head: {gate.HEAD_REVISION})")
 
 
 @command.command("upgrade")
@@ -157,57 +107,88 @@ def downgrade_command(app: AppState, revision: str) -> None:
 
 
 def _migrate(app: AppState, direction: str, target: str) -> None:
-    from interpdb.reader import HEAD_REVISION
+    from interpdb.store import gate, schema
+    from interpdb.store.write import Store
 
     location = _location(app)
-    store = _store(location)
+    access = gate.inspect(location, app.read_only)
+    gate.refuse_writes(access)
+    if (access.state == "current" and target == "head") or access.revision == target:
+        click.echo(f"{location.describe()} is already at {access.revision}")
+        return
+    store = Store(location)
     try:
         with _one_line_errors(location):
-            before = store.revision()
-            if before == target or (target == "head" and before == HEAD_REVISION):
-                click.echo(f"{_describe(location)} is already at {before}")
-                return
-            copy = store.migrate(direction, target)
-            after = store.revision()
+            before, after, copy = schema.migrate(location, store.engine, direction, target)
     finally:
         store.close()
     if before == after:
-        click.echo(f"{_describe(location)} stays at {after}: nothing to {direction} to {target}")
+        click.echo(f"{location.describe()} stays at {after}: nothing to {direction} to {target}")
         return
     verb = "created" if before is None else f"{direction}d"
-    click.echo(f"{verb} {_describe(location)}: {before or 'nothing'} -> {after or 'base'}")
+    click.echo(f"{verb} {location.describe()}: {before or 'nothing'} -> {after or 'base'}")
     if copy is not None:
         click.echo(f"backup: {copy}")
+
+
+@contextmanager
+def _one_line_errors(location: Location) -> Iterator[None]:
+    """What the database driver raises, as one ``error:`` line and exit 1."""
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from interpdb.errors import StoreError
+    from interpdb.store.schema import one_line
+
+    try:
+        yield
+    except (SQLAlchemyError, sqlite3.Error, ImportError) as error:  # ImportError: no driver for the URL
+        raise StoreError(f"cannot use {location.describe()}: {one_line(error)}") from None
 
 
 @command.command("check")
 @click.pass_obj
 def check_command(app: AppState) -> None:
-    """Check that the database is at the head, its schema matches the models, and (SQLite) its
-    data passes PRAGMA integrity_check and foreign_key_check. Exit 1 listing what does not.
+    """Check that the database is at the head, its schema matches the models, every stored row
+    can be read, and (SQLite) its data passes PRAGMA integrity_check and foreign_key_check.
+    Exit 1 listing what does not. Nothing is written, migrated or backed up.
     """
-    from interpdb.reader import HEAD_REVISION
+    from interpdb.store import gate, read, schema
 
     location = _location(app)
     _require_file(location)
-    store = _store(location)
+    engine, access = gate.read_engine(location, app.read_only, head_only=False)
     try:
         with _one_line_errors(location):
-            revision = store.revision()
-            differences = store.schema_differences()
-            integrity = store.integrity_problems()
+            differences = schema.schema_differences(engine)
+            integrity = schema.integrity_problems(engine)
     finally:
-        store.close()
-    problems = [] if revision == HEAD_REVISION else [f"revision {revision or 'none'} is not the head {HEAD_REVISION}"]
-    problems += differences + (integrity or [])
+        engine.dispose()
+    conn = gate.open_read(location, app.read_only)
+    damaged = []
+    if conn is not None:
+        try:
+            damaged = read.damaged_rows(conn)
+        finally:
+            conn.close()
+    revision = access.revision
+    problems = (
+        [] if access.state == "current" else [f"revision {revision or 'none'} is not the head {gate.HEAD_REVISION}"]
+    )
+    problems += differences + (integrity or []) + damaged
+    warning = schema.readable_by_others(location)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     if not problems:
         click.echo(f"revision {revision} (head): ok")
         click.echo("schema: matches the models")
+        click.echo("rows: every stored row reads back")
         click.echo("integrity: not checked (SQLite only)" if integrity is None else "integrity: ok")
         return
     for problem in problems:
         click.echo(problem)
-    raise click.ClickException(f"{_describe(location)} fails the check: {_count(len(problems), 'problem')}")
+    raise click.ClickException(f"{location.describe()} fails the check: {_count(len(problems), 'problem')}")
 
 
 @command.command("backup")
@@ -217,10 +198,10 @@ def backup_command(app: AppState, dest: Path | None) -> None:
     """Copy the SQLite database consistently (even while it is written) to DEST and print where.
 
     DEST may be a file that does not exist yet or a directory; without it the copy
-    goes next to the database as interpdb.sqlite3.backup-<time>.bak.
+    goes next to the database as interpdb.sqlite3.backup-<time>.bak. The copy is 0600.
     """
     from interpdb.records import utcnow
-    from interpdb.store import backup, backup_to
+    from interpdb.store.schema import backup, backup_to
 
     location = _location(app)
     if location.sqlite_path is None:
@@ -231,8 +212,7 @@ def backup_command(app: AppState, dest: Path | None) -> None:
         dest = dest / f"{location.sqlite_path.name}.backup-{stamp}.bak"
     if dest is not None and dest.exists():
         raise click.ClickException(f"{dest} already exists; name a new file")
-    with _one_line_errors(location):
-        copy = backup(location, f"backup-{stamp}") if dest is None else backup_to(location, dest.absolute())
+    copy = backup(location, f"backup-{stamp}") if dest is None else backup_to(location, dest.absolute())
     click.echo(str(copy))
 
 

@@ -32,13 +32,9 @@ def command(app: AppState, output: Path | None, fmt: str) -> None:
     reads the document back into any database without duplicating rows.
     """
     from interpdb.location import resolve
-    from interpdb.store import StoreError
-    from interpdb.transfer import TransferError, dumps, export_document
+    from interpdb.transfer import dumps, export_document
 
-    try:
-        document = export_document(resolve(app.db))
-    except (StoreError, TransferError) as error:
-        raise click.ClickException(str(error)) from None
+    document = export_document(resolve(app.db), app.read_only)
     text = dumps(document)
     if output is None:
         click.echo(text, nl=False)
@@ -72,7 +68,6 @@ def import_command(app: AppState, file: Path) -> None:
     read whole changes nothing.
     """
     from interpdb.location import resolve
-    from interpdb.store import StoreError
     from interpdb.transfer import TransferError, import_document, parse_document
 
     try:
@@ -83,10 +78,7 @@ def import_command(app: AppState, file: Path) -> None:
         interpreters = parse_document(text)
     except TransferError as error:
         raise click.ClickException(f"{file}: {error}") from None
-    try:
-        summary = import_document(resolve(app.db), interpreters)
-    except (StoreError, TransferError) as error:
-        raise click.ClickException(str(error)) from None
+    summary = import_document(resolve(app.db), interpreters, app.read_only)
     click.echo(
         f"imported {summary.new_interpreters} new of {summary.interpreters} interpreters, "
         f"{summary.new_probes} new of {summary.probes} probes, {summary.new_sources} new sources"

@@ -32,11 +32,12 @@ def command(
     """
     if fmt == "csv":
         raise click.UsageError("show prints one interpreter as a document: use --format json, or a table format")
-    from interpdb import fingerprint, reader
+    from interpdb import fingerprint
     from interpdb.probe import script_hash
+    from interpdb.store import read
 
     with app.inventory(run.timeout, run.jobs, fmt) as inventory:
-        path = inventory.resolve_ref(ref).path if reader.is_id(ref) else ref
+        path = inventory.resolve_ref(ref).path if read.is_id(ref) else ref
         result = inventory.probe([path], run.policy, revive=False)
         if not result.records:
             report_problems(app, result)

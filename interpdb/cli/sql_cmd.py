@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any
 
 import click
 
 from interpdb.cli._common import AppState, emit, format_option
 
-if TYPE_CHECKING:
-    from interpdb.location import Location
-
 
 def _params(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, Any]:
-    from interpdb.reader import bindings
+    from interpdb.store.sandbox import bindings
 
     try:
         return bindings(values)
@@ -49,48 +46,13 @@ def command(app: AppState, query: str, params: dict[str, Any], fmt: str) -> None
       interpdb sql "SELECT path, python_version FROM interpreters_current"
       interpdb sql "SELECT path FROM current_sys_path WHERE entry = :dir" --param dir=/opt/lib
     """
-    from interpdb import reader
     from interpdb.location import resolve
+    from interpdb.render import render
+    from interpdb.store.sandbox import query_records
 
     if query == "-":
         query = sys.stdin.read()
-    location = resolve(app.db)
-    _open_current(location)
-    try:
-        records = reader.query_records(location, query, params)
-    except reader.QueryError as error:
-        _fail(str(error))
-    from interpdb.render import render
-
+    records = query_records(resolve(app.db), query, params, app.read_only)
     emit(render(records, fmt))
     if not records and fmt != "json":
         app.note("no rows")
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    raise click.exceptions.Exit(1)
-
-
-def _open_current(location: Location) -> None:
-    """Upgrade a database behind the head first, as every command does, so the documented schema is there.
-
-    On SQLite that costs one query when it is current (and no SQLAlchemy); a
-    missing file is left missing: the query says so, creating it helps nobody.
-    ``Store.open`` refuses, in one line, a database it cannot reach or must not
-    touch (a newer interpdb's, another application's).
-    """
-    import sqlite3
-
-    from interpdb.reader import HEAD_REVISION, stored_revision
-    from interpdb.store import Store, StoreError
-
-    try:
-        if location.sqlite_path is None or (
-            location.sqlite_path.exists() and stored_revision(location) != HEAD_REVISION
-        ):
-            Store.open(location).close()
-    except StoreError as error:
-        _fail(str(error))
-    except sqlite3.Error as error:  # a directory, an unreadable file
-        _fail(f"cannot read {location.sqlite_file}: {error}")

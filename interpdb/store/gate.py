@@ -47,6 +47,8 @@ from interpdb.store.columns import ADDED_IN, TABLES
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from interpdb.store.read import Connection
     from interpdb.store.write import Store
 
@@ -120,8 +122,7 @@ def _file_read_only_reason(path: str) -> str | None:
 
 def inspect(location: Location, read_only: bool = False) -> Access:
     """Look at the store without keeping a connection (see ``open_read``)."""
-    conn = open_read(location, read_only)
-    access = conn.access if conn is not None else _missing(location, read_only)
+    conn, access = _look(location, read_only)
     if conn is not None:
         conn.close()
     return access
@@ -138,6 +139,10 @@ def open_read(location: Location, read_only: bool = False) -> Connection | None:
     """A read connection that knows the store's state (``conn.access``), or None when
     there is no database to read (no file yet, or an empty or half-made one: reading
     them gives nothing). Raises StoreError, in one line, for what cannot be read."""
+    return _look(location, read_only)[0]
+
+
+def _look(location: Location, read_only: bool) -> tuple[Connection | None, Access]:
     from interpdb.store import read
 
     if location.sqlite_file is None:
@@ -148,7 +153,7 @@ def open_read(location: Location, read_only: bool = False) -> Connection | None:
         try:
             mode = os.stat(path).st_mode
         except FileNotFoundError:
-            return None
+            return None, _missing(location, read_only)
         except OSError as error:
             raise StoreError(f"cannot read {path}: {error.strerror}") from error
         if stat.S_ISDIR(mode):
@@ -170,16 +175,20 @@ def open_read(location: Location, read_only: bool = False) -> Connection | None:
                 f"{location.describe()} is not an interpdb database (it has other tables)",
                 hint="choose another --db",
             )
-        return None
+        return None, access
     conn.access = access
-    return conn
+    return conn, access
 
 
 def _classify(conn: Connection, location: Location, reason: str | None) -> Access:
     try:
-        revision = conn.revision()
+        return _state(conn, location, reason)
     except sqlite3.DatabaseError as error:  # not a database at all, or damaged beyond reading
         raise StoreError(f"{location.describe()} is not an interpdb database: {error}") from error
+
+
+def _state(conn: Connection, location: Location, reason: str | None) -> Access:
+    revision = conn.revision()
     if revision == HEAD_REVISION:
         return Access(location, "current", revision, reason)
     present = conn.table_columns()
@@ -215,6 +224,37 @@ def _unreadable(present: dict[str, frozenset[str]]) -> str:
             if column not in present[table] and (table, column) not in ADDED_IN:
                 return f"no column {table}.{column}"
     return ""
+
+
+def read_engine(location: Location, read_only: bool = False, *, head_only: bool = True) -> tuple[Engine, Access]:
+    """A SQLAlchemy engine that only reads, for ``export``'s ORM walk and ``db check``.
+
+    On SQLite its connections are the gate's own read connections. ``head_only``:
+    the store must be at the head revision (the ORM names every column of it).
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    access = inspect(location, read_only)
+    if not access.holds_data:
+        raise StoreError(f"no database at {location.describe()}")
+    if head_only and access.state != "current":
+        raise StoreError(
+            f"{location.describe()} has schema revision {access.revision}; export reads the head, {HEAD_REVISION}",
+            hint="upgrade interpdb" if access.state == "newer" else "interpdb db upgrade",
+        )
+    if location.sqlite_file is None:
+        return create_engine(location.url, execution_options={"postgresql_readonly": True}), access
+    from interpdb.store import read
+
+    path = location.sqlite_file
+
+    def connect() -> sqlite3.Connection:
+        conn = read.sqlite_connection(path, writable=access.writable).raw
+        conn.row_factory = None
+        return conn
+
+    return create_engine("sqlite://", creator=connect, poolclass=StaticPool), access
 
 
 def open_write(location: Location, read_only: bool = False) -> Store:

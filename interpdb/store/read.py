@@ -30,7 +30,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from interpdb.fingerprint import Entry
     from interpdb.records import ProbeEvent, Record
     from interpdb.store.gate import Access
 
@@ -54,6 +53,10 @@ class Connection:
         """The store's columns per table when it is not at the head revision (None: the head's)."""
         return None if self.access is None else self.access.present
 
+    @property
+    def raw(self) -> sqlite3.Connection:
+        raise NotImplementedError("only a SQLite store has a sqlite3 connection")
+
     def has_table(self, table: str) -> bool:
         return self.present is None or table in self.present
 
@@ -63,7 +66,7 @@ class Connection:
         except Exception:  # no table yet: an empty or foreign store
             self.reset()
             return None
-        return str(found[0][0]) if found else None
+        return str(found[0]["version_num"]) if found else None
 
     def reset(self) -> None:
         """After a failed statement (PostgreSQL aborts the transaction)."""
@@ -282,10 +285,7 @@ def current_records(
         ):
             entries.setdefault(row["probe_id"], []).append(row)
     found_through = _sources_where(conn, where, params) if rows and conn.has_table("interpreter_sources") else {}
-    return [
-        _record(row, entries.get(row["probe_id"], ()), found_through.get(row["id"], ()))
-        for row in rows
-    ]
+    return [_record(row, entries.get(row["probe_id"], ()), found_through.get(row["id"], ())) for row in rows]
 
 
 def is_id(ref: str) -> bool:
@@ -477,7 +477,6 @@ def history(
     interpreter's previous ``ok`` probe (``ProbeEvent.diff``), reading the stored
     answers of those events only: see ``_answers_with_previous``.
     """
-    from interpdb.records import ProbeEvent
 
     sql, params = history_query(
         interpreter_ids,
@@ -534,8 +533,6 @@ def _with_diffs(conn: Connection, events: list[ProbeEvent]) -> list[ProbeEvent]:
         diff = diff_probe_data(previous_data, data) if previous_id is not None else []
         diffed.append(replace(event, diff=tuple(diff), diff_against=previous_id))
     return diffed
-
-
 
 
 def _answer(value: Any) -> Any:
@@ -605,9 +602,12 @@ def damaged_rows(conn: Connection) -> list[str]:
         record = _record(row, ())
         if record.damaged:
             found.append(str(record.error))
-    entry_rows = conn.rows(f"SELECT e.id AS id, {select_list(ENTRY_SELECT)} FROM fingerprint_entries e ORDER BY e.id", {})
+    entry_rows = conn.rows(
+        f"SELECT e.id AS id, {select_list(ENTRY_SELECT)} FROM fingerprint_entries e ORDER BY e.id", {}
+    )
     for row in entry_rows:
         bad = getattr(row, "undecodable", None)
         if bad:
-            found.append(f"damaged row in the store (fingerprint entry {row['id']} of probe {row['probe_id']}): {bad[0]} is not UTF-8 text")
+            entry = f"fingerprint entry {row['id']} of probe {row['probe_id']}"
+            found.append(f"damaged row in the store ({entry}): {bad[0]} is not UTF-8 text")
     return found

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def query(location: Location, sql: str, params: dict[str, Any], read_only: bool = False) -> tuple[list[str], list[tuple[Any, ...]]]:
+def query(
+    location: Location, sql: str, params: dict[str, Any], read_only: bool = False
+) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Run one statement that may only read; return its column names and rows.
 
     The database enforces it, not a parse of the SQL (see the module docstring);
@@ -31,7 +33,7 @@ def query(location: Location, sql: str, params: dict[str, Any], read_only: bool 
     """
     reader = gate.open_read(location, read_only)
     if reader is None:
-        raise QueryError(f"no database at {location.describe()} (or it has no tables yet)")
+        raise QueryError(f"no database at {location.describe()}")
     if location.sqlite_file is None:
         reader.close()
         return _query_alchemy(location.url, sql, params)

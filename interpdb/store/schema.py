@@ -255,7 +255,9 @@ def stored_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def migrate(location: Location, engine: Engine, direction: str, target: str) -> tuple[str | None, str | None, Path | None]:
+def migrate(
+    location: Location, engine: Engine, direction: str, target: str
+) -> tuple[str | None, str | None, Path | None]:
     """``upgrade`` or ``downgrade`` to ``target`` under the lock, backing up first.
 
     Returns (revision before, revision after, the backup kept). A database with no
@@ -268,18 +270,18 @@ def migrate(location: Location, engine: Engine, direction: str, target: str) -> 
     from interpdb.store.gate import refuse_unless_ours
 
     with migration_lock(location):
+        file = location.sqlite_file
+        if direction == "upgrade" and file is not None and (not os.path.exists(file) or _is_empty_sqlite(file)):
+            # Created whole, privately, and renamed into place (never through a bare connect).
+            with suppress(FileNotFoundError):
+                os.unlink(file)
+            create_sqlite(location)
+            if target != "head":
+                run_migrations(engine, "downgrade", target)
+            return None, stored_revision(engine), None
         before = stored_revision(engine)
         if direction == "upgrade":
             refuse_unless_ours(location, before)
-        if before is None and direction == "upgrade" and location.sqlite_file is not None:
-            engine.dispose()
-            if not os.path.exists(location.sqlite_file) or _is_empty_sqlite(location.sqlite_file):
-                with suppress(FileNotFoundError):
-                    os.unlink(location.sqlite_file)
-                create_sqlite(location)
-                if target != "head":
-                    run_migrations(engine, "downgrade", target)
-                return before, stored_revision(engine), None
         copy = None if before is None else backup(location, f"{direction}-{_stamp()}")
         try:
             run_migrations(engine, direction, target)
@@ -450,4 +452,3 @@ def _describe_difference(diff: Any) -> str:
     name = thing.name if table is None else f"{table.name}.{thing.name or '(unnamed)'}"
     noun = "foreign key" if kind == "fk" else kind
     return f"{noun} {name} is {where}"
-

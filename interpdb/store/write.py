@@ -60,6 +60,32 @@ class Store:
         except (ImportError, ValueError, SQLAlchemyError) as error:  # no driver, a URL it rejects
             raise StoreError(cannot_connect(location.url, error)) from error
 
+    @classmethod
+    def open(cls, location: Location, read_only: bool = False) -> Store:
+        """The store ready to write, through the gate (created or upgraded when it allows)."""
+        from interpdb.store.gate import open_write
+
+        return open_write(location, read_only)
+
+    def revision(self) -> str | None:
+        from interpdb.store.schema import stored_revision
+
+        return stored_revision(self.engine)
+
+    def upgrade(self, target: str = "head", backup_first: bool = True) -> None:
+        """Migrate up to ``target`` (by hand: ``interpdb db upgrade``; the gate decides otherwise)."""
+        from interpdb.store import schema
+
+        if backup_first:
+            schema.backup(self.location, f"upgrade-{schema._stamp()}")
+        schema.run_migrations(self.engine, "upgrade", target)
+
+    def downgrade(self, target: str) -> None:
+        from interpdb.store import schema
+
+        schema.backup(self.location, f"downgrade-{schema._stamp()}")
+        schema.run_migrations(self.engine, "downgrade", target)
+
     @contextmanager
     def session(self) -> Iterator[Any]:
         from sqlalchemy.orm import Session
@@ -206,13 +232,11 @@ class Store:
         self.engine.dispose()
 
 
-
 def write_error(action: str, error: BaseException) -> StoreError:
     """A failed write in words; SQLite's "database is locked" (busy_timeout ran out) as what it means."""
     if "database is locked" in str(getattr(error, "orig", None) or error):
         return StoreError("the database is busy: another interpdb is writing; try again")
     return StoreError(f"cannot {action}: {one_line(error)}")
-
 
 
 def _sys_path(data: dict[str, Any] | None) -> list[tuple[int, str]]:
@@ -221,7 +245,6 @@ def _sys_path(data: dict[str, Any] | None) -> list[tuple[int, str]]:
     if not isinstance(entries, list):
         return []
     return [(i, entry) for i, entry in enumerate(entries) if isinstance(entry, str)]
-
 
 
 def _facts(data: dict[str, Any] | None) -> dict[str, Any]:

@@ -1,0 +1,116 @@
+"""The freshness judgement: is what the store knows about a path still true?
+
+``judge`` looks at one path: its stored record, the fingerprint compared with the
+disk (stat calls only, ``fingerprint.changes``) and the refresh policy, and says
+whether to answer from the store, give up, or probe. It runs no interpreter and
+writes nothing; ``interpdb.service`` acts on its verdicts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from interpdb import fingerprint
+from interpdb.policy import Refresh
+from interpdb.records import Record
+
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    pass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A path that could not be answered at all (it never existed, or offline and unknown)."""
+
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Due:
+    """A path to probe, and why (``trigger``: ``gone`` means record it missing)."""
+
+    path: str
+    trigger: str
+    changes: tuple[fingerprint.Change, ...]
+
+
+STATUS_OF_OUTCOME = {"ok": "cached", "error": "error", "missing": "missing"}
+RUN_STATUS_OF_OUTCOME = {"ok": "probed", "error": "error", "missing": "missing"}
+
+
+def judge(
+    path: str, record: Record | None, policy: Refresh, probe_hash: str, stats: dict[str, os.stat_result | None]
+) -> Record | Problem | Due:
+    """What to do with one path: answer from the store (a Record with this run's status),
+    give up (a Problem), or probe it (a Due; trigger ``gone`` means record it missing)."""
+    if record is None:
+        # A new folder is refused, not stored as an error row that every change to its
+        # contents would re-probe. A stored interpreter replaced by a folder is left to
+        # its fingerprint: that changed like any other, so it is probed once, recorded as
+        # an error ("is a directory, not an interpreter"), and keeps its history.
+        if os.path.isdir(path):
+            return Problem(path, "is a directory, not an interpreter")
+        if policy.offline:
+            return Problem(path, "never probed, and --offline runs nothing")
+        if not os.path.lexists(path):
+            return Problem(path, "no such file")
+        return Due(path, "new", ())
+    if record.damaged:
+        # A row that cannot be read is shown as it is; only an explicit ask re-probes it.
+        if policy.offline:
+            return record
+        wanted = "refresh-interpreter" if path in policy.interpreters else "refresh" if policy.everything else None
+        return Due(path, wanted, ()) if wanted is not None else record
+    changes = tuple(fingerprint.changes(record.entries, probe_hash, stats))
+    if changes and _launcher_only(changes) and same_selection(record):
+        changes = ()  # the shim still selects what it did: nothing to re-probe
+    stale = tuple(c.as_dict() for c in changes)
+    if record.outcome == "missing" and not changes:
+        return record.with_status("missing")
+    if changes and not os.path.exists(path):
+        return record.with_status("stale", stale) if policy.offline else Due(path, "gone", changes)
+    trigger = policy.trigger(path, record.probed_at, changes)
+    if trigger is not None:
+        return Due(path, trigger, changes)
+    if changes:  # only offline leaves a changed fingerprint unprobed
+        return record.with_status("stale", stale)
+    return record.with_status(STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
+
+
+def not_utf8(path: str) -> Problem:
+    return Problem(path, f"{path!r} is not valid UTF-8: it cannot be stored")
+
+
+#: What only a shim's manager reads. ``env`` (HOME, PYTHONUSERBASE) is not among them:
+#: it moves the user site, so it changes the answer even when the selection holds.
+_LAUNCHER_ROLES = frozenset({"launcher-file", "launcher-env", "cwd"})
+
+
+def _launcher_only(changes: Sequence[fingerprint.Change]) -> bool:
+    return all(change.role in _LAUNCHER_ROLES for change in changes)
+
+
+def same_selection(record: Record) -> bool:
+    """Does the shim at ``record.path`` still select what it selected when probed?
+
+    Only what the manager reads changed (another working directory, PATH, a
+    touched version file): resolving again costs a few stat calls and, when the
+    answer is the same, spares a probe and a write. A different selection falls
+    through to a real re-probe.
+    """
+    if not any(e.role == "launcher-file" for e in record.entries):
+        return False
+    from interpdb import launchers
+
+    selection = launchers.resolve(record.path, os.environ, os.getcwd())
+    if selection is None:
+        return False
+    stored = record.data.get("launcher")
+    if stored is None:  # stored as a failure: the same failure again?
+        return selection.target is None and (selection.reason or "") == (record.error or "")
+    return (selection.target, selection.version) == (stored.get("target"), stored.get("version"))
