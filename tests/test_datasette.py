@@ -131,17 +131,24 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     metadata = tmp / "metadata.json"
     metadata.write_text(_interpdb(db, "db", "datasette-metadata"))
     database = db.stem
-    log = tmp / "datasette.log"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "datasette", "serve", str(db), "-m", str(metadata), "-h", "127.0.0.1"]
-    with log.open("wb") as out:
-        process = subprocess.Popen([*command, "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_up(process, url, log)
-        yield Served(url, database, db, venv, site, broken, tmp)
-    finally:
-        _stop(process)
+    for attempt in range(3):  # another process may take the free port before Datasette binds it
+        log = tmp / f"datasette-{attempt}.log"
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        with log.open("wb") as out:
+            process = subprocess.Popen([*command, "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
+        try:
+            try:
+                _wait_until_up(process, url, log)
+            except AssertionError:
+                if attempt < 2 and "address already in use" in log.read_text().lower():
+                    continue
+                raise
+            yield Served(url, database, db, venv, site, broken, tmp)
+            return
+        finally:
+            _stop(process)
 
 
 def test_the_metadata_names_the_database_as_datasette_does(tmp_path: Path) -> None:
