@@ -193,7 +193,8 @@ probes. Deleting an interpreter deletes its probes (`ON DELETE CASCADE`).""",
             Column(
                 ("changes",),
                 "JSON",
-                "the fingerprint changes found before it ran (a list, see below; `[]` for `new`, "
+                "the fingerprint changes found before it ran (a list, see [JSON columns](#json-columns); "
+                "`[]` for `new`, "
                 "or when nothing had changed)",
             ),
             Column(("outcome",), "varchar(16)", "`ok`, `error` or `missing` (the path is gone; nothing was run)"),
@@ -217,7 +218,8 @@ probes. Deleting an interpreter deletes its probes (`ON DELETE CASCADE`).""",
             Column(
                 ("data",),
                 "JSON, NULL",
-                "the whole probe document (below); NULL, or JSON `null`, when the probe failed",
+                "the whole probe document (see [JSON columns](#json-columns)); NULL, or JSON `null`, "
+                "when the probe failed",
             ),
         ),
         label_column="probed_at",
@@ -234,7 +236,11 @@ matches the disk.""",
             Column(("id",), "integer, primary key", "*internal*"),
             Column(("probe_id",), "integer", "`probes.id`"),
             Column(("position",), "integer", "order within the fingerprint, from 0"),
-            Column(("role",), "varchar(32)", "what the entry guards (table below)"),
+            Column(
+                ("role",),
+                "varchar(32)",
+                "what the entry guards: `link`, `site-file`, `module`... ([every role](#fingerprint_entries-stable))",
+            ),
             Column(
                 ("path",),
                 "text",
@@ -441,7 +447,8 @@ def column_meanings(rel: Relation) -> dict[str, str]:
 
 def plain(markdown: str) -> str:
     """The text without Markdown: one line, no backticks or emphasis, a link as its words."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    text = re.sub(r"\[([^\]]*)\]\(#[^)]*\)", r"\1 in docs/schema.md", markdown)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = text.replace("`", "").replace("**", "").replace("*", "")
     return " ".join(text.split())
 
