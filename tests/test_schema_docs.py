@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from conftest import Cli
 
+from interpdb import schema_docs
 from interpdb.cli import cli
 from interpdb.location import resolve
 from interpdb.store import gate
@@ -139,7 +140,7 @@ def _expectations(inv: Inventory) -> dict[str, tuple[dict[str, str], Callable[[l
         ),
         "When and why was this interpreter (re-)probed? (--param path=/usr/bin/python3)": (here, why),
         "What changed on disk before each re-probe of this interpreter, one row per change.": (here, what_changed),
-        "Probes that failed in the last week (SQLite's datetime(); on PostgreSQL:": (here, failed),
+        "Probes that failed in the last week.": (here, failed),
         "How many interpreters each discovery source found.": (here, per_source),
         "Virtual environments and the installation each is based on.": (here, venvs),
         "Each venv with the known base interpreters whose prefix is its base prefix.": (here, venv_bases),
@@ -183,10 +184,29 @@ def test_every_table_view_and_column_is_described(run: Cli, db_path: Path, base_
     finally:
         conn.close()
     assert {"interpreters_current", "probe_audit", "current_sys_path"} <= set(names)
+    assert sorted(names) == sorted(r.name for r in schema_docs.RELATIONS), "interpdb/schema_docs.py is not the schema"
     for name in names:
         assert f"### `{name}`" in text, f"docs/schema.md has no section for {name}"
+        described = schema_docs.relation(name).column_names()
+        assert sorted(described) == sorted(columns[name]), f"{name}: interpdb/schema_docs.py lists other columns"
         for column in columns[name]:
             assert f"`{column}`" in text or f'`"{column}"`' in text, f"{name}.{column} is not described"
+
+
+def test_the_generated_parts_of_docs_schema_md_are_up_to_date() -> None:
+    """Sections and examples come from interpdb/schema_docs.py (run scripts/update_schema_docs.py after a change)."""
+    text = SCHEMA_MD.read_text()
+    assert sorted(schema_docs.blocks_in(text)) == sorted([*(r.name for r in schema_docs.RELATIONS), "examples"])
+    assert schema_docs.update_markdown(text) == text, "docs/schema.md is stale: run scripts/update_schema_docs.py"
+    assert list(sql_blocks().values())[1:] == [e.sql for e in schema_docs.EXAMPLES]
+
+
+def test_example_names_are_not_table_names() -> None:
+    """Datasette serves a canned query in place of a table of the same name."""
+    names = [e.name for e in schema_docs.EXAMPLES]
+    assert len(set(names)) == len(names)
+    assert not set(names) & {r.name for r in schema_docs.RELATIONS}
+    assert all(e.title for e in schema_docs.EXAMPLES)
 
 
 def test_every_key_of_the_probe_document_is_described(run: Cli, base_python: Path) -> None:

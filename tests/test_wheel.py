@@ -44,3 +44,7 @@ def test_wheel_carries_migrations_and_creates_the_database(tmp_path: Path, base_
         cwd=tmp_path,
     )
     assert where.stdout.strip().startswith(str(venv)), "migrations must come from the installed wheel"
+    schema = subprocess.run(
+        [str(venv / "bin" / "interpdb"), "schema", "list"], check=True, capture_output=True, text=True, cwd=tmp_path
+    )
+    assert json.loads(schema.stdout)["$schema"].endswith("/2020-12/schema"), "the JSON Schemas must ship in the wheel"

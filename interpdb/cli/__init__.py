@@ -31,6 +31,7 @@ COMMANDS = {
     "db": "db_cmd:command",
     "export": "export_cmd:command",
     "import": "export_cmd:import_command",
+    "schema": "schema_cmd:command",
 }
 
 

@@ -33,6 +33,7 @@ def command() -> None:
       interpdb db downgrade REV         migrate down, backing up first
       interpdb db check                 do models, schema and data agree? (exit 1 if not)
       interpdb db backup [DEST]         a consistent copy of a SQLite database
+      interpdb db datasette-metadata    descriptions and example queries for Datasette (JSON)
     """
 
 
@@ -214,6 +215,33 @@ def backup_command(app: AppState, dest: Path | None) -> None:
         raise click.ClickException(f"{dest} already exists; name a new file")
     copy = backup(location, f"backup-{stamp}") if dest is None else backup_to(location, dest.absolute())
     click.echo(str(copy))
+
+
+@command.command("datasette-metadata")
+@click.option(
+    "--database",
+    "name",
+    metavar="NAME",
+    help="The database's name in Datasette [default: the file's name without its suffix, as Datasette names it].",
+)
+@click.pass_obj
+def datasette_metadata_command(app: AppState, name: str | None) -> None:
+    """Print metadata for Datasette (JSON): what each table, view and column means, foreign keys
+    shown as the path they point to, and docs/schema.md's example queries as canned queries.
+
+    \b
+      interpdb db datasette-metadata > metadata.json
+      datasette "$(interpdb db path)" -m metadata.json
+    """
+    from interpdb.datasette_metadata import metadata
+    from interpdb.render import to_json
+
+    if name is None:
+        location = _location(app)
+        if location.sqlite_path is None:
+            raise click.UsageError("Datasette reads SQLite files only; name the database with --database NAME")
+        name = location.sqlite_path.stem
+    click.echo(to_json(metadata(name)))
 
 
 def _count(n: int, noun: str) -> str:

@@ -331,7 +331,7 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
         ]
         if undecodable:
             raise Damaged(f"{undecodable[0]} is not UTF-8 text")
-        entries = tuple(Entry(*(e[name] for name in ENTRY_FIELDS)) for e in entry_rows)
+        entries = tuple(_entry(Entry, e) for e in entry_rows)
         return Record(
             id=row["id"],
             host=row["host"],
@@ -367,6 +367,12 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
         )
     except Damaged as damage:
         return damaged_record(row, str(damage))
+
+
+def _entry(entry: type[Entry], row: Any) -> Entry:
+    values = {name: row[name] for name in ENTRY_FIELDS}
+    values["exists"] = bool(values["exists"])  # SQLite stores booleans as 0 and 1
+    return entry(**values)
 
 
 def damaged_record(row: Any, reason: str) -> Record:
