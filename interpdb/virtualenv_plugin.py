@@ -25,7 +25,8 @@ turns the chosen record into a ``PythonInfo``:
   virtualenv's script cannot name by itself falls back to virtualenv's own walk.
 
 Requests use ``interpdb find``'s grammar, plus the spellings tox and virtualenv use that
-it lacks: ``py312`` / ``py3`` / ``py`` (tox's factors), ``cpython312`` and ``pypy310``.
+it lacks: ``py312`` / ``py3`` / ``py`` (tox's factors), ``cpython312`` and ``pypy310``,
+and virtualenv's pointer-size and machine suffixes (``3.12-64``, ``3.12-64-arm64``).
 A request that matches nothing (or is no request at all) is passed over, so virtualenv
 ends with its usual ``failed to find interpreter`` error.
 
@@ -66,6 +67,7 @@ CACHE_LAYOUT = 1
 #: How many alias/venv -> base steps are followed through the store before giving up.
 MAX_HOPS = 4
 _TOX_FACTOR = re.compile(r"^py(?:(?P<major>[0-9])(?P<minor>[0-9]+)?)?(?P<t>t)?$")
+_PLATFORM = re.compile(r"^(?P<request>.+?)(?:-(?P<bits>32|64))?(?:-(?P<machine>[a-z][a-z0-9_]*))?$")
 _UNDOTTED = re.compile(r"^(?P<name>cpython|pypy|graalpy)(?P<major>[0-9])(?P<minor>[0-9]+)(?P<t>t)?$")
 
 
@@ -87,6 +89,19 @@ def interpdb_request(spec: str) -> str:
     if undotted:
         return f"{undotted.group('name')}{undotted.group('major')}.{undotted.group('minor')}{undotted.group('t') or ''}"
     return text
+
+
+def split_platform(request: str) -> tuple[str, int | None, str | None]:
+    """virtualenv's ``-64`` / ``-32`` and ``-arm64`` suffixes: (request, pointer bits, machine).
+
+    ``3.12-64`` -> (``3.12``, 64, None); ``cpython3.12-64-arm64`` -> (``cpython3.12``, 64,
+    ``arm64``). A path keeps its dashes.
+    """
+    match = _PLATFORM.match(request)
+    if match is None or "/" in request:
+        return request, None, None
+    bits = match.group("bits")
+    return match.group("request"), int(bits) if bits else None, match.group("machine")
 
 
 class InterpdbDiscovery(Discover):
@@ -139,32 +154,43 @@ class InterpdbDiscovery(Discover):
                         info = _Answer(inventory, self._env, self.app_data).info(record)
                         if info is not None:
                             return info
-        except InventoryError as error:
+        except InventoryError as error:  # the store cannot be used: say why before virtualenv's "failed to find"
             LOGGER.error("interpdb: %s", error)
         return None
 
     def _choose(self, inventory: Inventory, spec: str) -> Record | None:
         """The record that answers ``spec``: a matching ``--try-first-with`` path, else ``find``'s best."""
-        from interpdb.request import parse_request
+        from interpdb.request import parse_request, rank
+        from interpdb.service import source_rank
 
-        text = interpdb_request(spec)
+        bare, bits, machine = split_platform(spec.strip())
+        text = interpdb_request(bare)
         try:
             request = parse_request(text)
         except ValueError as error:
             LOGGER.info("interpdb: %s", error)
             return None
+
+        def fits(record: Record) -> bool:
+            return request.matches(record, arch=machine) and (bits is None or record.pointer_size == bits)
+
         if request.path is None:
             tried = [path for path in self.try_first_with if os.path.exists(path)]
             if tried:
                 for record in inventory.probe(tried).records:
-                    if request.matches(record):
+                    if fits(record):
                         LOGGER.info("interpdb: %s answers %r (--try-first-with)", record.path, spec)
                         return record
-        try:
-            best, considered = inventory.find(text)
-        except InventoryError as error:
-            LOGGER.info("interpdb: %s", error)
-            return None
+        best, considered = inventory.find(text, arch=machine)  # an InventoryError now is the store's: run() says it
+        if best is not None and not fits(best):  # find knows no pointer size: the best one that has it
+            ranked = rank(
+                considered.records,
+                request,
+                active_venv=os.environ.get("VIRTUAL_ENV"),
+                source_order=source_rank(considered),
+                arch=machine,
+            )
+            best = next((record for record in ranked if fits(record)), None)
         if best is None:
             LOGGER.info("interpdb: nothing answers %r among %d interpreters", spec, len(considered.records))
         else:
@@ -292,4 +318,4 @@ def _script_identity() -> str:
     return "/".join(parts)
 
 
-__all__ = ["InterpdbDiscovery", "interpdb_request"]
+__all__ = ["InterpdbDiscovery", "interpdb_request", "split_platform"]

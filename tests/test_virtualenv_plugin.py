@@ -20,7 +20,7 @@ from conftest import python_for, query
 
 pytest.importorskip("virtualenv", reason="the plugin needs virtualenv: pip install 'interpdb[virtualenv]'")
 
-from interpdb.virtualenv_plugin import interpdb_request
+from interpdb.virtualenv_plugin import interpdb_request, split_platform
 
 BIN = Path(sys.executable).parent
 #: Runs virtualenv's CLI in-process with an audit hook that counts what it starts, then
@@ -121,20 +121,38 @@ def test_tox_and_virtualenv_spellings_become_interpdb_requests(spec: str, reques
     assert interpdb_request(spec) == request_
 
 
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("3.12", ("3.12", None, None)),
+        ("3.12-64", ("3.12", 64, None)),
+        ("3.13t-32", ("3.13t", 32, None)),
+        ("cpython3.12-64-arm64", ("cpython3.12", 64, "arm64")),
+        ("pypy3.10-x86_64", ("pypy3.10", None, "x86_64")),
+        (">=3.10,<3.13", (">=3.10,<3.13", None, None)),
+        ("/opt/py-64/bin/python", ("/opt/py-64/bin/python", None, None)),
+    ],
+)
+def test_virtualenvs_platform_suffixes_are_split_off(spec: str, expected: tuple[str, int | None, str | None]) -> None:
+    """``-64``/``-32`` and a machine name become filters; a path keeps its dashes."""
+    assert split_platform(spec) == expected
+
+
 @pytest.mark.slow
 def test_virtualenv_creates_a_working_venv_of_the_requested_python(tmp_path: Path, db_path: Path) -> None:
     """``virtualenv --discovery interpdb -p 3.12 DIR`` makes a venv whose python is 3.12,
     and the store recorded the probes it made for the plugin."""
     python_for("3.12")
-    done = virtualenv_cli(tmp_path, "--discovery", "interpdb", "-p", "3.12", "--no-seed", str(tmp_path / "env"))
-    assert done.returncode == 0, done.stderr
-    version = subprocess.run(
-        [str(tmp_path / "env" / "bin" / "python"), "-c", "import sys; print(sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert version.stdout.strip() == "(3, 12)"
+    for spec, folder in (("3.12", "env"), ("py312-64", "env64")):
+        done = virtualenv_cli(tmp_path, "--discovery", "interpdb", "-p", spec, "--no-seed", str(tmp_path / folder))
+        assert done.returncode == 0, done.stdout + done.stderr
+        version = subprocess.run(
+            [str(tmp_path / folder / "bin" / "python"), "-c", "import sys; print(sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert version.stdout.strip() == "(3, 12)"
     commands = {row[0] for row in query(db_path, "SELECT DISTINCT command FROM probes")}
     assert commands == {"virtualenv --discovery interpdb"}
 
@@ -197,7 +215,7 @@ def test_a_venv_request_resolves_to_its_base_and_try_first_with_wins(tmp_path: P
 
 def test_nothing_matching_is_virtualenvs_usual_error(tmp_path: Path) -> None:
     """No interpreter for the request (or no request at all): virtualenv's own message, exit 1."""
-    for spec in ("3.99", "not a request"):
+    for spec in ("3.99", "not a request", "3.12-32", "3.12-riscv64"):
         done = virtualenv_cli(tmp_path, "--discovery", "interpdb", "-p", spec, "--no-seed", str(tmp_path / "env"))
         said = done.stdout + done.stderr  # virtualenv prints its error on stdout
         assert done.returncode == 1
@@ -206,6 +224,19 @@ def test_nothing_matching_is_virtualenvs_usual_error(tmp_path: Path) -> None:
         )
         assert "Traceback" not in said
         assert not (tmp_path / "env").exists()
+
+
+def test_an_unusable_store_is_named_before_virtualenvs_error(tmp_path: Path, db_path: Path) -> None:
+    """A store interpdb cannot open: one ``interpdb: ...`` line saying why, then virtualenv's
+    usual error; the file is left as it was."""
+    db_path.write_text("not a database\n")
+    done = virtualenv_cli(tmp_path, "--discovery", "interpdb", "-p", "3.12", "--no-seed", str(tmp_path / "env"))
+    said = done.stdout + done.stderr
+    assert done.returncode == 1
+    assert f"interpdb: {db_path} is not an interpdb database" in said
+    assert "failed to find interpreter for InterpdbDiscovery" in said
+    assert "Traceback" not in said
+    assert db_path.read_text() == "not a database\n"
 
 
 @pytest.mark.slow
