@@ -177,6 +177,10 @@ def test_a_fresh_record_runs_no_interpreter_and_a_pth_change_is_followed(tmp_pat
     builtin_before = discover(tmp_path, "-p", str(python), plugin=False)
     assert str(first) in builtin_before["path"]
 
+    cache = tmp_path / "xdg-cache" / "interpdb" / "virtualenv"  # XDG_CACHE_HOME from conftest
+    [entry] = cache.glob("*.json")
+    assert entry.stat().st_mode & 0o777 == 0o600 and cache.stat().st_mode & 0o777 == 0o700
+
     warm = discover(tmp_path, "-p", str(python))
     assert warm["started"] == []
     assert warm["path"] == cold["path"]
@@ -185,6 +189,8 @@ def test_a_fresh_record_runs_no_interpreter_and_a_pth_change_is_followed(tmp_pat
     changed = discover(tmp_path, "-p", str(python))
     assert str(second) in changed["path"] and str(first) not in changed["path"]
     assert str(python) in changed["started"], "virtualenv's interrogation ran again for the new probe"
+    [replaced] = cache.glob("*.json")
+    assert replaced != entry, "the new probe's entry replaced the old one"
     builtin_after = discover(tmp_path, "-p", str(python), plugin=False)
     assert str(first) in builtin_after["path"], "virtualenv's own cache keys on the executable's mtime"
 
