@@ -90,15 +90,42 @@ def normalize_path(path: str) -> str:
     return os.path.normpath(os.path.abspath(os.path.expanduser(path)))
 
 
+def _xdg(variable: str) -> str | None:
+    """An XDG base directory from the environment: only an absolute path counts.
+
+    The XDG Base Directory spec: a relative path in ``$XDG_*_HOME`` is invalid and
+    should be ignored, and an empty one means the default.
+    """
+    value = os.environ.get(variable)
+    return value if value and os.path.isabs(value) else None
+
+
 def default_path() -> str:
+    """``~/Library/Application Support/interpdb`` on macOS, else ``$XDG_DATA_HOME/interpdb``."""
     home = os.path.expanduser("~")
     if sys.platform == "darwin":
         base = os.path.join(home, "Library", "Application Support")
     elif os.name == "nt":
         base = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
     else:
-        base = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
+        base = _xdg("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
     return os.path.join(base, "interpdb", FILENAME)
+
+
+def cache_dir() -> str:
+    """Where interpdb keeps what can be rebuilt (the virtualenv plugin's answers).
+
+    ``~/Library/Caches/interpdb`` on macOS, else ``$XDG_CACHE_HOME/interpdb``
+    (``~/.cache/interpdb``).
+    """
+    home = os.path.expanduser("~")
+    if sys.platform == "darwin":
+        base = os.path.join(home, "Library", "Caches")
+    elif os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
+    else:
+        base = _xdg("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+    return os.path.join(base, "interpdb")
 
 
 def resolve(value: str | None = None) -> Location:

@@ -94,6 +94,19 @@ class Record:
     def markers(self) -> dict[str, Any]:
         return dict(self.data.get("markers") or {})
 
+    @property
+    def conda_env(self) -> str | None:
+        """The conda environment's name (``base``, or ``NAME`` of ``envs/NAME``); None if not conda.
+
+        Derived from the prefix on disk (``interpdb.discovery.conda.env_name``) rather
+        than stored, so the store needs no new column.
+        """
+        if self.outcome != "ok":
+            return None
+        from interpdb.discovery.conda import env_name
+
+        return env_name(self.prefix)
+
     def document(self, **extra: Any) -> dict[str, Any]:
         """A standalone JSON document (``find``, ``show``): the record plus ``schema_version``."""
         return dict(self.to_json(), schema_version=JSON_SCHEMA_VERSION, **extra)
@@ -144,6 +157,7 @@ class Record:
             "sources": list(self.sources),
             "aliases": list(self.aliases),
             "launcher": self.data.get("launcher"),
+            "conda_env": self.conda_env,
             "forgotten_at": _iso(self.forgotten_at),
         }
 

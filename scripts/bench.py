@@ -24,6 +24,9 @@ scale       1,000 venvs (``--venvs``): cold ``discover`` parallel vs ``--jobs 1`
             ``list``, database size, peak memory
 history     1,000,000 probe rows (``--rows``): ``history PATH`` and the ``probe_audit`` view
 help        ``interpdb --help`` vs ``python -c pass`` and ``python -c "import click"``
+virtualenv  warm ``virtualenv -p 3.12 --no-seed DIR`` through ``--discovery interpdb`` vs
+            virtualenv's builtin discovery (each with its own cache warm), when the
+            ``virtualenv`` console script is beside this Python
 ==========  =============================================================================
 
 Compared cases run in turns (see ``_benchlib.interleaved``). The exit status is 0
@@ -55,9 +58,9 @@ from typing import Any
 
 from _benchlib import BenchError, Command, Row, Run, Samples, interleaved, run, run_all, table, write_json
 
-GROUPS = ("find", "list", "revalidate", "scale", "history", "help")
+GROUPS = ("find", "list", "revalidate", "scale", "history", "help", "virtualenv")
 #: Groups run in this order so that ``revalidate`` can reuse the venvs ``scale`` built.
-RUN_ORDER = ("help", "find", "list", "scale", "revalidate", "history")
+RUN_ORDER = ("help", "find", "list", "virtualenv", "scale", "revalidate", "history")
 #: Interpreters in the ``list`` scenario: the pyenv Pythons, then venvs up to this many.
 SMALL_N = 20
 #: Interpreters the synthetic history is spread over.
@@ -647,6 +650,73 @@ class Bench:
             "6b: 'import click' is pass + the click import, so the ratio is help / (pass + (import click - pass))"
         )
 
+    def group_virtualenv(self) -> None:
+        """virtualenv's discovery, builtin vs the interpdb plugin, both warm.
+
+        Both see the same machine: PATH holds each pyenv Python's ``bin`` (the builtin
+        discovery looks there), and interpdb also finds them through ``PYENV_ROOT``.
+        ``--no-seed`` leaves pip out, so the time is discovery plus writing the venv.
+        """
+        script = Path(sys.executable).with_name("virtualenv")
+        if not script.is_file():
+            self.notes.append("7a skipped: no virtualenv beside this Python (pip install 'interpdb[virtualenv]')")
+            return
+        bins = os.pathsep.join(str(Path(p.path).parent) for p in reversed(self.pythons))
+        env = dict(self.env, PATH=bins, VIRTUALENV_OVERRIDE_APP_DATA=str(self.root / "virtualenv-app-data"))
+        db = self.root / "db" / "virtualenv.sqlite3"
+        env["INTERPDB_DB"] = str(db)
+        line = self.target.line
+
+        def create(tag: str, *discovery: str) -> Command:
+            folder = self.root / "virtualenvs" / tag
+            return Command([str(script), *discovery, "-p", line, "--no-seed", "--clear", str(folder)], env, self.empty)
+
+        def discover_only(*discovery: str) -> Command:
+            code = "import sys, virtualenv; virtualenv.session_via_cli(sys.argv[1:], setup_logging=False).interpreter"
+            argv = [sys.executable, "-c", code, *discovery, "-p", line, "--no-seed", str(self.root / "unused")]
+            return Command(argv, env, self.empty)
+
+        builtin, plugin = create("builtin"), create("plugin", "--discovery", "interpdb")
+        run(builtin)  # untimed: virtualenv's cache of each Python it looked at
+        run(plugin)  # untimed: interpdb's store and the plugin's cache of virtualenv's facts
+        probes_before = probe_count(db)
+        only_builtin, only_plugin = discover_only(), discover_only("--discovery", "interpdb")
+        cases: dict[str, Callable[[], Run]] = {
+            "builtin": lambda: run(builtin),
+            "plugin": lambda: run(plugin),
+            "only-builtin": lambda: run(only_builtin),
+            "only-plugin": lambda: run(only_plugin),
+        }
+        found = interleaved(cases, self.settings.reps)
+        if probe_count(db) != probes_before:
+            raise BenchError("the warm plugin runs probed: they measured probes, not the store")
+        self.rows.append(
+            self.ratio_row(
+                "7a",
+                f"virtualenv --discovery interpdb -p {line}",
+                f"virtualenv -p {line} (builtin discovery)",
+                found,
+                "plugin",
+                "builtin",
+                1.0,
+            )
+        )
+        self.rows.append(
+            self.ratio_row(
+                "7b",
+                "the same, discovery only (session_via_cli)",
+                "the same, builtin discovery",
+                found,
+                "only-plugin",
+                "only-builtin",
+                1.0,
+            )
+        )
+        self.notes.append(
+            "7a/7b: both warm, --no-seed --clear; the plugin ran no interpreter (no interpdb probe, "
+            "virtualenv's facts from the plugin's cache)"
+        )
+
     # -- rows -----------------------------------------------------------------------------
 
     @staticmethod
@@ -689,6 +759,14 @@ class Bench:
                 else ""
             ),
         }
+
+
+def probe_count(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM probes").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def expect_cached_or_probed(path: Path, count: int) -> None:

@@ -1,7 +1,7 @@
 """Shared fixtures: an isolated database per test, real interpreters, real venvs.
 
-No test touches a real user database: ``INTERPDB_DB`` and ``XDG_DATA_HOME`` point
-into ``tmp_path`` for every test (autouse).
+No test touches a real user database: ``INTERPDB_DB``, ``XDG_DATA_HOME`` and
+``XDG_CACHE_HOME`` point into ``tmp_path`` for every test (autouse).
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     db = tmp_path / "interpdb.sqlite3"
     monkeypatch.setenv("INTERPDB_DB", str(db))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # the virtualenv plugin's answers
     monkeypatch.delenv("NO_COLOR", raising=False)
     return db
 

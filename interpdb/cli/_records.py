@@ -17,6 +17,7 @@ def summary_row(record: Record) -> dict[str, Any]:
         "implementation": record.implementation or "",
         "version": record.version or "",
         "venv": "" if record.is_venv is None else ("yes" if record.is_venv else "no"),
+        "conda": record.conda_env or "",
         "status": record.status,
         "trigger": record.trigger or "",
         "probed_at": record.probed_at.strftime("%Y-%m-%d %H:%M:%S") if record.probed_at else "",

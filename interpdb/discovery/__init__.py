@@ -1,27 +1,33 @@
 """Where interpreters are: candidate paths, found by looking, never by running anything.
 
 Only ``scandir``/``listdir``, ``stat``, ``lstat`` and reads of small text files
-(``environments.txt``, ``hatch-dist.json``, rye's registered toolchains). Every source
-reads its settings (``HOME``, ``PATH``, ``PYENV_ROOT``, ...) from the ``env`` mapping it
-is given, never from ``os.environ`` directly, so a test can describe a whole machine in
-a dict and a ``tmp_path``. A source without ``HOME`` in ``env`` skips home-relative places.
+(``environments.txt``, ``hatch-dist.json``, rye's registered toolchains, Poetry's
+``config.toml``). Every source reads its settings (``HOME``, ``PATH``, ``PYENV_ROOT``,
+...) from the ``env`` mapping it is given, never from ``os.environ`` directly, so a test
+can describe a whole machine in a dict and a ``tmp_path``. A source without ``HOME`` in
+``env`` skips home-relative places.
 
-==========  ===================================================================================
-source      where it looks (one module each; the module docstring has the details)
-==========  ===================================================================================
-``venv``    ``$VIRTUAL_ENV/bin/python``, then venvs (``pyvenv.cfg``) under the ``scan`` roots
-``path``    interpreter-named executables in each ``$PATH`` directory (shims included)
-``pyenv``   ``$PYENV_ROOT/versions/*`` and ``versions/*/envs/*`` (default ``~/.pyenv``)
-``asdf``    ``$ASDF_DATA_DIR/installs/python/*`` (default ``~/.asdf``)
-``mise``    ``$MISE_DATA_DIR/installs/python/*`` (default ``$XDG_DATA_HOME/mise``)
-``uv``      ``$UV_PYTHON_INSTALL_DIR/*`` (default ``$XDG_DATA_HOME/uv/python``)
-``rye``     ``$RYE_HOME/py/*`` (default ``~/.rye``)
-``hatch``   ``$HATCH_DATA_DIR/pythons/*`` (default ``$XDG_DATA_HOME/hatch/pythons``)
-``pdm``     ``$XDG_DATA_HOME/pdm/python/*``
-``conda``   ``$CONDA_PREFIX``, ``~/.conda/environments.txt``, base installs and their ``envs``
-``system``  ``/usr/bin``, ``/usr/local/bin``, Homebrew, python.org frameworks
-            (below ``$INTERPDB_SYSTEM_ROOT``, default ``/``)
-==========  ===================================================================================
+=====================  ===========================================================================
+source                 where it looks (one module each; the module docstring has the details)
+=====================  ===========================================================================
+``venv``               ``$VIRTUAL_ENV/bin/python``, then venvs (``pyvenv.cfg``) under the ``scan`` roots
+                       (a project's ``.venv`` included)
+``path``               interpreter-named executables in each ``$PATH`` directory (shims included)
+``pyenv``              ``$PYENV_ROOT/versions/*`` and ``versions/*/envs/*`` (default ``~/.pyenv``)
+``asdf``               ``$ASDF_DATA_DIR/installs/python/*`` (default ``~/.asdf``)
+``mise``               ``$MISE_DATA_DIR/installs/python/*`` (default ``$XDG_DATA_HOME/mise``)
+``uv``                 ``$UV_PYTHON_INSTALL_DIR/*`` (default ``$XDG_DATA_HOME/uv/python``)
+``rye``                ``$RYE_HOME/py/*`` (default ``~/.rye``)
+``hatch``              ``$HATCH_DATA_DIR/pythons/*`` (default ``$XDG_DATA_HOME/hatch/pythons``)
+``pdm``                ``$XDG_DATA_HOME/pdm/python/*``
+``virtualenvwrapper``  ``$WORKON_HOME/*`` (default ``~/.virtualenvs``)
+``poetry``             ``<virtualenvs.path>/*`` from Poetry's ``config.toml`` (default
+                       ``<user cache dir>/pypoetry/virtualenvs``)
+``pipenv``             ``$WORKON_HOME/*`` (default ``$XDG_DATA_HOME/virtualenvs``)
+``conda``              ``$CONDA_PREFIX``, ``~/.conda/environments.txt``, base installs and their ``envs``
+``system``             ``/usr/bin``, ``/usr/local/bin``, Homebrew, python.org frameworks
+                       (below ``$INTERPDB_SYSTEM_ROOT``, default ``/``)
+=====================  ===========================================================================
 
 Paths are absolute and normalised but symlinks are kept (as ``location.normalize_path``
 does): ``python3`` and the ``python3.12`` it links to are two rows, and the store tells
@@ -34,10 +40,41 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from interpdb.discovery import asdf, conda, hatch, mise, path, pdm, pyenv, rye, system, uv, venv
+from interpdb.discovery import (
+    asdf,
+    conda,
+    hatch,
+    mise,
+    path,
+    pdm,
+    pipenv,
+    poetry,
+    pyenv,
+    rye,
+    system,
+    uv,
+    venv,
+    virtualenvwrapper,
+)
 
-#: Every source, in tie-break order: the active venv first, PATH before the managers.
-SOURCE_ORDER = ("venv", "path", "pyenv", "asdf", "mise", "uv", "rye", "hatch", "pdm", "conda", "system")
+#: Every source, in tie-break order: the active venv first, PATH before the managers,
+#: the Python installers before the tools that keep virtual environments.
+SOURCE_ORDER = (
+    "venv",
+    "path",
+    "pyenv",
+    "asdf",
+    "mise",
+    "uv",
+    "rye",
+    "hatch",
+    "pdm",
+    "virtualenvwrapper",
+    "poetry",
+    "pipenv",
+    "conda",
+    "system",
+)
 
 _FINDERS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
     "path": path.find,
@@ -48,6 +85,9 @@ _FINDERS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
     "rye": rye.find,
     "hatch": hatch.find,
     "pdm": pdm.find,
+    "virtualenvwrapper": virtualenvwrapper.find,
+    "poetry": poetry.find,
+    "pipenv": pipenv.find,
     "conda": conda.find,
     "system": system.find,
 }

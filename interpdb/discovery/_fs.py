@@ -166,3 +166,30 @@ def user_data_dirs(env: Mapping[str, str], *parts: str) -> list[str]:
     data = data_home(env)
     candidates = [data and os.path.join(data, *parts), in_home(env, "Library", "Application Support", *parts)]
     return [candidate for candidate in candidates if candidate]
+
+
+def config_home(env: Mapping[str, str]) -> str | None:
+    """``$XDG_CONFIG_HOME``, else ``~/.config``."""
+    return absolute(env.get("XDG_CONFIG_HOME")) or in_home(env, ".config")
+
+
+def cache_home(env: Mapping[str, str]) -> str | None:
+    """``$XDG_CACHE_HOME``, else ``~/.cache``."""
+    return absolute(env.get("XDG_CACHE_HOME")) or in_home(env, ".cache")
+
+
+def venvs_in(root: str | None) -> list[str]:
+    """``NAME/bin/python`` of every virtual environment directly under ``root``, in natural order.
+
+    A folder counts when it holds ``pyvenv.cfg`` (what ``venv`` and virtualenv 20+ write)
+    and an executable ``bin/python``; other folders and files (virtualenvwrapper's hook
+    scripts, Poetry's ``envs.toml``) are passed over. Symlinked environments are kept.
+    """
+    if root is None:
+        return []
+    found: list[str] = []
+    for prefix in version_dirs(root, links=True):
+        python = os.path.join(prefix, "bin", "python")
+        if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")) and is_executable_file(python):
+            found.append(python)
+    return found

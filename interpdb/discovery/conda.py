@@ -10,6 +10,10 @@ Prefixes, in this order:
 4. ``~/.conda/envs/*``, where conda puts environments when the base is not writable.
 
 A prefix without ``bin/python`` (an R-only environment) gives nothing.
+
+:func:`env_name` names a prefix as ``conda env list`` does: ``base`` for a base install,
+``NAME`` for ``.../envs/NAME``, nothing for an environment made with ``conda create -p``
+elsewhere. Records derive their ``conda_env`` from it (no column in the store).
 """
 
 from __future__ import annotations
@@ -55,6 +59,21 @@ def prefixes(env: Mapping[str, str]) -> list[str]:
     for prefix in ordered:
         found.setdefault(prefix, None)
     return list(found)
+
+
+def env_name(prefix: str | None) -> str | None:
+    """``base``, the ``envs/NAME`` folder's name, or None (not conda, or unnamed).
+
+    A conda prefix holds ``conda-meta``; a base install also has ``condabin`` (conda
+    4.6+) or ``bin/conda``. Three ``stat`` calls at most, one for anything else.
+    """
+    if not prefix or not os.path.isdir(os.path.join(prefix, "conda-meta")):
+        return None
+    if os.path.basename(os.path.dirname(prefix)) == "envs":
+        return os.path.basename(prefix)
+    if os.path.isdir(os.path.join(prefix, "condabin")) or os.path.isfile(os.path.join(prefix, "bin", "conda")):
+        return "base"
+    return None
 
 
 def find(env: Mapping[str, str]) -> list[str]:

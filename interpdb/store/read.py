@@ -30,6 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from interpdb.fingerprint import Entry
     from interpdb.records import ProbeEvent, Record
     from interpdb.store.gate import Access
 
