@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from interpdb import fingerprint, reader
-from interpdb.errors import InventoryError, NeedsWrite
+from interpdb.errors import BadRequest, InventoryError, NeedsWrite
 from interpdb.location import Location, is_utf8, normalize_path, resolve
 from interpdb.policy import Refresh
 from interpdb.probe import DEFAULT_TIMEOUT, ProbeResult, run_probe, script_hash
@@ -330,7 +330,7 @@ class Inventory:
         try:
             parsed = parse_request(request, implementation)
         except ValueError as error:
-            raise InventoryError(str(error)) from error
+            raise BadRequest(str(error)) from error
         policy = refresh or Refresh()
         if parsed.path is not None:
             considered = self.probe([parsed.path], policy)
@@ -345,7 +345,20 @@ class Inventory:
             arch=arch,
             allow_venv=allow_venv,
         )
+        if ranked and ranked[0].data.get("launcher"):
+            return self._behind_launcher(ranked[0], policy), considered
         return (ranked[0] if ranked else None), considered
+
+    def _behind_launcher(self, launcher: Record, policy: Refresh) -> Record:
+        """A shim's answer depends on the folder and the environment: answer with the
+        interpreter it runs now, naming the shim among its aliases."""
+        target = (launcher.data.get("launcher") or {}).get("target")
+        if not isinstance(target, str) or not target:
+            return launcher
+        found = self.probe([target], policy, revive=False).records
+        if not found or found[0].outcome != "ok":
+            return launcher
+        return replace(found[0], aliases=tuple(sorted({launcher.path, *launcher.aliases, *found[0].aliases})))
 
     def _revalidate(
         self,

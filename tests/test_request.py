@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import pytest
@@ -58,35 +59,56 @@ def ids(records: list[Record]) -> list[int]:
 
 # --- parsing -----------------------------------------------------------------------------
 
-# text -> (implementation, specifier text, free_threaded, executable_name)
+# text -> (implementation, specifier text, free_threaded, executable_name); the README's table, form by form.
 PARSED: dict[str, tuple[str | None, str | None, bool | None, str | None]] = {
     "3.12": (None, "==3.12.*", None, None),
     "3": (None, "==3.*", None, None),
-    "3.12.1": (None, "==3.12.1.*", None, None),
+    "312": (None, "==3.12.*", None, None),
+    "38": (None, "==3.8.*", None, None),
+    "3.12.1": (None, "==3.12.1", None, None),
     "3.13.0rc2": (None, "==3.13.0rc2", None, None),
+    "3.13rc2": (None, "==3.13rc2", None, None),
     ">=3.10,<3.13": (None, ">=3.10,<3.13", None, None),
     ">=3.10, <3.13": (None, ">=3.10,<3.13", None, None),
-    "3.12,!=3.12.0": (None, "==3.12.*,!=3.12.0", None, None),
     "~=3.11": (None, "~=3.11", None, None),
     "==3.12.*": (None, "==3.12.*", None, None),
+    "3.12.*": (None, "==3.12.*", None, None),
+    ">=3.13t": (None, ">=3.13", True, None),
+    ">=3.12,<3.14t": (None, ">=3.12,<3.14", True, None),
+    "3.13t": (None, "==3.13.*", True, None),
+    "3.13+freethreaded": (None, "==3.13.*", True, None),
+    "3.14+gil": (None, "==3.14.*", False, None),
     "cpython@3.12": ("cpython", "==3.12.*", None, None),
     "cpython@>=3.10": ("cpython", ">=3.10", None, None),
+    "cpython>=3.10": ("cpython", ">=3.10", None, None),
+    "cpython >=3.10": ("cpython", ">=3.10", None, None),
     "cpython3.12": ("cpython", "==3.12.*", None, None),
+    "cp312": ("cpython", "==3.12.*", None, None),
     "cpython": ("cpython", None, None, None),
+    "cp": ("cpython", None, None, None),
     "CPython3.12": ("cpython", "==3.12.*", None, None),
     "pypy3.10": ("pypy", "==3.10.*", None, None),
+    "pp39": ("pypy", "==3.9.*", None, None),
     "pypy3": ("pypy", "==3.*", None, None),
     "pypy": ("pypy", None, None, None),
     "pypy@3.10": ("pypy", "==3.10.*", None, None),
     "graalpy": ("graalpy", None, None, None),
-    "3.13t": (None, "==3.13.*", True, None),
+    "graalvm": ("graalpy", None, None, None),
     "cpython3.13t": ("cpython", "==3.13.*", True, None),
     "cpython@3.13t": ("cpython", "==3.13.*", True, None),
-    "python3.12": (None, "==3.12.*", None, "python3.12"),
-    "python3.13t": (None, "==3.13.*", True, "python3.13t"),
-    "python3": (None, "==3.*", None, "python3"),
-    "python": (None, None, None, "python"),
+    "python3.12": (None, "==3.12.*", None, None),
+    "python312": (None, "==3.12.*", None, None),
+    "python3.12.1": (None, "==3.12.1", None, None),
+    "python>=3.12": (None, ">=3.12", None, None),
+    "python@3.12": (None, "==3.12.*", None, None),
+    "py3.12": (None, "==3.12.*", None, None),
+    "python3.13t": (None, "==3.13.*", True, None),
+    "python3": (None, "==3.*", None, None),
+    "python": (None, None, None, None),
+    "python3.6m": (None, None, None, "python3.6m"),
+    "mypython3": (None, None, None, "mypython3"),
     "any": (None, None, None, None),
+    "default": (None, None, None, None),
     "ANY": (None, None, None, None),
     "": (None, None, None, None),
     "  3.12  ": (None, "==3.12.*", None, None),
@@ -95,7 +117,7 @@ PARSED: dict[str, tuple[str | None, str | None, bool | None, str | None]] = {
 
 @pytest.mark.parametrize("text", list(PARSED))
 def test_parse_accepts_every_documented_form(text: str) -> None:
-    """Each documented request form parses to its implementation, version line, build and name."""
+    """Each documented request form parses to its implementation, version, build and name."""
     implementation, specifier, free_threaded, executable_name = PARSED[text]
     request = parse_request(text)
     assert request.text == text
@@ -104,6 +126,46 @@ def test_parse_accepts_every_documented_form(text: str) -> None:
     assert request.free_threaded is free_threaded
     assert request.executable_name == executable_name
     assert request.path is None
+
+
+@pytest.mark.parametrize(
+    ("text", "free_threaded", "debug"),
+    [
+        ("3.12d", None, True),
+        ("3.12.0d", None, True),
+        ("3.12+debug", None, True),
+        ("3.13td", True, True),
+        ("3.13+freethreaded+debug", True, True),
+        ("3.13+gil+debug", False, True),
+        ("3.13", None, None),
+    ],
+)
+def test_variant_suffixes(text: str, free_threaded: bool | None, debug: bool | None) -> None:
+    """uv's short and long variant suffixes set the free-threading and debug wishes."""
+    request = parse_request(text)
+    assert (request.free_threaded, request.debug) == (free_threaded, debug)
+
+
+def test_bitness_machine_and_installation_key() -> None:
+    """virtualenv's -64 / -64-arm64 and uv's cpython-3.12.1-linux-x86_64-gnu narrow the build."""
+    bits = parse_request("cpython3.12-64-arm64")
+    assert (bits.implementation, str(bits.specifier), bits.pointer_size, bits.machine) == (
+        "cpython",
+        "==3.12.*",
+        64,
+        "aarch64",
+    )
+    assert parse_request("3.12-32").pointer_size == 32
+    key = parse_request("cpython-3.12.1-linux-x86_64-gnu")
+    assert (key.implementation, str(key.specifier), key.os, key.machine, key.libc) == (
+        "cpython",
+        "==3.12.1",
+        "linux",
+        "x86_64",
+        "gnu",
+    )
+    assert parse_request("pypy-3.9").implementation == "pypy"
+    assert parse_request("any-3.13-any-aarch64").machine == "aarch64"
 
 
 @pytest.mark.parametrize(
@@ -130,32 +192,33 @@ def test_parse_path_is_absolute_and_normalised(text: str, expected: str) -> None
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "reason"),
     [
-        "3.x",
-        "cpython@",
-        "foo",
-        "py3.12",
-        "cpython>=3.10",
-        "cpython 3.12",
-        "cpython@foo",
-        "pypy3.x",
-        ">=",
-        ">=3.10.*",
-        "~=3",
-        "=3.12",
-        "3.12.1.1",
-        "python3.12.1",
-        "pythont",
-        "python@3.12",
-        "3.12tt",
-        "٣.١٢",
+        ("3.x", "expected a version"),
+        ("cpython@", "nothing after the @"),
+        ("@3.12", "nothing before the @"),
+        ("cpython 3.12", "expected a version"),
+        ("cpython@foo", "expected a version"),
+        (">=", "is not a version"),
+        (">=3.10.*", ".* needs == or !="),
+        ("~=3", "~= needs at least two release parts"),
+        ("=3.12", "needs an operator"),
+        ("3.12.1.1", "at most three parts"),
+        ("3rc1", "a pre-release needs a minor version"),
+        ("3.12tt", "expected a version"),
+        ("3.12t", "Python 3.12 has no free-threaded build"),
+        ("cpython-3.12-beos", "unknown operating system"),
+        ("cpython-3.12-linux-x86_64-bionic", "unknown libc"),
+        ("٣.١٢", "expected a version"),
+        ("two words", "expected a version"),
     ],
 )
-def test_parse_rejects_other_text_with_one_line_naming_the_forms(text: str) -> None:
-    """Anything else is a ValueError whose single-line message lists the accepted forms."""
-    with pytest.raises(ValueError, match="expected a version") as info:
+def test_parse_rejects_malformed_text_with_one_line_saying_why(text: str, reason: str) -> None:
+    """Text that starts like a version, a specifier or a request and does not parse is a ValueError
+    whose single line says what is wrong (or, with nothing more precise to say, the accepted forms)."""
+    with pytest.raises(ValueError, match=re.escape(reason)) as info:
         parse_request(text)
+    assert str(info.value).startswith(f"{text.strip()!r} is not an interpreter request: ")
     assert "\n" not in str(info.value)
 
 
@@ -203,6 +266,11 @@ def test_major_minor_request_matches_exactly_that_release_line(x: int, y: int, f
         ("3", "2.7.18", False),
         ("3.12.1", "3.12.1", True),
         ("3.12.1", "3.12.10", False),
+        ("3.13.0", "3.13.0rc2", False),
+        ("3.13", "3.13.0rc2", True),
+        ("<3.13", "3.13.0rc2", False),
+        (">=3.10,<3.13", "3.13.0rc2", False),
+        (">=3.13.0rc1", "3.13.0rc2", True),
         (">=3.10,<3.13", "3.12.9", True),
         (">=3.10,<3.13", "3.13.0", False),
         ("~=3.11", "3.14.0", True),
@@ -391,4 +459,4 @@ def test_rank_filters_by_arch_and_venv() -> None:
 
 def test_request_is_a_frozen_value() -> None:
     """Requests compare by value, so the CLI can cache or compare them."""
-    assert parse_request("3.12") == Request("3.12", None, Specifier.parse("3.12"), None, None, None)
+    assert parse_request("3.12") == Request("3.12", specifier=Specifier.parse("3.12"))

@@ -53,10 +53,12 @@ class _Group(click.Group):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from interpdb.errors import InventoryError
+        from interpdb.errors import BadRequest, InventoryError
 
         try:
             return super().invoke(ctx)
+        except BadRequest as error:
+            raise click.UsageError(str(error)) from None
         except InventoryError as error:
             raise click.ClickException(str(error)) from None
         except KeyboardInterrupt:

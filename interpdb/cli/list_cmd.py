@@ -11,23 +11,29 @@ from interpdb.cli._records import print_records
 from interpdb.records import STATUSES
 
 if TYPE_CHECKING:
-    from interpdb.versions import Specifier
+    from interpdb.request import Request
 
 
-def _version_spec(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Specifier | None:
+def _version_request(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Request | None:
     if value is None:
         return None
-    from interpdb.versions import Specifier
+    from interpdb.request import parse_request
 
     try:
-        return Specifier.parse(value)
+        return parse_request(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
 
 
 @click.command("list")
 @click.option("--implementation", metavar="NAME", help="cpython, pypy, graalpy... (case-insensitive).")
-@click.option("--version", "version_spec", metavar="SPEC", callback=_version_spec, help="'>=3.10', '3.12', '~=3.11'...")
+@click.option(
+    "--version",
+    "version_request",
+    metavar="REQUEST",
+    callback=_version_request,
+    help="Any find REQUEST: '>=3.10', '3.12', '312', 'cp311', '3.13t', 'python3.6m'...",
+)
 @click.option("--venv/--no-venv", default=None, help="Only virtual environments, or only base interpreters.")
 @click.option(
     "--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Only these statuses (repeatable)."
@@ -41,7 +47,7 @@ def _version_spec(_ctx: click.Context, _param: click.Parameter, value: str | Non
 def command(
     app: AppState,
     implementation: str | None,
-    version_spec: Specifier | None,
+    version_request: Request | None,
     venv: bool | None,
     statuses: tuple[str, ...],
     show_all: bool,
@@ -58,14 +64,17 @@ def command(
     per path). Filters only choose what is printed: they never cause a probe.
     Missing and broken interpreters are left out unless --all or --status asks.
     """
+    from dataclasses import replace
+
     from interpdb.listing import select
 
     with app.inventory(run.timeout, run.jobs, fmt) as inventory:
         result = inventory.list(run.policy, discover=not no_discover)
+    if version_request is not None:
+        result = replace(result, records=[r for r in result.records if version_request.satisfied_by(r)])
     records = select(
         result,
         implementation=implementation,
-        version=version_spec,
         venv=venv,
         statuses=statuses,
         show_all=show_all,
