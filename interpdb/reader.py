@@ -131,6 +131,8 @@ def hide_password(url: str) -> str:
 
 def cannot_connect(url: str, error: BaseException) -> str:
     """The one line that says ``url`` cannot be used, with neither its password nor a traceback."""
+    if _psycopg_missing(error):
+        return f"cannot connect to {hide_password(url)}: psycopg is not installed (pip install 'interpdb[postgres]')"
     reason = _first_line(getattr(error, "orig", None) or error)
     _scheme, sep, rest = url.partition("://")
     password = rest[: rest.rfind("@")].partition(":")[2] if sep and "@" in rest else ""
@@ -141,6 +143,17 @@ def cannot_connect(url: str, error: BaseException) -> str:
 
             reason = reason.replace(secret, "***").replace(unquote(secret), "***")
     return f"cannot connect to {hide_password(url)}: {reason}"
+
+
+def _psycopg_missing(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) is the PostgreSQL driver failing to import."""
+    seen = 0
+    while error is not None and seen < 8:
+        if isinstance(error, ImportError) and "psycopg" in f"{error.name} {error}":
+            return True
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+        seen += 1
+    return False
 
 
 def _open_sqlite(path: str, query_only: bool) -> sqlite3.Connection:
@@ -309,7 +322,7 @@ def _record(row: Sequence[Any], entries: tuple[Entry, ...], found_through: tuple
 def history_query(
     interpreter_ids: Iterable[int] | None = None,
     since: datetime | None = None,
-    trigger: str | None = None,
+    trigger: str | Sequence[str] | None = None,
     limit: int | None = None,
     *,
     hosts: Sequence[str] | None = None,
@@ -340,9 +353,13 @@ def history_query(
     if since is not None:
         where.append("p.probed_at >= :since")
         params["since"] = since.strftime("%Y-%m-%d %H:%M:%S.%f") if text_times else since
-    if trigger is not None:
+    if isinstance(trigger, str):
         where.append("p.trigger = :trigger")
         params["trigger"] = trigger
+    elif trigger is not None:  # several: history --trigger A --trigger B
+        clause, extra = _in_clause("trigger", list(trigger))
+        where.append(f"p.trigger IN ({clause or 'NULL'})")
+        params.update(extra)
     sql = (
         f"SELECT {_EVENT_COLUMNS} FROM probes p JOIN interpreters i ON i.id = p.interpreter_id "
         f"WHERE {' AND '.join(where)} ORDER BY p.probed_at DESC, p.id DESC"
@@ -357,7 +374,7 @@ def history(
     conn: Connection,
     interpreter_ids: Iterable[int] | None = None,
     since: datetime | None = None,
-    trigger: str | None = None,
+    trigger: str | Sequence[str] | None = None,
     limit: int | None = None,
     *,
     hosts: Sequence[str] | None = None,

@@ -224,7 +224,7 @@ class Inventory:
         self,
         ref: str | None = None,
         since: datetime | None = None,
-        trigger: str | None = None,
+        trigger: str | Sequence[str] | None = None,
         limit: int | None = None,
         *,
         hosts: Sequence[str] | None = None,

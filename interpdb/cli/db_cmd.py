@@ -75,6 +75,10 @@ def _one_line_errors(location: Location) -> Iterator[None]:
     except StoreError as error:
         raise click.ClickException(str(error)) from None
     except (SQLAlchemyError, sqlite3.Error, ImportError) as error:  # ImportError: no driver for the URL
+        from interpdb.reader import cannot_connect
+
+        if location.sqlite_file is None and "psycopg" in _one_line(error):
+            raise click.ClickException(cannot_connect(location.url, error)) from None
         raise click.ClickException(f"cannot use {_describe(location)}: {_one_line(error)}") from None
 
 
@@ -142,7 +146,8 @@ def upgrade_command(app: AppState, revision: str) -> None:
     _migrate(app, "upgrade", revision)
 
 
-@command.command("downgrade")
+# ignore_unknown_options: ``-1`` (one step down) is a revision, not an option.
+@command.command("downgrade", context_settings={"ignore_unknown_options": True})
 @click.argument("revision", metavar="REV")
 @click.pass_obj
 def downgrade_command(app: AppState, revision: str) -> None:

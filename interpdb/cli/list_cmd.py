@@ -41,6 +41,11 @@ def _version_request(_ctx: click.Context, _param: click.Parameter, value: str | 
 @click.option("--all", "show_all", is_flag=True, help="Include missing and broken interpreters.")
 @click.option("--aliases", "per_path", is_flag=True, help="One row per path instead of one per interpreter.")
 @click.option("--no-discover", is_flag=True, help="Show only what is stored: do not look for new interpreters.")
+@click.option(
+    "--forgotten",
+    is_flag=True,
+    help="Show the interpreters `interpdb forget` hid instead, as stored (nothing is revalidated).",
+)
 @refresh_options
 @format_option
 @click.pass_obj
@@ -53,6 +58,7 @@ def command(
     show_all: bool,
     per_path: bool,
     no_discover: bool,
+    forgotten: bool,
     run: RunOptions,
     fmt: str,
 ) -> None:
@@ -67,9 +73,13 @@ def command(
     from dataclasses import replace
 
     from interpdb.listing import select
+    from interpdb.service import Result
 
     with app.inventory(run.timeout, run.jobs, fmt) as inventory:
-        result = inventory.list(run.policy, discover=not no_discover)
+        if forgotten:  # hidden from everything else: shown as stored, never probed
+            result = Result([r for r in inventory.stored(include_forgotten=True) if r.forgotten_at is not None])
+        else:
+            result = inventory.list(run.policy, discover=not no_discover)
     if version_request is not None:
         result = replace(result, records=[r for r in result.records if version_request.satisfied_by(r)])
     records = select(
@@ -81,5 +91,8 @@ def command(
         per_path=per_path,
     )
     print_records(app, records, fmt)
-    if not result.records:
+    if forgotten:
+        if records:
+            app.hint("`interpdb probe PATH` brings one back")
+    elif not result.records:
         app.hint("no interpreters known yet; learn some with `interpdb probe PATH...`")
