@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -460,3 +461,21 @@ def test_rank_filters_by_arch_and_venv() -> None:
 def test_request_is_a_frozen_value() -> None:
     """Requests compare by value, so the CLI can cache or compare them."""
     assert parse_request("3.12") == Request("3.12", specifier=Specifier.parse("3.12"))
+
+
+def _readme_examples() -> list[str]:
+    """Every `example` in the README's request table (its second column)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("### Requests", 1)[1].split("\n\n")[2]
+    examples = []
+    for line in table.splitlines()[2:]:
+        examples += re.findall(r"`([^`]*)`", line.split(" | ")[1])
+    return examples
+
+
+@pytest.mark.parametrize("example", _readme_examples())
+def test_every_readme_example_parses(example: str) -> None:
+    """The README's table shows only requests that parse (3.12t, its counter-example, is not in the column)."""
+    if example == "find":
+        example = ""
+    parse_request(example)
