@@ -30,6 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Protocol, TypeVar
 
+    from interpdb.request import Request
     from interpdb.store import NewProbe, Store
 
     T = TypeVar("T")
@@ -345,6 +346,12 @@ class Inventory:
             arch=arch,
             allow_venv=allow_venv,
         )
+        if not ranked and parsed.executable_name is not None and discover:
+            on_path = _on_path(parsed)  # known by no interpreter's folder: uv's PATH lookup
+            if on_path.path is not None:
+                return self.find(
+                    on_path.path, implementation=implementation, arch=arch, allow_venv=allow_venv, refresh=policy
+                )
         if ranked and ranked[0].data.get("launcher"):
             return self._behind_launcher(ranked[0], policy), considered
         return (ranked[0] if ranked else None), considered
@@ -727,6 +734,15 @@ def _launcher_json(path: str, selection: Any, data: Mapping[str, Any] | None) ->
             "target": (data or {}).get("executable"),
         }
     return None
+
+
+def _on_path(parsed: Request) -> Request:
+    """``find mypython3``: the ``mypython3`` on ``PATH`` as a path request, when there is one
+    (discovery only looks for ``python*``, ``pypy*`` and ``graalpy*`` names)."""
+    import shutil
+
+    found = shutil.which(parsed.executable_name or "")
+    return replace(parsed, path=normalize_path(found), executable_name=None) if found else parsed
 
 
 def source_rank(result: Result) -> dict[int, int]:

@@ -116,3 +116,17 @@ def test_a_relative_folder_here_is_a_path(
     monkeypatch.chdir(tmp_path)
     assert run("find", "env").stdout.strip() == os.path.join(str(tmp_path), "env", "bin", "python3")
     assert venv.exists()
+
+
+def test_an_executable_name_no_folder_holds_is_looked_up_on_path(
+    run: Cli, known: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uv's <executable-name>: `find mypython3` finds the mypython3 on PATH, which discovery never lists."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "mypython3").symlink_to(known["3.11"])
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}/usr/bin:/bin")
+    run("find", "mypython3", "--no-discover", code=1)  # only what is stored: not looked up
+    assert run("find", "mypython3").stdout.strip() == str(folder / "mypython3")
+    run("find", "mypython3", "--implementation", "pypy", code=1)
+    assert run("find", "mypython3", "--no-discover").stdout.strip() == str(folder / "mypython3")  # now known
