@@ -27,7 +27,8 @@ their meaning (the README's "Requests" table has an example of each form):
   ``bin/python3`` or ``bin/python``;
 - anything else that can be a file name is an executable name (``python3.6m``,
   ``pypy3.9-c``): an interpreter whose path has that name, or whose folder holds a
-  file of that name that is the same file as the interpreter.
+  file of that name that is the same file as the interpreter; when none does, the
+  file of that name on ``PATH`` (uv's lookup; ``Inventory.find`` does it).
 
 Versions are always the Python language version (``sys.version_info``), also for PyPy
 and GraalPy, whose own release numbers differ.
