@@ -479,3 +479,28 @@ def test_every_readme_example_parses(example: str) -> None:
     if example == "find":
         example = ""
     parse_request(example)
+
+
+@given(
+    st.integers(3, 3),
+    st.integers(0, 20),
+    st.sampled_from(["", "t", "+freethreaded", "d", "+debug", "td", "+gil", "+gil+debug"]),
+    st.sampled_from([("cpython", "cp"), ("pypy", "pp"), ("graalpy", "gp"), ("python", "py")]),
+)
+def test_spellings_of_one_request_agree(major: int, minor: int, variant: str, names: tuple[str, str]) -> None:
+    """cpython3.12t, cpython@3.12t, cp312t, CPython3.12+freethreaded... are one request, whatever the spelling."""
+    if "t" in variant.replace("+gil", "") and minor < 13:
+        return  # no free-threaded build before 3.13: a usage error, tested above
+    long_name, short_name = names
+    forms = [
+        f"{long_name}{major}.{minor}{variant}",
+        f"{long_name}@{major}.{minor}{variant}",
+        f"{short_name}{major}{minor}{variant}",
+        f"{long_name.upper()}{major}.{minor}{variant}",
+        f"  {long_name}{major}.{minor}{variant}  ",
+    ]
+    parsed = {(r.implementation, str(r.specifier), r.free_threaded, r.debug) for r in (parse_request(f) for f in forms)}
+    assert len(parsed) == 1, parsed
+    [(implementation, specifier, _free_threaded, _debug)] = parsed
+    assert implementation == (None if long_name == "python" else long_name)
+    assert specifier == f"=={major}.{minor}.*"
