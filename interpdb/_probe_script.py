@@ -122,8 +122,27 @@ def _implementation():
     return name, version
 
 
-def _markers(impl_name, impl_version):
-    # PEP 508: the names a requirement's environment marker may use.
+def _marker_implementation():
+    """``implementation_name`` / ``implementation_version`` as packaging computes them.
+
+    From ``sys.implementation`` alone (a pre-release as ``c1``, not ``rc1``: packaging takes
+    the first letter of the release level); an interpreter without it (Python 2.7,
+    PyPy 2) gets ``''`` and ``'0'``, which is what its own pip evaluates markers with.
+    """
+    impl = getattr(sys, "implementation", None)
+    if impl is None:
+        return "", "0"
+    v = impl.version
+    version = "%d.%d.%d" % (v[0], v[1], v[2])
+    if v[3] != "final":
+        version += v[3][0] + str(v[4])
+    return impl.name, version
+
+
+def _markers():
+    # PEP 508: the names a requirement's environment marker may use, with the values
+    # packaging.markers.default_environment() gives inside this interpreter.
+    impl_name, impl_version = _marker_implementation()
     return {
         "implementation_name": impl_name,
         "implementation_version": impl_version,
@@ -401,7 +420,7 @@ def main():
         "libc": _libc(),
         "libpython": _libpython(),
         "pyvenv_cfg": _pyvenv_cfg(),
-        "markers": _markers(impl_name, impl_version),
+        "markers": _markers(),
         "manylinux": _manylinux(platform.machine(), pointer_size),
         "site_modules": _site_modules(paths, site_packages + [user_site]),
         "modules": {

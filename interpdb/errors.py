@@ -8,6 +8,7 @@ The hierarchy::
 
     InventoryError            an expected failure, one line (exit 1)
     ├── UsageError            a malformed argument (exit 2)
+    │   └── BadRequest        a ``find`` request that cannot mean anything
     ├── StoreError            the database cannot be opened, migrated or written
     │   └── ReadOnlyStore     a write was needed and the store is read-only
     └── QueryError            ``interpdb sql`` refused the query or the database rejected it
@@ -47,6 +48,10 @@ class ReadOnlyStore(StoreError):
 
 class QueryError(InventoryError):
     """A query ``interpdb sql`` refused or the database rejected; the message is one line."""
+
+
+class BadRequest(UsageError):
+    """Input that cannot mean anything (a malformed ``find`` request): a usage error, exit 2."""
 
 
 class NeedsWrite(Exception):  # a signal to fall back, not an error

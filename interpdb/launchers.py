@@ -61,9 +61,8 @@ Left out, on purpose:
 * mise: config environments (``MISE_ENV``), ``conf.d`` directories, idiomatic
   ``.python-version`` files, trust prompts, settings that switch the system fallback or
   auto-install, tool aliases and backends other than ``python``/``core:python``. Its
-  TOML is read by a small line parser (``tomllib`` is missing before Python 3.11): a
-  ``[tools]`` table or ``tools.python`` key whose value is a string, a one-line array of
-  strings or an inline table with ``version``.
+  TOML is read by ``tomllib`` (``tomli`` before Python 3.11), only when a shim is resolved;
+  a file that is not TOML makes the shim fail, as mise does.
 """
 
 from __future__ import annotations
@@ -71,6 +70,7 @@ from __future__ import annotations
 import os
 import re
 import stat as stat_module
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cmp_to_key
@@ -115,14 +115,6 @@ _MISE_LOCAL_NAMES = (
     ".config/mise.toml",
     ".config/mise/config.toml",
     ".tool-versions",
-)
-_TOML_TABLE = re.compile(r"\[\s*(?P<name>[^\[\]]+?)\s*\]\s*(?:#.*)?")
-_TOML_KEY = re.compile(r"(?P<key>(?:\"[^\"]*\"|'[^']*'|[^=\"'])+?)\s*=\s*(?P<value>.*)")
-_TOML_KEY_PART = re.compile(r"\"[^\"]*\"|'[^']*'|[^.]+")
-_TOML_STRING = re.compile(r"\"([^\"]*)\"|'([^']*)'")
-_TOML_VERSION = re.compile(r"\bversion\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_MISE_PYTHON_KEYS = frozenset(
-    {"tools.python", "tools.core:python", "tools.python.version", "tools.core:python.version"}
 )
 
 
@@ -595,46 +587,53 @@ def _asdf_install(version: str, installs: str, trail: _Trail) -> str:
 # -- mise ---------------------------------------------------------------------------------
 
 
-def _mise_toml_python(text: str) -> list[str] | None:
-    """``[tools] python = ...`` from a mise TOML file, read line by line (see the module notes)."""
-    table = ""
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("["):
-            header = _TOML_TABLE.fullmatch(line)
-            table = _toml_key(header["name"]) if header and not line.startswith("[[") else "[[array]]"
-            continue
-        assignment = _TOML_KEY.match(line)
-        if assignment is None:
-            continue
-        key = _toml_key(assignment["key"])
-        if (f"{table}.{key}" if table else key) in _MISE_PYTHON_KEYS:
-            return _toml_versions(assignment["value"].strip())
+class _BadConfig(Exception):
+    """A mise config file that is not TOML: mise itself refuses to run then."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _mise_toml_python(text: str, path: str) -> list[str] | None:
+    """``tools.python`` (or ``tools."core:python"``) of a mise config file, read by a real TOML parser.
+
+    A string, an array of strings or of tables with ``version``, or a table with ``version``,
+    however the file spells it: ``[tools]``, ``tools.python = ...``, ``tools = {python = ...}``,
+    multi-line arrays. ``tomllib`` (``tomli`` before Python 3.11) is imported only here.
+    """
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.9 and 3.10
+        import tomli as tomllib
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _BadConfig(f"mise: {path} is not valid TOML ({error})", path) from None
+    tools = document.get("tools")
+    if not isinstance(tools, dict):
+        return None
+    for key in ("python", "core:python"):
+        if key in tools:
+            return _mise_versions(tools[key])
     return None
 
 
-def _toml_key(raw: str) -> str:
-    return ".".join(part.strip().strip("\"'") for part in _TOML_KEY_PART.findall(raw))
-
-
-def _toml_versions(value: str) -> list[str] | None:
-    if value.startswith("{"):
-        found = _TOML_VERSION.search(value)
-        return [found.group(1) or found.group(2)] if found else None
-    if value.startswith("["):
-        inner = value[1 : value.find("]")] if "]" in value else value[1:]
-        return [a or b for a, b in _TOML_STRING.findall(inner)] or None
-    found = _TOML_STRING.match(value)
-    return [found.group(1) or found.group(2)] if found else None
+def _mise_versions(value: object) -> list[str] | None:
+    items = value if isinstance(value, list) else [value]
+    versions = []
+    for item in items:
+        version = item.get("version") if isinstance(item, dict) else item
+        if isinstance(version, str) and version.strip():
+            versions.append(version.strip())
+    return versions or None
 
 
 def _mise_config_python(path: str, trail: _Trail) -> list[str] | None:
     if os.path.basename(path) == ".tool-versions":
         return _tool_versions_python(path, trail)
     text = trail.read(path) if trail.is_file(path) else None
-    return _mise_toml_python(text) if text else None
+    return _mise_toml_python(text, path) if text else None
 
 
 def _mise_request(trail: _Trail) -> tuple[list[str] | None, str]:
@@ -684,7 +683,10 @@ def _resolve_mise(shim: str, trail: _Trail) -> Selection:
     command = os.path.basename(shim)
     data = _mise_data(trail.var)
     installs = os.path.join(data, "installs", "python")
-    requested, origin = _mise_request(trail)
+    try:
+        requested, origin = _mise_request(trail)
+    except _BadConfig as error:
+        return trail.selection("mise", shim, version=None, origin=error.path, target=None, reason=str(error))
     for version in [*(requested or []), "system"]:
         if version == "system":
             candidate = _system_command(command, os.path.join(data, "shims"), trail)

@@ -164,6 +164,8 @@ def hide_password(url: str) -> str:
 
 def cannot_connect(url: str, error: BaseException) -> str:
     """The one line that says ``url`` cannot be used, with neither its password nor a traceback."""
+    if _psycopg_missing(error):
+        return f"cannot connect to {hide_password(url)}: psycopg is not installed (pip install 'interpdb[postgres]')"
     import re
     from urllib.parse import unquote
 
@@ -176,3 +178,14 @@ def cannot_connect(url: str, error: BaseException) -> str:
         if secret:
             reason = reason.replace(secret, "***").replace(unquote(secret), "***")
     return f"cannot connect to {hide_password(url)}: {reason}"
+
+
+def _psycopg_missing(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) is the PostgreSQL driver failing to import."""
+    seen = 0
+    while error is not None and seen < 8:
+        if isinstance(error, ImportError) and "psycopg" in f"{error.name} {error}":
+            return True
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+        seen += 1
+    return False

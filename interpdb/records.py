@@ -1,6 +1,6 @@
 """Plain frozen records: what every layer above the store passes around and renders.
 
-They are built from database rows (``interpdb.reader``) and never from ORM objects,
+They are built from database rows (``interpdb.store.read``) and never from ORM objects,
 so a warm command needs neither SQLAlchemy nor a session to produce them.
 """
 

@@ -1,20 +1,44 @@
 """What ``interpdb find REQUEST`` asks for, and which known interpreter answers it best.
 
-A request is one of:
+The grammar is the union of what ``uv python find`` and ``virtualenv -p`` accept, with
+their meaning (the README's "Requests" table has an example of each form):
 
-- a version or release line: ``3``, ``3.12``, ``3.12.1``, ``3.13.0rc2``; a trailing ``t``
-  (``3.13t``) asks for a free-threaded build;
-- a version specifier: ``>=3.10,<3.13``, ``~=3.11``, ``==3.12.*``, ``!=3.8.*``;
-- an implementation, alone or with a version: ``cpython``, ``pypy``, ``graalpy``,
-  ``cpython3.12``, ``pypy3.10``, ``cpython3.13t``, ``cpython@3.12``, ``pypy@>=3.9``;
-- an executable name: ``python``, ``python3``, ``python3.12``, ``python3.13t``;
-- ``any`` or nothing at all;
-- a path (it contains a ``/``, or starts with ``.`` or ``~``): exactly that file.
+- nothing, ``any`` or ``default``: any interpreter;
+- a version: ``3``, ``3.12``, ``312`` / ``38`` (wheel-tag spelling), ``3.12.1``,
+  ``3.13.0rc2``, ``3.13rc2``. ``3`` and ``3.12`` are release lines (pre-releases
+  included, as uv and virtualenv match them); ``3.12.1`` is that final release;
+  a pre-release is exactly that pre-release;
+- a PEP 440 specifier: ``>=3.10,<3.13``, ``~=3.11``, ``==3.12.*``, ``!=3.8.*``;
+  pre-releases match only when a clause names one (see ``interpdb.versions``);
+- a build variant after the version or specifier: ``t`` / ``+freethreaded``
+  (free-threaded), ``d`` / ``+debug`` (a debug build), ``td`` /
+  ``+freethreaded+debug``, ``+gil`` (not free-threaded), ``+gil+debug``:
+  ``3.13t``, ``3.12d``, ``>=3.13t``, ``>=3.12,<3.14t``;
+- an implementation, alone or with any of the above, after an optional ``@``:
+  ``cpython``/``cp``, ``pypy``/``pp``, ``graalpy``/``gp`` (``graalvm``):
+  ``cpython3.12``, ``cp312``, ``pp39``, ``cpython@3.12``, ``cpython>=3.12``,
+  ``cpython >=3.12``, ``pypy@>=3.9``; ``python`` and ``py`` name no
+  implementation: ``python312``, ``python3.12.1``, ``python>=3.12``, ``py3.12``;
+- virtualenv's bitness and machine suffixes: ``3.12-64``, ``cpython3.12-64-arm64``;
+- uv's installation key ``implementation-version[-os[-arch[-libc]]]``, any part
+  ``any``: ``cpython-3.12.1-linux-x86_64-gnu``, ``pypy-3.9``;
+- a path (it contains a ``/``, starts with ``.`` or ``~``, or names a file or folder
+  that exists here): that file, or for a folder (a venv, an installation) its
+  ``bin/python3`` or ``bin/python``;
+- anything else that can be a file name is an executable name (``python3.6m``,
+  ``pypy3.9-c``): an interpreter whose path has that name, or whose folder holds a
+  file of that name that is the same file as the interpreter; when none does, the
+  file of that name on ``PATH`` (uv's lookup; ``Inventory.find`` does it).
 
 Versions are always the Python language version (``sys.version_info``), also for PyPy
-and GraalPy, whose own release numbers differ. An executable name implies a version
-and no implementation: ``python3.12`` is the name CPython, PyPy and GraalPy venvs all
-provide, and the ranking below already puts CPython first.
+and GraalPy, whose own release numbers differ.
+
+Where uv and virtualenv disagree, or disagree with interpdb's preference order: ``python``
+alone is any interpreter (virtualenv), not the first ``python`` on ``PATH`` (uv); with
+no variant, free-threaded builds still match and rank after default builds (uv skips
+them before 3.14); text that starts like a version or a specifier (a digit, an operator,
+``@``) and does not parse is a usage error, where uv would look for an executable of
+that name.
 
 Only working interpreters are candidates: status ``cached``, ``probed`` or ``stale``
 with a probe outcome of ``ok``. Every filter (request, ``--implementation``, architecture,
@@ -22,17 +46,21 @@ the venv switch) applies to every request, an explicit path included.
 
 Preference order, best first:
 
-1. An explicit path request returns only that path's record.
+1. An explicit path request returns only that path's interpreter.
 2. The active virtual environment (the record whose prefix is ``$VIRTUAL_ENV``), if it
    matches the request.
 3. The newest matching release line (``3.13`` before ``3.12``); within a line, CPython
-   before other implementations, release before debug builds, the default build before
-   a free-threaded one (unless free-threading was requested), a base interpreter before
-   a virtual environment, and then the newest micro (and pre-release) version. So
-   ``find 3.10`` picks CPython 3.10.12 over PyPy 3.10.14: the line decides first, the
-   implementation next, the micro version last.
+   before other implementations, release before debug builds (unless a debug build was
+   requested), the default build before a free-threaded one (unless free-threading was
+   requested), a base interpreter before a virtual environment, and then the newest
+   micro (and pre-release) version. So ``find 3.10`` picks CPython 3.10.12 over PyPy
+   3.10.14: the line decides first, the implementation next, the micro version last.
 4. Ties go to the interpreter found by the earlier discovery source (``PATH`` before
    version managers), then to the one interpdb has known longest (lower id).
+
+Paths that lead to one interpreter (``python``, ``python3``, a symlink, a pyenv, asdf or
+mise shim) count once, answered by the path a person would type that does not depend on
+the working directory or the environment: never a shim (see ``interpdb.aliases``).
 """
 
 from __future__ import annotations
@@ -47,21 +75,50 @@ from interpdb.versions import Specifier, Version
 
 #: Statuses of records that may answer a request (``missing`` and ``error`` never do).
 CANDIDATE_STATUSES = ("cached", "probed", "stale")
-#: Implementations a request may name; ``--implementation`` accepts any name.
+#: Names and short names of the implementations a request may name.
+IMPLEMENTATION_NAMES = {
+    "cpython": "cpython",
+    "cp": "cpython",
+    "pypy": "pypy",
+    "pp": "pypy",
+    "graalpy": "graalpy",
+    "graalvm": "graalpy",
+    "gp": "graalpy",
+}
 IMPLEMENTATIONS = ("cpython", "pypy", "graalpy")
+#: Prefixes that name no implementation: ``python3.12``, ``py3.12``.
+_ANY_PREFIXES = ("python", "py")
+#: Longest first, so ``pypy`` is not read as ``py`` + ``py``.
+_PREFIXES = sorted([*IMPLEMENTATION_NAMES, *_ANY_PREFIXES], key=len, reverse=True)
 #: ``platform.machine()`` spellings of one architecture, mapped to the Linux one.
 ARCH_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64"}
+#: variant suffix -> (free_threaded, debug); None: either.
+VARIANTS: dict[str, tuple[bool | None, bool | None]] = {
+    "t": (True, None),
+    "freethreaded": (True, None),
+    "d": (None, True),
+    "debug": (None, True),
+    "td": (True, True),
+    "freethreaded+debug": (True, True),
+    "gil": (False, None),
+    "gil+debug": (False, True),
+}
+#: uv's operating-system names -> ``sys.platform`` prefixes.
+_OS_NAMES = {"linux": "linux", "macos": "darwin", "darwin": "darwin", "windows": "win32", "freebsd": "freebsd"}
+_LIBCS = ("gnu", "musl", "none")
 
 _ACCEPTED = (
-    "expected a version (3.12, 3.12.1, 3.13t), a specifier (>=3.10,<3.13, ~=3.11), "
-    "an implementation with an optional version (cpython, pypy3.10, cpython@3.12, graalpy), "
-    "an executable name (python3.12), a path, or 'any'"
+    "expected a version (3.12, 312, 3.12.1, 3.13t), a specifier (>=3.10,<3.13), "
+    "an implementation with an optional version (cpython, pp39, cpython@3.12, cpython>=3.12), "
+    "an executable name (python3.12), a path, or 'any' (see the README's request table)"
 )
-# [0-9], not \d: a request in other scripts' digits is more likely a typo than a version.
-_BARE = re.compile(r"^(?P<release>[0-9]+(?:\.[0-9]+){0,2})(?P<pre>(?:a|b|rc)[0-9]+)?(?P<t>t)?$")
-_IMPLEMENTATION = re.compile(r"^(?P<name>" + "|".join(IMPLEMENTATIONS) + r")(?:(?P<at>@)(?P<spec>.*)|(?P<version>.*))$")
-_EXECUTABLE = re.compile(r"^python(?:(?P<release>[0-9]+(?:\.[0-9]+)?)(?P<t>t)?)?$")
 _OPERATOR_START = ("<", ">", "=", "!", "~=")
+_BITNESS = re.compile(r"(?P<body>.+?)-(?P<bits>32|64)(?:-(?P<machine>[a-z0-9_.]+))?")
+_KEY = re.compile(
+    r"(?P<impl>[a-z]+)-(?P<version>[^-]+)(?:-(?P<os>[a-z0-9]+))?(?:-(?P<arch>[a-z0-9_]+))?(?:-(?P<libc>[a-z]+))?"
+)
+_BARE = re.compile(r"(?P<release>[0-9]+(?:\.[0-9]+)*)(?P<pre>(?:a|b|rc)[0-9]+)?")
+_NAME = re.compile(r"[a-z0-9_][a-z0-9._+-]*")
 
 
 @dataclass(frozen=True)
@@ -69,16 +126,28 @@ class Request:
     """A parsed request; ``None`` in a field means "any"."""
 
     text: str
-    implementation: str | None
-    specifier: Specifier | None
-    free_threaded: bool | None
-    path: str | None
-    executable_name: str | None
+    implementation: str | None = None
+    specifier: Specifier | None = None
+    free_threaded: bool | None = None
+    path: str | None = None
+    executable_name: str | None = None
+    debug: bool | None = None
+    pointer_size: int | None = None
+    #: ``platform.machine()``, normalised (``x86_64``, ``aarch64``)
+    machine: str | None = None
+    #: ``sys.platform`` prefix (``linux``, ``darwin``, ``win32``)
+    os: str | None = None
+    #: ``gnu``, ``musl`` or ``none`` (no libc found)
+    libc: str | None = None
 
     def matches(self, record: Record, *, arch: str | None = None, allow_venv: bool = True) -> bool:
         """Whether ``record`` is a working interpreter that satisfies every part of the request."""
         if record.status not in CANDIDATE_STATUSES or record.outcome != "ok":
             return False
+        return self.satisfied_by(record, arch=arch, allow_venv=allow_venv)
+
+    def satisfied_by(self, record: Record, *, arch: str | None = None, allow_venv: bool = True) -> bool:
+        """Whether what is known of ``record`` satisfies the request, whatever its status (``list --version``)."""
         if self.path is not None and record.path != self.path:
             return False
         if self.implementation is not None and (record.implementation or "").lower() != self.implementation:
@@ -87,14 +156,44 @@ class Request:
             return False
         if self.free_threaded is not None and bool(record.free_threaded) != self.free_threaded:
             return False
+        if self.debug is not None and bool(record.debug_build) != self.debug:
+            return False
+        if self.pointer_size is not None and record.pointer_size != self.pointer_size:
+            return False
         if not allow_venv and record.is_venv:
             return False
-        if arch is not None:
+        machine = record.markers.get("platform_machine")
+        for wanted in (arch, self.machine):
             # An interpreter whose machine is unknown cannot satisfy an explicit architecture.
-            machine = record.markers.get("platform_machine")
-            if not isinstance(machine, str) or normalise_arch(machine) != normalise_arch(arch):
+            if wanted is None:
+                continue
+            if not isinstance(machine, str) or normalise_arch(machine) != normalise_arch(wanted):
                 return False
+        if self.os is not None and not str(record.markers.get("sys_platform") or "").startswith(self.os):
+            return False
+        if self.libc is not None and _libc_kind(record) != self.libc:
+            return False
+        return self.executable_name is None or provides(record, self.executable_name)
+
+
+def _libc_kind(record: Record) -> str:
+    libc = record.data.get("libc")
+    name = str(libc.get("name") or "") if isinstance(libc, dict) else str(libc or "")
+    if "glibc" in name:
+        return "gnu"
+    return "musl" if "musl" in name else "none"
+
+
+def provides(record: Record, name: str) -> bool:
+    """Whether the interpreter can be run as ``name``: its path or a path to it has that name,
+    or its folder holds a file of that name that is the same file (``python3.6m`` beside ``python3.6``)."""
+    if any(os.path.basename(path) == name for path in (record.path, *record.aliases)):
         return True
+    sibling = os.path.join(os.path.dirname(record.path), name)
+    try:
+        return os.path.samefile(sibling, record.path)
+    except OSError:
+        return False
 
 
 def normalise_arch(machine: str) -> str:
@@ -113,6 +212,7 @@ def parse_request(text: str, implementation: str | None = None) -> Request:
     wanted = (implementation or "").strip().lower() or None
     if wanted is None:
         return request
+    wanted = IMPLEMENTATION_NAMES.get(wanted, wanted)
     if request.implementation is not None and request.implementation != wanted:
         raise ValueError(
             f"{text.strip()!r} asks for {request.implementation}, which conflicts with --implementation {wanted}"
@@ -120,68 +220,148 @@ def parse_request(text: str, implementation: str | None = None) -> Request:
     return replace(request, implementation=wanted)
 
 
+def _rejected(text: str, reason: str = "") -> ValueError:
+    """One line: the reason when there is one, else the forms a request can take."""
+    return ValueError(f"{text.strip()!r} is not an interpreter request: {reason or _ACCEPTED}")
+
+
 def _parse(text: str) -> Request:
     stripped = text.strip()
     lowered = stripped.lower()
-    if lowered in ("", "any"):
-        return Request(text, None, None, None, None, None)
+    if "\0" in stripped:
+        raise _rejected(text, "it contains a NUL byte")
+    if lowered in ("", "any", "default"):
+        return Request(text)
     if lowered.startswith(_OPERATOR_START):  # before paths: ``~=3.11`` starts with ``~`` too
-        specifier, free_threaded = _version_part(lowered, text)
-        return Request(text, None, specifier, free_threaded, None, None)
-    if _is_path(stripped):
-        if "\0" in stripped:
-            raise ValueError(f"{text!r} is not an interpreter request: a path cannot contain a NUL byte; {_ACCEPTED}")
-        return Request(text, None, None, None, os.path.abspath(os.path.expanduser(stripped)), None)
-    match = _EXECUTABLE.match(lowered)
-    if match:
-        release = match.group("release")
-        line = None if release is None else Specifier.parse(release)  # python3.12 means the 3.12 line
-        return Request(text, None, line, True if match.group("t") else None, None, lowered)
-    match = _IMPLEMENTATION.match(lowered)
-    if match:
-        name = match.group("name")
-        if match.group("at"):  # cpython@3.12, pypy@>=3.9: the part after @ is required
-            specifier, free_threaded = _version_part(match.group("spec"), text)
-            return Request(text, name, specifier, free_threaded, None, None)
-        if not match.group("version"):
-            return Request(text, name, None, None, None, None)
-        if _BARE.match(match.group("version")):  # cpython3.12; an operator needs the @ form
-            specifier, free_threaded = _version_part(match.group("version"), text)
-            return Request(text, name, specifier, free_threaded, None, None)
+        return _versioned(text, None, lowered)
+    if "/" in stripped or os.sep in stripped or stripped.startswith((".", "~")):
+        return _path_request(text, stripped)
+    if lowered.startswith("@"):
+        raise _rejected(text, "nothing before the @")
+    found = _prefixed(text, lowered)
+    if found is not None:
+        return found
+    bits = _BITNESS.fullmatch(lowered)
+    if bits:  # virtualenv's 3.12-64, cpython3.12-64-arm64
+        inner = _prefixed(text, bits["body"]) or (
+            _versioned(text, None, bits["body"]) if bits["body"][0].isdigit() else None
+        )
+        if inner is not None:
+            machine = normalise_arch(bits["machine"]) if bits["machine"] else None
+            return replace(inner, pointer_size=int(bits["bits"]), machine=machine)
+    if lowered[0].isdigit():
+        return _versioned(text, None, lowered)
+    key = _key_request(text, lowered)
+    if key is not None:
+        return key
+    if os.path.exists(stripped):  # uv: an existing file or folder here
+        return _path_request(text, stripped)
+    if not _NAME.fullmatch(lowered):
         raise _rejected(text)
-    specifier, free_threaded = _version_part(lowered, text)
-    return Request(text, None, specifier, free_threaded, None, None)
+    return Request(text, executable_name=stripped)
 
 
-def _is_path(text: str) -> bool:
-    return "/" in text or os.sep in text or text.startswith((".", "~"))
+def _prefixed(text: str, lowered: str) -> Request | None:
+    """``cpython3.12``, ``cp312``, ``pypy@>=3.9``, ``python3.12.1``, ``cpython >=3.12``, ``pypy``, ``python``.
+
+    None when no prefix fits or what follows is no version (``python3.6m``: an executable name).
+    """
+    for prefix in _PREFIXES:
+        if not lowered.startswith(prefix):
+            continue
+        rest = lowered[len(prefix) :]
+        implementation = IMPLEMENTATION_NAMES.get(prefix)
+        if not rest:
+            return Request(text, implementation=implementation)
+        if rest.startswith("@"):  # the part after @ must be a version
+            if not rest[1:].strip():
+                raise _rejected(text, "nothing after the @")
+            return _versioned(text, implementation, rest[1:].strip())
+        if rest.lstrip().startswith(_OPERATOR_START):  # virtualenv: cpython>=3.12, cpython >=3.12
+            return _versioned(text, implementation, rest.strip())
+        if rest[0].isdigit():
+            try:
+                return _versioned(text, implementation, rest)
+            except ValueError:
+                return None
+        return None
+    return None
 
 
-def _version_part(part: str, text: str) -> tuple[Specifier, bool | None]:
-    """``3.12`` / ``3.13t`` / ``3.13.0rc2`` / ``>=3.10,<3.13``: a specifier and the free-threading wish."""
-    bare = _BARE.match(part)
-    if bare:
-        release, pre = bare.group("release"), bare.group("pre")
-        # A bare release is a line (3.12 means 3.12.*); a pre-release names one exact version.
-        specifier = Specifier.parse(f"=={release}{pre}" if pre else release)
-        return specifier, True if bare.group("t") else None
-    if not part.startswith(_OPERATOR_START) and "," not in part:
-        raise _rejected(text)
-    try:
-        specifier = Specifier.parse(part)
-    except ValueError as error:
-        raise ValueError(f"{text.strip()!r} is not an interpreter request ({error}); {_ACCEPTED}") from None
-    for op, value in specifier.clauses:
-        # versions.Specifier accepts >=3.10.* and then matches nothing; say so instead.
-        if value.endswith(".*") and op not in ("==", "!="):
-            raise ValueError(
-                f"{text.strip()!r} is not an interpreter request ({op}{value}: .* needs == or !=); {_ACCEPTED}"
-            )
-    return specifier, None
+def _versioned(text: str, implementation: str | None, part: str) -> Request:
+    """A version or specifier with an optional variant suffix, as a request."""
+    body, free_threaded, debug = _split_variant(part)
+    specifier = _version_specifier(text, body)
+    if free_threaded and specifier.prereleases:  # a release line: uv refuses 3.12t
+        line = specifier.clauses[0].version.release
+        if len(line) >= 2 and line[:2] < (3, 13):
+            raise _rejected(text, f"Python {'.'.join(map(str, line))} has no free-threaded build")
+    return Request(text, implementation=implementation, specifier=specifier, free_threaded=free_threaded, debug=debug)
 
 
-def _rejected(text: str) -> ValueError:
-    return ValueError(f"{text.strip()!r} is not an interpreter request; {_ACCEPTED}")
+def _split_variant(part: str) -> tuple[str, bool | None, bool | None]:
+    """``3.13t`` -> (``3.13``, True, None); the variant is what follows the last digit."""
+    last = max((i for i, c in enumerate(part) if c.isdigit()), default=-1)
+    suffix = part[last + 1 :]
+    name = suffix[1:] if suffix.startswith("+") else suffix
+    if last < 0 or name not in VARIANTS:
+        return part, None, None
+    return part[: last + 1], *VARIANTS[name]
+
+
+def _version_specifier(text: str, body: str) -> Specifier:
+    bare = _BARE.fullmatch(body)
+    if bare is None:
+        if not body.startswith(_OPERATOR_START) and "," not in body and not body.endswith(".*"):
+            raise _rejected(text)
+        try:
+            return Specifier.parse(body)
+        except ValueError as error:
+            raise _rejected(text, str(error)) from None
+    release = tuple(int(part) for part in bare["release"].split("."))
+    if len(release) == 1 and len(bare["release"]) > 1:  # wheel-tag spelling: 312 is 3.12, 38 is 3.8
+        release = (int(bare["release"][0]), int(bare["release"][1:]))
+    if len(release) > 3:
+        raise _rejected(text, "a version has at most three parts")
+    if bare["pre"]:
+        if len(release) == 1:
+            raise _rejected(text, "a pre-release needs a minor version (3.13rc2)")
+        return Specifier.exactly(Version.parse(".".join(map(str, release)) + bare["pre"]))
+    if len(release) == 3:  # 3.12.1: that release, never one of its pre-releases
+        return Specifier.exactly(Version(release))
+    return Specifier.line(release)
+
+
+def _key_request(text: str, lowered: str) -> Request | None:
+    """uv's ``cpython-3.12.1-linux-x86_64-gnu`` (any part may be ``any``), or None."""
+    match = _KEY.fullmatch(lowered)
+    if match is None or (match["impl"] not in IMPLEMENTATION_NAMES and match["impl"] != "any"):
+        return None
+    implementation = None if match["impl"] == "any" else IMPLEMENTATION_NAMES[match["impl"]]
+    request = Request(text, implementation=implementation)
+    if match["version"] != "any":
+        request = replace(_versioned(text, implementation, match["version"]), text=text)
+    os_name, arch, libc = match["os"], match["arch"], match["libc"]
+    if os_name not in (None, "any") and os_name not in _OS_NAMES:
+        raise _rejected(text, f"unknown operating system {os_name!r}")
+    if libc not in (None, "any") and libc not in _LIBCS:
+        raise _rejected(text, f"unknown libc {libc!r} (gnu, musl, none)")
+    return replace(
+        request,
+        os=None if os_name in (None, "any") else _OS_NAMES[os_name],
+        machine=None if arch in (None, "any") else normalise_arch(arch),
+        libc=None if libc in (None, "any") else libc,
+    )
+
+
+def _path_request(text: str, stripped: str) -> Request:
+    path = os.path.abspath(os.path.expanduser(stripped))
+    if os.path.isdir(path):  # a venv or an installation: its interpreter
+        for name in ("python3", "python"):
+            candidate = os.path.join(path, "bin", name)
+            if os.path.exists(candidate):
+                return Request(text, path=candidate)
+    return Request(text, path=path)
 
 
 def rank(
@@ -193,29 +373,41 @@ def rank(
     arch: str | None = None,
     allow_venv: bool = True,
 ) -> list[Record]:
-    """The records that match ``request``, best first, in the order the module docstring states.
+    """The interpreters that match ``request``, best first, in the order the module docstring states.
 
     ``active_venv`` is ``$VIRTUAL_ENV``; ``source_order`` maps a record id to the rank of the
     best discovery source that found it (lower is preferred; unknown ids go after known ones).
+    Paths to one interpreter count once: the result holds one record per interpreter, the one
+    ``interpdb.aliases`` prefers (never a shim when another path leads there), carrying the
+    others in ``aliases``.
     """
+    from interpdb.aliases import group, identity
+
+    order = dict(source_order or {})
     candidates = [record for record in records if request.matches(record, arch=arch, allow_venv=allow_venv)]
-    if request.path is not None:
-        return _by_preference(candidates, request, source_order or {})
-    order = source_order or {}
-    if not active_venv:
-        return _by_preference(candidates, request, order)
+    members: dict[tuple[object, ...], list[Record]] = {}
+    for record in candidates:
+        members.setdefault(identity(record), []).append(record)
+    leaders = group(candidates, order)
+    for leader in leaders:  # an interpreter is found as early as its earliest path
+        known = [order[r.id] for r in members[identity(leader)] if r.id in order]
+        if known:
+            order[leader.id] = min(known)
+    if request.path is not None or not active_venv:
+        return _by_preference(leaders, request, order)
     active = os.path.normpath(active_venv)
-    first = [r for r in candidates if r.prefix and os.path.normpath(r.prefix) == active]
-    rest = [r for r in candidates if not (r.prefix and os.path.normpath(r.prefix) == active)]
+    first = [r for r in leaders if r.prefix and os.path.normpath(r.prefix) == active]
+    rest = [r for r in leaders if not (r.prefix and os.path.normpath(r.prefix) == active)]
     return _by_preference(first, request, order) + _by_preference(rest, request, order)
 
 
 def _by_preference(records: list[Record], request: Request, source_order: Mapping[int, int]) -> list[Record]:
     def build(record: Record) -> tuple[bool, bool, bool, bool]:
+        unwanted_debug = request.debug is None and bool(record.debug_build)
         unwanted_free_threading = request.free_threaded is None and bool(record.free_threaded)
         return (
             (record.implementation or "").lower() != "cpython",
-            bool(record.debug_build),
+            unwanted_debug,
             unwanted_free_threading,
             bool(record.is_venv),
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from interpdb import fingerprint
-from interpdb.errors import Interrupted, InventoryError, NeedsWrite
+from interpdb.errors import BadRequest, Interrupted, InventoryError, NeedsWrite
 from interpdb.freshness import RUN_STATUS_OF_OUTCOME, Due, Problem, judge, not_utf8
 from interpdb.location import Location, is_utf8, normalize_path, resolve
 from interpdb.policy import Refresh
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from typing import TypeVar
 
     from interpdb.learning import Learned, Progress
+    from interpdb.request import Request
     from interpdb.store.write import NewProbe, Store
 
     T = TypeVar("T")
@@ -200,7 +201,7 @@ class Inventory:
         self,
         ref: str | None = None,
         since: datetime | None = None,
-        trigger: str | None = None,
+        trigger: str | Sequence[str] | None = None,
         limit: int | None = None,
         *,
         hosts: Sequence[str] | None = None,
@@ -306,7 +307,7 @@ class Inventory:
         try:
             parsed = parse_request(request, implementation)
         except ValueError as error:
-            raise InventoryError(str(error)) from error
+            raise BadRequest(str(error)) from error
         policy = refresh or Refresh()
         if parsed.path is not None:
             considered = self.probe([parsed.path], policy)
@@ -321,7 +322,26 @@ class Inventory:
             arch=arch,
             allow_venv=allow_venv,
         )
+        if not ranked and parsed.executable_name is not None and discover:
+            on_path = _on_path(parsed)  # known by no interpreter's folder: uv's PATH lookup
+            if on_path.path is not None:
+                return self.find(
+                    on_path.path, implementation=implementation, arch=arch, allow_venv=allow_venv, refresh=policy
+                )
+        if ranked and ranked[0].data.get("launcher"):
+            return self._behind_launcher(ranked[0], policy), considered
         return (ranked[0] if ranked else None), considered
+
+    def _behind_launcher(self, launcher: Record, policy: Refresh) -> Record:
+        """A shim's answer depends on the folder and the environment: answer with the
+        interpreter it runs now, naming the shim among its aliases."""
+        target = (launcher.data.get("launcher") or {}).get("target")
+        if not isinstance(target, str) or not target:
+            return launcher
+        found = self.probe([target], policy, revive=False).records
+        if not found or found[0].outcome != "ok":
+            return launcher
+        return replace(found[0], aliases=tuple(sorted({launcher.path, *launcher.aliases, *found[0].aliases})))
 
     def _revalidate(
         self,
@@ -520,6 +540,15 @@ class Inventory:
             r.path: replace(r, status=RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
             for r in fresh
         }
+
+
+def _on_path(parsed: Request) -> Request:
+    """``find mypython3``: the ``mypython3`` on ``PATH`` as a path request, when there is one
+    (discovery only looks for ``python*``, ``pypy*`` and ``graalpy*`` names)."""
+    import shutil
+
+    found = shutil.which(parsed.executable_name or "")
+    return replace(parsed, path=normalize_path(found), executable_name=None) if found else parsed
 
 
 def source_rank(result: Result) -> dict[int, int]:

@@ -222,7 +222,7 @@ def test_find_nothing_matches_lists_what_was_considered(run: Cli, known: dict[st
 
 
 def test_find_bad_request_is_one_line(run: Cli, known: dict[str, Path]) -> None:
-    result = run("find", "3.x", "--no-discover", code=1)
+    result = run("find", "3.x", "--no-discover", code=2)
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
 
@@ -288,3 +288,22 @@ def test_shim_answer_follows_home_even_when_the_selection_holds(
     assert second["user_site"] == str(user_site)
     assert str(user_site) in second["sys_path"]
     assert first["user_site"] != second["user_site"]
+
+
+@pytest.mark.parametrize("real_known", [True, False], ids=["real-known", "shim-only"])
+def test_find_answers_with_the_interpreter_behind_a_shim(run: Cli, pyenv_root: Path, real_known: bool) -> None:
+    """A shim's meaning depends on the folder and the environment: find prints the interpreter it runs
+    now (as uv does), and the JSON record names the shim among the aliases that lead to it."""
+    shim = pyenv_root / "shims" / "python3"
+    run("probe", shim)
+    if real_known:
+        run("probe", python_for("3.11"))
+    printed = run("find", "3.11", "--no-discover").stdout.strip()
+    assert "/shims/" not in printed
+    assert os.path.realpath(printed) == os.path.realpath(python_for("3.11"))
+    document = run.json("find", "3.11", "--no-discover")
+    assert document["path"] == printed
+    assert str(shim) in document["aliases"]
+    by_path = run("find", str(shim), "--no-discover").stdout.strip()  # naming the shim itself
+    assert "/shims/" not in by_path
+    assert os.path.realpath(by_path) == os.path.realpath(printed)

@@ -507,3 +507,47 @@ def test_matches_the_real_pyenv(tmp_path: Path) -> None:
     assert selection is not None
     assert selection.target is not None
     assert os.path.realpath(selection.target) == os.path.realpath(which.stdout.strip())
+
+
+@pytest.mark.parametrize(
+    ("text", "version"),
+    [
+        ('tools = {python = "3.11"}\n', "3.11.7"),
+        ('tools = { node = "20", "core:python" = "3.12" }\n', "3.12.1"),
+        ('[tools]\npython = [\n  "3.10",  # not installed\n  "3.11",\n]\n', "3.11.7"),
+        ("[tools]\npython = [\n  { version = '3.9' },\n  { version = '3.12.1', virtualenv = '.venv' },\n]\n", "3.12.1"),
+        ('[tools.python]\nversion = "3.11.7"\n', "3.11.7"),
+        ('[env]\n_.python.venv = ".venv"\n[tools]\npython = """3.12"""\n', "3.12.1"),
+        ('[tools]\nnode = "20"\n\n[settings]\npython = "3.11"\n', None),  # not a tool: mise falls back to PATH
+    ],
+    ids=["inline", "inline-core", "multiline-array", "array-of-tables", "table", "multiline-string", "settings"],
+)
+def test_mise_config_is_read_as_toml(
+    tmp_path: Path, project: Path, sysbin: Path, text: str, version: str | None
+) -> None:
+    """Real mise files in the forms a line reader misses: inline tables, multi-line arrays, tables."""
+    data, shim = mise_setup(tmp_path)
+    env = {"HOME": str(tmp_path / "home"), "MISE_DATA_DIR": str(data), "PATH": f"{data}/shims:{sysbin}"}
+    (project / "mise.toml").write_text(text)
+    selection = resolve(str(shim), env, str(project))
+    assert selection is not None
+    if version is None:
+        assert (selection.target, selection.version) == (str(sysbin / "python3"), "system")
+    else:
+        assert selection.origin == str(project / "mise.toml")
+        assert (selection.target, selection.version) == (
+            str(data / "installs" / "python" / version / "bin" / "python3"),
+            version,
+        )
+
+
+def test_mise_config_that_is_not_toml_fails_the_shim(tmp_path: Path, project: Path, sysbin: Path) -> None:
+    """mise refuses to run with a broken config: the shim has no target and the reason names the file."""
+    data, shim = mise_setup(tmp_path)
+    env = {"HOME": str(tmp_path / "home"), "MISE_DATA_DIR": str(data), "PATH": f"{data}/shims:{sysbin}"}
+    (project / "mise.toml").write_text('[tools]\npython = "3.12\n')
+    selection = resolve(str(shim), env, str(project))
+    assert selection is not None
+    assert selection.target is None
+    assert selection.reason is not None
+    assert selection.reason.startswith(f"mise: {project / 'mise.toml'} is not valid TOML")

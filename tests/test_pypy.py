@@ -77,7 +77,7 @@ def test_cpython_is_preferred_over_pypy_for_a_bare_version(run: Cli, pypy: Path,
     cpython = python_for(line)
     run("probe", cpython)
     assert run("find", line, "--no-discover").stdout.strip() == str(cpython)
-    run("find", "cpython", "--no-discover", "--implementation", "pypy", code=1)
+    run("find", "cpython", "--no-discover", "--implementation", "pypy", code=2)  # a usage error
 
 
 def test_path_discovery_finds_pypy(run: Cli, pypy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

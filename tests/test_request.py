@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,35 +60,56 @@ def ids(records: list[Record]) -> list[int]:
 
 # --- parsing -----------------------------------------------------------------------------
 
-# text -> (implementation, specifier text, free_threaded, executable_name)
+# text -> (implementation, specifier text, free_threaded, executable_name); the README's table, form by form.
 PARSED: dict[str, tuple[str | None, str | None, bool | None, str | None]] = {
     "3.12": (None, "==3.12.*", None, None),
     "3": (None, "==3.*", None, None),
-    "3.12.1": (None, "==3.12.1.*", None, None),
+    "312": (None, "==3.12.*", None, None),
+    "38": (None, "==3.8.*", None, None),
+    "3.12.1": (None, "==3.12.1", None, None),
     "3.13.0rc2": (None, "==3.13.0rc2", None, None),
+    "3.13rc2": (None, "==3.13rc2", None, None),
     ">=3.10,<3.13": (None, ">=3.10,<3.13", None, None),
     ">=3.10, <3.13": (None, ">=3.10,<3.13", None, None),
-    "3.12,!=3.12.0": (None, "==3.12.*,!=3.12.0", None, None),
     "~=3.11": (None, "~=3.11", None, None),
     "==3.12.*": (None, "==3.12.*", None, None),
+    "3.12.*": (None, "==3.12.*", None, None),
+    ">=3.13t": (None, ">=3.13", True, None),
+    ">=3.12,<3.14t": (None, ">=3.12,<3.14", True, None),
+    "3.13t": (None, "==3.13.*", True, None),
+    "3.13+freethreaded": (None, "==3.13.*", True, None),
+    "3.14+gil": (None, "==3.14.*", False, None),
     "cpython@3.12": ("cpython", "==3.12.*", None, None),
     "cpython@>=3.10": ("cpython", ">=3.10", None, None),
+    "cpython>=3.10": ("cpython", ">=3.10", None, None),
+    "cpython >=3.10": ("cpython", ">=3.10", None, None),
     "cpython3.12": ("cpython", "==3.12.*", None, None),
+    "cp312": ("cpython", "==3.12.*", None, None),
     "cpython": ("cpython", None, None, None),
+    "cp": ("cpython", None, None, None),
     "CPython3.12": ("cpython", "==3.12.*", None, None),
     "pypy3.10": ("pypy", "==3.10.*", None, None),
+    "pp39": ("pypy", "==3.9.*", None, None),
     "pypy3": ("pypy", "==3.*", None, None),
     "pypy": ("pypy", None, None, None),
     "pypy@3.10": ("pypy", "==3.10.*", None, None),
     "graalpy": ("graalpy", None, None, None),
-    "3.13t": (None, "==3.13.*", True, None),
+    "graalvm": ("graalpy", None, None, None),
     "cpython3.13t": ("cpython", "==3.13.*", True, None),
     "cpython@3.13t": ("cpython", "==3.13.*", True, None),
-    "python3.12": (None, "==3.12.*", None, "python3.12"),
-    "python3.13t": (None, "==3.13.*", True, "python3.13t"),
-    "python3": (None, "==3.*", None, "python3"),
-    "python": (None, None, None, "python"),
+    "python3.12": (None, "==3.12.*", None, None),
+    "python312": (None, "==3.12.*", None, None),
+    "python3.12.1": (None, "==3.12.1", None, None),
+    "python>=3.12": (None, ">=3.12", None, None),
+    "python@3.12": (None, "==3.12.*", None, None),
+    "py3.12": (None, "==3.12.*", None, None),
+    "python3.13t": (None, "==3.13.*", True, None),
+    "python3": (None, "==3.*", None, None),
+    "python": (None, None, None, None),
+    "python3.6m": (None, None, None, "python3.6m"),
+    "mypython3": (None, None, None, "mypython3"),
     "any": (None, None, None, None),
+    "default": (None, None, None, None),
     "ANY": (None, None, None, None),
     "": (None, None, None, None),
     "  3.12  ": (None, "==3.12.*", None, None),
@@ -95,7 +118,7 @@ PARSED: dict[str, tuple[str | None, str | None, bool | None, str | None]] = {
 
 @pytest.mark.parametrize("text", list(PARSED))
 def test_parse_accepts_every_documented_form(text: str) -> None:
-    """Each documented request form parses to its implementation, version line, build and name."""
+    """Each documented request form parses to its implementation, version, build and name."""
     implementation, specifier, free_threaded, executable_name = PARSED[text]
     request = parse_request(text)
     assert request.text == text
@@ -104,6 +127,46 @@ def test_parse_accepts_every_documented_form(text: str) -> None:
     assert request.free_threaded is free_threaded
     assert request.executable_name == executable_name
     assert request.path is None
+
+
+@pytest.mark.parametrize(
+    ("text", "free_threaded", "debug"),
+    [
+        ("3.12d", None, True),
+        ("3.12.0d", None, True),
+        ("3.12+debug", None, True),
+        ("3.13td", True, True),
+        ("3.13+freethreaded+debug", True, True),
+        ("3.13+gil+debug", False, True),
+        ("3.13", None, None),
+    ],
+)
+def test_variant_suffixes(text: str, free_threaded: bool | None, debug: bool | None) -> None:
+    """uv's short and long variant suffixes set the free-threading and debug wishes."""
+    request = parse_request(text)
+    assert (request.free_threaded, request.debug) == (free_threaded, debug)
+
+
+def test_bitness_machine_and_installation_key() -> None:
+    """virtualenv's -64 / -64-arm64 and uv's cpython-3.12.1-linux-x86_64-gnu narrow the build."""
+    bits = parse_request("cpython3.12-64-arm64")
+    assert (bits.implementation, str(bits.specifier), bits.pointer_size, bits.machine) == (
+        "cpython",
+        "==3.12.*",
+        64,
+        "aarch64",
+    )
+    assert parse_request("3.12-32").pointer_size == 32
+    key = parse_request("cpython-3.12.1-linux-x86_64-gnu")
+    assert (key.implementation, str(key.specifier), key.os, key.machine, key.libc) == (
+        "cpython",
+        "==3.12.1",
+        "linux",
+        "x86_64",
+        "gnu",
+    )
+    assert parse_request("pypy-3.9").implementation == "pypy"
+    assert parse_request("any-3.13-any-aarch64").machine == "aarch64"
 
 
 @pytest.mark.parametrize(
@@ -130,32 +193,33 @@ def test_parse_path_is_absolute_and_normalised(text: str, expected: str) -> None
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "reason"),
     [
-        "3.x",
-        "cpython@",
-        "foo",
-        "py3.12",
-        "cpython>=3.10",
-        "cpython 3.12",
-        "cpython@foo",
-        "pypy3.x",
-        ">=",
-        ">=3.10.*",
-        "~=3",
-        "=3.12",
-        "3.12.1.1",
-        "python3.12.1",
-        "pythont",
-        "python@3.12",
-        "3.12tt",
-        "٣.١٢",
+        ("3.x", "expected a version"),
+        ("cpython@", "nothing after the @"),
+        ("@3.12", "nothing before the @"),
+        ("cpython 3.12", "expected a version"),
+        ("cpython@foo", "expected a version"),
+        (">=", "is not a version"),
+        (">=3.10.*", ".* needs == or !="),
+        ("~=3", "~= needs at least two release parts"),
+        ("=3.12", "needs an operator"),
+        ("3.12.1.1", "at most three parts"),
+        ("3rc1", "a pre-release needs a minor version"),
+        ("3.12tt", "expected a version"),
+        ("3.12t", "Python 3.12 has no free-threaded build"),
+        ("cpython-3.12-beos", "unknown operating system"),
+        ("cpython-3.12-linux-x86_64-bionic", "unknown libc"),
+        ("٣.١٢", "expected a version"),
+        ("two words", "expected a version"),
     ],
 )
-def test_parse_rejects_other_text_with_one_line_naming_the_forms(text: str) -> None:
-    """Anything else is a ValueError whose single-line message lists the accepted forms."""
-    with pytest.raises(ValueError, match="expected a version") as info:
+def test_parse_rejects_malformed_text_with_one_line_saying_why(text: str, reason: str) -> None:
+    """Text that starts like a version, a specifier or a request and does not parse is a ValueError
+    whose single line says what is wrong (or, with nothing more precise to say, the accepted forms)."""
+    with pytest.raises(ValueError, match=re.escape(reason)) as info:
         parse_request(text)
+    assert str(info.value).startswith(f"{text.strip()!r} is not an interpreter request: ")
     assert "\n" not in str(info.value)
 
 
@@ -203,6 +267,11 @@ def test_major_minor_request_matches_exactly_that_release_line(x: int, y: int, f
         ("3", "2.7.18", False),
         ("3.12.1", "3.12.1", True),
         ("3.12.1", "3.12.10", False),
+        ("3.13.0", "3.13.0rc2", False),
+        ("3.13", "3.13.0rc2", True),
+        ("<3.13", "3.13.0rc2", False),
+        (">=3.10,<3.13", "3.13.0rc2", False),
+        (">=3.13.0rc1", "3.13.0rc2", True),
         (">=3.10,<3.13", "3.12.9", True),
         (">=3.10,<3.13", "3.13.0", False),
         ("~=3.11", "3.14.0", True),
@@ -391,4 +460,47 @@ def test_rank_filters_by_arch_and_venv() -> None:
 
 def test_request_is_a_frozen_value() -> None:
     """Requests compare by value, so the CLI can cache or compare them."""
-    assert parse_request("3.12") == Request("3.12", None, Specifier.parse("3.12"), None, None, None)
+    assert parse_request("3.12") == Request("3.12", specifier=Specifier.parse("3.12"))
+
+
+def _readme_examples() -> list[str]:
+    """Every `example` in the README's request table (its second column)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("### Requests", 1)[1].split("\n\n")[2]
+    examples = []
+    for line in table.splitlines()[2:]:
+        examples += re.findall(r"`([^`]*)`", line.split(" | ")[1])
+    return examples
+
+
+@pytest.mark.parametrize("example", _readme_examples())
+def test_every_readme_example_parses(example: str) -> None:
+    """The README's table shows only requests that parse (3.12t, its counter-example, is not in the column)."""
+    if example == "find":
+        example = ""
+    parse_request(example)
+
+
+@given(
+    st.integers(3, 3),
+    st.integers(0, 20),
+    st.sampled_from(["", "t", "+freethreaded", "d", "+debug", "td", "+gil", "+gil+debug"]),
+    st.sampled_from([("cpython", "cp"), ("pypy", "pp"), ("graalpy", "gp"), ("python", "py")]),
+)
+def test_spellings_of_one_request_agree(major: int, minor: int, variant: str, names: tuple[str, str]) -> None:
+    """cpython3.12t, cpython@3.12t, cp312t, CPython3.12+freethreaded... are one request, whatever the spelling."""
+    if "t" in variant.replace("+gil", "") and minor < 13:
+        return  # no free-threaded build before 3.13: a usage error, tested above
+    long_name, short_name = names
+    forms = [
+        f"{long_name}{major}.{minor}{variant}",
+        f"{long_name}@{major}.{minor}{variant}",
+        f"{short_name}{major}{minor}{variant}",
+        f"{long_name.upper()}{major}.{minor}{variant}",
+        f"  {long_name}{major}.{minor}{variant}  ",
+    ]
+    parsed = {(r.implementation, str(r.specifier), r.free_threaded, r.debug) for r in (parse_request(f) for f in forms)}
+    assert len(parsed) == 1, parsed
+    [(implementation, specifier, _free_threaded, _debug)] = parsed
+    assert implementation == (None if long_name == "python" else long_name)
+    assert specifier == f"=={major}.{minor}.*"

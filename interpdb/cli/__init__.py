@@ -7,6 +7,7 @@ boundary that turns expected failures into a one-line message and an exit code
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -35,6 +36,11 @@ COMMANDS = {
 }
 
 
+#: Flags of the group that may also be written after the command.
+_GLOBAL_FLAGS = frozenset({"-q", "--quiet", "--verbose", "--read-only"})
+_VERBOSE = re.compile(r"-v+")
+
+
 class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -53,7 +59,47 @@ class _Group(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Kept so each probe can record who asked (the command line), in-process too.
         ctx.meta["interpdb.argv"] = list(args)
-        return super().parse_args(ctx, args)
+        return super().parse_args(ctx, self._hoist_global_options(ctx, args))
+
+    def _hoist_global_options(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``interpdb list --db X`` as ``interpdb --db X list``: the global options may follow the command.
+
+        Only tokens in option position move: a value of the command's own options (``sql
+        -p -q=1``), anything after ``--`` and anything a nested group's command owns stay put.
+        """
+        index = 0
+        while index < len(args) and args[index].startswith("-"):  # the group's own options first
+            index += 2 if args[index] == "--db" else 1
+        if index >= len(args) or args[index] not in COMMANDS:
+            return args
+        command = self.get_command(ctx, args[index])
+        takes_value = set()
+        if command is not None:
+            for param in command.params:
+                if isinstance(param, click.Option) and not param.is_flag and not param.count:
+                    takes_value.update(param.opts)
+        head, rest, moved = list(args[: index + 1]), args[index + 1 :], []
+        kept: list[str] = []
+        position = 0
+        while position < len(rest):
+            token = rest[position]
+            if token == "--":
+                kept.extend(rest[position:])
+                break
+            if token in takes_value:
+                kept.extend(rest[position : position + 2])
+                position += 2
+                continue
+            if token == "--db" and position + 1 < len(rest):
+                moved.extend(rest[position : position + 2])
+                position += 2
+                continue
+            if token.startswith("--db=") or token in _GLOBAL_FLAGS or _VERBOSE.fullmatch(token):
+                moved.append(token)
+            else:
+                kept.append(token)
+            position += 1
+        return [*head[:index], *moved, head[index], *kept]
 
     def invoke(self, ctx: click.Context) -> Any:
         from interpdb.errors import Interrupted, InventoryError, report

@@ -170,6 +170,14 @@ def _format(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     raise click.BadParameter(f"{value!r}: use table, json, csv or a tabulate format name")
 
 
+def _complete_format(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion: the three formats first, then tabulate's table styles."""
+    from interpdb.render import FORMATS, table_formats
+
+    names = [*FORMATS, *(name for name in table_formats() if name not in FORMATS)]
+    return [name for name in names if name.startswith(incomplete)]
+
+
 def format_option(func: F) -> F:
     return click.option(
         "--format",
@@ -177,6 +185,7 @@ def format_option(func: F) -> F:
         default="table",
         show_default=True,
         callback=_format,
+        shell_complete=_complete_format,
         metavar="FORMAT",
         help="table, json, csv, or any tabulate format (github, plain, grid...).",
     )(func)

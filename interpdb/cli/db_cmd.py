@@ -93,7 +93,8 @@ def upgrade_command(app: AppState, revision: str) -> None:
     _migrate(app, "upgrade", revision)
 
 
-@command.command("downgrade")
+# ignore_unknown_options: ``-1`` (one step down) is a revision, not an option.
+@command.command("downgrade", context_settings={"ignore_unknown_options": True})
 @click.argument("revision", metavar="REV")
 @click.pass_obj
 def downgrade_command(app: AppState, revision: str) -> None:
@@ -145,6 +146,10 @@ def _one_line_errors(location: Location) -> Iterator[None]:
     try:
         yield
     except (SQLAlchemyError, sqlite3.Error, ImportError) as error:  # ImportError: no driver for the URL
+        from interpdb.location import cannot_connect
+
+        if location.sqlite_file is None and "psycopg" in one_line(error):
+            raise StoreError(cannot_connect(location.url, error)) from None
         raise StoreError(f"cannot use {location.describe()}: {one_line(error)}") from None
 
 

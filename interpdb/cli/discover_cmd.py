@@ -8,12 +8,19 @@ from interpdb.cli._common import AppState, RunOptions, format_option, refresh_op
 from interpdb.cli._records import print_records
 
 
+def _complete_source(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    from interpdb.discovery import SOURCE_ORDER
+
+    return [name for name in SOURCE_ORDER if name.startswith(incomplete)]
+
+
 @click.command("discover")
 @click.option(
     "--source",
     "sources",
     multiple=True,
     metavar="NAME",
+    shell_complete=_complete_source,
     help="Only these sources (repeatable): venv, path, pyenv, asdf, mise, uv, rye, hatch, pdm, conda, system.",
 )
 @click.option(
@@ -46,5 +53,5 @@ def command(
     with app.inventory(run.timeout, run.jobs, fmt) as inventory:
         result = inventory.discover(sources or None, scan=scan, scan_depth=scan_depth, refresh=run.policy)
     print_records(app, result.records, fmt)
-    probed = sum(1 for r in result.records if r.status in ("probed", "error") and r.trigger)
+    probed = sum(1 for r in result.records if r.probed_now)  # --offline runs none
     app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")

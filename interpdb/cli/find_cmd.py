@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from interpdb.cli._common import AppState, RunOptions, emit, refresh_options
+
+if TYPE_CHECKING:
+    from interpdb.service import Inventory
 
 
 @click.command("find")
@@ -35,8 +40,13 @@ def command(
 ) -> None:
     """Print the interpreter that best answers REQUEST.
 
-    REQUEST is what people write: 3.12, 3, '>=3.10,<3.13', cpython@3.12,
-    cpython3.12, pypy3.10, pypy, 3.13t (free-threaded), python3.12, or a path.
+    REQUEST is any form uv's `python find` or virtualenv's `-p` takes: 3.12, 312,
+    3.12.1, '>=3.10,<3.13', 3.13t (free-threaded), 3.12d (debug), cpython@3.12,
+    cp312, 'cpython>=3.12', pp39, python3.12, python3.6m, 3.12-64,
+    cpython-3.12-linux-x86_64-gnu, a path or a venv folder (the README has the
+    table). A malformed REQUEST is a usage error (exit 2); no match is exit 1.
+    The answer is never a shim: the interpreter a shim runs now is printed, and
+    --format json lists the shims and other paths to it under "aliases".
 
     Preference: an explicit path; the active venv if it matches; then the newest
     matching release line, preferring CPython, non-debug, default (not
@@ -52,9 +62,12 @@ def command(
             refresh=run.policy,
             discover=not no_discover,
         )
+        hidden = _forgotten_matches(inventory, request, implementation, arch, not no_venv) if best is None else []
     if best is None:
         working = [r for r in considered.records if r.outcome == "ok"]
         seen = ", ".join(sorted({f"{r.implementation} {r.version}" for r in working})) or "none"
+        for path in hidden:
+            app.note(f"note: forgotten {path} would match; `interpdb probe {path}` brings it back")
         raise click.ClickException(f"no interpreter matches {request!r} (considered {len(working)}: {seen})")
     if fmt == "json":
         from interpdb.render import to_json
@@ -62,3 +75,14 @@ def command(
         emit(to_json(best.document()))
     else:
         emit(best.path)
+
+
+def _forgotten_matches(
+    inventory: Inventory, request: str, implementation: str | None, arch: str | None, allow_venv: bool
+) -> list[str]:
+    """Paths of forgotten interpreters that would have answered (as last stored)."""
+    from interpdb.request import parse_request
+
+    parsed = parse_request(request, implementation)  # find already parsed it: this cannot fail
+    stored = [r for r in inventory.stored(include_forgotten=True) if r.forgotten_at is not None]
+    return [r.path for r in stored if parsed.matches(r, arch=arch, allow_venv=allow_venv)]

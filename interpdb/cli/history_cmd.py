@@ -54,7 +54,13 @@ _COMMAND_WIDTH = 40
 @click.command("history")
 @click.argument("ref", required=False, metavar="[PATH|ID]")
 @click.option("--since", callback=_since, metavar="WHEN", help="Only probes since then: 7d, 12h, or an ISO date (UTC).")
-@click.option("--trigger", type=click.Choice(TRIGGERS), help="Only probes with this trigger.")
+@click.option(
+    "--trigger",
+    "triggers",
+    type=click.Choice(TRIGGERS),
+    multiple=True,
+    help="Only probes with this trigger (repeatable).",
+)
 @click.option(
     "--outcome",
     "outcomes",
@@ -80,7 +86,7 @@ def command(
     app: AppState,
     ref: str | None,
     since: datetime | None,
-    trigger: str | None,
+    triggers: tuple[str, ...],
     outcomes: tuple[str, ...],
     host: str | None,
     with_diff: bool,
@@ -99,7 +105,7 @@ def command(
         events = inventory.history(
             ref,
             since=since,
-            trigger=trigger,
+            trigger=triggers or None,
             limit=limit,
             hosts=None if host is None else [host],
             outcomes=outcomes or None,
@@ -109,7 +115,7 @@ def command(
 
     emit(render([_row(e, fmt) for e in events], fmt, document=[e.to_json() for e in events]))
     if not events and fmt != "json":
-        filtered = ref or since or trigger or outcomes or host
+        filtered = ref or since or triggers or outcomes or host
         app.note("no probes recorded" + (" that match" if filtered else ""))
 
 

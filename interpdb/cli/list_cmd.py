@@ -11,23 +11,29 @@ from interpdb.cli._records import print_records
 from interpdb.records import STATUSES
 
 if TYPE_CHECKING:
-    from interpdb.versions import Specifier
+    from interpdb.request import Request
 
 
-def _version_spec(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Specifier | None:
+def _version_request(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Request | None:
     if value is None:
         return None
-    from interpdb.versions import Specifier
+    from interpdb.request import parse_request
 
     try:
-        return Specifier.parse(value)
+        return parse_request(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
 
 
 @click.command("list")
 @click.option("--implementation", metavar="NAME", help="cpython, pypy, graalpy... (case-insensitive).")
-@click.option("--version", "version_spec", metavar="SPEC", callback=_version_spec, help="'>=3.10', '3.12', '~=3.11'...")
+@click.option(
+    "--version",
+    "version_request",
+    metavar="REQUEST",
+    callback=_version_request,
+    help="Any find REQUEST: '>=3.10', '3.12', '312', 'cp311', '3.13t', 'python3.6m'...",
+)
 @click.option("--venv/--no-venv", default=None, help="Only virtual environments, or only base interpreters.")
 @click.option(
     "--status", "statuses", multiple=True, type=click.Choice(STATUSES), help="Only these statuses (repeatable)."
@@ -35,18 +41,24 @@ def _version_spec(_ctx: click.Context, _param: click.Parameter, value: str | Non
 @click.option("--all", "show_all", is_flag=True, help="Include missing and broken interpreters.")
 @click.option("--aliases", "per_path", is_flag=True, help="One row per path instead of one per interpreter.")
 @click.option("--no-discover", is_flag=True, help="Show only what is stored: do not look for new interpreters.")
+@click.option(
+    "--forgotten",
+    is_flag=True,
+    help="Show the interpreters `interpdb forget` hid instead, as stored (nothing is revalidated).",
+)
 @refresh_options
 @format_option
 @click.pass_obj
 def command(
     app: AppState,
     implementation: str | None,
-    version_spec: Specifier | None,
+    version_request: Request | None,
     venv: bool | None,
     statuses: tuple[str, ...],
     show_all: bool,
     per_path: bool,
     no_discover: bool,
+    forgotten: bool,
     run: RunOptions,
     fmt: str,
 ) -> None:
@@ -58,19 +70,29 @@ def command(
     per path). Filters only choose what is printed: they never cause a probe.
     Missing and broken interpreters are left out unless --all or --status asks.
     """
+    from dataclasses import replace
+
     from interpdb.listing import select
+    from interpdb.service import Result
 
     with app.inventory(run.timeout, run.jobs, fmt) as inventory:
-        result = inventory.list(run.policy, discover=not no_discover)
+        if forgotten:  # hidden from everything else: shown as stored, never probed
+            result = Result([r for r in inventory.stored(include_forgotten=True) if r.forgotten_at is not None])
+        else:
+            result = inventory.list(run.policy, discover=not no_discover)
+    if version_request is not None:
+        result = replace(result, records=[r for r in result.records if version_request.satisfied_by(r)])
     records = select(
         result,
         implementation=implementation,
-        version=version_spec,
         venv=venv,
         statuses=statuses,
         show_all=show_all,
         per_path=per_path,
     )
     print_records(app, records, fmt)
-    if not result.records:
+    if forgotten:
+        if records:
+            app.hint("`interpdb probe PATH` brings one back")
+    elif not result.records:
         app.hint("no interpreters known yet; learn some with `interpdb probe PATH...`")

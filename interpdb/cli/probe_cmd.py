@@ -21,13 +21,31 @@ def command(
 ) -> None:
     """Learn or revalidate the interpreters at PATH... and print their records.
 
-    A path whose stored fingerprint still matches is answered from the store
-    without running it (status ``cached``). Exit code 1 when any of them could
-    not be probed, is missing or is unknown; its record is still printed.
+    A bare name (python3.12, pypy3) is looked up on PATH, as a shell would; a
+    name not on PATH is the file of that name here. A path whose stored
+    fingerprint still matches is answered from the store without running it
+    (status ``cached``). Exit code 1 when any of them could not be probed, is
+    missing or is unknown; its record is still printed.
     """
     with app.inventory(run.timeout, run.jobs, fmt) as inventory:
-        result = inventory.probe(paths, run.policy)
+        result = inventory.probe([_on_path(app, path) for path in paths], run.policy)
     print_records(app, result.records, fmt)
     report_problems(app, result)
     if result.failed:
         raise click.exceptions.Exit(1)
+
+
+def _on_path(app: AppState, path: str) -> str:
+    """``python3`` -> the first ``python3`` on ``PATH``; a path (with a ``/``) as given."""
+    import os
+    import shutil
+
+    if not path.strip():
+        raise click.UsageError("empty path: name an interpreter's file, or a command on PATH")
+    if os.sep in path or (os.altsep and os.altsep in path) or path in (".", ".."):
+        return path
+    found = shutil.which(path)
+    if found is not None:
+        return found
+    app.note(f"note: {path!r} is not on PATH; probing the file of that name here")
+    return path

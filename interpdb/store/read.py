@@ -423,7 +423,7 @@ def damaged_record(row: Any, reason: str) -> Record:
 def history_query(
     interpreter_ids: Iterable[int] | None = None,
     since: datetime | None = None,
-    trigger: str | None = None,
+    trigger: str | Sequence[str] | None = None,
     limit: int | None = None,
     *,
     hosts: Sequence[str] | None = None,
@@ -454,9 +454,13 @@ def history_query(
     if since is not None:
         where.append("p.probed_at >= :since")
         params["since"] = since.strftime("%Y-%m-%d %H:%M:%S.%f") if text_times else since
-    if trigger is not None:
+    if isinstance(trigger, str):
         where.append("p.trigger = :trigger")
         params["trigger"] = trigger
+    elif trigger is not None:  # several: history --trigger A --trigger B
+        clause, extra = _in_clause("trigger", list(trigger))
+        where.append(f"p.trigger IN ({clause or 'NULL'})")
+        params.update(extra)
     sql = (
         f"SELECT {select_list(EVENT)} FROM probes p JOIN interpreters i ON i.id = p.interpreter_id "
         f"WHERE {' AND '.join(where)} ORDER BY p.probed_at DESC, p.id DESC"
@@ -471,7 +475,7 @@ def history(
     conn: Connection,
     interpreter_ids: Iterable[int] | None = None,
     since: datetime | None = None,
-    trigger: str | None = None,
+    trigger: str | Sequence[str] | None = None,
     limit: int | None = None,
     *,
     hosts: Sequence[str] | None = None,
