@@ -7,12 +7,14 @@ boundary that turns expected failures into a one-line message and an exit code
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
 from interpdb import __version__
-from interpdb.cli._common import AppState
+from interpdb.cli._common import AppState, message_line
 
 #: command name -> "module:attribute". Loaded when used, so a command pays only
 #: for its own imports (``db`` pulls in pathlib, ``export`` the ORM helpers...).
@@ -60,8 +62,35 @@ class _Group(click.Group):
         except InventoryError as error:
             raise click.ClickException(str(error)) from None
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            message_line("interrupted", "error")
             ctx.exit(130)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's own main, with its messages in interpdb's style: ``error: ...`` (not ``Error: ...``),
+        a usage error's ``hint:`` to the command's help, untrusted text escaped."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as error:
+            message_line(error.format_message(), "error")
+            if error.ctx is not None:
+                message_line(f"`{error.ctx.command_path} --help` shows the usage", "hint")
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            message_line(error.format_message(), "error")
+            sys.exit(error.exit_code)
+        except click.Abort:
+            message_line("aborted", "error")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

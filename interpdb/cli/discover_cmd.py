@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from interpdb.cli._common import AppState, RunOptions, format_option, refresh_options
+from interpdb.cli._common import AppState, Output, RunOptions, format_option, refresh_options
 from interpdb.cli._records import print_records
+from interpdb.listing import COLUMN_NAMES
 
 
 @click.command("discover")
@@ -26,7 +27,7 @@ from interpdb.cli._records import print_records
     "--depth", "scan_depth", type=click.IntRange(min=0), default=4, show_default=True, help="How deep --scan walks."
 )
 @refresh_options
-@format_option
+@format_option(columns=COLUMN_NAMES)
 @click.pass_obj
 def command(
     app: AppState,
@@ -34,7 +35,7 @@ def command(
     scan: tuple[str, ...],
     scan_depth: int,
     run: RunOptions,
-    fmt: str,
+    output: Output,
 ) -> None:
     """Find interpreters and learn them under the refresh policy.
 
@@ -43,8 +44,8 @@ def command(
     asdf and mise are not run: what they select is read from the files their
     manager reads.
     """
-    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
+    with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         result = inventory.discover(sources or None, scan=scan, scan_depth=scan_depth, refresh=run.policy)
-    print_records(app, result.records, fmt)
+    print_records(app, result.records, output)
     probed = sum(1 for r in result.records if r.status in ("probed", "error") and r.trigger)
     app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from interpdb.cli._common import AppState, RunOptions, format_option, refresh_options
+from interpdb.cli._common import AppState, Output, RunOptions, format_option, refresh_options
 from interpdb.cli._records import print_records
+from interpdb.listing import COLUMN_NAMES
 from interpdb.records import STATUSES
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _version_spec(_ctx: click.Context, _param: click.Parameter, value: str | Non
 @click.option("--aliases", "per_path", is_flag=True, help="One row per path instead of one per interpreter.")
 @click.option("--no-discover", is_flag=True, help="Show only what is stored: do not look for new interpreters.")
 @refresh_options
-@format_option
+@format_option(columns=COLUMN_NAMES)
 @click.pass_obj
 def command(
     app: AppState,
@@ -48,7 +49,7 @@ def command(
     per_path: bool,
     no_discover: bool,
     run: RunOptions,
-    fmt: str,
+    output: Output,
 ) -> None:
     """Find and revalidate interpreters, then print those that match the filters.
 
@@ -60,7 +61,7 @@ def command(
     """
     from interpdb.listing import select
 
-    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
+    with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         result = inventory.list(run.policy, discover=not no_discover)
     records = select(
         result,
@@ -71,6 +72,6 @@ def command(
         show_all=show_all,
         per_path=per_path,
     )
-    print_records(app, records, fmt)
+    print_records(app, records, output)
     if not result.records:
         app.hint("no interpreters known yet; learn some with `interpdb probe PATH...`")
