@@ -256,7 +256,7 @@ def _shorten(text: str, width: int, kind: str, ellipsis: str) -> str:
         return _cut(text, room) + ellipsis
     # A label before the path ("site-file added: /v/new.pth") stays whole when it leaves room.
     label = max(text.rfind(": /"), text.rfind(": ~"))
-    if 0 < label and _width(text[: label + 2]) <= width // 2:
+    if label > 0 and _width(text[: label + 2]) <= width // 2:
         return text[: label + 2] + _shorten(text[label + 2 :], width - _width(text[: label + 2]), kind, ellipsis)
     # Keep the end (the file name) rather than the start: ~/.pyenv/…/bin/python3.12
     name = len(text) - text.rstrip("/").rfind("/")

@@ -147,7 +147,8 @@ def test_error_probe_shows_its_error_and_no_diff(run: Cli, fake: Callable[[str, 
 
     latest = _latest(run, python)
     assert (latest["outcome"], latest["error"], latest["diff"], latest["diff_against"]) == ("error", error, [], None)
-    [line] = [line for line in run("history", "--diff", "--wide", "--limit", "1").stdout.splitlines() if "cannot start" in line]
+    table = run("history", "--diff", "--wide", "--limit", "1").stdout
+    [line] = [line for line in table.splitlines() if "cannot start" in line]
     assert "->" not in line and "(first probe)" not in line and "(no change)" not in line
 
 
