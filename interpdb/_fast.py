@@ -12,12 +12,12 @@ tests in ``tests/test_warm_path.py`` hold it to that.
 
 Accepted forms (anything else goes to click)::
 
-    interpdb [--db X] [-q] find [REQUEST] [--format path|json] [--no-venv]
+    interpdb [--db X] [-q] find [REQUEST] [--format path|json|ndjson] [--json] [--no-venv]
              [--no-discover] [--implementation NAME] [--arch MACHINE]
-    interpdb [--db X] [-q] list --format json [--no-discover]
-    interpdb [--db X] [-q] history [PATH|ID] --format json [--limit N]
+    interpdb [--db X] [-q] list [--format table|json|ndjson] [--json] [--wide] [--no-discover]
+    interpdb [--db X] [-q] history [PATH|ID] --format json|--json [--limit N]
              [--trigger NAME] [--host NAME] [--diff]
-    interpdb [--db X] [-q] sql QUERY --format json [--param NAME=VALUE]...
+    interpdb [--db X] [-q] sql QUERY --format json|--json [--param NAME=VALUE]...
 """
 
 from __future__ import annotations
@@ -34,21 +34,21 @@ if TYPE_CHECKING:
 #: repeatable options, whether a positional argument is required / allowed)
 _SPECS: dict[str, tuple[dict[str, tuple[str, ...] | None], set[str], set[str], bool, bool]] = {
     "find": (
-        {"--format": ("path", "json"), "--implementation": None, "--arch": None},
-        {"--no-venv", "--no-discover"},
+        {"--format": ("path", "json", "ndjson"), "--implementation": None, "--arch": None},
+        {"--no-venv", "--no-discover", "--json"},
         set(),
         False,
         True,
     ),
-    "list": ({"--format": ("json",)}, {"--no-discover"}, set(), False, False),
+    "list": ({"--format": ("table", "json", "ndjson")}, {"--no-discover", "--json", "--wide"}, set(), False, False),
     "history": (
-        {"--format": ("json",), "--limit": None, "--trigger": None, "--host": None},
-        {"--diff"},
+        {"--format": ("json", "ndjson"), "--limit": None, "--trigger": None, "--host": None},
+        {"--diff", "--json"},
         set(),
         False,
         True,
     ),
-    "sql": ({"--format": ("json",)}, set(), {"--param", "-p"}, True, True),
+    "sql": ({"--format": ("json", "ndjson")}, {"--json"}, {"--param", "-p"}, True, True),
 }
 
 
@@ -112,8 +112,10 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
             return None
     if needs_argument and parsed.argument is None:
         return None
-    if parsed.command != "find" and parsed.options.get("--format") != "json":
-        return None  # tables need tabulate and the notes: the full CLI draws them
+    if "--json" in parsed.flags and parsed.options.setdefault("--format", "json") != "json":
+        return None  # --json with another --format: the full CLI says it is a usage error
+    if parsed.command in ("history", "sql") and parsed.options.get("--format") not in ("json", "ndjson"):
+        return None  # their tables and notes: the full CLI draws them
     return parsed
 
 
@@ -143,7 +145,7 @@ def _answer(parsed: _Parsed) -> str | None:
         return _sql(parsed)
     if parsed.command == "history":
         return _history(parsed)
-    from interpdb.render import to_json
+    from interpdb.render import render
     from interpdb.service import Inventory
 
     inventory = Inventory(parsed.db, read_only=True)
@@ -158,14 +160,20 @@ def _answer(parsed: _Parsed) -> str | None:
         )
         if best is None:
             return None  # the full CLI words the "nothing matches" message
-        return to_json(best.document()) if options.get("--format") == "json" else best.path
+        fmt = options.get("--format", "path")
+        if fmt == "path":
+            from interpdb.render import plain
+
+            return plain(best.path)
+        return render([], fmt, document=[best.document()] if fmt == "ndjson" else best.document())
     if parsed.command == "list":
-        from interpdb.listing import select
+        from interpdb.listing import render_records, select
 
         result = inventory.list(discover="--no-discover" not in flags)
         if not result.records or result.problems:
             return None  # the full CLI prints the hint and the problems
-        return to_json([r.to_json() for r in select(result)])
+        text = render_records(select(result), options.get("--format", "table"), wide="--wide" in flags)
+        return text or None  # nothing to print: the full CLI decides what to say
     raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
 
 
@@ -175,7 +183,7 @@ def _history(parsed: _Parsed) -> str | None:
 
     from interpdb import reader
     from interpdb.records import TRIGGERS
-    from interpdb.render import to_json
+    from interpdb.render import render
 
     options = parsed.options
     limit = options.get("--limit")
@@ -207,7 +215,7 @@ def _history(parsed: _Parsed) -> str | None:
         )
     finally:
         conn.close()
-    return to_json([e.to_json() for e in events])
+    return render([], options["--format"], document=[e.to_json() for e in events]) or None  # empty ndjson
 
 
 def _current_sqlite(parsed: _Parsed) -> Location | None:
@@ -225,7 +233,7 @@ def _current_sqlite(parsed: _Parsed) -> Location | None:
 def _sql(parsed: _Parsed) -> str | None:
     """``sql`` on a current SQLite file (anything else: the full CLI upgrades or explains)."""
     from interpdb import reader
-    from interpdb.render import to_json
+    from interpdb.render import render
 
     if parsed.argument is None or parsed.argument == "-":
         return None
@@ -233,6 +241,7 @@ def _sql(parsed: _Parsed) -> str | None:
     if location is None:
         return None
     try:
-        return to_json(reader.query_records(location, parsed.argument, reader.bindings(parsed.repeated)))
+        rows = reader.query_records(location, parsed.argument, reader.bindings(parsed.repeated))
+        return render(rows, parsed.options["--format"]) or None  # empty ndjson: the full CLI prints nothing
     except reader.QueryError:
         return None  # the full CLI reports it, on stderr, with exit 1
