@@ -69,12 +69,12 @@ def _columns() -> tuple[Column, ...]:
 
     return (
         Column("id", drop=1, align="right"),
-        Column("path", kind="path", min_width=24),
+        Column("path", kind="path", min_width=20),
         Column("implementation", "impl", kind="fixed"),
         Column("version", kind="fixed"),
         Column("venv", kind="fixed"),
         Column("status", kind="fixed"),
-        Column("note", kind="path", min_width=16),
+        Column("note", min_width=16),
         Column("aliases", drop=5, min_width=24),
         Column("trigger", kind="fixed", drop=6),
         Column("probed_at", "probed at", kind="fixed", drop=7),
@@ -108,8 +108,14 @@ def note(record: Record) -> str:
     if record.error:
         return record.error
     if record.stale_changes:
-        return "changed: " + describe_changes(record.stale_changes)
+        return stale_reason(record.stale_changes)
     return _launcher_note(record)
+
+
+def stale_reason(changes: Sequence[Mapping[str, Any]]) -> str:
+    """``pyvenv.cfg modified, site-file added``: what changed, by role (``show`` names each path)."""
+    kinds = list(dict.fromkeys(f"{c['role']} {c['kind']}" for c in changes))
+    return ", ".join(kinds[:2]) + (f" (+{len(kinds) - 2} more)" if len(kinds) > 2 else "")
 
 
 def describe_changes(changes: Sequence[Mapping[str, Any]]) -> str:

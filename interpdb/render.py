@@ -169,18 +169,21 @@ def table(
         s.name: s.align or ("right" if all(_is_number(row.get(s.name)) for row in rows) else "left") for s in specs
     }
     ellipsis = _ellipsis()
+    drawn = {s.name: [[_shorten(x, widths[s.name], s.kind, ellipsis) for x in c] for c in cells[s.name]] for s in specs}
+    for s in specs:  # a shortened path may come out narrower than its column was allowed
+        widths[s.name] = max([_width(s.header) if headers else 0, *(_width(x) for c in drawn[s.name] for x in c)])
     out = []
     if headers:
         out.append(_join([_pad(s.header, widths[s.name], aligns[s.name]) for s in specs]))
         out.append(_join(["-" * widths[s.name] for s in specs]))
     for index in range(len(rows)):
-        drawn = [[_shorten(x, widths[s.name], s.kind, ellipsis) for x in cells[s.name][index]] for s in specs]
-        for line in range(max(len(d) for d in drawn) or 1):
+        row_cells = [drawn[s.name][index] for s in specs]
+        for line in range(max(len(d) for d in row_cells) or 1):
             out.append(
                 _join(
                     [
                         _pad(d[line] if line < len(d) else "", widths[s.name], aligns[s.name])
-                        for s, d in zip(specs, drawn)
+                        for s, d in zip(specs, row_cells)
                     ]
                 )
             )
@@ -188,28 +191,43 @@ def table(
 
 
 def _fit(specs: list[Column], widths: dict[str, int], width: int) -> list[Column]:
-    """Shorten, then drop, the least important columns until the table is ``width`` wide (or can't be)."""
+    """Shorten, then drop, the least important columns until the table is ``width`` wide (or can't be).
 
-    def total() -> int:
-        return sum(widths[s.name] for s in specs) + len(_GAP) * (len(specs) - 1)
-
-    for spec in sorted((s for s in specs if s.drop), key=lambda s: -s.drop):
-        if total() <= width:
+    Columns with ``drop`` 2 and up give way first (shortened, then dropped); then
+    the others are shortened; a ``drop=1`` column goes only if that is not enough.
+    """
+    for spec in sorted((s for s in specs if s.drop > 1), key=lambda s: -s.drop):
+        if _total(specs, widths) <= width:
             return specs
         if spec.kind != "fixed":
-            widths[spec.name] -= min(total() - width, max(0, widths[spec.name] - _floor(spec)))
-        if total() > width:
+            widths[spec.name] -= min(_total(specs, widths) - width, max(0, widths[spec.name] - _floor(spec)))
+        if _total(specs, widths) > width:
             specs = [s for s in specs if s is not spec]
-    # What is left is always shown: shorten the widest shortenable column, one column of text at a time.
-    excess = total() - width
+    for last in [None, *(s for s in specs if s.drop == 1)]:
+        if last is not None:
+            specs = [s for s in specs if s is not last]
+        trial = dict(widths)
+        if _squeeze(specs, trial, width):
+            break
+    widths.update(trial)  # as narrow as it goes: the terminal wraps what is left over
+    return specs
+
+
+def _squeeze(specs: list[Column], widths: dict[str, int], width: int) -> bool:
+    """Shorten the widest shortenable column, one column of text at a time, until the table fits."""
+    excess = _total(specs, widths) - width
     while excess > 0:
         room = [s for s in specs if s.kind != "fixed" and widths[s.name] > _floor(s)]
         if not room:
-            break  # as narrow as it goes: the terminal wraps what is left over
+            return False
         widest = max(room, key=lambda s: widths[s.name] - _floor(s))
         widths[widest.name] -= 1
         excess -= 1
-    return specs
+    return True
+
+
+def _total(specs: list[Column], widths: dict[str, int]) -> int:
+    return sum(widths[s.name] for s in specs) + len(_GAP) * (len(specs) - 1)
 
 
 def _floor(spec: Column) -> int:
@@ -262,7 +280,7 @@ def _shorten(text: str, width: int, kind: str, ellipsis: str) -> str:
     name = len(text) - text.rstrip("/").rfind("/")
     tail = _cut_start(text, min(max(room * 2 // 3, name), room - 2))
     cut = tail.find("/")
-    if 0 < cut <= len(tail) // 2:  # start the end part at a folder: .../bin/python3.12
+    if 0 < cut <= len(tail) // 3:  # start the end part at a folder: .../bin/python3.12
         tail = tail[cut:]
     head = _cut(text, room - _width(tail))
     cut = head.rfind("/")
