@@ -163,8 +163,9 @@ def table(
     widths = {
         s.name: max([_width(s.header) if headers else 0, *(_width(x) for c in cells[s.name] for x in c)]) for s in specs
     }
-    if not wide:
-        specs = _fit(specs, widths, width if width is not None else terminal_width())
+    limit = None if wide else (width if width is not None else terminal_width())
+    if limit is not None:
+        specs = _fit(specs, widths, limit)
     aligns = {
         s.name: s.align or ("right" if all(_is_number(row.get(s.name)) for row in rows) else "left") for s in specs
     }
@@ -187,6 +188,9 @@ def table(
                     ]
                 )
             )
+    if limit is not None and any(_width(line) > limit for line in out):
+        # Even at their narrowest the columns do not fit: cut each line, visibly, rather than let it wrap.
+        out = [line if _width(line) <= limit else _cut(line, limit - len(ellipsis)) + ellipsis for line in out]
     return "\n".join(out)
 
 

@@ -302,11 +302,13 @@ def _columns(chosen: str | None, allowed: Sequence[str], fmt: str) -> tuple[str,
 
 
 def emit(text: str) -> None:
+    """Data on stdout, exactly: ``color=True`` stops click from stripping what looks like an ANSI
+    sequence from a CSV cell or ``find``'s path when stdout is not a terminal (tables are escaped already)."""
     if text:
-        click.echo(text)
+        click.echo(text, color=True)
 
 
 def emit_lines(lines: Iterable[str]) -> None:
     """Each line written and flushed as it comes: a reader of ``--format ndjson`` sees rows as they are made."""
     for line in lines:
-        click.echo(line)  # click.echo flushes
+        click.echo(line, color=True)  # click.echo flushes

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from interpdb.cli._common import AppState
+from interpdb.cli._common import AppState, emit
+from interpdb.render import plain, safe
 
 if TYPE_CHECKING:
     from interpdb.location import Location
@@ -86,7 +87,7 @@ def path_command(app: AppState) -> None:
     From --db, else INTERPDB_DB, else the user data directory. Nothing is created.
     """
     location = _location(app)
-    click.echo(_describe(location))
+    emit(plain(_describe(location)))
     if location.sqlite_path is not None and not location.sqlite_path.exists():
         app.note("(it does not exist yet: the first command that writes creates it)")
 
@@ -165,19 +166,19 @@ def _migrate(app: AppState, direction: str, target: str) -> None:
         with _one_line_errors(location):
             before = store.revision()
             if before == target or (target == "head" and before == HEAD_REVISION):
-                click.echo(f"{_describe(location)} is already at {before}")
+                click.echo(safe(f"{_describe(location)} is already at {before}"))
                 return
             copy = store.migrate(direction, target)
             after = store.revision()
     finally:
         store.close()
     if before == after:
-        click.echo(f"{_describe(location)} stays at {after}: nothing to {direction} to {target}")
+        click.echo(safe(f"{_describe(location)} stays at {after}: nothing to {direction} to {target}"))
         return
     verb = "created" if before is None else f"{direction}d"
-    click.echo(f"{verb} {_describe(location)}: {before or 'nothing'} -> {after or 'base'}")
+    click.echo(safe(f"{verb} {_describe(location)}: {before or 'nothing'} -> {after or 'base'}"))
     if copy is not None:
-        click.echo(f"backup: {copy}")
+        click.echo(safe(f"backup: {copy}"))
 
 
 @command.command("check")
@@ -206,7 +207,7 @@ def check_command(app: AppState) -> None:
         click.echo("integrity: not checked (SQLite only)" if integrity is None else "integrity: ok")
         return
     for problem in problems:
-        click.echo(problem)
+        click.echo(safe(problem))
     raise click.ClickException(f"{_describe(location)} fails the check: {_count(len(problems), 'problem')}")
 
 
@@ -233,7 +234,7 @@ def backup_command(app: AppState, dest: Path | None) -> None:
         raise click.ClickException(f"{dest} already exists; name a new file")
     with _one_line_errors(location):
         copy = backup(location, f"backup-{stamp}") if dest is None else backup_to(location, dest.absolute())
-    click.echo(str(copy))
+    emit(plain(str(copy)))
 
 
 def _count(n: int, noun: str) -> str:

@@ -41,7 +41,7 @@ def command(app: AppState, output: Path | None, fmt: str) -> None:
         raise click.ClickException(str(error)) from None
     text = dumps(document)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=True)  # exactly: click strips ANSI-like text from a pipe
     else:
         _write_whole(output, text)
     interpreters = document["interpreters"]

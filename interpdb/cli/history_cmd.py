@@ -68,19 +68,19 @@ def _table_columns(with_diff: bool) -> list[Column]:
 
     columns = [
         Column("probe", drop=3, align="right"),
-        Column("when", kind="fixed"),
-        Column("path", kind="path", min_width=20),
+        Column("when", kind="fixed", drop=1),
+        Column("path", kind="path", min_width=16),
         Column("trigger", kind="fixed"),
         Column("outcome", kind="fixed"),
         Column("ms", kind="fixed", drop=5, align="right"),
         Column("version", kind="fixed", drop=6),
-        Column("changed", kind="path", min_width=16),
+        Column("changed", kind="path", min_width=16, drop=2 if with_diff else 0),
         Column("error", min_width=16),  # with "changed", what a person reads the log for: never dropped
         Column("asked by", drop=8, min_width=16),
         Column("interpdb", kind="fixed", drop=9),
     ]
     if with_diff:
-        columns.append(Column("diff", min_width=20))
+        columns.append(Column("diff", min_width=16))
     return columns
 
 
