@@ -107,8 +107,9 @@ def yes_no(value: bool | None) -> str:
 class Column:
     """How one column of a table gives way when the terminal is too narrow.
 
-    ``kind``: ``path`` is shortened in the middle (the file name kept) and shows
-    the home folder as ``~``; ``text`` is cut at the end; ``fixed`` is never cut.
+    ``kind``: ``path`` is shortened in the middle (the file name kept); ``text``
+    is cut at the end; ``fixed`` is never cut. In both others a path in the home
+    folder is shown from ``~``.
     ``drop``: 0, always shown; otherwise the column may be left out, the highest
     numbers first (a shortenable column is first shortened to ``min_width``).
     """
@@ -241,7 +242,7 @@ def _floor(spec: Column) -> int:
 def _lines(value: Any, spec: Column, home: str | None) -> list[str]:
     items = value if isinstance(value, (list, tuple)) else [value]
     lines = [safe(_text(item)) for item in items]
-    if home and spec.kind == "path":
+    if home and spec.kind != "fixed":
         lines = [_tilde(line, home) for line in lines]
     return lines
 
