@@ -133,7 +133,6 @@ def known(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> list[Path
     return pythons
 
 
-@pytest.mark.parametrize("width", [60, 80, 100, 120])
 @pytest.mark.parametrize(
     "args",
     [
@@ -147,14 +146,16 @@ def known(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> list[Path
     ids=" ".join,
 )
 def test_default_tables_fit_the_width(
-    run: Cli, known: list[Path], monkeypatch: pytest.MonkeyPatch, width: int, args: list[str]
+    run: Cli, known: list[Path], monkeypatch: pytest.MonkeyPatch, args: list[str]
 ) -> None:
-    monkeypatch.setenv("COLUMNS", str(width))
-    lines = run(*args).stdout.splitlines()
-    assert lines and max(len(line) for line in lines) <= width, "\n".join(lines)
+    """At 60, 80, 100 and 120 columns no line is wider; ``--wide`` is not held to it."""
+    for width in (60, 80, 100, 120):
+        monkeypatch.setenv("COLUMNS", str(width))
+        lines = run(*args).stdout.splitlines()
+        assert lines and max(len(line) for line in lines) <= width, (width, "\n".join(lines))
+    monkeypatch.setenv("COLUMNS", "60")
     wide = run(*args, "--wide").stdout.splitlines()
-    if args[0] != "show":
-        assert max(len(line) for line in wide) > width or width >= 120
+    assert max(len(line) for line in wide) > 60
 
 
 def test_list_table_shows_what_a_person_scans_first(run: Cli, known: list[Path]) -> None:
