@@ -285,11 +285,11 @@ def _shorten(text: str, width: int, kind: str, ellipsis: str) -> str:
     name = len(text) - text.rstrip("/").rfind("/")
     tail = _cut_start(text, min(max(room * 2 // 3, name), room - 2))
     cut = tail.find("/")
-    if 0 < cut <= len(tail) // 3:  # start the end part at a folder: .../bin/python3.12
+    if 0 < cut <= len(tail) // 4:  # start the end part at a folder (.../bin/python3.12) if that costs little
         tail = tail[cut:]
     head = _cut(text, room - _width(tail))
     cut = head.rfind("/")
-    if cut >= len(head) // 2:  # and end the start part after one: ~/.pyenv/...
+    if len(head) - cut - 1 <= len(head) // 4:  # and end the start part after one: ~/.pyenv/...
         head = head[: cut + 1]
     return head + ellipsis + tail
 
