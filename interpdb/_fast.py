@@ -14,12 +14,12 @@ tests in ``tests/test_warm_path.py`` hold it to that.
 
 Accepted forms (anything else goes to click)::
 
-    interpdb [--db X] [--read-only] [-q] find [REQUEST] [--format path|json] [--no-venv]
+    interpdb [--db X] [--read-only] [-q] find [REQUEST] [--format path|json|ndjson] [--json] [--no-venv]
              [--no-discover] [--implementation NAME] [--arch MACHINE]
-    interpdb [--db X] [-q] list --format json [--no-discover]
-    interpdb [--db X] [-q] history [PATH|ID] --format json [--limit N]
+    interpdb [--db X] [-q] list [--format table|json|ndjson] [--json] [--wide] [--no-discover]
+    interpdb [--db X] [-q] history [PATH|ID] --format json|--json [--limit N]
              [--trigger NAME] [--host NAME] [--diff]
-    interpdb [--db X] [-q] sql QUERY --format json [--param NAME=VALUE]...
+    interpdb [--db X] [-q] sql QUERY --format json|--json [--param NAME=VALUE]...
 """
 
 from __future__ import annotations
@@ -36,21 +36,21 @@ if TYPE_CHECKING:
 #: repeatable options, whether a positional argument is required / allowed)
 _SPECS: dict[str, tuple[dict[str, tuple[str, ...] | None], set[str], set[str], bool, bool]] = {
     "find": (
-        {"--format": ("path", "json"), "--implementation": None, "--arch": None},
-        {"--no-venv", "--no-discover"},
+        {"--format": ("path", "json", "ndjson"), "--implementation": None, "--arch": None},
+        {"--no-venv", "--no-discover", "--json"},
         set(),
         False,
         True,
     ),
-    "list": ({"--format": ("json",)}, {"--no-discover"}, set(), False, False),
+    "list": ({"--format": ("table", "json", "ndjson")}, {"--no-discover", "--json", "--wide"}, set(), False, False),
     "history": (
-        {"--format": ("json",), "--limit": None, "--trigger": None, "--host": None},
-        {"--diff"},
+        {"--format": ("json", "ndjson"), "--limit": None, "--trigger": None, "--host": None},
+        {"--diff", "--json"},
         set(),
         False,
         True,
     ),
-    "sql": ({"--format": ("json",)}, set(), {"--param", "-p"}, True, True),
+    "sql": ({"--format": ("json", "ndjson")}, {"--json"}, {"--param", "-p"}, True, True),
 }
 
 
@@ -118,8 +118,10 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
             return None
     if needs_argument and parsed.argument is None:
         return None
-    if parsed.command != "find" and parsed.options.get("--format") != "json":
-        return None  # tables need tabulate and the notes: the full CLI draws them
+    if "--json" in parsed.flags and parsed.options.setdefault("--format", "json") != "json":
+        return None  # --json with another --format: the full CLI says it is a usage error
+    if parsed.command in ("history", "sql") and parsed.options.get("--format") not in ("json", "ndjson"):
+        return None  # their tables and notes: the full CLI draws them
     return parsed
 
 
@@ -135,8 +137,10 @@ def fast(argv: Sequence[str]) -> int | None:
     except NeedsWrite:
         return None  # the full CLI probes or writes
     except InventoryError as error:
+        from interpdb.render import safe
+
         code, lines = report(error)
-        sys.stderr.write("".join(f"{line}\n" for line in lines))
+        sys.stderr.write("".join(f"{safe(line)}\n" for line in lines))
         return code
     if text is None:
         return None
@@ -146,7 +150,7 @@ def fast(argv: Sequence[str]) -> int | None:
 
 def _answer(parsed: _Parsed) -> str | None:
     """The same calls the click commands make (``interpdb.cli``), minus click."""
-    from interpdb.render import to_json
+    from interpdb.render import render
 
     options, flags = parsed.options, parsed.flags
     if parsed.command == "sql":
@@ -161,7 +165,8 @@ def _answer(parsed: _Parsed) -> str | None:
             params = bindings(parsed.repeated)
         except ValueError:
             return None  # a usage error: click words it
-        return to_json(query_records(resolve(parsed.db), parsed.argument, params, parsed.read_only))
+        rows = query_records(resolve(parsed.db), parsed.argument, params, parsed.read_only)
+        return render(rows, options["--format"]) or None  # empty ndjson: the full CLI prints nothing
     from interpdb.service import Inventory
 
     with Inventory(parsed.db, read_only=parsed.read_only, hand_over_writes=True) as inventory:
@@ -177,21 +182,27 @@ def _answer(parsed: _Parsed) -> str | None:
             )
             if best is None:
                 return None  # the full CLI words the "nothing matches" message
-            return to_json(best.document()) if options.get("--format") == "json" else best.path
+            fmt = options.get("--format", "path")
+            if fmt == "path":
+                from interpdb.render import plain
+
+                return plain(best.path)
+            return render([], fmt, document=[best.document()] if fmt == "ndjson" else best.document())
         if parsed.command == "list":
-            from interpdb.listing import select
+            from interpdb.listing import render_records, select
 
             result = inventory.list(discover="--no-discover" not in flags)
             if not result.records or result.problems or result.notes:
                 return None  # the full CLI prints the hint, the notes and the problems
-            return to_json([r.to_json() for r in select(result)])
+            text = render_records(select(result), options.get("--format", "table"), wide="--wide" in flags)
+            return text or None  # nothing to print: the full CLI decides what to say
     raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
 
 
 def _history(inventory: Inventory, parsed: _Parsed) -> str | None:
     """``history`` exactly as ``interpdb.cli.history_cmd`` asks ``Inventory.history`` for it."""
     from interpdb.records import TRIGGERS
-    from interpdb.render import to_json
+    from interpdb.render import render
 
     options = parsed.options
     limit = options.get("--limit")
@@ -207,4 +218,4 @@ def _history(inventory: Inventory, parsed: _Parsed) -> str | None:
         hosts=None if host is None else [host],
         with_diff="--diff" in parsed.flags,
     )
-    return to_json([e.to_json() for e in events])
+    return render([], options["--format"], document=[e.to_json() for e in events]) or None  # empty ndjson

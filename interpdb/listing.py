@@ -1,4 +1,4 @@
-"""What ``list`` prints: the filters and the one-row-per-interpreter grouping.
+"""What ``list`` prints: the filters, the one-row-per-interpreter grouping, the table rows.
 
 Shared by the click command and the click-free fast path (``interpdb._fast``) so
 both print the same rows for the same flags.
@@ -6,7 +6,7 @@ both print the same rows for the same flags.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from interpdb.aliases import group, with_aliases
 from interpdb.records import Record
@@ -14,6 +14,9 @@ from interpdb.records import Record
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
+    from interpdb.render import Column
     from interpdb.service import Result
     from interpdb.versions import Specifier
 
@@ -56,3 +59,123 @@ def _keep(
     if version is not None and not version.contains(record.version or ""):
         return False
     return venv is None or record.is_venv == venv
+
+
+# What ``list``, ``probe`` and ``discover`` print. The table shows the columns a
+# person scans first and gives way from the end of this list (``drop``, highest
+# first); CSV carries every column, and ``--columns`` chooses.
+def _columns() -> tuple[Column, ...]:
+    from interpdb.render import Column
+
+    return (
+        Column("id", drop=1, align="right"),
+        Column("path", kind="path", min_width=20),
+        Column("implementation", "impl", kind="fixed"),
+        Column("version", kind="fixed"),
+        Column("venv", kind="fixed"),
+        Column("conda", kind="fixed", drop=4),
+        Column("status", kind="fixed"),
+        Column("note", min_width=16),
+        Column("aliases", drop=5, min_width=24),
+        Column("trigger", kind="fixed", drop=6),
+        Column("probed_at", "probed at", kind="fixed", drop=7),
+    )
+
+
+#: The names ``--columns`` accepts for these listings, in their table order.
+COLUMN_NAMES = (
+    "id",
+    "path",
+    "implementation",
+    "version",
+    "venv",
+    "conda",
+    "status",
+    "note",
+    "aliases",
+    "trigger",
+    "probed_at",
+)
+
+
+def summary_row(record: Record) -> dict[str, Any]:
+    """One record as the table and CSV show it (JSON prints ``Record.to_json``)."""
+    from interpdb.render import when, yes_no
+
+    return {
+        "id": record.id,
+        "path": record.path,
+        "implementation": record.implementation or "",
+        "version": record.version or "",
+        "venv": yes_no(record.is_venv),
+        "conda": record.conda_env or "",
+        "status": record.status,
+        "trigger": record.trigger or "",
+        "probed_at": when(record.probed_at),
+        "aliases": ", ".join(record.aliases),
+        "note": note(record),
+    }
+
+
+def note(record: Record) -> str:
+    """Why a row is what it is: its error, what made it stale, or where a shim leads."""
+    if record.error:
+        return record.error
+    if record.stale_changes:
+        return stale_reason(record.stale_changes)
+    return _launcher_note(record)
+
+
+def stale_reason(changes: Sequence[Mapping[str, Any]]) -> str:
+    """``pyvenv.cfg modified, site-file added``: what changed, by role (``show`` names each path)."""
+    kinds = list(dict.fromkeys(f"{c['role']} {c['kind']}" for c in changes))
+    return ", ".join(kinds[:2]) + (f" (+{len(kinds) - 2} more)" if len(kinds) > 2 else "")
+
+
+def describe_changes(changes: Sequence[Mapping[str, Any]]) -> str:
+    """``pyvenv.cfg modified: /v/pyvenv.cfg (+2 more)``: the first change, and how many others."""
+    if not changes:
+        return ""
+    more = f" (+{len(changes) - 1} more)" if len(changes) > 1 else ""
+    return describe_change(changes[0]) + more
+
+
+def describe_change(change: Mapping[str, Any]) -> str:
+    """A stored change (``Change.as_dict``) in the words ``Change.describe`` uses."""
+    from interpdb.fingerprint import Change
+
+    return Change(change["role"], change["path"], change["kind"], tuple(change.get("fields") or ())).describe()
+
+
+def _launcher_note(record: Record) -> str:
+    launcher = record.data.get("launcher")
+    if not launcher:
+        return ""
+    if launcher.get("kind") == "wrapper":
+        return f"wrapper -> {launcher.get('target')}"
+    return f"{launcher['manager']} shim -> {launcher.get('version')} ({launcher.get('origin')})"
+
+
+def render_records(
+    records: Sequence[Record],
+    fmt: str = "table",
+    *,
+    wide: bool = False,
+    columns: Sequence[str] | None = None,
+    width: int | None = None,
+) -> str:
+    """What ``list``/``probe``/``discover`` print on stdout for ``fmt`` (no final newline).
+
+    The click-free fast path calls this too, so both print the same bytes.
+    ``width`` None: the terminal's (see ``render.terminal_width``).
+    """
+    from interpdb.render import Column, render
+
+    if fmt in ("json", "ndjson"):
+        return render([], fmt, document=[r.to_json() for r in records])
+    specs: Sequence[Column] = _columns()
+    if columns is not None:
+        by_name = {c.name: c for c in specs}
+        specs = [Column(n, by_name[n].header, kind=by_name[n].kind, min_width=by_name[n].min_width) for n in columns]
+    rows = [summary_row(r) for r in records]
+    return render(rows, fmt, columns=specs if fmt == "table" or columns is not None else None, width=width, wide=wide)

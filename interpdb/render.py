@@ -1,6 +1,15 @@
-"""Turn rows into text: ``table`` (any tabulate format), ``json`` or ``csv``.
+"""Turn rows into text: a table for people, or ``json``, ``ndjson``, ``csv`` for programs.
 
-tabulate is imported only when a table is drawn: ``--format json`` never pays for it.
+The default ``table`` is drawn here, with the standard library only (no tabulate,
+no click), so that a warm ``list`` costs what its JSON costs. It fits the
+terminal: columns empty on every row are left out, the least important columns
+give way first (shortened, then dropped), and paths are shortened in the middle
+with the home folder shown as ``~``. ``wide=True`` prints every column whole.
+tabulate is imported only for its own named formats (``github``, ``grid``...).
+
+Text from outside (paths, interpreter messages, stored rows) is untrusted: every
+cell and every message line goes through :func:`safe` before a terminal sees it.
+JSON, NDJSON and CSV carry the exact text.
 """
 
 from __future__ import annotations
@@ -8,44 +17,371 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-FORMATS = ("table", "json", "csv")
+#: The formats interpdb draws itself; any tabulate format name is accepted besides.
+FORMATS = ("table", "json", "ndjson", "csv")
+#: What a table is fitted to when stdout is not a terminal and ``COLUMNS`` is unset.
+DEFAULT_WIDTH = 80
+_GAP = "  "
+
+# C0 controls, DEL, C1 controls, lone surrogates (undecodable bytes under
+# surrogateescape), the Unicode line/paragraph separators and the bidirectional
+# overrides and isolates (which reorder what a terminal shows: "Trojan Source").
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as surrogateescape carries it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\u{code:04x}"
+
+
+def safe(text: object) -> str:
+    """``text`` with every control character visible as an escape (``\\x1b``, ``\\n``).
+
+    The one function for text that reaches a terminal: table cells, ``error:``,
+    ``hint:`` and ``note:`` lines, plain output on a terminal. A backslash is left
+    as it is: the display is for reading, the exact text is in the JSON.
+    """
+    text = str(text)
+    if text.isprintable():  # the common case, and a quick test
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def plain(text: str) -> str:
+    """A data line on stdout (``find``'s path): exact for a pipe or ``$(...)``, escaped for a terminal."""
+    return safe(text) if _stdout_is_terminal() else text
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
+def terminal_width() -> int:
+    """``COLUMNS`` when set to a positive number, else the terminal's width, else 80.
+
+    Like ``shutil.get_terminal_size`` on stdout, without importing shutil (which
+    pulls in compression modules): a pipe gets the same table as an 80-column
+    terminal, so what a script sees does not depend on where it ran.
+    """
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or DEFAULT_WIDTH  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return DEFAULT_WIDTH
+
+
+def when(value: datetime | None) -> str:
+    """The one time format of tables and CSV: UTC, to the second, with a ``Z``."""
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+class Column:
+    """How one column of a table gives way when the terminal is too narrow.
+
+    ``kind``: ``path`` is shortened in the middle (the file name kept); ``text``
+    is cut at the end; ``fixed`` is never cut. In both others a path in the home
+    folder is shown from ``~``.
+    ``drop``: 0, always shown; otherwise the column may be left out, the highest
+    numbers first (a shortenable column is first shortened to ``min_width``).
+    """
+
+    __slots__ = ("align", "drop", "header", "kind", "min_width", "name")
+
+    def __init__(
+        self,
+        name: str,
+        header: str | None = None,
+        *,
+        kind: str = "text",
+        drop: int = 0,
+        min_width: int | None = None,
+        align: str | None = None,
+    ) -> None:
+        self.name = name
+        self.header = name if header is None else header
+        self.kind = kind
+        self.drop = drop
+        self.min_width = min_width if min_width is not None else (20 if kind == "path" else 12)
+        self.align = align
+
+    def __repr__(self) -> str:
+        return f"Column({self.name!r})"
+
+
+def table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column | str] | None = None,
+    width: int | None = None,
+    *,
+    wide: bool = False,
+    headers: bool = True,
+) -> str:
+    """The default table: ``columns`` (default: the keys of the first row) fitted to ``width``.
+
+    ``width`` None means :func:`terminal_width`. ``wide`` keeps every column whole
+    and unshortened, empty ones too. A cell that is a list or tuple is drawn as
+    one line per item; any other cell is one line (its newlines shown as ``\\n``).
+    No final newline.
+    """
+    if not rows:
+        return ""
+    specs = [c if isinstance(c, Column) else Column(c) for c in (columns if columns is not None else list(rows[0]))]
+    home = None if wide else _home()
+    cells = {spec.name: [_lines(row.get(spec.name), spec, home) for row in rows] for spec in specs}
+    if not wide:
+        specs = [s for s in specs if any(line for cell in cells[s.name] for line in cell)]
+        if not specs:
+            return ""
+    widths = {
+        s.name: max([_width(s.header) if headers else 0, *(_width(x) for c in cells[s.name] for x in c)]) for s in specs
+    }
+    limit = None if wide else (width if width is not None else terminal_width())
+    if limit is not None:
+        specs = _fit(specs, widths, limit)
+    aligns = {
+        s.name: s.align or ("right" if all(_is_number(row.get(s.name)) for row in rows) else "left") for s in specs
+    }
+    ellipsis = _ellipsis()
+    drawn = {s.name: [[_shorten(x, widths[s.name], s.kind, ellipsis) for x in c] for c in cells[s.name]] for s in specs}
+    for s in specs:  # a shortened path may come out narrower than its column was allowed
+        widths[s.name] = max([_width(s.header) if headers else 0, *(_width(x) for c in drawn[s.name] for x in c)])
+    out = []
+    if headers:
+        out.append(_join([_pad(s.header, widths[s.name], aligns[s.name]) for s in specs]))
+        out.append(_join(["-" * widths[s.name] for s in specs]))
+    for index in range(len(rows)):
+        row_cells = [drawn[s.name][index] for s in specs]
+        for line in range(max(len(d) for d in row_cells) or 1):
+            out.append(
+                _join(
+                    [
+                        _pad(d[line] if line < len(d) else "", widths[s.name], aligns[s.name])
+                        for s, d in zip(specs, row_cells)
+                    ]
+                )
+            )
+    if limit is not None and any(_width(line) > limit for line in out):
+        # Even at their narrowest the columns do not fit: cut each line, visibly, rather than let it wrap.
+        out = [line if _width(line) <= limit else _cut(line, limit - len(ellipsis)) + ellipsis for line in out]
+    return "\n".join(out)
+
+
+def _fit(specs: list[Column], widths: dict[str, int], width: int) -> list[Column]:
+    """Shorten, then drop, the least important columns until the table is ``width`` wide (or can't be).
+
+    Columns with ``drop`` 2 and up give way first (shortened, then dropped); then
+    the others are shortened; a ``drop=1`` column goes only if that is not enough.
+    """
+    for spec in sorted((s for s in specs if s.drop > 1), key=lambda s: -s.drop):
+        if _total(specs, widths) <= width:
+            return specs
+        if spec.kind != "fixed":
+            widths[spec.name] -= min(_total(specs, widths) - width, max(0, widths[spec.name] - _floor(spec)))
+        if _total(specs, widths) > width:
+            specs = [s for s in specs if s is not spec]
+    for last in [None, *(s for s in specs if s.drop == 1)]:
+        if last is not None:
+            specs = [s for s in specs if s is not last]
+        trial = dict(widths)
+        if _squeeze(specs, trial, width):
+            break
+    widths.update(trial)  # as narrow as it goes: the terminal wraps what is left over
+    return specs
+
+
+def _squeeze(specs: list[Column], widths: dict[str, int], width: int) -> bool:
+    """Shorten the widest shortenable column, one column of text at a time, until the table fits."""
+    excess = _total(specs, widths) - width
+    while excess > 0:
+        room = [s for s in specs if s.kind != "fixed" and widths[s.name] > _floor(s)]
+        if not room:
+            return False
+        widest = max(room, key=lambda s: widths[s.name] - _floor(s))
+        widths[widest.name] -= 1
+        excess -= 1
+    return True
+
+
+def _total(specs: list[Column], widths: dict[str, int]) -> int:
+    return sum(widths[s.name] for s in specs) + len(_GAP) * (len(specs) - 1)
+
+
+def _floor(spec: Column) -> int:
+    return max(spec.min_width, _width(spec.header))
+
+
+def _lines(value: Any, spec: Column, home: str | None) -> list[str]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    lines = [safe(_text(item)) for item in items]
+    if home and spec.kind != "fixed":
+        lines = [_tilde(line, home) for line in lines]
+    return lines
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e15 else str(value)
+    return str(value)
+
+
+def _home() -> str | None:
+    home = os.environ.get("HOME", "").rstrip("/")
+    return home or None
+
+
+def _tilde(text: str, home: str) -> str:
+    """``/home/me/x`` as ``~/x`` wherever a path starts (at the start, or after a space, comma or colon)."""
+    if home not in text:
+        return text
+    return re.sub(r"(?:(?<=^)|(?<=[\s,:(=]))" + re.escape(home) + r"(?=/|$|[\s,)])", "~", text)
+
+
+def _shorten(text: str, width: int, kind: str, ellipsis: str) -> str:
+    if _width(text) <= width or kind == "fixed":
+        return text
+    room = max(1, width - len(ellipsis))
+    if kind != "path" or room < 4:
+        return _cut(text, room) + ellipsis
+    # A label before the path ("site-file added: /v/new.pth") stays whole when it leaves room.
+    label = max(text.rfind(": /"), text.rfind(": ~"))
+    if label > 0 and _width(text[: label + 2]) <= width // 2:
+        return text[: label + 2] + _shorten(text[label + 2 :], width - _width(text[: label + 2]), kind, ellipsis)
+    # Keep the end (the file name) rather than the start: ~/.pyenv/…/bin/python3.12
+    name = len(text) - text.rstrip("/").rfind("/")
+    tail = _cut_start(text, min(max(room * 2 // 3, name), room - 2))
+    cut = tail.find("/")
+    if 0 < cut <= len(tail) // 4:  # start the end part at a folder (.../bin/python3.12) if that costs little
+        tail = tail[cut:]
+    head = _cut(text, room - _width(tail))
+    cut = head.rfind("/")
+    if len(head) - cut - 1 <= len(head) // 4:  # and end the start part after one: ~/.pyenv/...
+        head = head[: cut + 1]
+    return head + ellipsis + tail
+
+
+def _cut(text: str, width: int) -> str:
+    while _width(text) > width:
+        text = text[: max(0, len(text) - max(1, _width(text) - width))]
+    return text
+
+
+def _cut_start(text: str, width: int) -> str:
+    while _width(text) > width:
+        text = text[max(1, _width(text) - width) :]
+    return text
+
+
+def _width(text: str) -> int:
+    """Terminal columns: East Asian wide characters take two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import combining, east_asian_width
+
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, align: str) -> str:
+    fill = " " * (width - _width(text))
+    return fill + text if align == "right" else text + fill
+
+
+def _join(parts: list[str]) -> str:
+    return _GAP.join(parts).rstrip()
+
+
+def _is_number(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, (int, float)) and not isinstance(value, bool))
+
+
+def _ellipsis() -> str:
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return "\u2026" if encoding.startswith("utf") else "..."
 
 
 def to_json(document: Any) -> str:
     return json.dumps(document, sort_keys=True, indent=2, default=str)
 
 
-def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+def ndjson(documents: Iterable[Any]) -> Iterator[str]:
+    """One compact JSON object a line (``jq -c``'s form), each produced as it is asked for."""
+    for document in documents:
+        yield json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
     if not rows:
         return ""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    fieldnames = list(columns) if columns is not None else list(rows[0])
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: _csv_cell(row.get(k)) for k in fieldnames})
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> Any:
+def _csv_cell(value: Any) -> Any:
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, datetime):
+        return when(value)
     return "" if value is None else value
 
 
-def to_table(rows: Sequence[Mapping[str, Any]], fmt: str = "table") -> str:
+def to_tabulate(rows: Sequence[Mapping[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> str:
+    """A named tabulate format (``github``, ``grid``...): cells escaped, nothing shortened."""
     from tabulate import tabulate
 
     if not rows:
         return ""
-    tablefmt = "simple" if fmt == "table" else fmt
-    return str(tabulate([[_cell(v) for v in row.values()] for row in rows], headers=list(rows[0]), tablefmt=tablefmt))
+    names = list(columns) if columns is not None else list(rows[0])
+    body = [[_tabulate_cell(row.get(name)) for name in names] for row in rows]
+    return str(tabulate(body, headers=names, tablefmt=fmt))
+
+
+def _tabulate_cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return "\n".join(safe(_text(item)) for item in value)
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    return safe(_text(value))
 
 
 def table_formats() -> list[str]:
@@ -54,13 +390,28 @@ def table_formats() -> list[str]:
     return list(tabulate_formats)
 
 
-def render(rows: Sequence[Mapping[str, Any]], fmt: str, document: Any = None) -> str:
-    """``document`` (default: ``rows``) is what JSON prints; tables and CSV show ``rows``.
+def render(
+    rows: Sequence[Mapping[str, Any]],
+    fmt: str,
+    document: Any = None,
+    *,
+    columns: Sequence[Column | str] | None = None,
+    width: int | None = None,
+    wide: bool = False,
+) -> str:
+    """``document`` (default: ``rows``) is what JSON and NDJSON print; tables and CSV show ``rows``.
 
-    Like JSON and tables, the text has no final newline: the caller's echo adds it.
+    ``columns`` chooses and orders the table and CSV columns (CSV: all of them
+    unless chosen). Like JSON and tables, the text has no final newline: the
+    caller's echo adds it.
     """
     if fmt == "json":
         return to_json(rows if document is None else document)
+    if fmt == "ndjson":
+        return "\n".join(ndjson(rows if document is None else document))
+    names = None if columns is None else [c.name if isinstance(c, Column) else c for c in columns]
     if fmt == "csv":
-        return to_csv(rows).removesuffix("\n")  # the last row's terminator; a quoted cell keeps its own
-    return to_table(rows, fmt)
+        return to_csv(rows, names).removesuffix("\n")  # the last row's terminator; a quoted cell keeps its own
+    if fmt == "table":
+        return table(rows, columns, width, wide=wide)
+    return to_tabulate(rows, fmt, names)

@@ -58,9 +58,9 @@ from typing import Any
 
 from _benchlib import BenchError, Command, Row, Run, Samples, interleaved, run, run_all, table, write_json
 
-GROUPS = ("find", "list", "revalidate", "scale", "history", "help", "virtualenv")
+GROUPS = ("find", "list", "revalidate", "scale", "history", "help", "virtualenv", "tables")
 #: Groups run in this order so that ``revalidate`` can reuse the venvs ``scale`` built.
-RUN_ORDER = ("help", "find", "list", "virtualenv", "scale", "revalidate", "history")
+RUN_ORDER = ("help", "find", "list", "tables", "virtualenv", "scale", "revalidate", "history")
 #: Interpreters in the ``list`` scenario: the pyenv Pythons, then venvs up to this many.
 SMALL_N = 20
 #: Interpreters the synthetic history is spread over.
@@ -650,6 +650,42 @@ class Bench:
             "6b: 'import click' is pass + the click import, so the ratio is help / (pass + (import click - pass))"
         )
 
+    def group_tables(self) -> None:
+        """The default output for people against the JSON for programs, warm: the table must cost no more."""
+        db, paths = self.small()
+        n = len(paths)
+        env = dict(self.env, COLUMNS="80")  # stdout is a file: the table fits 80 columns, as documented
+        target = self.target.line
+
+        def interpdb(args: list[str], out: str) -> Callable[[], Run]:
+            return lambda: run(self.command(args, db, out, env))
+
+        cases: dict[str, Callable[[], Run]] = {
+            "list-json": interpdb(["list", "--format", "json"], "tables-list.json"),
+            "list-table": interpdb(["list"], "tables-list.txt"),
+            "find-json": interpdb(["find", target, "--format", "json"], "tables-find.json"),
+            "find-path": interpdb(["find", target], "tables-find.txt"),
+        }
+        found = interleaved(cases, self.settings.reps)
+        expect_cached(self.root / "out" / "tables-list.json", n, "list --format json")
+        lines = (self.root / "out" / "tables-list.txt").read_text(encoding="utf-8").splitlines()
+        if len(lines) != n + 2 or max(len(line) for line in lines) > 80 or any("cached" not in x for x in lines[2:]):
+            raise BenchError(f"list: expected a header, a rule and {n} cached rows within 80 columns, got {lines[:3]}")
+        expect_cached(self.root / "out" / "tables-find.json", 1, "find --format json")
+        self.rows.append(
+            self.ratio_row(
+                "8a", f"list, default table ({n})", "list --format json", found, "list-table", "list-json", 1.1
+            )
+        )
+        self.rows.append(
+            self.ratio_row(
+                "8b", f"find {target}, default path", "find --format json", found, "find-path", "find-json", 1.1
+            )
+        )
+
+    # -- rows -----------------------------------------------------------------------------
+
+    @staticmethod
     def group_virtualenv(self) -> None:
         """virtualenv's discovery, builtin vs the interpdb plugin, both warm.
 

@@ -107,7 +107,7 @@ def test_csv_and_tabulate_formats(run: Cli, base_python: Path) -> None:
     assert rows[0]["status"] == "cached"
     assert "| path" in run("list", "--no-discover", "--format", "github").stdout
     result = run("list", "--format", "nonsense", code=2)
-    assert "use table, json, csv or a tabulate format" in result.stderr
+    assert "use table, json, ndjson, csv or a tabulate format" in result.stderr
 
 
 def test_probe_exit_codes(run: Cli, fake: Callable[[str, str], Path], base_python: Path, tmp_path: Path) -> None:

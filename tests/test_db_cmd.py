@@ -72,7 +72,7 @@ def test_downgrade_to_an_unknown_revision_is_one_line_and_leaves_no_backup(run: 
 def test_downgrade_needs_a_revision_and_a_database(run: Cli, db_path: Path) -> None:
     assert run("db", "downgrade", code=2).exit_code == 2
     result = run("db", "downgrade", "base", code=1)
-    assert result.stderr == f"Error: no database at {db_path}\n"
+    assert result.stderr == f"error: no database at {db_path}\n"
     assert not db_path.exists()
 
 
@@ -91,7 +91,7 @@ def test_check_passes_on_a_fresh_database_and_lists_a_hand_made_column(run: Cli,
     conn.close()
     failed = run("db", "check", code=1)
     assert failed.stdout == "column probes.junk is in the database, not in the models\n"
-    assert failed.stderr == f"Error: {db_path} fails the check: 1 problem\n"
+    assert failed.stderr == f"error: {db_path} fails the check: 1 problem\n"
 
 
 def test_check_reports_rows_without_their_parent(run: Cli, db_path: Path, base_python: Path) -> None:
@@ -176,14 +176,14 @@ def test_backup_is_a_readable_copy_with_the_same_rows(
     assert into_dir.parent == dest.parent and _rows(into_dir) == rows
 
     refused = run("db", "backup", dest, code=1)
-    assert refused.stderr == f"Error: {dest} already exists; name a new file\n"
+    assert refused.stderr == f"error: {dest} already exists; name a new file\n"
     # The copy is a database interpdb opens like any other.
     assert [r["path"] for r in run.json("--db", dest, "list", "--offline", "--all")] == [str(base_python)]
 
 
 def test_backup_needs_a_sqlite_file(run: Cli, db_path: Path) -> None:
     missing = run("db", "backup", code=1)
-    assert missing.stderr == f"Error: no database at {db_path}\n"
+    assert missing.stderr == f"error: no database at {db_path}\n"
     remote = run("--db", "postgresql://user@db.example/inventory", "db", "backup", code=1)
     _one_line_error(remote.stderr)
     assert "SQLite" in remote.stderr

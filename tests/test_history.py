@@ -35,7 +35,7 @@ def test_pth_addition_is_a_sys_path_addition(run: Cli, make_venv: Callable[..., 
     [after] = run.json("probe", python)
     assert str(extra) in after["sys_path"]
 
-    assert f"sys.path + {extra}" in run("history", "--diff").stdout
+    assert f"sys.path + {extra}" in run("history", "--diff", "--wide").stdout
     latest = _latest(run, python)
     assert latest["diff_against"] == run.probes(python)[0]["id"]
     assert latest["diff"] == [
@@ -77,7 +77,7 @@ def test_include_system_site_packages_flip_adds_the_base_site_packages(
         "old": "false",
         "new": "true",
     } in diff
-    text = run("history", "--diff", python).stdout
+    text = run("history", "--diff", "--wide", python).stdout
     assert f"sys.path + {base_site}" in text
     assert "pyvenv_cfg.values.include-system-site-packages false -> true" in text
 
@@ -101,7 +101,7 @@ def test_retargeted_symlink_shows_the_version_change(run: Cli, tmp_path: Path) -
         "old": before["version"],
         "new": after["version"],
     }
-    assert f"version {before['version']} -> {after['version']}" in run("history", "--diff", link).stdout
+    assert f"version {before['version']} -> {after['version']}" in run("history", "--diff", "--wide", link).stdout
 
 
 def test_first_probe_diffs_against_nothing(run: Cli, make_venv: Callable[..., Path]) -> None:
@@ -110,7 +110,7 @@ def test_first_probe_diffs_against_nothing(run: Cli, make_venv: Callable[..., Pa
     run("probe", python)
     latest = _latest(run, python)
     assert (latest["diff"], latest["diff_against"]) == ([], None)
-    assert "(first probe)" in run("history", "--diff").stdout
+    assert "(first probe)" in run("history", "--diff", "--wide").stdout
 
 
 def test_unchanged_answer_says_no_change(run: Cli, make_venv: Callable[..., Path]) -> None:
@@ -120,7 +120,7 @@ def test_unchanged_answer_says_no_change(run: Cli, make_venv: Callable[..., Path
     run("probe", python, "--refresh")
     latest = _latest(run, python)
     assert latest["diff"] == [] and latest["diff_against"] is not None
-    assert "(no change)" in run("history", "--diff", "--limit", "1").stdout
+    assert "(no change)" in run("history", "--diff", "--wide", "--limit", "1").stdout
 
 
 def test_limit_still_diffs_against_the_probe_before_the_window(
@@ -147,7 +147,8 @@ def test_error_probe_shows_its_error_and_no_diff(run: Cli, fake: Callable[[str, 
 
     latest = _latest(run, python)
     assert (latest["outcome"], latest["error"], latest["diff"], latest["diff_against"]) == ("error", error, [], None)
-    [line] = [line for line in run("history", "--diff", "--limit", "1").stdout.splitlines() if "cannot start" in line]
+    table = run("history", "--diff", "--wide", "--limit", "1").stdout
+    [line] = [line for line in table.splitlines() if "cannot start" in line]
     assert "->" not in line and "(first probe)" not in line and "(no change)" not in line
 
 
@@ -174,18 +175,19 @@ def test_host_filter(run: Cli, base_python: Path) -> None:
 
 
 def test_asked_by_and_interpdb_columns(run: Cli, make_venv: Callable[..., Path]) -> None:
-    """The table shows who asked (the command line, shortened) and which interpdb probed; JSON keeps it whole."""
+    """A wide table shows who asked (the command line) and which interpdb probed; a narrow one leaves them out."""
     python = make_venv("a-venv-with-a-rather-long-name-so-the-command-is-shortened")
     run("probe", python)
     command = f"interpdb probe {python}"
     [event] = run.json("history")
     assert (event["command"], event["interpdb_version"]) == (command, __version__)
 
-    header, _rule, row = run("history").stdout.splitlines()
+    header, _rule, row = run("history", "--wide").stdout.splitlines()
     assert "asked by" in header and "interpdb" in header
-    assert command[:37] + "..." in row
-    assert command not in row
-    assert __version__ in row
+    assert command in row and __version__ in row
+    header, _rule, row = run("history").stdout.splitlines()  # 80 columns: not a terminal, no COLUMNS
+    assert "asked by" not in header and "interpdb" not in header
+    assert max(len(line) for line in (header, row)) <= 80
 
 
 # -- diff_probe_data ------------------------------------------------------------------------

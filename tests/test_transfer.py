@@ -224,7 +224,7 @@ def test_a_bad_file_is_one_line_and_changes_nothing(
             result = run("--db", target, "import", bad, code=1)
             assert "Traceback" not in result.stderr, name
             assert len(result.stderr.strip().splitlines()) == 1, (name, result.stderr)
-            assert result.stderr.startswith(f"Error: {bad}: "), (name, result.stderr)
+            assert result.stderr.startswith(f"error: {bad}: "), (name, result.stderr)
             assert _counts(copy) == before, name
         assert not (tmp_path / "never.sqlite3").exists(), name
 
@@ -233,7 +233,7 @@ def test_newer_schema_version_says_so(run: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "future.json"
     bad.write_text(json.dumps({"schema_version": 99, "interpreters": []}))
     result = run("import", bad, code=1)
-    assert result.stderr == f"Error: {bad}: schema_version 99 was written by a newer interpdb; this one reads 1\n"
+    assert result.stderr == f"error: {bad}: schema_version 99 was written by a newer interpdb; this one reads 1\n"
 
 
 def test_export_of_a_missing_database_is_an_error_and_creates_nothing(run: Cli, db_path: Path) -> None:

@@ -84,8 +84,8 @@ def test_warm_commands_import_neither_sqlalchemy_nor_alembic(
     _out, modules, code = run_entry(args, db_path)
     assert code == 0
     assert not set(HEAVY) & set(modules), modules
-    if "--format" in args and "json" in args:
-        assert "tabulate" not in modules, "JSON output must not pay for tabulate"
+    if "--format" not in args or "json" in args:
+        assert "tabulate" not in modules, "JSON and the default table must not pay for tabulate"
     assert run.count() == before
 
 
@@ -109,6 +109,8 @@ def test_fast_path_skips_click_for_warm_json_reads(warm_db: dict[str, Path], db_
     for args in (
         ["find", "3.12"],
         ["list", "--format", "json"],
+        ["list"],
+        ["list", "--json"],
         ["history", str(warm_db["venv"]), "--limit", "20", "--format", "json"],
         ["sql", "SELECT * FROM probe_audit WHERE path = :p", "--param", f"p={warm_db['venv']}", "--format", "json"],
     ):
@@ -125,7 +127,16 @@ def test_fast_path_skips_click_for_warm_json_reads(warm_db: dict[str, Path], db_
         ["find", "cpython@3.12", "--no-discover"],
         ["list", "--format", "json"],
         ["list", "--format", "json", "--no-discover"],
+        ["list"],
+        ["list", "--no-discover", "--wide"],
+        ["list", "--format", "ndjson"],
+        ["list", "--json"],
+        ["find", "3.12", "--json"],
+        ["find", "3.12", "--format", "ndjson"],
         ["history", "--format", "json"],
+        ["history", "--json", "--limit", "2"],
+        ["history", "--format", "ndjson"],
+        ["sql", "SELECT id FROM probes ORDER BY id", "--format", "ndjson"],
         ["history", "--format", "json", "--limit", "2", "--diff"],
         ["history", "--format", "json", "--trigger", "new", "--host", os.uname().nodename],
         ["history", "1", "--format", "json", "--limit", "3"],

@@ -8,14 +8,15 @@ boundary that turns expected failures into a one-line message and an exit code
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
 import click
 
 from interpdb import __version__
-from interpdb.cli._common import AppState
+from interpdb.cli._common import AppState, message_line
 
 #: command name -> "module:attribute". Loaded when used, so a command pays only
 #: for its own imports (``db`` pulls in pathlib, ``export`` the ORM helpers...).
@@ -110,8 +111,35 @@ class _Group(click.Group):
         except (InventoryError, Interrupted, KeyboardInterrupt) as error:
             code, lines = report(error)
             for line in lines:
-                click.echo(line, err=True)
+                message_line(line)
             ctx.exit(code)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's own main, with its messages in interpdb's style: ``error: ...`` (not ``Error: ...``),
+        a usage error's ``hint:`` to the command's help, untrusted text escaped."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as error:
+            message_line(error.format_message(), "error")
+            if error.ctx is not None:
+                message_line(f"`{error.ctx.command_path} --help` shows the usage", "hint")
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            message_line(error.format_message(), "error")
+            sys.exit(error.exit_code)
+        except click.Abort:
+            message_line("aborted", "error")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -42,40 +42,101 @@ class AppState:
         )
 
     def note(self, message: str) -> None:
-        """A message for people (stderr); ``-q`` silences it."""
+        """A message for people (stderr), control characters escaped; ``-q`` silences it."""
         if not self.quiet:
-            click.echo(message, err=True)
+            message_line(message)
 
     def hint(self, message: str) -> None:
-        self.note(f"hint: {message}")
+        if not self.quiet:
+            message_line(message, "hint")
+
+
+def message_line(message: str, prefix: str = "") -> None:
+    """One line on stderr, ``prefix: `` first (``error``, ``hint``, ``note``), untrusted text escaped."""
+    from interpdb.render import safe
+
+    click.echo(f"{prefix}: {safe(message)}" if prefix else safe(message), err=True)
+
+
+def error(message: str) -> None:
+    """``error: ...`` on stderr: always printed, whatever ``-q`` says."""
+    message_line(message, "error")
 
 
 def _progress_wanted(fmt: str, quiet: bool) -> bool:
     """Only for a person watching: stderr and stdout on a terminal, and not JSON."""
-    return fmt != "json" and not quiet and sys.stderr.isatty() and sys.stdout.isatty()
+    return fmt not in ("json", "ndjson") and not quiet and sys.stderr.isatty() and sys.stdout.isatty()
 
 
 class ProgressBar:
-    """click's progress bar on stderr, shown only when more than a handful of probes are due."""
+    """``probing [#####---------------] 12/40 3.1s`` on stderr, redrawn in place, erased when done.
+
+    Shown only when more than a handful of probes are due. The elapsed time moves
+    on its own (a ticker thread) so a slow probe does not look like a hang.
+    """
 
     THRESHOLD = 5
+    BAR = 20
+    TICK = 0.25
 
-    def __init__(self) -> None:
-        self._bar: Any = None
+    def __init__(self, stream: Any = None) -> None:
+        import threading
+
+        self._stream = stream if stream is not None else sys.stderr
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._total = self._done = self._drawn = 0
+        self._started: float | None = None
+        self._ticker: threading.Thread | None = None
 
     def start(self, total: int) -> None:
-        if total > self.THRESHOLD:
-            self._bar = click.progressbar(length=total, label="probing", file=sys.stderr)
-            self._bar.__enter__()
+        if total <= self.THRESHOLD:
+            return
+        import threading
+        import time
+
+        self._total, self._done, self._started = total, 0, time.monotonic()
+        self._stop.clear()
+        self._draw()
+        self._ticker = threading.Thread(target=self._tick, name="interpdb-progress", daemon=True)
+        self._ticker.start()
 
     def advance(self, count: int) -> None:
-        if self._bar is not None:
-            self._bar.update(count)
+        if self._started is not None:
+            self._done = min(self._total, self._done + count)
+            self._draw()
 
     def finish(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
+        if self._started is None:
+            return
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        with self._lock:
+            self._stream.write("\r" + " " * self._drawn + "\r")  # the line is left blank, the cursor at its start
+            self._stream.flush()
+            self._started, self._drawn = None, 0
+
+    def line(self) -> str:
+        """The bar as drawn now."""
+        import time
+
+        filled = self.BAR * self._done // self._total if self._total else 0
+        elapsed = time.monotonic() - self._started if self._started is not None else 0.0
+        return f"probing [{'#' * filled}{'-' * (self.BAR - filled)}] {self._done}/{self._total} {elapsed:.1f}s"
+
+    def _draw(self) -> None:
+        with self._lock:
+            if self._started is None:
+                return
+            text = self.line()
+            self._stream.write("\r" + text + " " * max(0, self._drawn - len(text)))
+            self._stream.flush()
+            self._drawn = max(self._drawn, len(text))
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.TICK):
+            self._draw()
 
 
 def duration_callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
@@ -167,7 +228,7 @@ def _format(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
 
     if value in FORMATS or value in table_formats():
         return value
-    raise click.BadParameter(f"{value!r}: use table, json, csv or a tabulate format name")
+    raise click.BadParameter(f"{value!r}: use table, json, ndjson, csv or a tabulate format name")
 
 
 def _complete_format(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
@@ -178,19 +239,93 @@ def _complete_format(_ctx: click.Context, _param: click.Parameter, incomplete: s
     return [name for name in names if name.startswith(incomplete)]
 
 
-def format_option(func: F) -> F:
-    return click.option(
-        "--format",
-        "fmt",
-        default="table",
-        show_default=True,
-        callback=_format,
-        shell_complete=_complete_format,
-        metavar="FORMAT",
-        help="table, json, csv, or any tabulate format (github, plain, grid...).",
-    )(func)
+@dataclass(frozen=True)
+class Output:
+    """How a listing is printed, parsed once: the format, ``--wide``, the ``--columns`` asked for."""
+
+    fmt: str = "table"
+    wide: bool = False
+    columns: tuple[str, ...] | None = None
+
+    @property
+    def machine(self) -> bool:
+        return self.fmt in ("json", "ndjson")
+
+
+def format_option(*, columns: Sequence[str] | None = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format``, ``--json``, ``--wide`` and (unless ``columns`` is None) ``--columns``.
+
+    The command receives them as one ``output: Output`` argument. ``columns``
+    names the columns ``--columns`` may choose (empty: any name, checked later).
+    """
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def with_output(*args: Any, fmt: str, json_flag: bool, wide: bool, chosen: str | None = None, **kw: Any) -> Any:
+            ctx = click.get_current_context()
+            if json_flag:
+                if ctx.get_parameter_source("fmt") is not click.core.ParameterSource.DEFAULT and fmt != "json":
+                    raise click.UsageError(f"--json is --format json: it cannot go with --format {fmt}")
+                fmt = "json"
+            picked = _columns(chosen, columns or (), fmt)
+            return command(*args, output=Output(fmt, wide, picked), **kw)
+
+        options = [
+            click.option(
+                "--format",
+                "fmt",
+                default="table",
+                show_default=True,
+                callback=_format,
+                shell_complete=_complete_format,
+                metavar="FORMAT",
+                help="table, json, ndjson (one object a line), csv, or a tabulate format (github, plain, grid...).",
+            ),
+            click.option("--json", "json_flag", is_flag=True, help="The same as --format json."),
+            click.option("--wide", is_flag=True, help="Every column, nothing shortened, whatever the width."),
+        ]
+        if columns is not None:
+            names = f" ({', '.join(columns)})" if columns else ""
+            options.append(
+                click.option(
+                    "--columns",
+                    "chosen",
+                    metavar="NAME,...",
+                    help=f"The table and CSV columns to print, in this order{names}.",
+                )
+            )
+        decorated: Callable[..., Any] = with_output
+        for option in reversed(options):
+            decorated = option(decorated)
+        return decorated
+
+    return decorate
+
+
+def _columns(chosen: str | None, allowed: Sequence[str], fmt: str) -> tuple[str, ...] | None:
+    if chosen is None:
+        return None
+    if fmt in ("json", "ndjson"):
+        raise click.UsageError(f"--columns chooses table and CSV columns; --format {fmt} prints whole records")
+    names = tuple(n.strip() for n in chosen.split(",") if n.strip())
+    if not names:
+        raise click.BadParameter("name at least one column", param_hint="'--columns'")
+    unknown = [n for n in names if allowed and n not in allowed]
+    if unknown:
+        raise click.BadParameter(
+            f"no column {unknown[0]!r}; choose from {', '.join(allowed)}", param_hint="'--columns'"
+        )
+    return names
 
 
 def emit(text: str) -> None:
+    """Data on stdout, exactly: ``color=True`` stops click from stripping what looks like an ANSI
+    sequence from a CSV cell or ``find``'s path when stdout is not a terminal (tables are escaped already)."""
     if text:
-        click.echo(text)
+        click.echo(text, color=True)
+
+
+def emit_lines(lines: Iterable[str]) -> None:
+    """Each line written and flushed as it comes: a reader of ``--format ndjson`` sees rows as they are made."""
+    for line in lines:
+        click.echo(line, color=True)  # click.echo flushes

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from interpdb.cli._common import AppState
+from interpdb.cli._common import AppState, emit
+from interpdb.render import plain, safe
 
 if TYPE_CHECKING:
     from interpdb.location import Location
@@ -56,7 +57,7 @@ def path_command(app: AppState) -> None:
     From --db, else INTERPDB_DB, else the user data directory. Nothing is created.
     """
     location = _location(app)
-    click.echo(location.describe())
+    emit(plain(location.describe()))
     if location.sqlite_file is not None and not os.path.exists(location.sqlite_file):
         app.note("note: it does not exist yet: the first command that writes creates it")
 
@@ -116,7 +117,7 @@ def _migrate(app: AppState, direction: str, target: str) -> None:
     access = gate.inspect(location, app.read_only)
     gate.refuse_writes(access)
     if (access.state == "current" and target == "head") or access.revision == target:
-        click.echo(f"{location.describe()} is already at {access.revision}")
+        click.echo(safe(f"{location.describe()} is already at {access.revision}"))
         return
     store = Store(location)
     try:
@@ -125,12 +126,12 @@ def _migrate(app: AppState, direction: str, target: str) -> None:
     finally:
         store.close()
     if before == after:
-        click.echo(f"{location.describe()} stays at {after}: nothing to {direction} to {target}")
+        click.echo(safe(f"{location.describe()} stays at {after}: nothing to {direction} to {target}"))
         return
     verb = "created" if before is None else f"{direction}d"
-    click.echo(f"{verb} {location.describe()}: {before or 'nothing'} -> {after or 'base'}")
+    click.echo(safe(f"{verb} {location.describe()}: {before or 'nothing'} -> {after or 'base'}"))
     if copy is not None:
-        click.echo(f"backup: {copy}")
+        click.echo(safe(f"backup: {copy}"))
 
 
 @contextmanager
@@ -193,7 +194,7 @@ def check_command(app: AppState) -> None:
         click.echo("integrity: not checked (SQLite only)" if integrity is None else "integrity: ok")
         return
     for problem in problems:
-        click.echo(problem)
+        click.echo(safe(problem))
     raise click.ClickException(f"{location.describe()} fails the check: {_count(len(problems), 'problem')}")
 
 
@@ -219,7 +220,7 @@ def backup_command(app: AppState, dest: Path | None) -> None:
     if dest is not None and dest.exists():
         raise click.ClickException(f"{dest} already exists; name a new file")
     copy = backup(location, f"backup-{stamp}") if dest is None else backup_to(location, dest.absolute())
-    click.echo(str(copy))
+    emit(plain(str(copy)))
 
 
 @command.command("datasette-metadata")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from interpdb.cli._common import AppState, RunOptions, format_option, refresh_options
+from interpdb.cli._common import AppState, Output, RunOptions, format_option, refresh_options
 from interpdb.cli._records import print_records
+from interpdb.listing import COLUMN_NAMES
 
 
 def _complete_source(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
@@ -33,7 +34,7 @@ def _complete_source(_ctx: click.Context, _param: click.Parameter, incomplete: s
     "--depth", "scan_depth", type=click.IntRange(min=0), default=4, show_default=True, help="How deep --scan walks."
 )
 @refresh_options
-@format_option
+@format_option(columns=COLUMN_NAMES)
 @click.pass_obj
 def command(
     app: AppState,
@@ -41,7 +42,7 @@ def command(
     scan: tuple[str, ...],
     scan_depth: int,
     run: RunOptions,
-    fmt: str,
+    output: Output,
 ) -> None:
     """Find interpreters and learn them under the refresh policy.
 
@@ -50,8 +51,8 @@ def command(
     asdf and mise are not run: what they select is read from the files their
     manager reads.
     """
-    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
+    with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         result = inventory.discover(sources or None, scan=scan, scan_depth=scan_depth, refresh=run.policy)
-    print_records(app, result.records, fmt)
+    print_records(app, result.records, output)
     probed = sum(1 for r in result.records if r.probed_now)  # --offline runs none
     app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")

@@ -37,7 +37,7 @@ def command(app: AppState, output: Path | None, fmt: str) -> None:
     document = export_document(resolve(app.db), app.read_only)
     text = dumps(document)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=True)  # exactly: click strips ANSI-like text from a pipe
     else:
         _write_whole(output, text)
     interpreters = document["interpreters"]

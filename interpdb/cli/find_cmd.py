@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from interpdb.cli._common import AppState, RunOptions, emit, refresh_options
 
@@ -21,11 +22,12 @@ if TYPE_CHECKING:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["path", "json"]),
+    type=click.Choice(["path", "json", "ndjson"]),
     default="path",
     show_default=True,
-    help="The path alone, or the whole record.",
+    help="The path alone, or the whole record (ndjson: on one line).",
 )
+@click.option("--json", "json_flag", is_flag=True, help="The same as --format json.")
 @refresh_options
 @click.pass_obj
 def command(
@@ -36,6 +38,7 @@ def command(
     no_venv: bool,
     no_discover: bool,
     fmt: str,
+    json_flag: bool,
     run: RunOptions,
 ) -> None:
     """Print the interpreter that best answers REQUEST.
@@ -52,7 +55,14 @@ def command(
     matching release line, preferring CPython, non-debug, default (not
     free-threaded) builds and base interpreters, then the newest micro version;
     ties go to the earlier discovery source (PATH before managers).
+
+    The path is printed exactly when stdout is a pipe (for $(...)); on a
+    terminal its control characters are shown escaped, like every table's.
     """
+    if json_flag:
+        if click.get_current_context().get_parameter_source("fmt") is not ParameterSource.DEFAULT and fmt != "json":
+            raise click.UsageError(f"--json is --format json: it cannot go with --format {fmt}")
+        fmt = "json"
     with app.inventory(run.timeout, run.jobs, fmt) as inventory:
         best, considered = inventory.find(
             request,
@@ -69,12 +79,13 @@ def command(
         for path in hidden:
             app.note(f"note: forgotten {path} would match; `interpdb probe {path}` brings it back")
         raise click.ClickException(f"no interpreter matches {request!r} (considered {len(working)}: {seen})")
-    if fmt == "json":
-        from interpdb.render import to_json
+    from interpdb.render import plain, render
 
-        emit(to_json(best.document()))
-    else:
-        emit(best.path)
+    emit(plain(best.path) if fmt == "path" else render([], fmt, document=_document(best.document(), fmt)))
+
+
+def _document(document: dict[str, Any], fmt: str) -> Any:
+    return [document] if fmt == "ndjson" else document
 
 
 def _forgotten_matches(

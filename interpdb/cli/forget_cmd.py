@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import click
 
-from interpdb.cli._common import AppState, duration_callback, emit, format_option
+from interpdb.cli._common import AppState, Output, duration_callback, emit, emit_lines, format_option
 
 
 @click.command("forget")
@@ -24,7 +24,9 @@ def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None
     with app.inventory() as inventory:
         records = [inventory.resolve_ref(ref) for ref in refs]
         if purge:
-            names = ", ".join(r.path for r in records)
+            from interpdb.render import safe
+
+            names = ", ".join(safe(r.path) for r in records)
             if not yes:
                 click.confirm(f"Delete {names} and all their history?", abort=True, err=True)
             inventory.purge([str(r.id) for r in records])
@@ -43,15 +45,20 @@ def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None
     help="Forget interpreters missing for longer than this (7d, 12h, 2w).",
 )
 @click.option("--dry-run", is_flag=True, help="Only show what would be forgotten.")
-@format_option
+@format_option(columns=("id", "path", "missing_since"))
 @click.pass_obj
-def prune(app: AppState, missing_for: timedelta, dry_run: bool, fmt: str) -> None:
+def prune(app: AppState, missing_for: timedelta, dry_run: bool, output: Output) -> None:
     """Forget interpreters that have been missing for longer than --missing-for."""
-    from interpdb.render import render
+    from interpdb.render import Column, ndjson, render
 
     with app.inventory() as inventory:
         records = inventory.prune(missing_for, dry_run=dry_run)
-    rows = [{"id": r.id, "path": r.path, "missing_since": r.probed_at} for r in records]
-    emit(render(rows, fmt, document=[r.to_json() for r in records]))
+    if output.fmt == "ndjson":
+        emit_lines(ndjson(r.to_json() for r in records))
+    else:
+        rows = [{"id": r.id, "path": r.path, "missing_since": r.probed_at} for r in records]
+        columns = [Column("id", align="right"), Column("path", kind="path"), Column("missing_since", "missing since")]
+        chosen = columns if output.columns is None else [c for n in output.columns for c in columns if c.name == n]
+        emit(render(rows, output.fmt, document=[r.to_json() for r in records], columns=chosen, wide=output.wide))
     verb = "would forget" if dry_run else "forgot"
     app.note(f"{verb} {len(records)} interpreter(s)")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from interpdb.cli._common import AppState, emit, format_option
+from interpdb.cli._common import AppState, Output, emit, emit_lines, format_option
 from interpdb.records import OUTCOMES, TRIGGERS, ProbeEvent
+
+if TYPE_CHECKING:
+    from interpdb.render import Column
 
 
 def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
@@ -33,22 +37,51 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     return parsed
 
 
-def summarize_changes(changes: tuple[dict[str, Any], ...], width: int = 60) -> str:
-    """``site-file added: ...ib/python3.12/site-packages/new.pth (+2 more)``"""
-    if not changes:
-        return ""
-    first = changes[0]
-    prefix = f"{first['role']} {first['kind']}: "
-    path = str(first["path"])
-    room = max(12, width - len(prefix))
-    if len(path) > room:
-        path = "..." + path[-(room - 3) :]
-    return prefix + path + (f" (+{len(changes) - 1} more)" if len(changes) > 1 else "")
+def summarize_changes(changes: tuple[dict[str, Any], ...]) -> str:
+    """``site-file added: /v/lib/python3.12/site-packages/new.pth (+2 more)``: the table shortens it."""
+    from interpdb.listing import describe_changes
+
+    return describe_changes(changes)
 
 
 #: Diff lines shown in one table cell; ``--format json`` (and csv) carry them all.
 _DIFF_LINES = 12
-_COMMAND_WIDTH = 40
+#: The table's columns, the few a person scans first leading; the others give way
+#: (highest ``drop`` first) in a narrow terminal. ``--columns`` chooses by name.
+COLUMN_NAMES = (
+    "probe",
+    "when",
+    "path",
+    "trigger",
+    "outcome",
+    "ms",
+    "version",
+    "changed",
+    "error",
+    "asked by",
+    "interpdb",
+)
+
+
+def _table_columns(with_diff: bool) -> list[Column]:
+    from interpdb.render import Column
+
+    columns = [
+        Column("probe", drop=3, align="right"),
+        Column("when", kind="fixed", drop=1),
+        Column("path", kind="path", min_width=16),
+        Column("trigger", kind="fixed"),
+        Column("outcome", kind="fixed"),
+        Column("ms", kind="fixed", drop=5, align="right"),
+        Column("version", kind="fixed", drop=6),
+        Column("changed", kind="path", min_width=16, drop=2 if with_diff else 0),
+        Column("error", min_width=16),  # with "changed", what a person reads the log for: never dropped
+        Column("asked by", drop=8, min_width=16),
+        Column("interpdb", kind="fixed", drop=9),
+    ]
+    if with_diff:
+        columns.append(Column("diff", min_width=16))
+    return columns
 
 
 @click.command("history")
@@ -80,7 +113,7 @@ _COMMAND_WIDTH = 40
     help="Also show what each probe's answer changed since the interpreter's previous successful probe.",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many rows.")
-@format_option
+@format_option(columns=COLUMN_NAMES)
 @click.pass_obj
 def command(
     app: AppState,
@@ -91,7 +124,7 @@ def command(
     host: str | None,
     with_diff: bool,
     limit: int | None,
-    fmt: str,
+    output: Output,
 ) -> None:
     """The probe log, newest first: when, why, what changed, outcome, duration,
     who asked (the command line that caused the probe) and which interpdb probed.
@@ -111,49 +144,68 @@ def command(
             outcomes=outcomes or None,
             with_diff=with_diff,
         )
-    from interpdb.render import render
+    if output.fmt == "ndjson":
+        from interpdb.render import ndjson
 
-    emit(render([_row(e, fmt) for e in events], fmt, document=[e.to_json() for e in events]))
-    if not events and fmt != "json":
+        emit_lines(ndjson(e.to_json() for e in events))
+    else:
+        from interpdb.render import render
+
+        table = output.fmt == "table"
+        columns: Sequence[Column | str] | None = None
+        if table:
+            # One interpreter's history has its path on every row: the narrow table leaves it out.
+            columns = [c for c in _table_columns(with_diff) if ref is None or output.wide or c.name != "path"]
+        if output.columns is not None:
+            by_name = {c.name: c for c in _table_columns(True)}
+            columns = [_kept(by_name[name]) for name in output.columns]
+        rows = [_row(e, table) for e in events]
+        emit(render(rows, output.fmt, document=[e.to_json() for e in events], columns=columns, wide=output.wide))
+    if not events and not output.machine:
         filtered = ref or since or triggers or outcomes or host
         app.note("no probes recorded" + (" that match" if filtered else ""))
 
 
-def _row(event: ProbeEvent, fmt: str) -> dict[str, Any]:
-    row = {
+def _kept(column: Column) -> Column:
+    """A column asked for by ``--columns``: shortened when it must be, never dropped."""
+    from interpdb.render import Column
+
+    return Column(column.name, column.header, kind=column.kind, min_width=column.min_width, align=column.align)
+
+
+def _row(event: ProbeEvent, table: bool) -> dict[str, Any]:
+    """One event as the table (``table``) or CSV shows it: the table rounds and caps, CSV keeps all."""
+    from interpdb.render import when
+
+    row: dict[str, Any] = {
         "probe": event.probe_id,
-        "when": event.probed_at.strftime("%Y-%m-%d %H:%M:%S"),
+        "when": when(event.probed_at),
         "path": event.path,
         "trigger": event.trigger,
         "outcome": event.outcome,
-        "ms": event.duration_ms,
+        "ms": round(event.duration_ms, 1) if table else event.duration_ms,
         "version": event.version or "",
         "changed": summarize_changes(event.changes),
         "error": event.error or "",
-        "asked by": _shorten(event.command or "", _COMMAND_WIDTH if fmt != "csv" else None),
+        "asked by": event.command or "",
         "interpdb": event.interpdb_version,
     }
     if event.diff is not None:
-        row["diff"] = _diff_text(event, None if fmt == "csv" else _DIFF_LINES)
+        lines = _diff_lines(event, _DIFF_LINES if table else None)
+        row["diff"] = lines if table else "\n".join(lines)
     return row
 
 
-def _diff_text(event: ProbeEvent, max_lines: int | None) -> str:
+def _diff_lines(event: ProbeEvent, max_lines: int | None) -> list[str]:
     """One line per difference; ``(first probe)`` when there was nothing to compare with."""
     if event.outcome != "ok":
-        return ""  # no answer to compare: the error column says why
+        return []  # no answer to compare: the error column says why
     if event.diff_against is None:
-        return "(first probe)"
+        return ["(first probe)"]
     if not event.diff:
-        return "(no change)"
+        return ["(no change)"]
     lines = [str(item) for item in event.diff]
     if max_lines is not None and len(lines) > max_lines:
         more = len(lines) - (max_lines - 1)
         lines = [*lines[: max_lines - 1], f"(+{more} more: --format json)"]
-    return "\n".join(lines)
-
-
-def _shorten(text: str, width: int | None) -> str:
-    if width is None or len(text) <= width:
-        return text
-    return text[: width - 3] + "..."
+    return lines

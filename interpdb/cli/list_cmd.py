@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from interpdb.cli._common import AppState, RunOptions, format_option, refresh_options
-from interpdb.cli._records import print_records
+from interpdb.cli._common import AppState, Output, RunOptions, format_option, refresh_options
+from interpdb.cli._records import print_records, report_notes
+from interpdb.listing import COLUMN_NAMES
 from interpdb.records import STATUSES
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def _version_request(_ctx: click.Context, _param: click.Parameter, value: str | 
     help="Show the interpreters `interpdb forget` hid instead, as stored (nothing is revalidated).",
 )
 @refresh_options
-@format_option
+@format_option(columns=COLUMN_NAMES)
 @click.pass_obj
 def command(
     app: AppState,
@@ -60,7 +61,7 @@ def command(
     no_discover: bool,
     forgotten: bool,
     run: RunOptions,
-    fmt: str,
+    output: Output,
 ) -> None:
     """Find and revalidate interpreters, then print those that match the filters.
 
@@ -75,7 +76,7 @@ def command(
     from interpdb.listing import select
     from interpdb.service import Result
 
-    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
+    with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         if forgotten:  # hidden from everything else: shown as stored, never probed
             result = Result([r for r in inventory.stored(include_forgotten=True) if r.forgotten_at is not None])
         else:
@@ -90,7 +91,8 @@ def command(
         show_all=show_all,
         per_path=per_path,
     )
-    print_records(app, records, fmt)
+    print_records(app, records, output)
+    report_notes(app, result)
     if forgotten:
         if records:
             app.hint("`interpdb probe PATH` brings one back")

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import click
 
-from interpdb.cli._common import AppState, RunOptions, format_option, refresh_options
-from interpdb.cli._records import print_records, report_problems
+from interpdb.cli._common import AppState, Output, RunOptions, format_option, refresh_options
+from interpdb.cli._records import print_records, report_notes, report_problems
+from interpdb.listing import COLUMN_NAMES
 
 
 @click.command("probe")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @refresh_options
-@format_option
+@format_option(columns=COLUMN_NAMES)
 @click.pass_obj
 def command(
     app: AppState,
     paths: tuple[str, ...],
     run: RunOptions,
-    fmt: str,
+    output: Output,
 ) -> None:
     """Learn or revalidate the interpreters at PATH... and print their records.
 
@@ -27,9 +28,10 @@ def command(
     (status ``cached``). Exit code 1 when any of them could not be probed, is
     missing or is unknown; its record is still printed.
     """
-    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
+    with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         result = inventory.probe([_on_path(app, path) for path in paths], run.policy)
-    print_records(app, result.records, fmt)
+    print_records(app, result.records, output)
+    report_notes(app, result)
     report_problems(app, result)
     if result.failed:
         raise click.exceptions.Exit(1)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-from interpdb.cli._common import AppState, RunOptions, emit, format_option, refresh_options
+from interpdb.cli._common import AppState, Output, RunOptions, emit, format_option, refresh_options
 from interpdb.cli._records import report_problems
 from interpdb.records import ProbeEvent, Record
 
@@ -16,13 +17,13 @@ _RECENT_PROBES = 10
 @click.command("show")
 @click.argument("ref", metavar="PATH|ID")
 @refresh_options
-@format_option
+@format_option(columns=None)
 @click.pass_obj
 def command(
     app: AppState,
     ref: str,
     run: RunOptions,
-    fmt: str,
+    output: Output,
 ) -> None:
     """Show one interpreter whole: facts, sys.path, site directories, fingerprint, probes.
 
@@ -30,13 +31,15 @@ def command(
     is shown is current (use --offline to only look). Each fingerprint entry says
     whether it still matches the disk.
     """
-    if fmt == "csv":
-        raise click.UsageError("show prints one interpreter as a document: use --format json, or a table format")
+    if output.fmt == "csv":
+        raise click.UsageError(
+            "show prints one interpreter as a document: use --format json or ndjson, or a table format"
+        )
     from interpdb import fingerprint
     from interpdb.probe import script_hash
     from interpdb.store import read
 
-    with app.inventory(run.timeout, run.jobs, fmt) as inventory:
+    with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         path = inventory.resolve_ref(ref).path if read.is_id(ref) else ref
         result = inventory.probe([path], run.policy, revive=False)
         if not result.records:
@@ -46,26 +49,27 @@ def command(
         probes = inventory.history(str(record.id), limit=_RECENT_PROBES)
     changed = {(c.role, c.path) for c in fingerprint.changes(record.entries, script_hash())}
     entries = [dict(e.as_dict(), matches=(e.role, e.path) not in changed) for e in record.entries]
-    if fmt == "json":
+    if output.machine:
         document = record.document(fingerprint=entries, probes=[p.to_json() for p in probes])
-        from interpdb.render import to_json
+        from interpdb.render import render
 
-        emit(to_json(document))
+        emit(render([], output.fmt, document=[document] if output.fmt == "ndjson" else document))
     else:
-        emit(_text(record, entries, probes, fmt))
+        emit(_text(record, entries, probes, output))
     report_problems(app, result)
     if result.failed:
         raise click.exceptions.Exit(1)
 
 
-def _text(record: Record, entries: list[dict[str, Any]], probes: list[ProbeEvent], fmt: str) -> str:
-    from interpdb.render import render
+def _text(record: Record, entries: list[dict[str, Any]], probes: list[ProbeEvent], output: Output) -> str:
+    from interpdb.listing import describe_change
+    from interpdb.render import Column, when
 
-    tablefmt = "plain" if fmt == "table" else fmt
     facts = [
         ("path", record.path),
         ("id", record.id),
         ("status", record.status),
+        ("stale because", [describe_change(c) for c in record.stale_changes]),
         ("outcome", record.outcome),
         ("error", record.error),
         ("implementation", f"{record.implementation or ''} {record.implementation_version or ''}".strip()),
@@ -82,32 +86,43 @@ def _text(record: Record, entries: list[dict[str, Any]], probes: list[ProbeEvent
         ("soabi", record.data.get("soabi")),
         ("libpython", record.data.get("libpython")),
         ("user site", record.data.get("user_site")),
-        ("probed at", record.probed_at),
+        ("probed at", when(record.probed_at)),
         ("trigger", record.trigger),
     ]
-    sections = [render([{"field": k, "value": v} for k, v in facts if v not in (None, "")], tablefmt)]
+    table = _section(output)
+    value = Column("value", kind="path")
+    sections = [table([{"field": k, "value": v} for k, v in facts if v not in (None, "", [])], ["field", value], False)]
     if record.sys_path:
-        sections.append("sys.path\n" + render([{"#": i, "entry": p} for i, p in enumerate(record.sys_path)], tablefmt))
+        rows = [{"#": i, "entry": p} for i, p in enumerate(record.sys_path)]
+        sections.append("sys.path\n" + table(rows, ["#", Column("entry", kind="path")], False))
     if record.site_packages:
-        sections.append("site-packages\n" + "\n".join(f"  {p}" for p in record.site_packages))
+        rows = [{"entry": p} for p in record.site_packages]
+        sections.append("site-packages\n" + table(rows, [Column("entry", kind="path")], False))
     rows = [
         {
             "role": e["role"],
             "path": e["path"],
-            "exists": "yes" if e["exists"] else "no",
-            "matches": "yes" if e["matches"] else "NO",
+            "exists": e["exists"],
+            "matches": e["matches"],
         }
         for e in entries
     ]
-    sections.append("fingerprint\n" + render(rows, tablefmt))
+    sections.append("fingerprint\n" + table(rows, ["role", Column("path", kind="path"), "exists", "matches"], True))
     probe_rows = [
-        {
-            "when": p.probed_at.strftime("%Y-%m-%d %H:%M:%S"),
-            "trigger": p.trigger,
-            "outcome": p.outcome,
-            "ms": p.duration_ms,
-        }
-        for p in probes
+        {"when": when(p.probed_at), "trigger": p.trigger, "outcome": p.outcome, "ms": p.duration_ms} for p in probes
     ]
-    sections.append("latest probes\n" + render(probe_rows, tablefmt))
+    sections.append("latest probes\n" + table(probe_rows, ["when", "trigger", "outcome", "ms"], True))
     return "\n\n".join(sections)
+
+
+def _section(output: Output) -> Callable[[list[dict[str, Any]], list[Any], bool], str]:
+    """One section drawn in the format asked for: the default table, or a tabulate format."""
+    from interpdb.render import table, to_tabulate
+
+    def draw(rows: list[dict[str, Any]], columns: list[Any], headers: bool) -> str:
+        if output.fmt == "table":
+            return table(rows, columns, wide=output.wide, headers=headers)
+        names = [c if isinstance(c, str) else c.name for c in columns]
+        return to_tabulate(rows, "plain" if not headers and output.fmt == "plain" else output.fmt, names)
+
+    return draw

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from interpdb.cli._common import AppState, emit, format_option
+from interpdb.cli._common import AppState, Output, emit, emit_lines, format_option
 
 
 def _params(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> dict[str, Any]:
@@ -30,9 +30,9 @@ def _params(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...
     callback=_params,
     help="Bind :NAME in the query (repeatable); a value that looks like an integer binds as one.",
 )
-@format_option
+@format_option(columns=())
 @click.pass_obj
-def command(app: AppState, query: str, params: dict[str, Any], fmt: str) -> None:
+def command(app: AppState, query: str, params: dict[str, Any], output: Output) -> None:
     """Run one read-only SQL statement (QUERY, or - for stdin) and print its rows.
 
     Tables and views are described in docs/schema.md; the views
@@ -53,6 +53,17 @@ def command(app: AppState, query: str, params: dict[str, Any], fmt: str) -> None
     if query == "-":
         query = sys.stdin.read()
     records = query_records(resolve(app.db), query, params, app.read_only)
-    emit(render(records, fmt))
-    if not records and fmt != "json":
+    if output.fmt == "ndjson":
+        from interpdb.render import ndjson
+
+        emit_lines(ndjson(records))
+    else:
+        from interpdb.render import render
+
+        if output.columns is not None and records:
+            unknown = [name for name in output.columns if name not in records[0]]
+            if unknown:
+                raise click.UsageError(f"--columns: the query has no column {unknown[0]!r}")
+        emit(render(records, output.fmt, columns=output.columns, wide=output.wide))
+    if not records and not output.machine:
         app.note("no rows")
