@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 #: The newest Alembic revision. ``tests/test_migrations.py`` checks it against the
 #: migration scripts, so a warm start can compare it without importing Alembic.
-HEAD_REVISION = "0002_interface"
+HEAD_REVISION = "0003_scrub_secrets"
 
 _RECORD_COLUMNS = (
     "i.id, i.host, i.path, p.id, p.outcome, p.trigger, p.probed_at, p.error, p.duration_ms, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ class AppState:
         from interpdb.service import Inventory
 
         argv = click.get_current_context().meta.get("interpdb.argv", sys.argv[1:])
-        command = " ".join(["interpdb", *argv])
+        command = recorded_command(argv)
         progress = ProgressBar() if _progress_wanted(fmt, self.quiet) else None
         return Inventory(self.db, timeout=timeout or DEFAULT_TIMEOUT, jobs=jobs, command=command, progress=progress)
 
@@ -40,6 +41,19 @@ class AppState:
 
     def hint(self, message: str) -> None:
         self.note(f"hint: {message}")
+
+
+def recorded_command(argv: Sequence[str]) -> str:
+    """The command line stored with each probe: no password, and storable whatever argv held.
+
+    A URL's password and any ``password=`` value become ``***``; an argument that is
+    not UTF-8 (an undecodable path) is kept with its odd bytes as ``\\xff`` escapes,
+    where storing it raw would fail the whole command.
+    """
+    from interpdb.reader import hide_password
+
+    words = [os.fsencode(arg).decode("utf-8", "backslashreplace") for arg in argv]
+    return " ".join(["interpdb", *(hide_password(word) for word in words)])
 
 
 def _progress_wanted(fmt: str, quiet: bool) -> bool:
