@@ -73,27 +73,37 @@ _BRACKETS_ONLY = bytes.maketrans(b"[{]}", b"(())")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
-def decode(body: bytes) -> Any:
-    """``json.loads`` of ``body`` once its nesting is known to be at most MAX_DEPTH."""
+def nesting_problem(body: bytes, max_depth: int = MAX_DEPTH) -> str | None:
+    """Why ``body`` must not reach ``json.loads`` (too deep, unbalanced, a huge number), or None.
+
+    A scan at C speed that never recurses: strings are blanked first (brackets in
+    them do not nest), then each pass removes the innermost bracket pairs, so after
+    ``max_depth`` passes a document no deeper than that has none left.
+    """
     import re
 
-    # Brackets inside strings do not nest: blank the strings first (C speed, no recursion).
     outside = re.sub(rb'"[^"\\]*(?:\\.[^"\\]*)*"', b"", body)
     brackets = outside.translate(_BRACKETS_ONLY, _NOT_BRACKETS)
-    # Each pass removes the innermost pairs: after MAX_DEPTH passes a document no
-    # deeper than that has none left, and a valid one has nothing left at all.
-    for _ in range(MAX_DEPTH):
+    for _ in range(max_depth):
         shorter = brackets.replace(b"()", b"")
         if shorter == brackets:
             break
         brackets = shorter
     if b"()" in brackets:
-        raise AnswerError(f"probe answer: nested deeper than {MAX_DEPTH} levels")
+        return f"nested deeper than {max_depth} levels"
     if brackets:
-        raise AnswerError("probe answer: not valid JSON (its brackets do not match)")
+        return "not valid JSON (its brackets do not match)"
     # Python before 3.11 converts a long run of digits in quadratic time.
     if re.search(rb"[0-9]{%d}" % (_MAX_DIGITS + 1), outside):
-        raise AnswerError(f"probe answer: a number longer than {_MAX_DIGITS} digits")
+        return f"a number longer than {_MAX_DIGITS} digits"
+    return None
+
+
+def decode(body: bytes) -> Any:
+    """``json.loads`` of ``body`` once its nesting is known to be at most MAX_DEPTH."""
+    problem = nesting_problem(body)
+    if problem is not None:
+        raise AnswerError(f"probe answer: {problem}")
     try:
         return json.loads(body)
     except ValueError as error:
@@ -200,6 +210,13 @@ def mapping(value_check: Check) -> Check:
     return check
 
 
+def one_of(*allowed: str) -> Check:
+    def check(value: Any, where: str) -> str | None:
+        return None if value in allowed else f"{_name(where)} is not one of {', '.join(allowed)}"
+
+    return check
+
+
 def record(fields: dict[str, Check], required: frozenset[str] = frozenset()) -> Check:
     """An object with these keys only; ``required`` ones must be present."""
 
@@ -230,46 +247,56 @@ REQUIRED_KEYS = frozenset({"implementation_name", "python_version", "version_inf
 
 #: What ``_probe_script.main`` prints, key by key. Column widths follow ``interpdb.models``
 #: (``implementation`` 32, versions 64, ``version_releaselevel`` 16, ``platform`` 64).
-SHAPE: Check = record(
-    {
-        "probe_format": integer(0, 1_000),
-        "implementation_name": text(32),
-        "implementation_version": text(64),
-        "python_version": text(64),
-        "version_info": sequence(integer(0, 99), integer(0, 999), integer(0, 9_999), text(16), integer(0, 999)),
-        "sys_version": text(4_096),
-        "executable": _OPT_PATH,
-        "real_executable": _OPT_PATH,
-        "base_executable": _OPT_PATH,
-        "prefix": _PATH,
-        "base_prefix": _OPT_PATH,
-        "exec_prefix": _OPT_PATH,
-        "base_exec_prefix": _OPT_PATH,
-        "is_venv": boolean,
-        "sys_path": array(_PATH),
-        "site_packages": array(_PATH),
-        "user_site": _OPT_PATH,
-        "user_base": _OPT_PATH,
-        "enable_user_site": optional(boolean),
-        "sysconfig_paths": mapping(_PATH),
-        "platform": optional(text(64)),
-        "sys_platform": _SHORT,
-        "pointer_size": integer(8, 256),
-        "free_threaded": boolean,
-        "gil_enabled": boolean,
-        "debug_build": boolean,
-        "abiflags": _SHORT,
-        "soabi": _OPT_SHORT,
-        "ext_suffix": _OPT_SHORT,
-        "libc": record({"name": _OPT_SHORT, "version": _OPT_SHORT, "path": _OPT_PATH}),
-        "libpython": _OPT_PATH,
-        "pyvenv_cfg": optional(record({"path": _PATH, "values": mapping(_PATH)}, frozenset({"path", "values"}))),
-        "markers": mapping(text(4_096)),
-        "manylinux": record({"glibc": _OPT_SHORT, "arch": _OPT_SHORT, "tags": array(_SHORT), "override": _OPT_PATH}),
-        "site_modules": array(_PATH),
-        "modules": mapping(_OPT_PATH),
-        "byteorder": _SHORT,
-        "maxunicode": integer(0, 0x10FFFF),
-    },
-    REQUIRED_KEYS,
-)
+FIELDS: dict[str, Check] = {
+    "probe_format": integer(0, 1_000),
+    "implementation_name": text(32),
+    "implementation_version": text(64),
+    "python_version": text(64),
+    "version_info": sequence(integer(0, 99), integer(0, 999), integer(0, 9_999), text(16), integer(0, 999)),
+    "sys_version": text(4_096),
+    "executable": _OPT_PATH,
+    "real_executable": _OPT_PATH,
+    "base_executable": _OPT_PATH,
+    "prefix": _PATH,
+    "base_prefix": _OPT_PATH,
+    "exec_prefix": _OPT_PATH,
+    "base_exec_prefix": _OPT_PATH,
+    "is_venv": boolean,
+    "sys_path": array(_PATH),
+    "site_packages": array(_PATH),
+    "user_site": _OPT_PATH,
+    "user_base": _OPT_PATH,
+    "enable_user_site": optional(boolean),
+    "sysconfig_paths": mapping(_PATH),
+    "platform": optional(text(64)),
+    "sys_platform": _SHORT,
+    "pointer_size": integer(8, 256),
+    "free_threaded": boolean,
+    "gil_enabled": boolean,
+    "debug_build": boolean,
+    "abiflags": _SHORT,
+    "soabi": _OPT_SHORT,
+    "ext_suffix": _OPT_SHORT,
+    "libc": record({"name": _OPT_SHORT, "version": _OPT_SHORT, "path": _OPT_PATH}),
+    "libpython": _OPT_PATH,
+    "pyvenv_cfg": optional(record({"path": _PATH, "values": mapping(_PATH)}, frozenset({"path", "values"}))),
+    "markers": mapping(text(4_096)),
+    "manylinux": record({"glibc": _OPT_SHORT, "arch": _OPT_SHORT, "tags": array(_SHORT), "override": _OPT_PATH}),
+    "site_modules": array(_PATH),
+    "modules": mapping(_OPT_PATH),
+    "byteorder": _SHORT,
+    "maxunicode": integer(0, 0x10FFFF),
+}
+SHAPE: Check = record(FIELDS, REQUIRED_KEYS)
+
+#: What interpdb itself adds to a stored answer (``interpdb.service``, ``probe``): an
+#: imported document's ``data`` must fit ``STORED_SHAPE``.
+STORED_FIELDS: dict[str, Check] = {
+    **FIELDS,
+    "probe_output": text(NOTE_LIMIT),
+    "probed_via": _PATH,
+    "launcher": record(
+        {name: _OPT_PATH for name in ("kind", "manager", "command", "version", "origin", "target")},
+    ),
+}
+STORED_SHAPE: Check = record(STORED_FIELDS, REQUIRED_KEYS)
