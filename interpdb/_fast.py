@@ -128,7 +128,7 @@ def fast(argv: Sequence[str]) -> int | None:
 
     try:
         text = _answer(parsed)
-    except (NeedsWrite, InventoryError, ValueError, sqlite3.Error):
+    except (NeedsWrite, InventoryError, ValueError, OverflowError, sqlite3.Error):
         return None  # the full CLI answers, or words the failure in one line
     if text is None:
         return None
@@ -179,7 +179,7 @@ def _history(parsed: _Parsed) -> str | None:
 
     options = parsed.options
     limit = options.get("--limit")
-    if limit is not None and (not limit.isdigit() or int(limit) < 1):
+    if limit is not None and (not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) < 2**63):
         return None
     if options.get("--trigger", TRIGGERS[0]) not in TRIGGERS:
         return None  # a usage error: the full CLI says so

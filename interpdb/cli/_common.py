@@ -84,6 +84,18 @@ class ProgressBar:
             self._bar = None
 
 
+#: The largest id an interpreter can have (SQLite and PostgreSQL integers are 64-bit at most).
+MAX_ID = 2**63 - 1
+
+
+def ref_callback(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An id beyond any integer column is a usage error, not a failed query."""
+    for ref in value if isinstance(value, tuple) else [value]:
+        if isinstance(ref, str) and ref.isascii() and ref.isdigit() and int(ref) > MAX_ID:
+            raise click.BadParameter(f"{ref} is out of range for an interpreter id (at most {MAX_ID})")
+    return value
+
+
 def duration_callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:
     if value is None:
         return None

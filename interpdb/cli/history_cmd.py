@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from interpdb.cli._common import AppState, emit, format_option
+from interpdb.cli._common import MAX_ID, AppState, emit, format_option, ref_callback
 from interpdb.records import OUTCOMES, TRIGGERS, ProbeEvent
 
 
@@ -15,11 +15,13 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     """``7d``-style durations back from now, or an ISO date/time (UTC)."""
     if value is None:
         return None
-    from interpdb.policy import parse_duration
+    from interpdb.policy import DurationTooLong, parse_duration
     from interpdb.records import utcnow
 
     try:
         return utcnow() - parse_duration(value)
+    except DurationTooLong as error:
+        raise click.BadParameter(str(error)) from None
     except ValueError:
         pass
     try:
@@ -52,7 +54,7 @@ _COMMAND_WIDTH = 40
 
 
 @click.command("history")
-@click.argument("ref", required=False, metavar="[PATH|ID]")
+@click.argument("ref", required=False, metavar="[PATH|ID]", callback=ref_callback)
 @click.option("--since", callback=_since, metavar="WHEN", help="Only probes since then: 7d, 12h, or an ISO date (UTC).")
 @click.option("--trigger", type=click.Choice(TRIGGERS), help="Only probes with this trigger.")
 @click.option(
@@ -73,7 +75,7 @@ _COMMAND_WIDTH = 40
     is_flag=True,
     help="Also show what each probe's answer changed since the interpreter's previous successful probe.",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many rows.")
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_ID), default=None, help="At most this many rows.")
 @format_option
 @click.pass_obj
 def command(
