@@ -2,9 +2,10 @@
 
 One subprocess per interpreter, started from an argument list (never a shell), with
 ``-E`` so the caller's ``PYTHON*`` variables do not colour the answer, from an empty
-working directory, in its own session so a hung launcher and its children can be
-killed together. Output is capped; anything that is not one JSON object is an error
-with a one-line reason.
+working directory, in its own session; nothing it starts outlives it
+(``interpdb.contain``). Output is capped; the answer is read from between the
+markers of a token chosen per run and checked against its declared shape
+(``interpdb.answer``); anything else is an error with a one-line reason.
 """
 
 from __future__ import annotations

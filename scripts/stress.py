@@ -86,9 +86,13 @@ class Context:
         print(f"  PROBLEM: {text}", flush=True)
 
     def interpdb(
-        self, *args: str, db: Path | None = None, codes: tuple[int, ...] = (0, 1)
+        self, *args: str, db: Path | None = None, codes: tuple[int, ...] = (0, 1), sweep: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        """Run the installed interpdb once, and check what it left behind."""
+        """Run the installed interpdb once, and check what it left behind.
+
+        ``sweep=False`` while other commands of this run are still probing (their
+        probes are alive, not left behind): the caller sweeps once they are done.
+        """
         done = subprocess.run(
             [*_interpdb_command(), *args],
             env=dict(self.env, INTERPDB_DB=str(db or self.db)),
@@ -105,7 +109,8 @@ class Context:
         if done.returncode not in codes:
             self.figures.failures += 1
             self.problem(f"exit {done.returncode} from {' '.join(args)[:80]}: {done.stderr.strip()[:200]}")
-        self.figures.processes_left += sweep_marked()
+        if sweep:
+            self.figures.processes_left += sweep_marked()
         return done
 
     def probe_rows(self, db: Path | None = None) -> int:
@@ -123,8 +128,13 @@ def _interpdb_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "interpdb"]
 
 
+#: Set in every command this run starts, inherited by every probe: only this run's
+#: processes are counted and killed, never another interpdb's on the same machine.
+RUN_MARK = f"INTERPDB_STRESS_RUN={os.getpid()}-{time.time_ns()}"
+
+
 def marked_processes() -> list[int]:
-    """Processes still carrying a probe's mark: what a probe left behind (Linux /proc)."""
+    """This run's processes still carrying a probe's mark: what a probe left behind (Linux /proc)."""
     found = []
     for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not name.isdigit():
@@ -136,7 +146,8 @@ def marked_processes() -> list[int]:
                 state = handle.read().rsplit(b")", 1)[1].split()[0]
         except OSError:
             continue
-        if state != b"Z" and any(item.startswith(MARK.encode() + b"=") for item in environ):
+        ours = RUN_MARK.encode() in environ
+        if ours and state != b"Z" and any(item.startswith(MARK.encode() + b"=") for item in environ):
             found.append(int(name))
     return found
 
@@ -146,6 +157,12 @@ def sweep_marked() -> int:
     time.sleep(0.05)  # a killed process may take a moment to leave /proc
     left = marked_processes()
     for pid in left:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                shown = handle.read().replace(b"\0", b" ").decode(errors="replace")[:120]
+        except OSError:
+            shown = "?"
+        print(f"  PROBLEM: process {pid} outlived its probe: {shown}", flush=True)
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     return len(left)
@@ -282,7 +299,8 @@ def concurrent_section(ctx: Context) -> None:
         )
     before = ctx.probe_rows(db)
     with ThreadPoolExecutor(max_workers=ctx.workers) as pool:
-        results = list(pool.map(lambda args: (args, ctx.interpdb(*args, db=db)), jobs))
+        results = list(pool.map(lambda args: (args, ctx.interpdb(*args, db=db, sweep=False)), jobs))
+    ctx.figures.processes_left += sweep_marked()
     reported = 0
     conn = sqlite3.connect(db)
     try:
@@ -335,7 +353,7 @@ def runner_section(ctx: Context) -> None:
     b, o = statistics.median(bare), statistics.median(ours)
     ctx.figures.measured["runner: run_probe(tiny) vs bare subprocess"] = f"{o:.2f} ms vs {b:.2f} ms (x{o / b:.2f})"
     big_ms, real_ms = _store_cost(ctx, 3 if ctx.quick else 9)
-    ctx.figures.measured["storing a 10,000-entry sys.path answer vs a real one"] = (
+    ctx.figures.measured["fingerprinting and storing a 10,000-entry sys.path answer vs a real one"] = (
         f"{big_ms:.0f} ms vs {real_ms:.1f} ms (x{big_ms / real_ms:.0f})"
     )
     ctx.say("runner cost and a large answer's write, each against a baseline in the same run")
@@ -405,6 +423,8 @@ def main(argv: list[str] | None = None) -> int:
     (root / "tmp").mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON") and k != MARK}
     env.update(HOME=str(root / "home"), TMPDIR=str(root / "tmp"), XDG_DATA_HOME=str(root / "xdg"))
+    name, _, value = RUN_MARK.partition("=")
+    env[name] = os.environ[name] = value  # the runner section probes in this process
     ctx = Context(
         root=root,
         quick=args.quick,
