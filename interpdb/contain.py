@@ -88,7 +88,8 @@ def finished(pid: int) -> None:
 
 
 def _children() -> list[int]:
-    """This process's children, from every thread's ``children`` list (Linux 3.5+)."""
+    """This process's children: every thread's ``children`` list (Linux 3.5+ with
+    CONFIG_PROC_CHILDREN), else a scan of ``/proc/*/stat`` for our pid as parent."""
     found: list[int] = []
     try:
         tasks = os.listdir("/proc/self/task")
@@ -98,20 +99,42 @@ def _children() -> list[int]:
         try:
             with open(f"/proc/self/task/{task}/children", "rb") as handle:
                 found += [int(pid) for pid in handle.read().split()]
+        except FileNotFoundError:
+            return _children_by_scan()
         except (OSError, ValueError):
             continue
     return found
 
 
-def _is_ours(pid: int, leader: int, token: str) -> bool:
-    """Does ``pid`` descend from the probe led by ``leader`` (its session, group or token)?"""
+def _children_by_scan() -> list[int]:
+    me = os.getpid()
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and _stat_fields(int(name))[1:2] == [me]:
+            found.append(int(name))
+    return found
+
+
+def _stat_fields(pid: int) -> list[int]:
+    """``[state as 0, ppid, pgrp, session]`` of ``pid`` from ``/proc/<pid>/stat`` ([] when gone)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             stat = handle.read()
     except OSError:
-        return False
+        return []
     fields = stat[stat.rfind(b")") + 2 :].split()
-    if len(fields) > 3 and leader in (int(fields[2]), int(fields[3])):  # pgrp, session
+    try:
+        return [0, int(fields[1]), int(fields[2]), int(fields[3])]
+    except (IndexError, ValueError):
+        return []
+
+
+def _is_ours(pid: int, leader: int, token: str) -> bool:
+    """Does ``pid`` descend from the probe led by ``leader`` (its session, group or token)?"""
+    fields = _stat_fields(pid)
+    if not fields:
+        return False
+    if leader in fields[2:]:  # pgrp, session
         return True
     try:
         with open(f"/proc/{pid}/environ", "rb") as handle:

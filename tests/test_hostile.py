@@ -249,6 +249,23 @@ def test_no_process_outlives_its_probe(tmp_path: Path, base_python: Path, how: s
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finding orphans needs Linux /proc")
+def test_orphans_are_found_without_the_children_files(
+    tmp_path: Path, base_python: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel without /proc/<pid>/task/<tid>/children: the scan of /proc/*/stat finds them."""
+    from interpdb import contain
+
+    monkeypatch.setattr(contain, "_children", contain._children_by_scan)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    python = write_script(tmp_path / "python", _leaver(pids, "five-daemons", "exit 0"))
+    run_probe(str(python), timeout=30)
+    left = _pids(pids)
+    assert len(left) == 5
+    assert [pid for pid in left if _alive(pid)] == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finding orphans needs Linux /proc")
 def test_a_setsid_child_holding_stdout_does_not_hold_the_probe(tmp_path: Path, base_python: Path) -> None:
     """The interpreter answered and exited: its answer counts, at once, and the child holding the pipe dies."""
     pids = tmp_path / "pids"
