@@ -266,8 +266,18 @@ def test_orphans_are_found_without_the_children_files(
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finding orphans needs Linux /proc")
-def test_a_setsid_child_holding_stdout_does_not_hold_the_probe(tmp_path: Path, base_python: Path) -> None:
-    """The interpreter answered and exited: its answer counts, at once, and the child holding the pipe dies."""
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "polling"])
+def test_a_setsid_child_holding_stdout_does_not_hold_the_probe(
+    tmp_path: Path, base_python: Path, monkeypatch: pytest.MonkeyPatch, pidfd: bool
+) -> None:
+    """The interpreter answered and exited: its answer counts, at once, and the child holding the pipe dies.
+
+    Without a pidfd (before Linux 5.3, or Python 3.9 elsewhere) the runner polls for the exit.
+    """
+    from interpdb import probe
+
+    if not pidfd:
+        monkeypatch.setattr(probe, "_exit_watch", lambda _pid: None)
     pids = tmp_path / "pids"
     pids.mkdir()
     python = write_script(
