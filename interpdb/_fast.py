@@ -206,10 +206,10 @@ def _history(inventory: Inventory, parsed: _Parsed) -> str | None:
 
     options = parsed.options
     limit = options.get("--limit")
-    if limit is not None and (not limit.isdigit() or int(limit) < 1):
+    if limit is not None and (not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) < 2**63):
         return None  # a usage error: the full CLI says so
     if options.get("--trigger", TRIGGERS[0]) not in TRIGGERS:
-        return None
+        return None  # a usage error: the full CLI says so
     host = options.get("--host")
     events = inventory.history(
         parsed.argument,

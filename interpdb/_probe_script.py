@@ -433,7 +433,14 @@ def main():
     }
     for key in ("executable", "real_executable", "base_executable", "prefix", "base_prefix"):
         info[key] = _text(info[key])
+    # interpdb passes a token made for this run: the answer is framed by it, so what a
+    # sitecustomize or a .pth prints before or after cannot be taken for the answer.
+    token = sys.argv[1] if len(sys.argv) > 1 else None
+    if token is not None:
+        sys.stdout.write("\n<<interpdb-answer %s>>" % (token,))
     sys.stdout.write(json.dumps(info, sort_keys=True))
+    if token is not None:
+        sys.stdout.write("<<interpdb-end %s>>" % (token,))
     sys.stdout.write("\n")
     sys.stdout.flush()
 

@@ -100,6 +100,9 @@ def learn(
 
 def _entries(path: str, result: ProbeResult, plan: _Plan, probe_hash: str, cwd: str) -> list[fingerprint.Entry]:
     entries = fingerprint.take(path, result.data, probe_hash)
+    if result.before:  # it changed while probed: record the failure under the old state
+        old = {(e.role, e.path): e for e in result.before}
+        entries = [old.get((e.role, e.path), e) for e in entries]
     if plan.selection is not None:
         entries += fingerprint.watch("launcher-file", plan.selection.files)
         entries += fingerprint.values("launcher-env", dict(plan.selection.env))

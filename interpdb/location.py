@@ -134,6 +134,7 @@ def resolve(value: str | None = None) -> Location:
     if value is None:
         path = default_path()
     elif "://" in value:
+        _refuse_memory(value)
         if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
             path = value[len("sqlite:///") :]
         else:
@@ -189,3 +190,14 @@ def _psycopg_missing(error: BaseException | None) -> bool:
         error = getattr(error, "orig", None) or error.__cause__ or error.__context__
         seen += 1
     return False
+
+
+def _refuse_memory(url: str) -> None:
+    """An in-memory SQLite database would be empty again on every command: refused, one line."""
+    scheme, _, rest = url.partition("://")
+    if not scheme.lower().startswith("sqlite"):
+        return
+    if rest in ("", "/") or rest.startswith("/:memory:") or "mode=memory" in rest.lower():
+        from interpdb.errors import InventoryError
+
+        raise InventoryError(f"{url} is an in-memory database, empty again on every command: give a file path")

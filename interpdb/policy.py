@@ -31,7 +31,13 @@ _DURATION = re.compile(
     r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)?\s*$",
     re.IGNORECASE,
 )
+#: The longest duration accepted: a century back from now is still a valid date.
+MAX_DURATION = timedelta(days=36_500)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class DurationTooLong(ValueError):
+    """A well-formed duration beyond ``MAX_DURATION``."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -40,7 +46,10 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise ValueError(f"{text!r} is not a duration (try 90s, 15m, 12h, 7d or 2w)")
     unit = (match.group(2) or "s").lower()[0]
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[unit])
+    seconds = float(match.group(1)) * _UNIT_SECONDS[unit]
+    if seconds > MAX_DURATION.total_seconds():
+        raise DurationTooLong(f"{text!r} is longer than interpdb can count back (at most {MAX_DURATION.days}d)")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)

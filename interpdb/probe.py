@@ -2,21 +2,23 @@
 
 One subprocess per interpreter, started from an argument list (never a shell), with
 ``-E`` so the caller's ``PYTHON*`` variables do not colour the answer, from an empty
-working directory, in its own session so a hung launcher and its children can be
-killed together. Output is capped; anything that is not one JSON object is an error
-with a one-line reason.
+working directory, in its own session; nothing it starts outlives it
+(``interpdb.contain``). Output is capped; the answer is read from between the
+markers of a token chosen per run and checked against its declared shape
+(``interpdb.answer``); anything else is an error with a one-line reason.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
+import stat
 import time
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
+from interpdb import fingerprint
 from interpdb.fingerprint import LAYOUT
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
@@ -25,14 +27,13 @@ if TYPE_CHECKING:
     import subprocess
     from typing import Any
 
+    from interpdb.fingerprint import Entry
+
 DEFAULT_TIMEOUT = 10.0
 OUTPUT_LIMIT = 4 * 1024 * 1024  # a real probe prints ~10 KiB; 4 MiB is garbage
 STDERR_TAIL = 400
 
 _SCRIPT_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_probe_script.py")
-
-#: Keys a document must have to count as a probe's answer (see _probe_script.py).
-REQUIRED_KEYS = frozenset({"implementation_name", "python_version", "version_info", "executable", "prefix", "sys_path"})
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +62,9 @@ class ProbeResult:
     data: dict[str, Any] | None
     error: str | None
     duration_ms: float
+    #: The path's link chain as it was before a run during which it changed: the
+    #: failure is recorded under it, so the next command sees the change.
+    before: tuple[Entry, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -69,18 +73,46 @@ class ProbeResult:
 
 @lru_cache(maxsize=1)
 def _neutral_cwd() -> str:
-    """An empty folder for every probe of this process, removed when the process exits.
+    """The empty folder every probe runs in: ``<tmp>/interpdb-<uid>/cwd``, 0700, kept.
 
-    Made once, not per probe; two threads racing on the first call may each make
-    one, which is why each registers its own removal.
+    One fixed folder rather than one per process, so an interpdb killed with SIGKILL
+    leaves nothing new behind. It is used only when it is this user's own, private
+    and empty (a probe that wrote into it does not spoil the next: its files are
+    removed); otherwise a fresh temporary folder is made and removed at exit.
     """
-    import atexit
-    import shutil
     import tempfile
 
-    folder = tempfile.mkdtemp(prefix="interpdb-probe-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    return folder
+    base = os.path.join(tempfile.gettempdir(), f"interpdb-{os.getuid()}")
+    folder = os.path.join(base, "cwd")
+    try:
+        for path in (base, folder):
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(path, 0o700)
+            st = os.lstat(path)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or stat.S_IMODE(st.st_mode) & 0o077:
+                raise PermissionError(path)
+        for name in os.listdir(folder):
+            _remove(os.path.join(folder, name))
+        if os.listdir(folder):
+            raise PermissionError(folder)
+        return folder
+    except OSError:
+        import atexit
+        import shutil
+
+        fallback = tempfile.mkdtemp(prefix="interpdb-probe-")
+        atexit.register(shutil.rmtree, fallback, ignore_errors=True)
+        return fallback
+
+
+def _remove(path: str) -> None:
+    import shutil
+
+    with contextlib.suppress(OSError):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
 
 
 #: The process groups of the probes running now (``kill_running`` ends them all).
@@ -97,10 +129,22 @@ def kill_running() -> None:
 
 
 def run_probe(path: str, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
-    """Run ``path -E -c <probe>`` and parse its single JSON document."""
+    """Run ``path -E -c <probe> TOKEN`` and read the answer framed by TOKEN.
+
+    The path's link chain is taken before and after: a file deleted, replaced or
+    rewritten while it ran gave an answer that may not be its own, so that answer
+    is not recorded as fresh (see ``before``).
+    """
+    import secrets
+
+    from interpdb.contain import subreaper
+
+    token = secrets.token_hex(16)
     started = time.perf_counter()
+    before = fingerprint.chain(path)
     try:
-        stdout, stderr, returncode, reason = _run([path, "-E", "-c", script_source()], timeout)
+        with subreaper():
+            stdout, stderr, returncode, reason = _run([path, "-E", "-c", script_source(), token], timeout, token)
     except OSError as error:
         if os.path.isdir(path):
             reason = "is a directory, not an interpreter"
@@ -108,17 +152,31 @@ def run_probe(path: str, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
             reason = f"cannot execute: {error.strerror or error}"
         return ProbeResult(None, reason, _ms_since(started))
     elapsed = _ms_since(started)
+    after = fingerprint.chain(path)
+    if after != before:
+        return ProbeResult(None, _moved(before, after), elapsed, tuple(before))
     if reason is not None:
         return ProbeResult(None, reason, elapsed)
-    return _read_answer(stdout, stderr, returncode, elapsed)
+    return _read_answer(stdout, stderr, returncode, elapsed, token)
+
+
+def _moved(before: list[Entry], after: list[Entry]) -> str:
+    """One line: what happened to the file while it was probed."""
+    if before[-1].exists and not after[-1].exists:
+        return "deleted while it was probed"
+    if [e.path for e in before] != [e.path for e in after]:
+        return "replaced while it was probed (a link now points elsewhere)"
+    return "changed while it was probed"
 
 
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000.0, 3)
 
 
-def _read_answer(stdout: bytes, stderr: bytes, returncode: int, elapsed: float) -> ProbeResult:
+def _read_answer(stdout: bytes, stderr: bytes, returncode: int, elapsed: float, token: str) -> ProbeResult:
     """The probe's answer, or why this output is not one (the JSON is decoded once)."""
+    from interpdb.answer import AnswerError, parse
+
     tail = _tail(stderr)
     if returncode < 0:
         import signal
@@ -131,13 +189,11 @@ def _read_answer(stdout: bytes, stderr: bytes, returncode: int, elapsed: float) 
     if returncode != 0:
         return ProbeResult(None, f"exited with code {returncode}" + (f": {tail}" if tail else ""), elapsed)
     try:
-        document = json.loads(stdout)
-    except ValueError:
-        shown = stdout[:60].decode("utf-8", "replace").strip() or "nothing"
-        reason = f"not a Python interpreter: printed {shown!r} instead of the probe's JSON"
-        return ProbeResult(None, reason, elapsed)
-    if not isinstance(document, dict) or not document.keys() >= REQUIRED_KEYS:
-        return ProbeResult(None, "not a Python interpreter: its JSON is not a probe answer", elapsed)
+        document, note = parse(stdout, token)
+    except AnswerError as error:
+        return ProbeResult(None, str(error), elapsed)
+    if note is not None:
+        document["probe_output"] = note
     return ProbeResult(document, None, elapsed)
 
 
@@ -148,10 +204,18 @@ def _tail(stderr: bytes) -> str:
     return last[-STDERR_TAIL:]
 
 
-def _run(argv: list[str], timeout: float) -> tuple[bytes, bytes, int, str | None]:
-    """Run argv with a deadline and an output cap; return (stdout, stderr, code, reason)."""
+def _run(argv: list[str], timeout: float, token: str) -> tuple[bytes, bytes, int, str | None]:
+    """Run argv with a deadline and an output cap; return (stdout, stderr, code, reason).
+
+    Reading stops when the process itself has exited (what it wrote is in the pipes
+    by then) even if a child of it still holds them open; then its whole process
+    group and every descendant that left it are killed (``interpdb.contain``).
+    """
     import subprocess
 
+    from interpdb import contain
+
+    deadline = time.monotonic() + timeout
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -160,66 +224,93 @@ def _run(argv: list[str], timeout: float) -> tuple[bytes, bytes, int, str | None
         cwd=_neutral_cwd(),
         start_new_session=True,
         close_fds=True,
+        env=dict(os.environ, **{contain.MARK: token}),
     )
+    contain.started(proc.pid)
     _RUNNING.add(proc.pid)
     try:
-        return _collect(proc, timeout)
-    except BaseException:  # interrupted in this thread: the probe goes with it
-        _kill_group(proc)
-        proc.wait()
-        raise
+        stdout, stderr, reason = _collect(proc, deadline)
     finally:
+        # Before the process is reaped: its pid, and so its group, cannot be reused yet.
+        contain.sweep(proc.pid, token)
         _RUNNING.discard(proc.pid)
+        returncode = proc.wait()  # at once: it had exited, or the sweep killed it
+        contain.finished(proc.pid)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        proc.stderr.close()
+    if reason == "timed out":
+        reason = f"timed out after {timeout:g} s"
+    return stdout, stderr, returncode, reason
 
 
-def _collect(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, bytes, int, str | None]:
+def _collect(proc: subprocess.Popen[bytes], deadline: float) -> tuple[bytes, bytes, str | None]:
+    """Read both pipes until the process has exited and they are drained, or the deadline.
+
+    What the process wrote is in the pipes when it exits: a child that keeps them open
+    does not hold the probe up. The process is not reaped here (a pidfd says it
+    exited), so the caller can still kill its group safely.
+    """
     import selectors
-    import subprocess
 
     assert proc.stdout is not None and proc.stderr is not None
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
     chunks: dict[int, list[bytes]] = {out_fd: [], err_fd: []}
     sizes = dict.fromkeys(chunks, 0)
-    deadline = time.monotonic() + timeout
-    reason = None
+    exited = _exit_watch(proc.pid)
+    pipes = {out_fd, err_fd}
+    done = False  # the process has exited: read what is already in the pipes, then stop
     with selectors.DefaultSelector() as selector:
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        selector.register(proc.stderr, selectors.EVENT_READ)
-        while selector.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                reason = f"timed out after {timeout:g} s"
-                break
-            for key, _ in selector.select(remaining):
-                fd = key.fd
-                data = os.read(fd, 65536)
-                if not data:
-                    selector.unregister(key.fileobj)
-                    continue
-                if sizes[fd] < OUTPUT_LIMIT:
-                    chunks[fd].append(data)
-                sizes[fd] += len(data)
-                if sizes[fd] > OUTPUT_LIMIT:
-                    reason = f"printed more than {OUTPUT_LIMIT // (1024 * 1024)} MiB"
+        for fd in pipes:
+            selector.register(fd, selectors.EVENT_READ)
+        if exited is not None:
+            selector.register(exited, selectors.EVENT_READ)
+        try:
+            while pipes or not done:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return _joined(chunks, out_fd, err_fd, "timed out")
+                # Without a pidfd, wake up now and then to see whether the process is gone.
+                wait = 0 if done else remaining if exited is not None else min(remaining, 0.05)
+                events = selector.select(wait)
+                if done and not events:
                     break
-            if reason:
-                break
-    if reason is not None:
-        _kill_group(proc)
+                for key, _ in events:
+                    fd = key.fd
+                    if fd == exited:
+                        selector.unregister(fd)
+                        done = True
+                        continue
+                    data = os.read(fd, 65536)
+                    if not data:
+                        selector.unregister(fd)
+                        pipes.discard(fd)
+                        continue
+                    if sizes[fd] < OUTPUT_LIMIT:
+                        chunks[fd].append(data)
+                    sizes[fd] += len(data)
+                    if sizes[fd] > OUTPUT_LIMIT:
+                        return _joined(chunks, out_fd, err_fd, f"printed more than {OUTPUT_LIMIT // (1024 * 1024)} MiB")
+                if exited is None and not done and proc.poll() is not None:
+                    done = True
+        finally:
+            if exited is not None:
+                os.close(exited)
+    return _joined(chunks, out_fd, err_fd, None)
+
+
+def _joined(
+    chunks: dict[int, list[bytes]], out_fd: int, err_fd: int, reason: str | None
+) -> tuple[bytes, bytes, str | None]:
+    return b"".join(chunks[out_fd]), b"".join(chunks[err_fd]), reason
+
+
+def _exit_watch(pid: int) -> int | None:
+    """A file descriptor that becomes readable when ``pid`` exits (Linux 5.3+), or None."""
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
     try:
-        returncode = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        # The output pipes closed but the process lingers (it daemonised its output away).
-        _kill_group(proc)
-        returncode = proc.wait()
-        reason = reason or f"timed out after {timeout:g} s"
-    proc.stdout.close()
-    proc.stderr.close()
-    return b"".join(chunks[out_fd]), b"".join(chunks[err_fd]), returncode, reason
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    import signal
-
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+        return int(opener(pid))
+    except OSError:
+        return None

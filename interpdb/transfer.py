@@ -29,9 +29,11 @@ stamp both with the same time. For rows already there, the earliest
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from interpdb import __version__
@@ -61,6 +63,8 @@ PROBE_KEY = ("probed_at", "trigger", "probe_hash", "outcome")
 #: Outcomes of attempts to learn an interpreter: only these can be its current probe.
 #: Other rows (``forget`` / ``unforget`` events) are history, as ``Store.set_forgotten`` keeps them.
 ATTEMPT_OUTCOMES = ("ok", "error", "missing")
+#: Deepest nesting a document may have: an export has 8 levels (a probe's ``data.pyvenv_cfg.values``).
+MAX_DEPTH = 16
 
 
 class TransferError(InventoryError):
@@ -158,10 +162,16 @@ class ImportSummary:
 
 def parse_document(text: str | bytes) -> list[InterpreterRow]:
     """Check a whole document before anything is written: a bad one changes nothing."""
+    from interpdb.answer import nesting_problem
+
+    body = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    problem = nesting_problem(body, MAX_DEPTH)
+    if problem is not None:
+        raise TransferError(f"not an interpdb export: {problem}")
     try:
-        document = json.loads(text)
+        document = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:  # JSONDecodeError is a ValueError
-        raise TransferError(f"not a JSON document: {error}") from None
+        raise TransferError(f"not a JSON document: {str(error).splitlines()[0][:200]}") from None
     if not isinstance(document, dict) or "schema_version" not in document:
         raise TransferError("not an interpdb export: no schema_version")
     version = document["schema_version"]
@@ -202,11 +212,47 @@ def _parse_probe(item: Any, where: str) -> ProbeRow:
 
     columns = _parse_fields(item, PROBE_FIELDS, Probe, where, ("fingerprint",))
     del columns["id"]  # the importing database numbers its own rows
+    _check_nested(columns, where)
     entries = [
         _parse_fields(entry, ENTRY_FIELDS, FingerprintEntry, f"{where}.fingerprint[{i}]")
         for i, entry in enumerate(_list(item, "fingerprint", where))
     ]
     return ProbeRow(columns, entries)
+
+
+def _check_nested(columns: dict[str, Any], where: str) -> None:
+    """The JSON columns and the enumerations, against what interpdb itself writes.
+
+    ``changes`` and ``data`` are read back by ``history``, ``show`` and the fingerprint
+    check: a wrong shape imported would fail them later, far from its cause.
+    """
+    from interpdb import answer
+    from interpdb.records import OUTCOMES, TRIGGERS
+
+    for name, allowed in (("trigger", TRIGGERS), ("outcome", OUTCOMES)):
+        if columns[name] not in allowed:
+            raise TransferError(f"{where}.{name}: {columns[name]!r} is not one of {', '.join(allowed)}")
+    problem = _changes_shape()(columns["changes"], "changes")
+    if problem is None and columns["data"] is not None:
+        problem = answer.STORED_SHAPE(columns["data"], "data")
+    if problem is not None:
+        raise TransferError(f"{where}: {problem}")
+
+
+@lru_cache(maxsize=1)
+def _changes_shape() -> Any:
+    from interpdb import answer
+
+    change = answer.record(
+        {
+            "role": answer.text(32),
+            "path": answer.text(),
+            "kind": answer.one_of("added", "removed", "modified"),
+            "fields": answer.array(answer.text(64)),
+        },
+        frozenset({"role", "path", "kind"}),
+    )
+    return answer.array(change)
 
 
 def _list(item: dict[str, Any], name: str, where: str) -> list[Any]:
@@ -233,7 +279,7 @@ def _parse_fields(
 
 
 def _parse_value(column: Column[Any], value: Any, where: str) -> Any:
-    from sqlalchemy import Boolean, DateTime, Float, Integer, String
+    from sqlalchemy import BigInteger, Boolean, DateTime, Float, Integer, String
 
     kind = column.type
     if value is None:
@@ -258,8 +304,26 @@ def _parse_value(column: Column[Any], value: Any, where: str) -> Any:
         expected, name = (str,), "a string"
     bool_for_number = isinstance(value, bool) and not isinstance(kind, Boolean)
     if expected is not None and (bool_for_number or not isinstance(value, expected)):
-        raise TransferError(f"{where}: expected {name}, got {value!r}")
+        raise TransferError(f"{where}: expected {name}, got {_shown(value)}")
+    if isinstance(kind, Integer) and not isinstance(kind, Boolean):
+        bits = 63 if isinstance(kind, BigInteger) else 31
+        if not -(2**bits) <= value < 2**bits:
+            raise TransferError(f"{where}: {_shown(value)} is out of range for a {bits + 1}-bit integer")
+    if isinstance(kind, Float) and not math.isfinite(value):
+        raise TransferError(f"{where}: expected a finite number, got {value!r}")
+    if isinstance(kind, String):
+        if kind.length is not None and len(value) > kind.length:
+            raise TransferError(f"{where}: longer than {kind.length} characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise TransferError(f"{where}: not valid UTF-8") from None
     return value
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 # -- import: merge in one transaction --------------------------------------------------

@@ -528,3 +528,24 @@ def test_export_from_postgresql_imports_into_sqlite(
     assert again.stdout == "imported 0 new of 3 interpreters, 0 new of 5 probes, 0 new sources\n"
     run("export", "--output", tmp_path / "again.json")
     assert json.loads((tmp_path / "again.json").read_text())["interpreters"] == from_postgres["interpreters"]
+
+
+# -- secrets --------------------------------------------------------------------------------------
+
+
+def test_a_password_in_the_url_is_not_stored_and_0003_scrubs_old_ones(
+    run: Cli, postgres: Database, make_venv: Callable[..., Path]
+) -> None:
+    """``--db postgresql+psycopg://user:PASSWORD@...``: the probe's command holds ``***``; a command an
+    older interpdb stored verbatim is scrubbed by the upgrade to 0003 on PostgreSQL too."""
+    with_password = postgres.url.replace("postgres@", "postgres:s3cret@", 1)
+    python = make_venv()
+    run("--db", with_password, "probe", python)
+    [(command,)] = postgres.rows("SELECT command FROM probes")
+    assert "s3cret" not in command and "postgres:***@" in command
+    run("db", "downgrade", "0002_interface")
+    with postgres.server.connect(postgres.name) as conn:
+        conn.execute("UPDATE probes SET command = %s", (f"interpdb --db {with_password} list",))
+    run("db", "upgrade")
+    [(scrubbed,)] = postgres.rows("SELECT command FROM probes")
+    assert scrubbed == f"interpdb --db {with_password.replace('s3cret', '***')} list"

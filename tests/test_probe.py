@@ -91,7 +91,8 @@ def test_probe_sees_manylinux_override(make_venv: Callable[..., Path]) -> None:
         ("echo 'boom' >&2; exit 1", "exited with code 1: boom"),
         ("kill -9 $$", "killed by SIGKILL"),
         ("echo hello", "not a Python interpreter"),
-        ("echo '{\"a\": 1}'", "not a Python interpreter: its JSON is not a probe answer"),
+        ("echo '{\"a\": 1}'", "not a Python interpreter: printed '{\"a\": 1}' instead of the probe's answer"),
+        ("printf '<<interpdb-answer %s>>{\"a\": 1}<<interpdb-end %s>>' $4 $4", "probe answer: 'executable' is missing"),
         ("echo '[1, 2]'", "not a Python interpreter"),
     ],
 )

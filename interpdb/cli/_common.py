@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ class AppState:
         from interpdb.service import Inventory
 
         argv = click.get_current_context().meta.get("interpdb.argv", sys.argv[1:])
-        command = " ".join(["interpdb", *argv])
+        command = recorded_command(argv)
         progress = ProgressBar() if _progress_wanted(fmt, self.quiet) else None
         return Inventory(
             self.db,
@@ -61,6 +62,19 @@ def message_line(message: str, prefix: str = "") -> None:
 def error(message: str) -> None:
     """``error: ...`` on stderr: always printed, whatever ``-q`` says."""
     message_line(message, "error")
+
+
+def recorded_command(argv: Sequence[str]) -> str:
+    """The command line stored with each probe: no password, and storable whatever argv held.
+
+    A URL's password and any ``password=`` value become ``***``; an argument that is
+    not UTF-8 (an undecodable path) is kept with its odd bytes as ``\\xff`` escapes,
+    where storing it raw would fail the whole command.
+    """
+    from interpdb.location import hide_password
+
+    words = [os.fsencode(arg).decode("utf-8", "backslashreplace") for arg in argv]
+    return " ".join(["interpdb", *(hide_password(word) for word in words)])
 
 
 def _progress_wanted(fmt: str, quiet: bool) -> bool:
@@ -137,6 +151,18 @@ class ProgressBar:
     def _tick(self) -> None:
         while not self._stop.wait(self.TICK):
             self._draw()
+
+
+#: The largest id an interpreter can have (SQLite and PostgreSQL integers are 64-bit at most).
+MAX_ID = 2**63 - 1
+
+
+def ref_callback(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An id beyond any integer column is a usage error, not a failed query."""
+    for ref in value if isinstance(value, tuple) else [value]:
+        if isinstance(ref, str) and ref.isascii() and ref.isdigit() and int(ref) > MAX_ID:
+            raise click.BadParameter(f"{ref} is out of range for an interpreter id (at most {MAX_ID})")
+    return value
 
 
 def duration_callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> timedelta | None:

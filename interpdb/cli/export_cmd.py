@@ -5,6 +5,7 @@ The document and the merge rule are described in ``interpdb.transfer``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -37,7 +38,11 @@ def command(app: AppState, output: Path | None, fmt: str) -> None:
     document = export_document(resolve(app.db), app.read_only)
     text = dumps(document)
     if output is None:
-        click.echo(text, nl=False, color=True)  # exactly: click strips ANSI-like text from a pipe
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except OSError as error:  # a full disk, a closed pipe
+            raise click.ClickException(f"cannot write the export: {error.strerror or error}") from None
     else:
         _write_whole(output, text)
     interpreters = document["interpreters"]
@@ -52,7 +57,8 @@ def _write_whole(path: Path, text: str) -> None:
         partial.write_text(text, encoding="utf-8")
         os.replace(partial, path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # it may never have been made (not a folder, denied)
+            partial.unlink(missing_ok=True)
         raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
 
 

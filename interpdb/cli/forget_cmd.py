@@ -6,11 +6,19 @@ from datetime import timedelta
 
 import click
 
-from interpdb.cli._common import AppState, Output, duration_callback, emit, emit_lines, format_option
+from interpdb.cli._common import (
+    AppState,
+    Output,
+    duration_callback,
+    emit,
+    emit_lines,
+    format_option,
+    ref_callback,
+)
 
 
 @click.command("forget")
-@click.argument("refs", nargs=-1, required=True, metavar="PATH|ID...")
+@click.argument("refs", nargs=-1, required=True, metavar="PATH|ID...", callback=ref_callback)
 @click.option("--purge", is_flag=True, help="Delete them and their whole history instead.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before --purge.")
 @click.pass_obj

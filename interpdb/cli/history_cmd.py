@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from interpdb.cli._common import AppState, Output, emit, emit_lines, format_option
+from interpdb.cli._common import MAX_ID, AppState, Output, emit, emit_lines, format_option, ref_callback
 from interpdb.records import OUTCOMES, TRIGGERS, ProbeEvent
 
 if TYPE_CHECKING:
@@ -19,11 +19,13 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     """``7d``-style durations back from now, or an ISO date/time (UTC)."""
     if value is None:
         return None
-    from interpdb.policy import parse_duration
+    from interpdb.policy import DurationTooLong, parse_duration
     from interpdb.records import utcnow
 
     try:
         return utcnow() - parse_duration(value)
+    except DurationTooLong as error:
+        raise click.BadParameter(str(error)) from None
     except ValueError:
         pass
     try:
@@ -85,7 +87,7 @@ def _table_columns(with_diff: bool) -> list[Column]:
 
 
 @click.command("history")
-@click.argument("ref", required=False, metavar="[PATH|ID]")
+@click.argument("ref", required=False, metavar="[PATH|ID]", callback=ref_callback)
 @click.option("--since", callback=_since, metavar="WHEN", help="Only probes since then: 7d, 12h, or an ISO date (UTC).")
 @click.option(
     "--trigger",
@@ -112,7 +114,7 @@ def _table_columns(with_diff: bool) -> list[Column]:
     is_flag=True,
     help="Also show what each probe's answer changed since the interpreter's previous successful probe.",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many rows.")
+@click.option("--limit", type=click.IntRange(min=1, max=MAX_ID), default=None, help="At most this many rows.")
 @format_option(columns=COLUMN_NAMES)
 @click.pass_obj
 def command(

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from interpdb.cli._common import AppState, Output, RunOptions, emit, format_option, refresh_options
+from interpdb.cli._common import AppState, Output, RunOptions, emit, format_option, ref_callback, refresh_options
 from interpdb.cli._records import report_problems
 from interpdb.records import ProbeEvent, Record
 
@@ -15,7 +15,7 @@ _RECENT_PROBES = 10
 
 
 @click.command("show")
-@click.argument("ref", metavar="PATH|ID")
+@click.argument("ref", metavar="PATH|ID", callback=ref_callback)
 @refresh_options
 @format_option(columns=None)
 @click.pass_obj

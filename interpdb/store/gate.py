@@ -55,8 +55,8 @@ if TYPE_CHECKING:
 #: The newest Alembic revision; ``KNOWN_REVISIONS`` every one, oldest first.
 #: ``tests/test_migrations.py`` checks both against the migration scripts, so the
 #: gate needs no Alembic to tell an older store from a newer interpdb's.
-HEAD_REVISION = "0002_interface"
-KNOWN_REVISIONS = ("0001_initial", "0002_interface")
+HEAD_REVISION = "0003_scrub_secrets"
+KNOWN_REVISIONS = ("0001_initial", "0002_interface", "0003_scrub_secrets")
 
 READ_ONLY_ENV = "INTERPDB_READ_ONLY"
 

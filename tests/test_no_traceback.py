@@ -1,0 +1,143 @@
+"""Every command, given bad arguments, answers in one line with exit 1 or 2: never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Cli, write_script
+
+BAD_BYTES = os.fsdecode(b"/tmp/bad\xff")
+
+#: (arguments, the exit code they must give). ``{tmp}`` is the test's folder.
+CASES: list[tuple[tuple[str, ...], int]] = [
+    (("--db", "sqlite://", "list"), 1),
+    (("--db", "sqlite:///:memory:", "sql", "SELECT 1"), 1),
+    (("--db", "{tmp}/plain/db.sqlite3", "list"), 1),
+    (("list", "--max-age", "9999999999d"), 2),
+    (("list", "--max-age", "soon"), 2),
+    (("list", "--version", ">>3"), 2),
+    (("list", "--status", "bogus"), 2),
+    (("list", "--jobs", "0"), 2),
+    (("list", "--timeout", "-1"), 2),
+    (("find", ">=3."), 2),
+    (("find", "cpython@"), 2),
+    (("find", "99999999999999999999999.1"), 1),
+    (("probe", ""), 2),
+    (("probe", "{tmp}/nothing-here"), 1),
+    (("probe", BAD_BYTES), 1),
+    (("probe", "--refresh", "{tmp}/plain"), 1),
+    (("probe", "{tmp}/garbage"), 1),
+    (("discover", "--scan", "{tmp}/nothing-here"), 2),
+    (("discover", "--source", "bogus"), 1),
+    (("discover", "--depth", "-1"), 2),
+    (("show", "99999999999999999999999"), 2),
+    (("show", "²"), 1),
+    (("show", "0"), 1),
+    (("show", BAD_BYTES), 1),
+    (("history", "99999999999999999999999"), 2),
+    (("history", "99999999999999999999999", "--format", "json"), 2),
+    (("history", "--since", "999999d"), 2),
+    (("history", "--since", "9999-99-99"), 2),
+    (("history", "--limit", "0"), 2),
+    (("history", "--limit", "99999999999999999999999"), 2),
+    (("history", "--limit", "99999999999999999999999", "--format", "json"), 2),
+    (("history", "--trigger", "bogus"), 2),
+    (("sql", "DROP TABLE probes"), 1),
+    (("sql", "SELECT"), 1),
+    (("sql", "SELECT :x"), 1),
+    (("sql", "SELECT 1", "--param", "a"), 2),
+    (("sql", "SELECT * FROM nowhere", "--format", "json"), 1),
+    (("forget", "99999999999999999999999"), 2),
+    (("forget", "--purge", "{tmp}/nothing-here"), 1),
+    (("prune", "--missing-for", "9999999999d"), 2),
+    (("prune", "--missing-for", "x"), 2),
+    (("db", "upgrade", "bogus"), 1),
+    (("db", "downgrade", "bogus"), 1),
+    (("db", "backup", "{tmp}/plain/x.sqlite3"), 1),
+    (("export", "-o", "{tmp}/plain/x.json"), 1),
+    (("export", "-o", "{tmp}/no/such/folder/x.json"), 1),
+    (("export", "--format", "xml"), 2),
+    (("import", "{tmp}/nothing-here"), 1),
+    (("import", "{tmp}/deep.json"), 1),
+    (("import", "{tmp}/garbage"), 1),
+    (("import", "{tmp}"), 2),
+]
+
+
+@pytest.fixture
+def hostile_files(tmp_path: Path, run: Cli, base_python: Path) -> Path:
+    """A store with one interpreter, a plain file, a garbage interpreter and a deeply nested document."""
+    run("probe", base_python)
+    (tmp_path / "plain").write_text("not a folder")
+    write_script(tmp_path / "garbage", "head -c 3000 /dev/urandom")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    return tmp_path
+
+
+def _expand(args: tuple[str, ...], tmp: Path) -> list[str]:
+    return [arg.replace("{tmp}", str(tmp)) for arg in args]
+
+
+@pytest.mark.parametrize(("args", "code"), CASES, ids=[" ".join(args)[:60] for args, _ in CASES])
+def test_bad_arguments_are_one_line(run: Cli, hostile_files: Path, args: tuple[str, ...], code: int) -> None:
+    """In-process: the exit code says usage (2) or failure (1); stderr holds an error, never a traceback."""
+    result = run(*_expand(args, hostile_files), code=None)
+    assert result.exit_code == code, (result.exit_code, result.stderr, result.exception)
+    assert "Traceback" not in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    errors = [line for line in result.stderr.splitlines() if line.lower().startswith("error")]
+    assert len(errors) == 1, result.stderr
+
+
+#: A representative set through the installed console script (the click-free fast path included).
+INSTALLED = [
+    ("list", "--max-age", "9999999999d"),
+    ("history", "99999999999999999999999", "--format", "json"),
+    ("history", "--limit", "99999999999999999999999", "--format", "json"),
+    ("show", "99999999999999999999999"),
+    ("--db", "sqlite://", "list", "--format", "json"),
+    ("sql", "SELECT * FROM nowhere", "--format", "json"),
+    ("probe", BAD_BYTES, "{tmp}/garbage"),
+    ("import", "{tmp}/deep.json"),
+]
+
+
+@pytest.mark.parametrize("args", INSTALLED, ids=[" ".join(args)[:60] for args in INSTALLED])
+def test_the_installed_command_never_shows_a_traceback(
+    hostile_files: Path, db_path: Path, args: tuple[str, ...]
+) -> None:
+    script = Path(sys.executable).with_name("interpdb")
+    done = subprocess.run(
+        [str(script), *_expand(args, hostile_files)],
+        env=dict(os.environ, INTERPDB_DB=str(db_path)),
+        capture_output=True,
+        text=True,
+        errors="backslashreplace",
+        check=False,
+    )
+    assert done.returncode in (1, 2), (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.lower().startswith("error")]
+    # One line per bad path; click's usage errors add a usage line and a hint.
+    assert len(errors) == max(1, sum(arg in (BAD_BYTES, "{tmp}/garbage") for arg in args)), done.stderr
+
+
+def test_export_to_a_full_disk_is_one_line(hostile_files: Path, db_path: Path) -> None:
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
+    script = Path(sys.executable).with_name("interpdb")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [str(script), "export"],
+            env=dict(os.environ, INTERPDB_DB=str(db_path)),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr == "error: cannot write the export: No space left on device\n"
