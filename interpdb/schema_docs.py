@@ -133,7 +133,12 @@ has no probe, and the facts are NULL when the current probe failed
                 "the fingerprint changes that caused it, as JSON text: see [`probes.changes`](#json-columns)",
             ),
             Column(("interpdb_version",), "text", "the interpdb that ran it"),
-            Column(("command",), "text, NULL", "the command line that caused it, e.g. `interpdb list --refresh`"),
+            Column(
+                ("command",),
+                "text, NULL",
+                "the command line that caused it, e.g. `interpdb list --refresh`; passwords in URLs and "
+                "`password=` values are stored as `***` (revision `0003_scrub_secrets` scrubbed older rows)",
+            ),
             Column(("python_version",), "text, NULL", "the answer's Python version (NULL when it failed)"),
             Column(("implementation",), "text, NULL", "the answer's implementation"),
         ),
