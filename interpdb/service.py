@@ -361,6 +361,8 @@ class Inventory:
         stored, order = self._targets(wanted, explicit, revive, also)
         notes: builtins.list[str] = []
         if not policy.offline and self.store_read_only:
+            if policy.everything or policy.interpreters or policy.max_age is not None:
+                gate.refuse_writes(self.access())  # asked for a re-probe: that must write
             # Nothing can be recorded: answer exactly as --offline does, and say why.
             policy = replace(policy, offline=True, everything=False, interpreters=frozenset(), max_age=None)
             notes.append(

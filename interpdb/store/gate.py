@@ -27,9 +27,12 @@ says ``--read-only`` / ``INTERPDB_READ_ONLY=1``. Reading commands work on it
 exactly as with ``--offline``; a command that must write fails with one line and a
 hint. A read-only store is never migrated. Reading never writes, migrates or backs
 up anything, on any store: a writable SQLite file is read through a ``query_only``
-connection (so its ``-wal``/``-shm`` files go away when it closes), a read-only one
-through ``mode=ro`` (``immutable=1`` in a folder that cannot be written, where SQLite
-could not otherwise open a WAL database: a commit made meanwhile may then be missed).
+connection (so its ``-wal``/``-shm`` files go away when it closes). A read-only one
+with no ``-wal`` beside it (nobody is writing it) is opened ``immutable=1``, which
+leaves no file behind (a ``-shm`` owned by this user would get in its owner's way);
+one with a ``-wal`` through ``mode=ro``, or ``immutable=1`` where SQLite cannot create
+the ``-shm``. Read as immutable, a commit the owner makes during the read (a few
+milliseconds) may be missed or, in the worst case, read torn: the next command sees it.
 
 Standard library only on SQLite (``sqlite3``, ``os``): it is on every warm path.
 """

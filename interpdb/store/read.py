@@ -184,6 +184,12 @@ def sqlite_connection(path: str, writable: bool) -> Connection:
         conn = sqlite3.connect(f"file:{escaped}?mode=rw", uri=True, timeout=5.0)
         conn.execute("PRAGMA query_only = ON")
         return _Sqlite(conn)
+    import os
+
+    if not os.path.exists(path + "-wal"):
+        # Nothing is being written (no WAL): read the file as it is, as immutable, so that no
+        # -wal/-shm file is left beside it, owned by this user, to get in its owner's way.
+        return _Sqlite(sqlite3.connect(f"file:{escaped}?mode=ro&immutable=1", uri=True, timeout=5.0))
     conn = sqlite3.connect(f"file:{escaped}?mode=ro", uri=True, timeout=5.0)
     try:
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()

@@ -1,0 +1,411 @@
+"""The gate (``interpdb.store.gate``): read-only and shared stores, private files, a crash-safe
+first run, damaged rows. Each behaviour against a real SQLite file and the real CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from conftest import Cli, query
+
+from interpdb.location import resolve
+from interpdb.store import gate
+
+
+def interpdb(*args: str | os.PathLike[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "interpdb", *(str(a) for a in args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@contextmanager
+def immutable(path: Path) -> Iterator[None]:
+    """``chattr +i``: not even root may write ``path`` (a file) or create files in it (a folder).
+
+    CI runs as root, for whom a 0444 file is writable; an immutable file is not, and
+    ``os.access`` says so, as it does for a read-only mount.
+    """
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"chattr +i is not possible here ({done.stderr.strip() or 'no chattr'}): no read-only file to test")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=False)
+
+
+@pytest.fixture
+def changed_store(run: Cli, make_venv: Callable[..., Path], db_path: Path, tmp_path: Path) -> dict[str, Path]:
+    """A store knowing a venv whose fingerprint has changed since (a new .pth)."""
+    venv = make_venv()
+    [record] = run.json("probe", venv)
+    site = next(p for p in record["site_packages"] if p.startswith(record["prefix"]))
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    Path(site, "extra.pth").write_text(f"{extra}\n")
+    return {"venv": venv, "db": db_path}
+
+
+#: Every reading command; none may write, migrate or back up.
+READING = [
+    ("list", "--no-discover", "--format", "json"),
+    ("list", "--no-discover"),
+    ("find", "3", "--no-discover", "--format", "json"),
+    ("show", "1"),
+    ("history", "--format", "json"),
+    ("history",),
+    ("sql", "SELECT count(*) AS n FROM probes", "--format", "json"),
+    ("export",),
+    ("db", "path"),
+    ("db", "current"),
+    ("db", "check"),
+]
+
+
+def assert_read_only_behaviour(store: dict[str, Path], *global_args: str, env: dict[str, str] | None = None) -> None:
+    db, venv = store["db"], store["venv"]
+    before, listing = digest(db), sorted(p.name for p in db.parent.iterdir())
+    listed = interpdb("--db", db, *global_args, "list", "--no-discover", "--format", "json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    [record] = json.loads(listed.stdout)
+    assert record["status"] == "stale" and record["stale_changes"], record
+    assert "note: the store is read-only" in listed.stderr
+    for args in READING:
+        done = interpdb("--db", db, *global_args, *args, env=env)
+        assert done.returncode == 0, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    for args in (("probe", "--refresh", venv), ("forget", "1"), ("db", "upgrade")):
+        refused = interpdb("--db", db, *global_args, *args, env=env)
+        assert refused.returncode == 1, (args, refused.stdout, refused.stderr)
+        lines = refused.stderr.strip().splitlines()
+        assert len(lines) == 2 and lines[0].startswith("error: cannot write ") and str(db) in lines[0], lines
+        assert "read-only" in lines[0] and lines[1].startswith("hint: ")
+    assert digest(db) == before
+    assert not [name for name in db.parent.iterdir() if name.name.endswith(".bak")]
+    if not global_args and env is None:
+        assert sorted(p.name for p in db.parent.iterdir()) == listing
+
+
+def test_an_immutable_file_is_read_not_written(changed_store: dict[str, Path]) -> None:
+    """A file that cannot be written: every reading command works, a changed interpreter is
+    stale with a note, a writing command fails with one line and a hint, the bytes stay."""
+    with immutable(changed_store["db"]):
+        assert_read_only_behaviour(changed_store)
+
+
+def test_a_file_in_a_folder_that_cannot_be_written_is_read(changed_store: dict[str, Path]) -> None:
+    """SQLite cannot open a WAL database read-only where it cannot create the -shm file;
+    the gate opens it as immutable there, and the folder listing does not change."""
+    with immutable(changed_store["db"].parent):
+        assert_read_only_behaviour(changed_store)
+
+
+def test_read_only_flag_and_variable(changed_store: dict[str, Path]) -> None:
+    assert_read_only_behaviour(changed_store, "--read-only")
+    assert_read_only_behaviour(changed_store, env=dict(os.environ, INTERPDB_READ_ONLY="1"))
+
+
+def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], tmp_path: Path) -> None:
+    """A teammate's 0444 file in a 0555 folder, read by an unprivileged user (nobody)."""
+    python = Path("/usr/bin/python3")
+    if os.geteuid() != 0 or not python.exists():
+        pytest.skip("needs root (to become nobody) and /usr/bin/python3")
+    if sys.version_info[:2] != tuple(
+        int(x)
+        for x in subprocess.check_output(
+            [python, "-c", "import sys; print('%d %d' % sys.version_info[:2])"], text=True
+        ).split()
+    ):
+        pytest.skip("/usr/bin/python3 is another Python than the suite's: its site-packages would not load")
+    import sqlalchemy
+
+    import interpdb
+
+    sources = [Path(interpdb.__file__).parent.parent, Path(sqlalchemy.__file__).parent.parent]
+    probe = subprocess.run(
+        [
+            "setpriv",
+            "--reuid",
+            "nobody",
+            "--regid",
+            "nogroup",
+            "--clear-groups",
+            python,
+            "-c",
+            "import os, sys; [os.listdir(p) for p in sys.argv[1:]]",
+            *map(str, sources),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.skip("nobody cannot read this checkout or its site-packages (a private home folder)")
+    shared = Path("/tmp") / f"interpdb-shared-{os.getpid()}"
+    shared.mkdir(mode=0o755)
+    try:
+        db = shared / "team.sqlite3"
+        db.write_bytes(changed_store["db"].read_bytes())
+        db.chmod(0o444)
+        shared.chmod(0o555)
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(shared),
+            "PYTHONPATH": os.pathsep.join(map(str, sources)),
+            "INTERPDB_DB": str(db),
+        }
+        before = digest(db)
+        for args in READING:
+            done = subprocess.run(
+                [
+                    "setpriv",
+                    "--reuid",
+                    "nobody",
+                    "--regid",
+                    "nogroup",
+                    "--clear-groups",
+                    python,
+                    "-m",
+                    "interpdb",
+                    *args,
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                env=env,
+            )
+            assert done.returncode == 0, (args, done.stderr)
+        listed = subprocess.run(
+            [
+                "setpriv",
+                "--reuid",
+                "nobody",
+                "--regid",
+                "nogroup",
+                "--clear-groups",
+                python,
+                "-m",
+                "interpdb",
+                "list",
+                "--no-discover",
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+        assert [r["status"] for r in json.loads(listed.stdout)] == ["stale"]
+        assert "read-only (the file is not writable)" in listed.stderr
+        assert digest(db) == before
+        assert sorted(p.name for p in shared.iterdir()) == ["team.sqlite3"]
+    finally:
+        shared.chmod(0o755)
+        for child in shared.iterdir():
+            child.unlink()
+        shared.rmdir()
+
+
+def test_reading_commands_never_migrate_an_old_store(run: Cli, make_venv: Callable[..., Path], db_path: Path) -> None:
+    """An older schema is read as it is by every reading command: no migration, no backup."""
+    run("probe", make_venv())
+    run("db", "downgrade", "0001_initial")
+    for backup in db_path.parent.glob("*.bak"):
+        backup.unlink()
+    before, listing = digest(db_path), sorted(p.name for p in db_path.parent.iterdir())
+    for args in READING[:-1]:  # db check reports the old revision as a problem (exit 1)
+        if args[0] == "export":
+            continue  # the ORM export names every column of the head: it says what to run instead
+        done = interpdb(*args, env=dict(os.environ, INTERPDB_DB=str(db_path)))
+        assert done.returncode == 0, (args, done.stderr)
+    check = interpdb("db", "check", env=dict(os.environ, INTERPDB_DB=str(db_path)))
+    assert check.returncode == 1 and "revision 0001_initial is not the head" in check.stdout
+    export = interpdb("export", env=dict(os.environ, INTERPDB_DB=str(db_path)))
+    assert export.returncode == 1 and "hint: interpdb db upgrade" in export.stderr
+    assert digest(db_path) == before
+    assert sorted(p.name for p in db_path.parent.iterdir()) == listing
+    assert query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+
+
+# -- private by default --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_everything_interpdb_creates_is_private(tmp_path: Path, base_python: Path, umask: int) -> None:
+    """The database, its lock, its WAL/SHM files, its backups and the folders made for it."""
+    data = tmp_path / "data"
+    db = data / "deep" / "er" / "interpdb.sqlite3"
+    env = dict(os.environ, INTERPDB_DB=str(db))
+    code = f"import os, sys, runpy; os.umask({umask}); sys.argv = ['interpdb'] + sys.argv[1:]; runpy.run_module('interpdb', run_name='__main__')"  # noqa: E501
+
+    def run_with_umask(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env, check=False
+        )
+
+    assert run_with_umask("probe", base_python).returncode == 0
+    assert mode(db) == 0o600
+    assert mode(db.with_name(db.name + ".lock")) == 0o600
+    for folder in (data, data / "deep", data / "deep" / "er"):
+        assert mode(folder) == 0o700, folder
+    backup = run_with_umask("db", "backup")
+    assert backup.returncode == 0 and mode(Path(backup.stdout.strip())) == 0o600
+    run_with_umask("db", "downgrade", "0001_initial")
+    run_with_umask("db", "upgrade")
+    backups = list(db.parent.glob("*.bak"))
+    assert len(backups) >= 3 and all(mode(b) == 0o600 for b in backups)
+    conn = sqlite3.connect(db)  # a writer holds the WAL open: SQLite gives it the database's mode
+    try:
+        conn.execute("INSERT INTO interpreter_sources SELECT id, 'test', created_at FROM interpreters")
+        conn.commit()
+        assert mode(db.with_name(db.name + "-wal")) == 0o600
+        assert mode(db.with_name(db.name + "-shm")) == 0o600
+    finally:
+        conn.close()
+
+
+def test_an_existing_files_mode_is_left_alone_and_db_check_warns(run: Cli, db_path: Path, base_python: Path) -> None:
+    run("probe", base_python)
+    db_path.chmod(0o644)
+    run("probe", "--refresh", base_python)
+    assert mode(db_path) == 0o644
+    checked = run("db", "check")
+    assert "warning:" in checked.stderr and "readable by other users (mode 0644)" in checked.stderr
+    db_path.chmod(0o600)
+    assert "warning" not in run("db", "check").stderr
+
+
+# -- a crash-safe first run ------------------------------------------------------------------------
+
+
+#: Iterations in the suite; ``scripts/stress.py`` runs the long version.
+KILLS = 50
+
+
+def test_a_first_run_killed_at_any_point_leaves_a_store_the_next_run_uses(tmp_path: Path, base_python: Path) -> None:
+    """SIGKILL during creation: either no database or a whole one; the next run always works,
+    and a store that holds probe rows is never lost."""
+    rng = random.Random(8)
+    outcomes = {"no file": 0, "whole": 0}
+    for i in range(KILLS):
+        db = tmp_path / f"run{i}" / "interpdb.sqlite3"
+        env = dict(os.environ, INTERPDB_DB=str(db))
+        # The first run as a user makes it (a probe) or as `db upgrade` makes it; the kill lands
+        # anywhere from the imports to the rename (creating takes about 0.3-1 s here).
+        first = ["probe", str(base_python)] if i % 2 else ["db", "upgrade"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "interpdb", *first], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        )
+        time.sleep(rng.uniform(0.2, 1.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        outcomes["whole" if db.exists() else "no file"] += 1
+        if db.exists():
+            access = gate.inspect(resolve(str(db)))
+            assert access.state == "current", (i, access.state)  # never half-made
+        had = query(db, "SELECT count(*) FROM probes")[0][0] if db.exists() else 0
+        again = interpdb("probe", base_python, env=env)
+        assert again.returncode == 0, (i, again.stderr)
+        assert query(db, "SELECT count(*) FROM probes")[0][0] >= max(had, 1)
+    assert outcomes["no file"] and outcomes["whole"], outcomes  # the kills landed on both sides
+
+
+def test_a_half_made_store_with_no_probe_is_rebuilt_one_with_probes_is_never(
+    run: Cli, db_path: Path, base_python: Path
+) -> None:
+    """What an older interpdb killed mid-creation left (tables, no revision, no probe) is made whole;
+    the same with a probe row in it is refused, never rebuilt."""
+    run("probe", base_python)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("DELETE FROM alembic_version")
+    conn.close()
+    refused = run("probe", base_python, code=1)
+    assert "no schema revision" in refused.stderr
+    assert query(db_path, "SELECT count(*) FROM probes")[0][0] == 1
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        for table in ("fingerprint_entries", "sys_path_entries", "interpreter_sources", "probes", "interpreters"):
+            conn.execute(f"DELETE FROM {table}")
+    conn.close()
+    run("probe", base_python)
+    assert query(db_path, "SELECT version_num FROM alembic_version") == [(gate.HEAD_REVISION,)]
+    assert query(db_path, "SELECT count(*) FROM probes")[0][0] == 1
+
+
+# -- a damaged store -------------------------------------------------------------------------------
+
+
+DAMAGE = {
+    "non-UTF-8 text": (
+        "UPDATE probes SET implementation = CAST(x'ff6370' AS TEXT) WHERE id = :id",
+        "implementation is not UTF-8 text",
+    ),
+    "broken JSON": ("UPDATE probes SET data = '{\"sys_path\": [' WHERE id = :id", "data is not valid JSON"),
+    "wrong type": ("UPDATE probes SET version_major = 'three' WHERE id = :id", "version_major is not int"),
+    "a bad time": ("UPDATE probes SET probed_at = 'yesterday' WHERE id = :id", "probed_at is not a time"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DAMAGE))
+def test_a_damaged_row_is_an_error_row_never_a_traceback(
+    run: Cli, make_venv: Callable[..., Path], db_path: Path, kind: str
+) -> None:
+    good, bad = make_venv("good"), make_venv("bad")
+    run("probe", good, bad)
+    [(probe_id,)] = query(db_path, f"SELECT current_probe_id FROM interpreters WHERE path = '{bad}'")
+    sql, reason = DAMAGE[kind]
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute(sql, {"id": probe_id})
+    conn.close()
+    before = digest(db_path)
+    env = dict(os.environ, INTERPDB_DB=str(db_path))
+    listed = interpdb("list", "--no-discover", "--all", "--format", "json", env=env)
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr, listed.stderr
+    by_path = {r["path"]: r for r in json.loads(listed.stdout)}
+    damaged = by_path[str(bad)]
+    assert damaged["status"] == "error" and f"probe {probe_id}" in damaged["error"] and reason in damaged["error"]
+    assert by_path[str(good)]["status"] == "cached"
+    for args in (
+        ("list", "--no-discover", "--all"),
+        ("history",),
+        ("history", "--format", "json"),
+        ("show", str(bad), "--offline"),
+    ):
+        done = interpdb(*args, env=env)
+        assert "Traceback" not in done.stderr and done.returncode in (0, 1), (args, done.stderr)
+    events = json.loads(interpdb("history", "--format", "json", env=env).stdout)
+    if kind in ("non-UTF-8 text", "a bad time"):  # what an event reads (not data, not version_major)
+        assert any(e["probe_id"] == probe_id and e["outcome"] == "error" and reason in e["error"] for e in events)
+    check = interpdb("db", "check", env=env)
+    assert check.returncode == 1 and f"probe {probe_id}" in check.stdout and reason in check.stdout
+    assert digest(db_path) == before  # nothing rewritten without the user asking
+    refreshed = interpdb("probe", "--refresh-interpreter", bad, bad, env=env)
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert json.loads(interpdb("list", "--no-discover", "--format", "json", env=env).stdout)[-1]["status"] == "cached"
