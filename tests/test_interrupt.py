@@ -1,0 +1,87 @@
+"""Interrupted work is kept: Ctrl-C, SIGTERM or SIGHUP mid-way keeps every finished probe,
+starts no new one, kills the running ones, and says in one line how many were kept."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import write_script
+
+SLOW = 0.4  # seconds each fake interpreter waits before it answers
+
+
+def slow_pythons(folder: Path, base_python: Path, count: int) -> list[Path]:
+    """Wrapper scripts around a real Python that take SLOW seconds: interpreters to interrupt."""
+    folder.mkdir()
+    return [write_script(folder / f"python{i}", f'sleep {SLOW}; exec "{base_python}" "$@"') for i in range(count)]
+
+
+def probe_rows(db: Path) -> int:
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM probes").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def own_probes_alive(marker: str) -> list[int]:
+    """Processes still running whose command line names this test's folder."""
+    alive = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if marker.encode() in handle.read():
+                    alive.append(int(entry))
+        except OSError:
+            continue
+    return alive
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_keeps_finished_probes_and_starts_no_more(
+    tmp_path: Path, base_python: Path, db_path: Path, signum: int, code: int
+) -> None:
+    pythons = slow_pythons(tmp_path / "slow", base_python, 16)
+    env = dict(os.environ, INTERPDB_DB=str(db_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interpdb", "probe", "--jobs", "2", *map(str, pythons)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while probe_rows(db_path) < 2 and time.monotonic() < deadline:  # some have finished and are recorded
+        time.sleep(0.05)
+    proc.send_signal(signum)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: interrupted by "), err
+    kept = int(lines[0].rsplit(": ", 1)[1].split()[0])
+    assert 2 <= kept < len(pythons)
+    assert probe_rows(db_path) == kept  # every finished probe, and nothing else
+    time.sleep(SLOW * 2)
+    assert probe_rows(db_path) == kept  # no probe started after the signal
+    assert own_probes_alive(str(tmp_path / "slow")) == []
+    # The next run picks up where it stopped: the kept ones are cached.
+    again = subprocess.run(
+        [sys.executable, "-m", "interpdb", "probe", "--format", "json", *map(str, pythons)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert probe_rows(db_path) == len(pythons)
