@@ -55,6 +55,30 @@ def _prctl() -> Any:
         return None
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent_hook() -> Any:
+    """A ``preexec_fn`` that has the kernel SIGKILL the probe if interpdb dies first (Linux).
+
+    Without it an interpdb killed with SIGKILL leaves its running probes to finish or
+    hang on their own. The hook only calls the ``prctl`` function looked up here, in
+    the parent: the child between fork and exec runs no import and takes no lock.
+    None where there is no ``prctl``.
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    import signal
+
+    kill = int(signal.SIGKILL)
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, kill, 0, 0, 0)
+
+    return hook
+
+
 def _set_subreaper(on: bool) -> bool:
     prctl = _prctl()
     return prctl is not None and int(prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)) == 0

@@ -225,6 +225,7 @@ def _run(argv: list[str], timeout: float, token: str) -> tuple[bytes, bytes, int
         start_new_session=True,
         close_fds=True,
         env=dict(os.environ, **{contain.MARK: token}),
+        preexec_fn=contain.die_with_parent_hook(),
     )
     contain.started(proc.pid)
     _RUNNING.add(proc.pid)

@@ -391,7 +391,65 @@ def _store_cost(ctx: Context, reps: int) -> tuple[float, float]:
     return statistics.median(timed["big"]) * 1000, statistics.median(timed["real"]) * 1000
 
 
+# -- SIGKILL at random points ----------------------------------------------------------------------
+
+
+def kills_section(ctx: Context) -> None:
+    """SIGKILL a first run (creating the store) and ``discover --scan`` (recording probes) at
+    random points: the next run always works, and no probe row once stored is ever lost."""
+    import random
+    import signal
+
+    rng = random.Random(14)
+    venvs = ctx.root / "kill-venvs"
+    for i in range(4 if ctx.quick else 12):
+        subprocess.run([ctx.base_python, "-m", "venv", "--without-pip", str(venvs / f"v{i}")], check=True)
+    rounds = 10 if ctx.quick else 60
+    for i in range(rounds):
+        db = ctx.root / "kills" / f"r{i}" / "interpdb.sqlite3"
+        first = ["db", "upgrade"] if i % 2 else ["discover", "--scan", str(venvs), "--jobs", "2"]
+        proc = subprocess.Popen(
+            [*_interpdb_command(), *first],
+            env=dict(ctx.env, INTERPDB_DB=str(db)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.2, 1.5))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        ctx.figures.commands += 1
+        kept = ctx.probe_rows(db) if db.exists() else 0
+        # A second kill, now of a run that records probes into a store holding rows.
+        proc = subprocess.Popen(
+            [*_interpdb_command(), "discover", "--scan", str(venvs), "--refresh", "--jobs", "2"],
+            env=dict(ctx.env, INTERPDB_DB=str(db)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.3, 2.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        ctx.figures.commands += 1
+        ctx.figures.processes_left += sweep_marked()
+        after_kill = ctx.probe_rows(db) if db.exists() else 0
+        if after_kill < kept:
+            ctx.figures.rows_lost += kept - after_kill
+            ctx.problem(f"round {i}: {kept - after_kill} probe rows lost to a SIGKILL")
+        done = ctx.interpdb("discover", "--scan", str(venvs), "--format", "json", db=db, codes=(0,))
+        if done.returncode == 0:
+            final = ctx.probe_rows(db)
+            ctx.figures.probes += final - after_kill
+            if final < after_kill:
+                ctx.figures.rows_lost += after_kill - final
+    leftovers = [p for p in (ctx.root / "tmp").iterdir() if p.name.startswith("interpdb-probe-")]
+    if leftovers:
+        ctx.problem(f"{len(leftovers)} interpdb-probe-* folders left in the temp folder by killed runs")
+        ctx.figures.failures += len(leftovers)
+    ctx.say(f"{rounds * 2} SIGKILLs (first runs and discover --scan); every next run checked")
+
+
 SECTIONS: dict[str, Callable[[Context], None]] = {
+    "kills": kills_section,
     "zoo": zoo_section,
     "concurrent": concurrent_section,
     "runner": runner_section,
