@@ -9,7 +9,7 @@ writes nothing; ``interpdb.service`` acts on its verdicts.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from interpdb import fingerprint
@@ -19,7 +19,7 @@ from interpdb.records import Record
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    pass
+    from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,20 @@ RUN_STATUS_OF_OUTCOME = {"ok": "probed", "error": "error", "missing": "missing"}
 
 
 def judge(
-    path: str, record: Record | None, policy: Refresh, probe_hash: str, stats: dict[str, os.stat_result | None]
+    path: str,
+    record: Record | None,
+    policy: Refresh,
+    probe_hash: str,
+    stats: dict[str, os.stat_result | None],
+    selected: Callable[[Record, Any], Record | None] | None = None,
 ) -> Record | Problem | Due:
     """What to do with one path: answer from the store (a Record with this run's status),
-    give up (a Problem), or probe it (a Due; trigger ``gone`` means record it missing)."""
+    give up (a Problem), or probe it (a Due; trigger ``gone`` means record it missing).
+
+    ``selected(record, selection)``: for a shim that now selects another interpreter
+    (only what its manager reads changed: another project folder, ``pyenv global``),
+    that interpreter's fresh record as the shim's answer, or None (then it is probed).
+    """
     if record is None:
         # A new folder is refused, not stored as an error row that every change to its
         # contents would re-probe. A stored interpreter replaced by a folder is left to
@@ -67,8 +77,14 @@ def judge(
         wanted = "refresh-interpreter" if path in policy.interpreters else "refresh" if policy.everything else None
         return Due(path, wanted, ()) if wanted is not None else record
     changes = tuple(fingerprint.changes(record.entries, probe_hash, stats))
-    if changes and _launcher_only(changes) and same_selection(record):
-        changes = ()  # the shim still selects what it did: nothing to re-probe
+    if changes and _launcher_only(changes):
+        selection = current_selection(record)
+        if selection is not None and same_selection(record, selection):
+            changes = ()  # the shim still selects what it did: nothing to re-probe
+        elif selection is not None and selected is not None and policy.trigger(path, record.probed_at, ()) is None:
+            answer = selected(record, selection)
+            if answer is not None:
+                return answer  # it selects an interpreter the store knows, fresh: no probe, no write
     stale = tuple(c.as_dict() for c in changes)
     if record.outcome == "missing" and not changes:
         return record.with_status("missing")
@@ -95,21 +111,25 @@ def _launcher_only(changes: Sequence[fingerprint.Change]) -> bool:
     return all(change.role in _LAUNCHER_ROLES for change in changes)
 
 
-def same_selection(record: Record) -> bool:
-    """Does the shim at ``record.path`` still select what it selected when probed?
+def current_selection(record: Record) -> Any:
+    """What the shim at ``record.path`` selects now (``launchers.Selection``), or None
+    when it is no shim (a record with no launcher file) or no longer resolves."""
+    if not any(e.role == "launcher-file" for e in record.entries):
+        return None
+    from interpdb import launchers
+
+    return launchers.resolve(record.path, os.environ, os.getcwd())
+
+
+def same_selection(record: Record, selection: Any) -> bool:
+    """Does the shim still select what it selected when probed?
 
     Only what the manager reads changed (another working directory, PATH, a
     touched version file): resolving again costs a few stat calls and, when the
-    answer is the same, spares a probe and a write. A different selection falls
-    through to a real re-probe.
+    answer is the same, spares a probe and a write. A different selection is
+    answered from the selected interpreter's own record when the store has it fresh
+    (``judge``'s ``selected``), and probed otherwise.
     """
-    if not any(e.role == "launcher-file" for e in record.entries):
-        return False
-    from interpdb import launchers
-
-    selection = launchers.resolve(record.path, os.environ, os.getcwd())
-    if selection is None:
-        return False
     stored = record.data.get("launcher")
     if stored is None:  # stored as a failure: the same failure again?
         return selection.target is None and (selection.reason or "") == (record.error or "")

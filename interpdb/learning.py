@@ -79,7 +79,7 @@ def learn(
     groups: dict[tuple[int, int, str] | str, list[str]] = {}
     for path, plan in plans.items():
         if plan.run is not None:
-            groups.setdefault(_same_file_key(plan.run), []).append(path)
+            groups.setdefault(same_file_key(plan.run), []).append(path)
     members_of = {plans[members[0]].run: members for members in groups.values()}
 
     def finished(run: str, shared: ProbeResult) -> None:
@@ -88,7 +88,7 @@ def learn(
             plan = plans[path]
             assert plan.run is not None
             result = _as_alias(shared, run, plan.run)
-            launcher = _launcher_json(path, plan.selection, result.data)
+            launcher = launcher_json(path, plan.selection, result.data)
             if launcher is not None and result.data is not None:
                 result = ProbeResult(dict(result.data, launcher=launcher), None, result.duration_ms)
             learned[path] = (result, _entries(path, result, plan, probe_hash, cwd))
@@ -156,7 +156,7 @@ def run_probes(
             progress.finish()
 
 
-def _same_file_key(path: str) -> tuple[int, int, str] | str:
+def same_file_key(path: str) -> tuple[int, int, str] | str:
     """Paths with equal keys are one interpreter invoked by two names: one probe serves both.
 
     Not a name with its own ``<name>._pth``: CPython 3.11+ builds ``sys.path`` from it.
@@ -181,7 +181,7 @@ def _as_alias(result: ProbeResult, ran: str, alias: str) -> ProbeResult:
     return ProbeResult(data, None, result.duration_ms)
 
 
-def _launcher_json(path: str, selection: Any, data: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def launcher_json(path: str, selection: Any, data: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """``launcher`` in a record: a manager's shim, or a wrapper script that runs another file.
 
     A wrapper is any path whose interpreter reports a ``sys.executable`` that is not

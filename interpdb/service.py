@@ -31,7 +31,7 @@ from interpdb.store import gate, read
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TypeVar
+    from typing import Any, TypeVar
 
     from interpdb.learning import Learned, Progress
     from interpdb.request import Request
@@ -374,8 +374,9 @@ class Inventory:
         problems: builtins.list[Problem] = []
         due: builtins.list[Due] = []
         stats: dict[str, os.stat_result | None] = {}  # files venvs share are stat-ed once
+        selected = _Selected(self, stored, probe_hash, stats)
         for path in order:
-            verdict = judge(path, stored.get(path), policy, probe_hash, stats)
+            verdict = judge(path, stored.get(path), policy, probe_hash, stats, selected)
             if isinstance(verdict, Record):
                 results[path] = verdict
             elif isinstance(verdict, Problem):
@@ -542,6 +543,69 @@ class Inventory:
             r.path: replace(r, status=RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
             for r in fresh
         }
+
+
+class _Selected:
+    """A shim's answer from the store: the fresh record of the interpreter it selects now.
+
+    Moving between project folders changes what a pyenv, asdf or mise shim selects;
+    when the store already knows that interpreter and its fingerprint still matches,
+    the shim's answer is that record, at the cost of stat calls: no probe, no write.
+    The shim's own row keeps its last real probe; the answer's ``launcher`` names the
+    selection and ``answered_by`` the record it came from. Found by path, or by the same
+    file in the same folder (``python3`` for ``python3.13``).
+    """
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        stored: Mapping[str, Record],
+        probe_hash: str,
+        stats: dict[str, os.stat_result | None],
+    ) -> None:
+        self.inventory = inventory
+        self.stored = stored
+        self.probe_hash = probe_hash
+        self.stats = stats
+        self._by_file: dict[object, Record] | None = None
+
+    def __call__(self, shim: Record, selection: Any) -> Record | None:
+        target = selection.target
+        if not target:
+            return None
+        candidate = self.stored.get(target) or self._same_file(target)
+        if candidate is None:
+            found = self.inventory.stored(paths=[target])
+            candidate = found[0] if found else None
+        if candidate is None or candidate.outcome != "ok" or candidate.damaged or candidate.forgotten_at:
+            return None
+        if candidate.data.get("launcher") or any(fingerprint.changes(candidate.entries, self.probe_hash, self.stats)):
+            return None
+        from interpdb.learning import launcher_json
+
+        data = dict(candidate.data, launcher=launcher_json(shim.path, selection, candidate.data))
+        data["answered_by"] = candidate.path
+        return replace(
+            candidate,
+            id=shim.id,
+            path=shim.path,
+            status="cached",
+            data=data,
+            entries=shim.entries,
+            sources=shim.sources,
+            aliases=(),
+            forgotten_at=shim.forgotten_at,
+        )
+
+    def _same_file(self, target: str) -> Record | None:
+        from interpdb.learning import same_file_key
+
+        if self._by_file is None:
+            self._by_file = {}
+            for record in self.stored.values():
+                if record.outcome == "ok" and not record.data.get("launcher"):
+                    self._by_file.setdefault(same_file_key(record.path), record)
+        return self._by_file.get(same_file_key(target))
 
 
 def _on_path(parsed: Request) -> Request:

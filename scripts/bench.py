@@ -58,9 +58,9 @@ from typing import Any
 
 from _benchlib import BenchError, Command, Row, Run, Samples, interleaved, run, run_all, table, write_json
 
-GROUPS = ("find", "list", "revalidate", "scale", "history", "help", "virtualenv", "tables")
+GROUPS = ("find", "list", "revalidate", "scale", "history", "help", "virtualenv", "tables", "projects")
 #: Groups run in this order so that ``revalidate`` can reuse the venvs ``scale`` built.
-RUN_ORDER = ("help", "find", "list", "tables", "virtualenv", "scale", "revalidate", "history")
+RUN_ORDER = ("help", "find", "list", "tables", "projects", "virtualenv", "scale", "revalidate", "history")
 #: Interpreters in the ``list`` scenario: the pyenv Pythons, then venvs up to this many.
 SMALL_N = 20
 #: Interpreters the synthetic history is spread over.
@@ -683,9 +683,64 @@ class Bench:
             )
         )
 
-    # -- rows -----------------------------------------------------------------------------
+    def group_projects(self) -> None:
+        """A pyenv user moving between two projects: `list` in each folder, alternately.
 
-    @staticmethod
+        PATH holds only the pyenv shims; one folder's `.python-version` selects 3.12, the
+        other gets pyenv's global 3.11. After one visit to each, switching must run no
+        probe (the shims answer from the selected interpreters' records) and cost about
+        what a warm `list` that stays in one folder costs.
+        """
+        lines = {p.line: p for p in self.pythons}
+        if "3.11" not in lines or "3.12" not in lines:
+            self.notes.append("9a skipped: needs pyenv's 3.11 and 3.12")
+            return
+        root = self.root / "home" / ".pyenv"
+        shims = root / "shims"
+        shims.mkdir(exist_ok=True)
+        shim = (
+            '#!/usr/bin/env bash\nset -e\nprogram="${0##*/}"\n'
+            f'export PYENV_ROOT="{root}"\nexec "{root}/libexec/pyenv" exec "$program" "$@"\n'
+        )
+        for name in ("python", "python3", "python3.11", "python3.12"):
+            (shims / name).write_text(shim)
+            (shims / name).chmod(0o755)
+        (root / "version").write_text(Path(lines["3.11"].path).parent.parent.name + "\n")
+        project_a, project_b = self.root / "project-a", self.root / "project-b"
+        for folder in (project_a, project_b):
+            folder.mkdir(exist_ok=True)
+        (project_b / ".python-version").write_text(Path(lines["3.12"].path).parent.parent.name + "\n")
+        db = self.root / "db" / "projects.sqlite3"
+        env = dict(self.env, PATH=str(shims), PYENV_ROOT=str(root), INTERPDB_DB=str(db))
+
+        def listing(folder: Path, out: str) -> Command:
+            return Command([*self.interpdb, "list", "--format", "json"], env, folder, self.root / "out" / out)
+
+        for folder in (project_a, project_b):  # the first visit to each: these probe
+            run(listing(folder, "projects-first.json"))
+        probes_before = probe_count(db)
+        turn = [0]
+
+        def switching() -> Run:
+            turn[0] += 1
+            return run(listing(project_a if turn[0] % 2 else project_b, "projects-switch.json"))
+
+        cases: dict[str, Callable[[], Run]] = {
+            "switch": switching,
+            "stay": lambda: run(listing(project_a, "projects-stay.json")),
+        }
+        found = interleaved(cases, max(self.settings.reps, 10))
+        if probe_count(db) != probes_before:
+            raise BenchError(f"switching projects probed: {probe_count(db) - probes_before} new probe rows")
+        self.rows.append(
+            self.ratio_row(
+                "9a", "list, alternating two project folders", "list, staying in one", found, "switch", "stay", 1.2
+            )
+        )
+        self.notes.append(
+            f"9a: {probe_count(db) - probes_before} probes while switching folders (after one visit each)"
+        )
+
     def group_virtualenv(self) -> None:
         """virtualenv's discovery, builtin vs the interpdb plugin, both warm.
 

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 from conftest import PYENV_ROOT, PYTHONS, Cli, python_for
@@ -307,3 +307,34 @@ def test_find_answers_with_the_interpreter_behind_a_shim(run: Cli, pyenv_root: P
     by_path = run("find", str(shim), "--no-discover").stdout.strip()  # naming the shim itself
     assert "/shims/" not in by_path
     assert os.path.realpath(by_path) == os.path.realpath(printed)
+
+
+def test_moving_between_projects_answers_shims_from_the_store(
+    run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two project folders selecting different Pythons: after the first visit to each,
+    `list` in either costs no probe and no write; each shim answers with the record of the
+    interpreter it selects there (the version, the selection, and which record answered)."""
+    monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
+    v311, v312 = python_for("3.11").parent.parent.name, python_for("3.12").parent.parent.name
+    project_a, project_b = tmp_path / "project-a", tmp_path / "project-b"
+    project_a.mkdir()
+    project_b.mkdir()
+    (project_b / ".python-version").write_text(v312 + "\n")
+    shim = str(pyenv_root / "shims" / "python3")
+
+    def visit(folder: Path) -> dict[str, Any]:
+        monkeypatch.chdir(folder)
+        listed = run.json("list", "--aliases")
+        return next(r for r in listed if r["path"] == shim)
+
+    assert visit(project_a)["version"].startswith("3.11.")
+    assert visit(project_b)["version"].startswith("3.12.")
+    rows = run.count()
+    for _ in range(3):
+        in_a, in_b = visit(project_a), visit(project_b)
+        assert in_a["version"].startswith("3.11.") and in_a["status"] == "cached"
+        assert in_b["version"].startswith("3.12.") and in_b["status"] == "cached"
+        assert in_a["launcher"]["version"] == v311 and in_b["launcher"]["version"] == v312
+        assert in_b["launcher"]["origin"] == str(project_b / ".python-version")
+    assert run.count() == rows  # no probe, no write
