@@ -72,9 +72,12 @@ def die_with_parent_hook() -> Any:
     import signal
 
     kill = int(signal.SIGKILL)
+    parent = os.getpid()
 
     def hook() -> None:
         prctl(_PR_SET_PDEATHSIG, kill, 0, 0, 0)
+        if os.getppid() != parent:  # interpdb died before the prctl took: no signal will come
+            os._exit(1)
 
     return hook
 

@@ -154,8 +154,13 @@ def marked_processes() -> list[int]:
 
 def sweep_marked() -> int:
     """Count what a probe left behind, and kill it so the next round starts clean."""
-    time.sleep(0.05)  # a killed process may take a moment to leave /proc
+    # A process being killed (by its sweep, or by PR_SET_PDEATHSIG when its interpdb was
+    # SIGKILLed) may take a moment to leave /proc on a busy machine: up to a second.
     left = marked_processes()
+    deadline = time.monotonic() + 1.0
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = marked_processes()
     for pid in left:
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as handle:

@@ -30,7 +30,9 @@ class Terminal:
     """A detached tmux session of a given size running one shell command; ``screen()`` is what it shows."""
 
     def __init__(self, socket: str) -> None:
+        self.base = socket
         self.socket = socket
+        self.sockets: list[str] = []
 
     def tmux(self, *args: str) -> str:
         done = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=30)
@@ -41,6 +43,10 @@ class Terminal:
         """Run ``command`` (sh) in a new ``columns`` x ``rows`` window; the screen's lines once it is done."""
         if self._alive():
             self.tmux("kill-server")  # one window at a time
+        # A server of its own for each window: a new session on a socket whose server is
+        # still shutting down fails with "server exited unexpectedly" on a busy machine.
+        self.socket = f"{self.base}-{len(self.sockets)}"
+        self.sockets.append(self.socket)
         # The width must come from the terminal, not from a COLUMNS the test run inherited.
         script = f"env -u COLUMNS -u LINES TERM=xterm-256color {command}; printf '%s\\n' {DONE}; sleep 600"
         self.tmux("new-session", "-d", "-x", str(columns), "-y", str(rows), "sh", "-c", script)
@@ -62,7 +68,8 @@ def terminal() -> Iterator[Terminal]:
     try:
         yield term
     finally:
-        subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True)
+        for socket in term.sockets:
+            subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
 
 
 def _interpdb(db: Path, *args: str | Path) -> str:
