@@ -58,28 +58,40 @@ def _prctl() -> Any:
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent_hook() -> Any:
-    """A ``preexec_fn`` that has the kernel SIGKILL the probe if interpdb dies first (Linux).
+#: Where util-linux's setpriv may be: it sets PR_SET_PDEATHSIG and execs the probe.
+_SETPRIV = ("/usr/bin/setpriv", "/bin/setpriv")
 
-    Without it an interpdb killed with SIGKILL leaves its running probes to finish or
-    hang on their own. The hook only calls the ``prctl`` function looked up here, in
-    the parent: the child between fork and exec runs no import and takes no lock.
-    None where there is no ``prctl``.
-    """
-    prctl = _prctl()
-    if prctl is None:
+
+@lru_cache(maxsize=1)
+def _setpriv() -> str | None:
+    if _prctl() is None:
         return None
-    import signal
+    return next((path for path in _SETPRIV if os.access(path, os.X_OK)), None)
 
-    kill = int(signal.SIGKILL)
-    parent = os.getpid()
 
-    def hook() -> None:
-        prctl(_PR_SET_PDEATHSIG, kill, 0, 0, 0)
-        if os.getppid() != parent:  # interpdb died before the prctl took: no signal will come
-            os._exit(1)
+def die_with_parent(argv: list[str]) -> list[str]:
+    """``argv`` run so that the kernel SIGKILLs it if interpdb dies first (Linux).
 
-    return hook
+    Without it an interpdb killed with SIGKILL leaves its running probes to finish
+    or hang on their own. ``setpriv --pdeathsig KILL`` sets the signal and execs the
+    probe in the same process (so it stays interpdb's child, its group leader and
+    the pid the sweep knows); it costs about 0.8 ms, where a ``preexec_fn`` would
+    cost a full fork of interpdb (5 ms here). Only a file that starts with ``#!`` or
+    is an ELF binary goes through it: anything else is executed directly, so the
+    kernel's own refusal (``Exec format error``, ``Permission denied``) is reported
+    as before. Where setpriv is missing, ``argv`` is returned as it is.
+    """
+    setpriv = _setpriv()
+    if setpriv is None:
+        return argv
+    try:
+        with open(argv[0], "rb") as handle:
+            head = handle.read(4)
+    except OSError:
+        return argv
+    if not (head.startswith(b"#!") or head == b"\x7fELF") or not os.access(argv[0], os.X_OK):
+        return argv
+    return [setpriv, "--pdeathsig", "KILL", "--", *argv]
 
 
 def _set_subreaper(on: bool) -> bool:

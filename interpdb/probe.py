@@ -217,7 +217,7 @@ def _run(argv: list[str], timeout: float, token: str) -> tuple[bytes, bytes, int
 
     deadline = time.monotonic() + timeout
     proc = subprocess.Popen(
-        argv,
+        contain.die_with_parent(argv),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -225,7 +225,6 @@ def _run(argv: list[str], timeout: float, token: str) -> tuple[bytes, bytes, int
         start_new_session=True,
         close_fds=True,
         env=dict(os.environ, **{contain.MARK: token}),
-        preexec_fn=contain.die_with_parent_hook(),
     )
     contain.started(proc.pid)
     _RUNNING.add(proc.pid)

@@ -85,3 +85,28 @@ def test_a_signal_keeps_finished_probes_and_starts_no_more(
     )
     assert again.returncode == 0, again.stderr
     assert probe_rows(db_path) == len(pythons)
+
+
+def test_a_sigkilled_interpdb_takes_its_running_probes_with_it(tmp_path: Path, db_path: Path) -> None:
+    """SIGKILL cannot be caught; the kernel ends the probes then (PR_SET_PDEATHSIG), and the
+    temp folder holds nothing new (every probe runs in one fixed private folder)."""
+    hanging = write_script(tmp_path / "hangs", "exec sleep 37.25")
+    env = dict(os.environ, INTERPDB_DB=str(db_path), TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interpdb", "probe", "--timeout", "60", str(hanging)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while not own_probes_alive("37.25") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert own_probes_alive("37.25"), "the probe never started"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while own_probes_alive("37.25") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert own_probes_alive("37.25") == []
+    assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == [f"interpdb-{os.getuid()}"]
