@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import Cli, query
 
-from interpdb import transfer
+from interpdb import hostid, transfer
 from interpdb.location import resolve
 from interpdb.store.models import FingerprintEntry, Interpreter, InterpreterSource, Probe
 from interpdb.store.write import Store
@@ -43,10 +43,10 @@ def _without_ids(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_sources(db: Path, sources: dict[str, list[str]]) -> None:
-    [(host,)] = query(db, "SELECT DISTINCT host FROM interpreters")
+    [(host_id, host)] = query(db, "SELECT DISTINCT host_id, host FROM interpreters")
     store = Store(resolve(str(db)))
     try:
-        store.add_sources(host, sources)
+        store.add_sources(hostid.Host(host_id, host), sources)
     finally:
         store.close()
 
