@@ -32,7 +32,7 @@ from interpdb.store import gate, read
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TypeVar
+    from typing import Any, TypeVar
 
     from interpdb.learning import Learned, Progress
     from interpdb.request import Request
@@ -181,6 +181,15 @@ class Inventory:
             [],
         )
         return [r if r.damaged else r.with_status("remote") for r in records]
+
+    def hosts(self) -> builtins.list[dict[str, Any]]:
+        """Every host in the store with its counts (``store.read.hosts``), this one marked ``current``."""
+        found: builtins.list[dict[str, Any]] = self._read(read.hosts, [])
+        for row in found:
+            row["current"] = row["host_id"] in (self.host.id, self.host.name) and (
+                row["host_id"] == self.host.id or row["host"] == self.host.name
+            )
+        return found
 
     def host_selectors(self, hosts: Sequence[str]) -> builtins.list[str]:
         """``--host`` values, where one names this host, widened to its id and its name

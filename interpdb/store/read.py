@@ -687,3 +687,51 @@ def damaged_rows(conn: Connection) -> list[str]:
             entry = f"fingerprint entry {row['id']} of probe {row['probe_id']}"
             found.append(f"damaged row in the store ({entry}): {bad[0]} is not UTF-8 text")
     return found
+
+
+def hosts(conn: Connection) -> list[dict[str, Any]]:
+    """Every host with rows in the store, as the ``hosts`` view counts them, plus the
+    Python versions (``3.12``) its working interpreters have: ``interpdb hosts``.
+
+    From the tables rather than the view, so a store at an older revision (no
+    ``host_id``: the name is the id) is read too. Ordered by name, then id.
+    """
+    has_id = conn.present is None or "host_id" in conn.present.get("interpreters", frozenset())
+    key = "i.host_id" if has_id else "i.host"
+    rows = conn.rows(
+        f"SELECT {key} AS host_id, MAX(i.host) AS host, "
+        "SUM(CASE WHEN i.forgotten_at IS NULL THEN 1 ELSE 0 END) AS interpreters, "
+        "SUM(CASE WHEN i.forgotten_at IS NULL AND p.outcome = 'ok' THEN 1 ELSE 0 END) AS ok, "
+        "MAX(p.probed_at) AS last_probed_at, "
+        "(SELECT q.interpdb_version FROM probes q JOIN interpreters j ON j.id = q.interpreter_id "
+        f"WHERE j.{key[2:]} = {key} ORDER BY q.probed_at DESC, q.id DESC LIMIT 1) AS interpdb_version "
+        f"FROM interpreters i LEFT JOIN probes p ON p.id = i.current_probe_id GROUP BY {key}",
+        {},
+    )
+    versions: dict[str, set[tuple[int, int]]] = {}
+    for row in conn.rows(
+        f"SELECT DISTINCT {key} AS host_id, p.version_major AS major, p.version_minor AS minor "
+        "FROM interpreters i JOIN probes p ON p.id = i.current_probe_id "
+        "WHERE i.forgotten_at IS NULL AND p.outcome = 'ok' AND p.version_major IS NOT NULL",
+        {},
+    ):
+        if isinstance(row["major"], int) and isinstance(row["minor"], int):
+            versions.setdefault(row["host_id"], set()).add((row["major"], row["minor"]))
+    found = []
+    for row in rows:
+        try:
+            last = _datetime(row["last_probed_at"], "probed_at")
+        except Damaged:
+            last = None
+        found.append(
+            {
+                "host_id": str(row["host_id"]),
+                "host": str(row["host"]),
+                "interpreters": int(row["interpreters"] or 0),
+                "ok": int(row["ok"] or 0),
+                "versions": [f"{a}.{b}" for a, b in sorted(versions.get(row["host_id"], ()))],
+                "last_probed_at": last,
+                "interpdb_version": row["interpdb_version"],
+            }
+        )
+    return sorted(found, key=lambda h: (h["host"], h["host_id"]))
