@@ -69,7 +69,7 @@ def _columns() -> tuple[Column, ...]:
 
     return (
         Column("id", drop=1, align="right"),
-        Column("host", kind="fixed", drop=3),
+        Column("host", kind="fixed"),  # set on other hosts' rows only: never dropped then
         Column("path", kind="path", min_width=20),
         Column("implementation", "impl", kind="fixed"),
         Column("version", kind="fixed"),
