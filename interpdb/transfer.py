@@ -45,6 +45,7 @@ from interpdb.records import _iso, utcnow
 if TYPE_CHECKING:
     from sqlalchemy import Column
 
+    from interpdb.hostid import Host
     from interpdb.location import Location
 
 #: Bumped when a field is added, removed or changes meaning; import refuses others.
@@ -76,9 +77,17 @@ class TransferError(InventoryError):
 # -- export --------------------------------------------------------------------------
 
 
-def export_document(location: Location, read_only: bool = False) -> dict[str, Any]:
-    """The whole database (every host, forgotten interpreters too) as one document."""
-    from sqlalchemy import select
+def export_document(
+    location: Location,
+    read_only: bool = False,
+    *,
+    host: Host | None = None,
+    hosts: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The database (forgotten interpreters too) as one document: every host's rows, or
+    only ``host``'s (with the rows an older interpdb wrote under its name), or those of
+    ``hosts`` (names or ids), as ``store.read.host_where`` chooses them."""
+    from sqlalchemy import and_, or_, select
     from sqlalchemy.orm import Session, selectinload
 
     from interpdb.store import gate
@@ -87,13 +96,21 @@ def export_document(location: Location, read_only: bool = False) -> dict[str, An
     engine, _access = gate.read_engine(location, read_only)
     try:
         with Session(engine) as session:
+            chosen = select(Interpreter)
+            if host is not None:
+                chosen = chosen.where(
+                    or_(
+                        Interpreter.host_id == host.id,
+                        and_(Interpreter.host_id == host.name, Interpreter.host == host.name),
+                    )
+                )
+            if hosts is not None:
+                chosen = chosen.where(or_(Interpreter.host_id.in_(hosts), Interpreter.host.in_(hosts)))
             interpreters = session.scalars(
-                select(Interpreter)
-                .options(
+                chosen.options(
                     selectinload(Interpreter.sources),
                     selectinload(Interpreter.probes).selectinload(Probe.entries),
-                )
-                .order_by(Interpreter.host_id, Interpreter.path)
+                ).order_by(Interpreter.host_id, Interpreter.path)
             ).all()
             exported = [_export_interpreter(interpreter) for interpreter in interpreters]
     finally:

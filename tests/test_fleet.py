@@ -176,6 +176,25 @@ def test_two_hosts_share_a_store_and_never_touch_each_others_rows(
         {"host_id": "b", "interpreters": 2, "ok": 2},
     ]
 
+    # export: this host's rows by default, each keeping its host; import merges them elsewhere once.
+    def exported(*args: str) -> list[tuple[str, str]]:
+        document = json.loads(in_process(store, "a", "export", *args).stdout)
+        return sorted((i["host_id"], i["host"]) for i in document["interpreters"])
+
+    assert exported() == [("a", "a"), ("a", "a")]
+    assert exported("--host", "bee") == [("b", "bee"), ("b", "bee")]
+    whole = in_process(store, "a", "export", "--all-hosts").stdout
+    assert len(json.loads(whole)["interpreters"]) == 4
+    elsewhere = str(Path(store).parent / "elsewhere.sqlite3") if "://" not in store else None
+    if elsewhere is not None:
+        for _ in range(2):  # the second import adds nothing
+            in_process(elsewhere, "z", "import", "-", stdin=whole)
+            assert sql(elsewhere, "SELECT host_id, COUNT(*) AS n FROM interpreters GROUP BY host_id") == [
+                {"host_id": "a", "n": 2},
+                {"host_id": "b", "n": 2},
+            ]
+            assert sql(elsewhere, "SELECT COUNT(*) AS n FROM probes") == [{"n": 5}]
+
     # The fleet examples of docs/schema.md.
     assert [(r["host"], r["path"]) for r in sql(store, example("hosts_with_38"))] == [("bee", str(b_only))]
     week = sql(store, example("reprobed_this_week"), "since=2000-01-01")
