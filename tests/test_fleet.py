@@ -311,7 +311,20 @@ def test_a_select_only_role_can_audit_the_fleet(
         assert sql(url, "SELECT host, interpreters FROM hosts") == [{"host": "ci-1", "interpreters": 1}]
         refused = interpdb(url, "auditor-box", "probe", python, code=1)
         assert refused.stderr.startswith("error:") and "permission denied" in refused.stderr, refused.stderr
+        # What the README says a probing machine needs is enough.
+        with postgres_server.connect(database.name) as conn:
+            conn.execute("DROP ROLE IF EXISTS prober")
+            conn.execute("CREATE ROLE prober LOGIN")
+            conn.execute(f'GRANT CONNECT ON DATABASE "{database.name}" TO prober')
+            conn.execute("GRANT USAGE ON SCHEMA public TO prober")
+            conn.execute("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO prober")
+            conn.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO prober")
+        prober = database.url.replace("postgres@", "prober@", 1)
+        interpdb(prober, "ci-2", "discover", "--source", "venv", "--scan", python.parent.parent)
+        interpdb(prober, "ci-2", "probe", python)
+        assert [h["host_id"] for h in as_json(url, "auditor-box", "hosts")["hosts"]] == ["ci-1", "ci-2"]
     finally:
         with postgres_server.connect() as conn:
             conn.execute(f'DROP DATABASE "{database.name}" WITH (FORCE)')
             conn.execute("DROP ROLE IF EXISTS auditor")
+            conn.execute("DROP ROLE IF EXISTS prober")
