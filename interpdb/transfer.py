@@ -1,6 +1,6 @@
 """Export the whole inventory as one JSON document, and import such a document back.
 
-The document (``SCHEMA_VERSION`` 1)::
+The document (``SCHEMA_VERSION`` 2; version 1, from before host ids, had no ``host_id``)::
 
     {"schema_version": 1, "interpdb_version": "...", "exported_at": "...Z",
      "interpreters": [
@@ -49,7 +49,9 @@ if TYPE_CHECKING:
     from interpdb.location import Location
 
 #: Bumped when a field is added, removed or changes meaning; import refuses others.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Versions import reads: 1 lacks ``host_id`` (its ``host`` is read as the id, as migration 0004 does).
+READABLE_VERSIONS = (1, 2)
 
 #: The fields of each object, in the models' column terms (tests check they cover every column).
 INTERPRETER_FIELDS = ("id", "host", "path", "created_at", "forgotten_at", "host_id")
@@ -195,22 +197,22 @@ def parse_document(text: str | bytes) -> list[InterpreterRow]:
     if not isinstance(document, dict) or "schema_version" not in document:
         raise TransferError("not an interpdb export: no schema_version")
     version = document["schema_version"]
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
         if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
             raise TransferError(
-                f"schema_version {version} was written by a newer interpdb; this one reads {SCHEMA_VERSION}"
+                f"schema_version {version} was written by a newer interpdb; this one reads up to {SCHEMA_VERSION}"
             )
-        raise TransferError(f"unknown schema_version {version!r}; this interpdb reads {SCHEMA_VERSION}")
+        raise TransferError(f"unknown schema_version {version!r}; this interpdb reads up to {SCHEMA_VERSION}")
     interpreters = document.get("interpreters")
     if not isinstance(interpreters, list):
         raise TransferError("interpreters: expected a list")
-    return [_parse_interpreter(item, f"interpreters[{i}]") for i, item in enumerate(interpreters)]
+    return [_parse_interpreter(item, f"interpreters[{i}]", version) for i, item in enumerate(interpreters)]
 
 
-def _parse_interpreter(item: Any, where: str) -> InterpreterRow:
+def _parse_interpreter(item: Any, where: str, version: int = SCHEMA_VERSION) -> InterpreterRow:
     from interpdb.store.models import Interpreter, InterpreterSource
 
-    if isinstance(item, dict) and "host_id" not in item:
+    if version == 1 and isinstance(item, dict) and "host_id" not in item:
         item = {**item, "host_id": item.get("host")}  # exported before host ids
     values = _parse_fields(item, INTERPRETER_FIELDS, Interpreter, where, ("sources", "probes"))
     sources: dict[str, datetime] = {}

@@ -328,3 +328,23 @@ def test_a_select_only_role_can_audit_the_fleet(
             conn.execute(f'DROP DATABASE "{database.name}" WITH (FORCE)')
             conn.execute("DROP ROLE IF EXISTS auditor")
             conn.execute("DROP ROLE IF EXISTS prober")
+
+
+def test_an_export_from_before_host_ids_imports_with_its_host_as_the_id(
+    tmp_path: Path, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """schema_version 1 documents have no host_id: import reads host as the id (as migration 0004 does);
+    a version 2 document without it is refused in one line."""
+    source, target = str(tmp_path / "source.sqlite3"), str(tmp_path / "target.sqlite3")
+    python = venvs("old-export", None)
+    interpdb(source, "new-id/old-name", "probe", python)
+    document = json.loads(in_process(source, "new-id/old-name", "export").stdout)
+    assert document["schema_version"] == 2 and document["interpreters"][0]["host_id"] == "new-id"
+    for interpreter in document["interpreters"]:
+        del interpreter["host_id"]
+    refused = in_process(target, None, "import", "-", code=1, stdin=json.dumps(document))
+    assert "missing host_id" in refused.stderr, refused.stderr
+    in_process(target, None, "import", "-", stdin=json.dumps(dict(document, schema_version=1)))
+    assert sql(target, "SELECT host_id, host, path FROM interpreters") == [
+        {"host_id": "old-name", "host": "old-name", "path": str(python)}
+    ]

@@ -233,7 +233,7 @@ def test_newer_schema_version_says_so(run: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "future.json"
     bad.write_text(json.dumps({"schema_version": 99, "interpreters": []}))
     result = run("import", bad, code=1)
-    assert result.stderr == f"error: {bad}: schema_version 99 was written by a newer interpdb; this one reads 1\n"
+    assert result.stderr == f"error: {bad}: schema_version 99 was written by a newer interpdb; this one reads up to 2\n"
 
 
 def test_export_of_a_missing_database_is_an_error_and_creates_nothing(run: Cli, db_path: Path) -> None:
