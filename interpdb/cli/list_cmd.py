@@ -109,5 +109,7 @@ def command(
     if forgotten:
         if records:
             app.hint("`interpdb probe PATH` brings one back")
+    elif not result.records and hosts.others:
+        app.hint("no interpreters recorded on those hosts; `interpdb hosts` lists the hosts in the store")
     elif not result.records:
         app.hint("no interpreters known yet; learn some with `interpdb probe PATH...`")
