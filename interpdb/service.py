@@ -211,9 +211,9 @@ class Inventory:
 
     def resolve_ref(self, ref: str) -> Record:
         """An interpreter of this host by id (digits) or by path."""
-        return self._resolve_on(ref, None)
+        return self.resolve_on(ref, None)
 
-    def _resolve_on(self, ref: str, hosts: Sequence[str] | None, any_host: bool = False) -> Record:
+    def resolve_on(self, ref: str, hosts: Sequence[str] | None, any_host: bool = False) -> Record:
         """``ref`` on this host, or on ``hosts``, or (``any_host``) anywhere: an id names
         one row, a path the first host's that holds it. Forgotten interpreters too:
         their history and facts are kept."""
@@ -252,7 +252,7 @@ class Inventory:
         own = self.host if chosen is None and not all_hosts else None
         ids = None
         if ref is not None:
-            ids = [self._resolve_on(ref, hosts, any_host=all_hosts).id]
+            ids = [self.resolve_on(ref, hosts, any_host=all_hosts).id]
         return self._read(
             lambda conn: read.history(
                 conn,

@@ -159,6 +159,13 @@ def test_two_hosts_share_a_store_and_never_touch_each_others_rows(
     table = in_process(store, "a", "list", "--no-discover", "--all-hosts").stdout
     assert "bee" in table and "remote" in table
 
+    # show --host: b's interpreter as b recorded it, its fingerprint not checked here (its path is gone).
+    shown = as_json(store, "a", "show", b_only, "--host", "bee")
+    assert (shown["status"], shown["host_id"], shown["outcome"]) == ("remote", "b", "ok")
+    assert shown["fingerprint"] and {e["matches"] for e in shown["fingerprint"]} == {None}
+    assert [p["host_id"] for p in shown["probes"]] == ["b"]
+    in_process(store, "a", "show", b_only, code=1)  # not a's: unknown here
+
     # history: this host by default; --host / --all-hosts for others.
     assert {e["host_id"] for e in as_json(store, "a", "history")} == {"a"}
     assert {e["host_id"] for e in as_json(store, "a", "history", "--host", "bee")} == {"b"}
