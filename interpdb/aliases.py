@@ -19,6 +19,11 @@ from interpdb.records import Record
 
 
 def identity(record: Record) -> tuple[object, ...]:
+    """What makes two rows the same interpreter; rows of two hosts never are."""
+    return (record.host_id, *_identity(record))
+
+
+def _identity(record: Record) -> tuple[object, ...]:
     if record.outcome != "ok":
         return ("path", record.path)
     if record.is_venv:

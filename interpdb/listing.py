@@ -52,8 +52,8 @@ def _keep(
     if statuses:
         if record.status not in statuses:
             return False
-    elif not show_all and record.status not in WORKING:
-        return False
+    elif not show_all and record.status not in WORKING and not (record.status == "remote" and record.outcome == "ok"):
+        return False  # another host's row: kept when it worked there
     if implementation and (record.implementation or "").lower() != implementation.lower():
         return False
     if version is not None and not version.contains(record.version or ""):
@@ -69,6 +69,7 @@ def _columns() -> tuple[Column, ...]:
 
     return (
         Column("id", drop=1, align="right"),
+        Column("host", kind="fixed"),  # set on other hosts' rows only: never dropped then
         Column("path", kind="path", min_width=20),
         Column("implementation", "impl", kind="fixed"),
         Column("version", kind="fixed"),
@@ -85,6 +86,7 @@ def _columns() -> tuple[Column, ...]:
 #: The names ``--columns`` accepts for these listings, in their table order.
 COLUMN_NAMES = (
     "id",
+    "host",
     "path",
     "implementation",
     "version",
@@ -104,6 +106,8 @@ def summary_row(record: Record) -> dict[str, Any]:
 
     return {
         "id": record.id,
+        # Another host's name; empty for this host's rows (a table of one host leaves the column out).
+        "host": record.host if record.status == "remote" else "",
         "path": record.path,
         "implementation": record.implementation or "",
         "version": record.version or "",

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from interpdb.diff import DiffItem
     from interpdb.fingerprint import Entry
 
-#: What happened to an interpreter in this run.
-STATUSES = ("cached", "probed", "stale", "missing", "error")
+#: What happened to an interpreter in this run. ``remote``: another host's row, shown
+#: as it was last recorded there (this host never checks or probes it).
+STATUSES = ("cached", "probed", "stale", "missing", "error", "remote")
 TRIGGERS = ("new", "changed", "refresh", "refresh-interpreter", "probe-changed", "max-age", "forget", "unforget")
 #: ``forgotten`` / ``remembered`` mark the history events of ``forget`` and of a probe that brings one back.
 OUTCOMES = ("ok", "error", "missing", "forgotten", "remembered")
@@ -78,6 +79,8 @@ class Record:
     forgotten_at: datetime | None = None
     #: the stored row could not be read back (``error`` says which and why)
     damaged: bool = field(default=False, compare=False)
+    #: the id of the host the row belongs to (``interpdb.hostid``); ``host`` is its name
+    host_id: str = ""
 
     def with_status(self, status: str, stale_changes: tuple[dict[str, Any], ...] = ()) -> Record:
         return replace(self, status=status, stale_changes=stale_changes)
@@ -159,6 +162,7 @@ class Record:
             "launcher": self.data.get("launcher"),
             "conda_env": self.conda_env,
             "forgotten_at": _iso(self.forgotten_at),
+            "host_id": self.host_id,
         }
 
 
@@ -185,6 +189,8 @@ class ProbeEvent:
     #: (``diff_against`` None) and for a failed one, which has no answer.
     diff: tuple[DiffItem, ...] | None = None
     diff_against: int | None = None
+    #: the id of the interpreter's host (``interpdb.hostid``); ``host`` is its name
+    host_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of a ``history`` event; ``diff``/``diff_against`` only with ``--diff``."""
@@ -203,6 +209,7 @@ class ProbeEvent:
             "command": self.command,
             "version": self.version,
             "implementation": self.implementation,
+            "host_id": self.host_id,
         }
         if self.diff is not None:
             document["diff"] = [item.to_json() for item in self.diff]

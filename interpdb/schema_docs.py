@@ -101,7 +101,7 @@ has no probe, and the facts are NULL when the current probe failed
 (`outcome` `error` or `missing`).""",
         (
             Column(("interpreter_id",), "integer", "`interpreters.id`"),
-            Column(("host",), "text", "machine name (`os.uname().nodename`) the path is on"),
+            Column(("host",), "text", "name of the machine the path is on (`os.uname().nodename`)"),
             Column(("path",), "text", "the interpreter's absolute path as given (not resolved)"),
             Column(("created_at",), "datetime", "when interpdb first recorded this path"),
             Column(("forgotten_at",), "datetime, NULL", "when it was forgotten; NULL = visible"),
@@ -111,6 +111,7 @@ has no probe, and the facts are NULL when the current probe failed
             Column(("outcome",), "text", "`ok`, `error` or `missing`"),
             Column(("error",), "text, NULL", "one-line reason when `outcome` is not `ok`"),
             *_FACTS,
+            Column(("host_id",), "text", "the host's stable id (`interpreters.host_id`)"),
         ),
     ),
     Relation(
@@ -141,6 +142,7 @@ has no probe, and the facts are NULL when the current probe failed
             ),
             Column(("python_version",), "text, NULL", "the answer's Python version (NULL when it failed)"),
             Column(("implementation",), "text, NULL", "the answer's implementation"),
+            Column(("host_id",), "text", "the host's stable id (`interpreters.host_id`)"),
         ),
         sort_desc="probed_at",
     ),
@@ -157,6 +159,23 @@ interpreter whose current probe failed has no rows.""",
             Column(("probe_id",), "integer", "the current probe"),
             Column(("position",), "integer", "index in `sys.path`, from 0"),
             Column(("entry",), "text", "the `sys.path` entry"),
+            Column(("host_id",), "text", "the host's stable id (`interpreters.host_id`)"),
+        ),
+    ),
+    Relation(
+        "hosts",
+        "view",
+        "stable",
+        """One row per host that has interpreters in the store (a fleet database holds
+many): what `interpdb hosts` shows. A host is its `host_id`; its name is one of
+the names its rows carry (a renamed host has had two).""",
+        (
+            Column(("host_id",), "text", "the host's stable id (`interpreters.host_id`)"),
+            Column(("host",), "text", "its name"),
+            Column(("interpreters",), "integer", "its interpreters, forgotten ones not counted"),
+            Column(("ok",), "integer", "how many of those answered their latest probe"),
+            Column(("last_probed_at",), "datetime", "its latest current probe"),
+            Column(("interpdb_version",), "text", "the interpdb that took its latest probe"),
         ),
     ),
     Relation(
@@ -168,7 +187,11 @@ interpreter whose current probe failed has no rows.""",
 has its own fingerprint.""",
         (
             Column(("id",), "integer, primary key", ""),
-            Column(("host",), "varchar(255)", "machine name; (`host`, `path`) is unique"),
+            Column(
+                ("host",),
+                "varchar(255)",
+                "the machine's name (`os.uname().nodename`) when it last recorded a probe of the path",
+            ),
             Column(("path",), "text", "absolute path as given"),
             Column(("created_at",), "datetime", "first recorded"),
             Column(
@@ -180,6 +203,13 @@ has its own fingerprint.""",
                 ("forgotten_at",),
                 "datetime, NULL",
                 "set when a user forgets the interpreter; the row and its history stay. NULL = visible",
+            ),
+            Column(
+                ("host_id",),
+                "varchar(255)",
+                "the machine's stable id: `/etc/machine-id`, a generated id, or `INTERPDB_HOST`; "
+                "(`host_id`, `path`) is unique. Rows from before revision `0004_host_identity` have "
+                "`host_id` = `host`",
             ),
         ),
         label_column="path",
@@ -305,6 +335,27 @@ JSON search. Indexed on `path`.""",
 )
 
 EXAMPLES: tuple[Example, ...] = (
+    Example(
+        "hosts_with_38",
+        """\
+-- Fleet: hosts that still have a Python 3.8, and where.
+SELECT host, host_id, path, python_version
+FROM interpreters_current
+WHERE version_major = 3 AND version_minor = 8 AND outcome = 'ok' AND forgotten_at IS NULL
+ORDER BY host, path;
+""",
+    ),
+    Example(
+        "reprobed_this_week",
+        """\
+-- Fleet: interpreters re-probed this week (their fingerprint changed), per host.
+SELECT a.host, COUNT(DISTINCT a.interpreter_id) AS reprobed
+FROM probe_audit a
+WHERE a.trigger IN ('changed', 'probe-changed') AND a.probed_at >= :since
+GROUP BY a.host
+ORDER BY a.host;
+""",
+    ),
     Example(
         "known_interpreters",
         """\

@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from interpdb import fingerprint
+from interpdb import fingerprint, hostid
 from interpdb.errors import BadRequest, Interrupted, InventoryError, NeedsWrite
 from interpdb.freshness import RUN_STATUS_OF_OUTCOME, Due, Problem, judge, not_utf8
+from interpdb.hostid import Host
 from interpdb.location import Location, is_utf8, normalize_path, resolve
 from interpdb.policy import Refresh
 from interpdb.probe import DEFAULT_TIMEOUT, script_hash
@@ -82,7 +83,7 @@ class Inventory:
         timeout: float = DEFAULT_TIMEOUT,
         jobs: int | None = None,
         command: str | None = None,
-        host: str | None = None,
+        host: str | Host | None = None,
         progress: Progress | None = None,
         read_only: bool = False,
         hand_over_writes: bool = False,
@@ -91,7 +92,9 @@ class Inventory:
         self.timeout = timeout
         self.jobs = jobs or default_jobs()
         self.command = command
-        self.host = host or os.uname().nodename
+        #: This machine (``interpdb.hostid``): its rows are the only ones checked or probed.
+        #: A string is read as ``INTERPDB_HOST`` is (``ID`` or ``ID/NAME``).
+        self.host: Host = host if isinstance(host, Host) else hostid.from_env(host) if host else hostid.current()
         self.progress = progress
         #: Open the store read-only (``--read-only``): answer as ``--offline`` does, refuse writes.
         #: A store this process cannot write is read-only whatever this says (``store.gate``).
@@ -159,14 +162,42 @@ class Inventory:
         paths: Sequence[str] | None = None,
         ids: Sequence[int] | None = None,
         include_forgotten: bool = False,
-        host: str | None = None,
     ) -> builtins.list[Record]:
-        """Records as stored, fingerprints not re-checked (status is ``cached``)."""
-        on = host or self.host
+        """This host's records as stored, fingerprints not re-checked (status is ``cached``)."""
         return self._read(
-            lambda conn: read.current_records(conn, on, paths=paths, ids=ids, include_forgotten=include_forgotten),
+            lambda conn: read.current_records(
+                conn, self.host, paths=paths, ids=ids, include_forgotten=include_forgotten
+            ),
             [],
         )
+
+    def remote(self, hosts: Sequence[str] | None = None, include_forgotten: bool = False) -> builtins.list[Record]:
+        """Other hosts' records (those ``hosts`` names or ids; None: every other host), with
+        status ``remote``: as last recorded there, never checked or probed from here."""
+        records: builtins.list[Record] = self._read(
+            lambda conn: read.current_records(
+                conn, None, hosts=hosts, exclude=self.host, include_forgotten=include_forgotten
+            ),
+            [],
+        )
+        return [r if r.damaged else r.with_status("remote") for r in records]
+
+    def hosts(self) -> builtins.list[dict[str, Any]]:
+        """Every host in the store with its counts (``store.read.hosts``), this one marked ``current``."""
+        found: builtins.list[dict[str, Any]] = self._read(read.hosts, [])
+        for row in found:
+            row["current"] = row["host_id"] in (self.host.id, self.host.name) and (
+                row["host_id"] == self.host.id or row["host"] == self.host.name
+            )
+        return found
+
+    def host_selectors(self, hosts: Sequence[str]) -> builtins.list[str]:
+        """``--host`` values, where one names this host, widened to its id and its name
+        (rows an older interpdb wrote carry the name as their id)."""
+        found: builtins.list[str] = []
+        for value in hosts:
+            found.extend((self.host.id, self.host.name) if self.host.matches(value) else (value,))
+        return builtins.list(dict.fromkeys(found))
 
     def _read(self, query: Callable[[read.Connection], T], empty: T) -> T:
         """Run ``query`` on a read connection; ``empty`` when there is no database yet."""
@@ -179,18 +210,21 @@ class Inventory:
             conn.close()
 
     def resolve_ref(self, ref: str) -> Record:
-        """An interpreter by id (digits) or by path."""
-        return self._resolve_on(ref, self.host)
+        """An interpreter of this host by id (digits) or by path."""
+        return self.resolve_on(ref, None)
 
-    def _resolve_on(self, ref: str, host: str) -> Record:
-        # Forgotten interpreters too: their history and facts are kept.
-        on = host or self.host
+    def resolve_on(self, ref: str, hosts: Sequence[str] | None, any_host: bool = False) -> Record:
+        """``ref`` on this host, or on ``hosts``, or (``any_host``) anywhere: an id names
+        one row, a path the first host's that holds it. Forgotten interpreters too:
+        their history and facts are kept."""
+        on = None if hosts is not None or any_host else self.host
+        chosen = None if hosts is None else self.host_selectors(hosts)
 
         def lookup(conn: read.Connection) -> builtins.list[Record]:
-            found_id = read.interpreter_id(conn, ref, on)
+            found_id = read.interpreter_id(conn, ref, on, hosts=chosen)
             if found_id is None:
                 return []
-            return read.current_records(conn, on, ids=[found_id], include_forgotten=True)
+            return read.current_records(conn, None, ids=[found_id], include_forgotten=True)
 
         found: builtins.list[Record] = self._read(lookup, [])
         if not found:
@@ -207,16 +241,18 @@ class Inventory:
         hosts: Sequence[str] | None = None,
         outcomes: Sequence[str] | None = None,
         with_diff: bool = False,
+        all_hosts: bool = False,
     ) -> builtins.list[ProbeEvent]:
         """The probe log, newest first; ``with_diff`` adds what each answer changed.
 
-        ``ref`` (an id or a path) is looked up on the first of ``hosts`` when given,
-        else on this host.
+        This host's probes, or those of ``hosts`` (names or ids), or (``all_hosts``)
+        every host's. ``ref`` (an id or a path) is looked up on the hosts asked for.
         """
+        chosen = None if hosts is None else self.host_selectors(hosts)
+        own = self.host if chosen is None and not all_hosts else None
         ids = None
         if ref is not None:
-            lookup_host = hosts[0] if hosts else self.host
-            ids = [self._resolve_on(ref, lookup_host).id]
+            ids = [self.resolve_on(ref, hosts, any_host=all_hosts).id]
         return self._read(
             lambda conn: read.history(
                 conn,
@@ -224,9 +260,10 @@ class Inventory:
                 since=since,
                 trigger=trigger,
                 limit=limit,
-                hosts=hosts,
+                hosts=chosen,
                 outcomes=outcomes,
                 with_diff=with_diff,
+                host=own,
             ),
             [],
         )

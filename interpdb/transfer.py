@@ -1,16 +1,16 @@
 """Export the whole inventory as one JSON document, and import such a document back.
 
-The document (``SCHEMA_VERSION`` 1)::
+The document (``SCHEMA_VERSION`` 2; version 1, from before host ids, had no ``host_id``)::
 
     {"schema_version": 1, "interpdb_version": "...", "exported_at": "...Z",
      "interpreters": [
-        {"id", "host", "path", "created_at", "forgotten_at",
+        {"id", "host", "path", "created_at", "forgotten_at", "host_id",
          "sources": [{"source", "first_seen_at"}],
          "probes": [{"id", every other column of ``probes`` but interpreter_id,
                      "fingerprint": [{"position", "role", "path", "exists", "mtime_ns",
                                       "ctime_ns", "size", "ino", "dev", "target"}]}]}]}
 
-Interpreters are sorted by (host, path), probes by (probed_at, id), fingerprint
+Interpreters are sorted by (host_id, path), probes by (probed_at, id), fingerprint
 entries by position, sources by name; times are UTC ISO 8601 with a ``Z``. Ids
 say where a row came from and are ignored on import. What is derived is not in
 the document: ``current_probe_id`` (the latest attempt, never a ``forget``
@@ -18,7 +18,9 @@ event) and ``sys_path_entries`` (from each ``ok`` probe's ``data``) are rebuilt
 on import.
 
 Import merges, never duplicates. An interpreter is the same one when its
-``(host, path)`` is; a probe is the same one when its interpreter, ``probed_at``,
+``(host_id, path)`` is (a document from before host ids, with no ``host_id``,
+reads ``host`` as the id, as revision ``0004_host_identity`` does); a probe is
+the same one when its interpreter, ``probed_at``,
 ``trigger``, ``probe_hash`` and ``outcome`` are. Probes are never updated, so
 their time on their interpreter already identifies them (to the microsecond);
 the other three fields keep two different probes apart should a clock ever
@@ -43,13 +45,16 @@ from interpdb.records import _iso, utcnow
 if TYPE_CHECKING:
     from sqlalchemy import Column
 
+    from interpdb.hostid import Host
     from interpdb.location import Location
 
 #: Bumped when a field is added, removed or changes meaning; import refuses others.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Versions import reads: 1 lacks ``host_id`` (its ``host`` is read as the id, as migration 0004 does).
+READABLE_VERSIONS = (1, 2)
 
 #: The fields of each object, in the models' column terms (tests check they cover every column).
-INTERPRETER_FIELDS = ("id", "host", "path", "created_at", "forgotten_at")
+INTERPRETER_FIELDS = ("id", "host", "path", "created_at", "forgotten_at", "host_id")
 SOURCE_FIELDS = ("source", "first_seen_at")
 PROBE_FIELDS = (
     "id", "probed_at", "trigger", "changes", "outcome", "error", "duration_ms", "interpdb_version", "probe_hash",
@@ -74,9 +79,17 @@ class TransferError(InventoryError):
 # -- export --------------------------------------------------------------------------
 
 
-def export_document(location: Location, read_only: bool = False) -> dict[str, Any]:
-    """The whole database (every host, forgotten interpreters too) as one document."""
-    from sqlalchemy import select
+def export_document(
+    location: Location,
+    read_only: bool = False,
+    *,
+    host: Host | None = None,
+    hosts: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The database (forgotten interpreters too) as one document: every host's rows, or
+    only ``host``'s (with the rows an older interpdb wrote under its name), or those of
+    ``hosts`` (names or ids), as ``store.read.host_where`` chooses them."""
+    from sqlalchemy import and_, or_, select
     from sqlalchemy.orm import Session, selectinload
 
     from interpdb.store import gate
@@ -85,13 +98,21 @@ def export_document(location: Location, read_only: bool = False) -> dict[str, An
     engine, _access = gate.read_engine(location, read_only)
     try:
         with Session(engine) as session:
+            chosen = select(Interpreter)
+            if host is not None:
+                chosen = chosen.where(
+                    or_(
+                        Interpreter.host_id == host.id,
+                        and_(Interpreter.host_id == host.name, Interpreter.host == host.name),
+                    )
+                )
+            if hosts is not None:
+                chosen = chosen.where(or_(Interpreter.host_id.in_(hosts), Interpreter.host.in_(hosts)))
             interpreters = session.scalars(
-                select(Interpreter)
-                .options(
+                chosen.options(
                     selectinload(Interpreter.sources),
                     selectinload(Interpreter.probes).selectinload(Probe.entries),
-                )
-                .order_by(Interpreter.host, Interpreter.path)
+                ).order_by(Interpreter.host_id, Interpreter.path)
             ).all()
             exported = [_export_interpreter(interpreter) for interpreter in interpreters]
     finally:
@@ -143,6 +164,7 @@ class ProbeRow:
 
 @dataclass(frozen=True)
 class InterpreterRow:
+    host_id: str
     host: str
     path: str
     created_at: datetime
@@ -175,21 +197,23 @@ def parse_document(text: str | bytes) -> list[InterpreterRow]:
     if not isinstance(document, dict) or "schema_version" not in document:
         raise TransferError("not an interpdb export: no schema_version")
     version = document["schema_version"]
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
         if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
             raise TransferError(
-                f"schema_version {version} was written by a newer interpdb; this one reads {SCHEMA_VERSION}"
+                f"schema_version {version} was written by a newer interpdb; this one reads up to {SCHEMA_VERSION}"
             )
-        raise TransferError(f"unknown schema_version {version!r}; this interpdb reads {SCHEMA_VERSION}")
+        raise TransferError(f"unknown schema_version {version!r}; this interpdb reads up to {SCHEMA_VERSION}")
     interpreters = document.get("interpreters")
     if not isinstance(interpreters, list):
         raise TransferError("interpreters: expected a list")
-    return [_parse_interpreter(item, f"interpreters[{i}]") for i, item in enumerate(interpreters)]
+    return [_parse_interpreter(item, f"interpreters[{i}]", version) for i, item in enumerate(interpreters)]
 
 
-def _parse_interpreter(item: Any, where: str) -> InterpreterRow:
+def _parse_interpreter(item: Any, where: str, version: int = SCHEMA_VERSION) -> InterpreterRow:
     from interpdb.store.models import Interpreter, InterpreterSource
 
+    if version == 1 and isinstance(item, dict) and "host_id" not in item:
+        item = {**item, "host_id": item.get("host")}  # exported before host ids
     values = _parse_fields(item, INTERPRETER_FIELDS, Interpreter, where, ("sources", "probes"))
     sources: dict[str, datetime] = {}
     for i, source in enumerate(_list(item, "sources", where)):
@@ -198,6 +222,7 @@ def _parse_interpreter(item: Any, where: str) -> InterpreterRow:
         sources[parsed["source"]] = min(first, sources.get(parsed["source"], first))
     probes = [_parse_probe(probe, f"{where}.probes[{i}]") for i, probe in enumerate(_list(item, "probes", where))]
     return InterpreterRow(
+        host_id=values["host_id"],
         host=values["host"],
         path=values["path"],
         created_at=values["created_at"],
@@ -371,20 +396,24 @@ class _Merge:
 
         from interpdb.store.models import Interpreter
 
-        interpreter = self.touched.get((row.host, row.path))
+        interpreter = self.touched.get((row.host_id, row.path))
         if interpreter is None:
             interpreter = self.session.scalars(
-                select(Interpreter).where(Interpreter.host == row.host, Interpreter.path == row.path)
+                select(Interpreter).where(Interpreter.host_id == row.host_id, Interpreter.path == row.path)
             ).one_or_none()
         if interpreter is None:
             interpreter = Interpreter(
-                host=row.host, path=row.path, created_at=row.created_at, forgotten_at=row.forgotten_at
+                host_id=row.host_id,
+                host=row.host,
+                path=row.path,
+                created_at=row.created_at,
+                forgotten_at=row.forgotten_at,
             )
             self.session.add(interpreter)
             self.new_interpreters += 1
         elif row.created_at < interpreter.created_at:
             interpreter.created_at = row.created_at
-        self.touched[(row.host, row.path)] = interpreter
+        self.touched[(row.host_id, row.path)] = interpreter
         self._sources(interpreter, row.sources)
         self._probes(interpreter, row.probes)
         self.session.flush()

@@ -398,14 +398,14 @@ class Bench:
                     os.environ[name] = value
 
     def group_revalidate(self) -> None:
-        from interpdb import fingerprint
+        from interpdb import fingerprint, hostid
         from interpdb.location import resolve
         from interpdb.probe import script_hash
         from interpdb.store import gate, read
 
         small_db, _ = self.small()
         scale_db = self.scale_db()
-        host = os.uname().nodename
+        host = hostid.current()
         probe_hash = script_hash()
         reps = self.settings.reps
         probe = Samples()

@@ -366,7 +366,7 @@ def runner_section(ctx: Context) -> None:
 
 def _store_cost(ctx: Context, reps: int) -> tuple[float, float]:
     """``Store.record`` of one probe with a 10,000-entry sys.path (and its fingerprint) vs a real one."""
-    from interpdb import fingerprint
+    from interpdb import fingerprint, hostid
     from interpdb.location import resolve
     from interpdb.probe import script_hash
     from interpdb.records import utcnow
@@ -382,7 +382,7 @@ def _store_cost(ctx: Context, reps: int) -> tuple[float, float]:
     def record(data: dict[str, Any], path: str) -> None:
         entries = fingerprint.take(path, data, script_hash())
         probe = NewProbe(path, "new", "ok", utcnow(), 1.0, script_hash(), entries, data)
-        store.record("stress", [probe])
+        store.record(hostid.Host("stress", "stress"), [probe])
 
     try:
         timed: dict[str, list[float]] = {"big": [], "real": []}

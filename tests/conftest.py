@@ -1,7 +1,7 @@
 """Shared fixtures: an isolated database per test, real interpreters, real venvs.
 
 No test touches a real user database: ``INTERPDB_DB``, ``XDG_DATA_HOME`` and
-``XDG_CACHE_HOME`` point into ``tmp_path`` for every test (autouse).
+``XDG_CACHE_HOME`` (and ``XDG_CONFIG_HOME``) point into ``tmp_path`` for every test (autouse).
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def _isolated_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("INTERPDB_DB", str(db))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # the virtualenv plugin's answers
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))  # a generated host id (interpdb.hostid)
+    monkeypatch.delenv("INTERPDB_HOST", raising=False)  # this machine's own identity unless a test says
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("COLUMNS", raising=False)  # tables fit 80 columns when stdout is not a terminal
     return db

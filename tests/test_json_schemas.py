@@ -169,4 +169,10 @@ def test_the_schemas_catch_a_broken_output(run: Cli, inventory: dict[str, Path])
     extra = copy.deepcopy(document)
     extra["interpreters"][0]["probes"][0]["new_field"] = 1
     assert not export.is_valid(extra)
-    assert not export.is_valid(dict(document, schema_version=2))
+    assert not export.is_valid(dict(document, schema_version=3))
+
+
+def test_hosts_validates(run: Cli, inventory: dict[str, Path]) -> None:
+    document = run.json("hosts")
+    assert document["hosts"] and document["hosts"][0]["current"] is True
+    assert_valid(run, "hosts", document)

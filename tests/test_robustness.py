@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from conftest import Cli
 
+from interpdb import hostid
 from interpdb.location import resolve
 from interpdb.store import gate
 from interpdb.store.write import NewProbe, Store
@@ -134,13 +135,14 @@ def test_record_survives_another_process_inserting_the_same_interpreter(db_path:
             other = sqlite3.connect(db_path)
             with other:
                 cursor = other.execute(
-                    "INSERT INTO interpreters (host, path, created_at) VALUES ('h', '/usr/bin/python9', '2026-01-01')"
+                    "INSERT INTO interpreters (host_id, host, path, created_at) "
+                    "VALUES ('h', 'h', '/usr/bin/python9', '2026-01-01')"
                 )
                 inserted.append(int(cursor.lastrowid or 0))
             other.close()
 
     event.listen(store.engine, "before_cursor_execute", other_process_first)
-    ids = store.record("h", [_new_probe("/usr/bin/python9"), _new_probe("/usr/bin/python8")])
+    ids = store.record(hostid.Host("h", "h"), [_new_probe("/usr/bin/python9"), _new_probe("/usr/bin/python8")])
     assert inserted and ids[0] == inserted[0]
     assert rows(db_path, "SELECT path FROM interpreters ORDER BY id") == [("/usr/bin/python9",), ("/usr/bin/python8",)]
     assert rows(db_path, f"SELECT count(*) FROM probes WHERE interpreter_id = {ids[0]}") == [(1,)]

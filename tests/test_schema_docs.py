@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import Cli
 
-from interpdb import schema_docs
+from interpdb import hostid, schema_docs
 from interpdb.cli import cli
 from interpdb.location import resolve
 from interpdb.store import gate
@@ -66,10 +67,12 @@ def inventory(
     (Path(site) / "extra.pth").write_text("/nowhere\n")
     assert run.json("probe", a)[0]["trigger"] == "changed"
     conn = sqlite3.connect(db_path)
-    [(host,)] = conn.execute("SELECT DISTINCT host FROM interpreters").fetchall()
+    [(host_id, host)] = conn.execute("SELECT DISTINCT host_id, host FROM interpreters").fetchall()
     conn.close()
     store = Store.open(resolve(str(db_path)))
-    store.add_sources(host, {str(a): ["venv"], str(b): ["venv", "path"], str(base_python): ["pyenv"]})
+    store.add_sources(
+        hostid.Host(host_id, host), {str(a): ["venv"], str(b): ["venv", "path"], str(base_python): ["pyenv"]}
+    )
     store.close()
     return Inventory(run, base_python, a, b, broken)
 
@@ -146,7 +149,23 @@ def _expectations(inv: Inventory) -> dict[str, tuple[dict[str, str], Callable[[l
         "Each venv with the known base interpreters whose prefix is its base prefix.": (here, venv_bases),
         'The current fingerprint of one interpreter ("exists" needs its quotes).': (here, fingerprint),
         "Which schema revision is this database at?": (here, revision),
+        # One host here (tests/test_fleet.py runs both on several): no 3.8 among these,
+        # and `a` was re-probed once, because a file changed.
+        "Fleet: hosts that still have a Python 3.8, and where.": (here, lambda rows: _no_38(rows, inv)),
+        "Fleet: interpreters re-probed this week (their fingerprint changed), per host.": (
+            {"since": "2000-01-01"},
+            lambda rows: _assert_equal([(r["host"], r["reprobed"]) for r in rows], [(os.uname().nodename, 1)]),
+        ),
     }
+
+
+def _no_38(rows: list[dict[str, Any]], inv: Inventory) -> None:
+    assert not inv.a_record["version"].startswith("3.8.")
+    assert rows == []
+
+
+def _assert_equal(got: object, expected: object) -> None:
+    assert got == expected
 
 
 def assert_paths(rows: list[dict[str, Any]], paths: list[str]) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
+from interpdb import hostid
 from interpdb.location import resolve
 from interpdb.store import gate
 from interpdb.store.schema import migrations_dir
@@ -126,12 +127,13 @@ def test_add_sources_inserts_each_pair_once_and_ignores_unknown_paths(
     ((interpreter_id, host, path),) = _rows(db_path, "SELECT id, host, path FROM interpreters")
     store = Store.open(resolve(str(db_path)))
     try:
-        store.add_sources(host, {path: ["path", "pyenv", "path"], "/no/such/python": ["path"]})
+        me = hostid.current()
+        store.add_sources(me, {path: ["path", "pyenv", "path"], "/no/such/python": ["path"]})
         first = _rows(db_path, "SELECT interpreter_id, source, first_seen_at FROM interpreter_sources ORDER BY source")
         assert [row[:2] for row in first] == [(interpreter_id, "path"), (interpreter_id, "pyenv")]
-        store.add_sources(host, {path: ["pyenv", "system"]})
-        store.add_sources("another-host", {path: ["conda"]})
-        store.add_sources(host, {})
+        store.add_sources(me, {path: ["pyenv", "system"]})
+        store.add_sources(hostid.Host("another-host", host), {path: ["conda"]})
+        store.add_sources(me, {})
     finally:
         store.close()
     again = _rows(db_path, "SELECT interpreter_id, source, first_seen_at FROM interpreter_sources ORDER BY source")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import Cli, query
 
-from interpdb import transfer
+from interpdb import hostid, transfer
 from interpdb.location import resolve
 from interpdb.store.models import FingerprintEntry, Interpreter, InterpreterSource, Probe
 from interpdb.store.write import Store
@@ -43,10 +43,10 @@ def _without_ids(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_sources(db: Path, sources: dict[str, list[str]]) -> None:
-    [(host,)] = query(db, "SELECT DISTINCT host FROM interpreters")
+    [(host_id, host)] = query(db, "SELECT DISTINCT host_id, host FROM interpreters")
     store = Store(resolve(str(db)))
     try:
-        store.add_sources(host, sources)
+        store.add_sources(hostid.Host(host_id, host), sources)
     finally:
         store.close()
 
@@ -233,7 +233,7 @@ def test_newer_schema_version_says_so(run: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "future.json"
     bad.write_text(json.dumps({"schema_version": 99, "interpreters": []}))
     result = run("import", bad, code=1)
-    assert result.stderr == f"error: {bad}: schema_version 99 was written by a newer interpdb; this one reads 1\n"
+    assert result.stderr == f"error: {bad}: schema_version 99 was written by a newer interpdb; this one reads up to 2\n"
 
 
 def test_export_of_a_missing_database_is_an_error_and_creates_nothing(run: Cli, db_path: Path) -> None:

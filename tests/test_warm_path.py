@@ -14,6 +14,7 @@ from typing import Callable
 import pytest
 from conftest import Cli, python_for
 
+from interpdb import hostid
 from interpdb.location import resolve
 from interpdb.store import gate, read
 
@@ -211,7 +212,7 @@ def test_reader_and_orm_return_the_same_records(warm_db: dict[str, Path], db_pat
     location = resolve(str(db_path))
     conn = gate.open_read(location)
     assert conn is not None
-    records = {r.id: r for r in read.current_records(conn, os.uname().nodename)}
+    records = {r.id: r for r in read.current_records(conn, hostid.current())}
     conn.close()
     store = Store.open(location)
     with Session(store.engine) as session:
@@ -244,7 +245,7 @@ def test_fingerprints_are_loaded_in_bulk(warm_db: dict[str, Path], db_path: Path
     assert conn is not None
     statements: list[str] = []
     conn._conn.set_trace_callback(statements.append)  # type: ignore[attr-defined]
-    records = read.current_records(conn, os.uname().nodename)
+    records = read.current_records(conn, hostid.current())
     conn.close()
     assert len(records) >= 3
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
@@ -284,7 +285,7 @@ def test_one_stat_per_shared_file_per_command(
     run("probe", *venvs)
     conn = gate.open_read(resolve(str(db_path)))
     assert conn is not None
-    records = {r.path: r for r in read.current_records(conn, os.uname().nodename)}
+    records = {r.path: r for r in read.current_records(conn, hostid.current())}
     conn.close()
     site = next(
         Path(p) for p in records[str(venvs[1])].data["site_packages"] if p.startswith(str(venvs[1].parent.parent))

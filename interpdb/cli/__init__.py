@@ -26,6 +26,7 @@ COMMANDS = {
     "find": "find_cmd:command",
     "show": "show_cmd:command",
     "history": "history_cmd:command",
+    "hosts": "hosts_cmd:command",
     "discover": "discover_cmd:command",
     "sql": "sql_cmd:command",
     "forget": "forget_cmd:forget",

@@ -14,6 +14,7 @@ import click
 
 if TYPE_CHECKING:
     from interpdb.policy import Refresh
+    from interpdb.records import Record
     from interpdb.service import Inventory
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -236,6 +237,61 @@ def refresh_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
+
+
+class HostChoice:
+    """``--host NAME_OR_ID`` (repeatable) and ``--all-hosts``: which hosts' rows a command shows.
+
+    Neither: this host's. This host's rows are revalidated as always; another
+    host's are shown as last recorded there (status ``remote``), never checked or
+    probed from here.
+    """
+
+    __slots__ = ("all", "names")
+
+    def __init__(self, names: tuple[str, ...], all_hosts: bool) -> None:
+        self.names = names
+        self.all = all_hosts
+
+    @property
+    def others(self) -> bool:
+        """Does the choice reach beyond this host?"""
+        return self.all or bool(self.names)
+
+    def includes(self, inventory: Inventory) -> bool:
+        """Is this host among those chosen?"""
+        return not self.names or any(inventory.host.matches(name) for name in self.names)
+
+    def remote(self, inventory: Inventory, include_forgotten: bool = False) -> list[Record]:
+        """The other hosts' records chosen, as stored (status ``remote``)."""
+        if not self.others:
+            return []
+        names = [n for n in self.names if not inventory.host.matches(n)]
+        if self.names and not names:
+            return []
+        return inventory.remote(names or None, include_forgotten=include_forgotten)
+
+
+def host_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--host NAME_OR_ID`` (repeatable) and ``--all-hosts``, as one ``hosts: HostChoice`` argument."""
+
+    @functools.wraps(func)
+    def with_hosts(*args: Any, host_names: tuple[str, ...], all_hosts: bool, **kwargs: Any) -> Any:
+        if all_hosts and host_names:
+            raise click.UsageError("--host and --all-hosts cannot be used together")
+        return func(*args, hosts=HostChoice(host_names, all_hosts), **kwargs)
+
+    decorated: Callable[..., Any] = click.option(
+        "--all-hosts", is_flag=True, help="Every host in the store, not only this one (see `interpdb hosts`)."
+    )(with_hosts)
+    return click.option(
+        "--host",
+        "host_names",
+        metavar="NAME_OR_ID",
+        multiple=True,
+        help="This host (a name or an id, repeatable) instead of the current one; "
+        "another host's rows are shown as stored there.",
+    )(decorated)
 
 
 def build_policy(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from interpdb.cli._common import AppState
+from interpdb.cli._common import AppState, HostChoice, host_options
 
 
 @click.command("export")
@@ -25,17 +25,25 @@ from interpdb.cli._common import AppState
 @click.option(
     "--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True, help="The document format."
 )
+@host_options
 @click.pass_obj
-def command(app: AppState, output: Path | None, fmt: str) -> None:
-    """Write every interpreter, probe and fingerprint, on every host, as one JSON document.
+def command(app: AppState, output: Path | None, fmt: str, hosts: HostChoice) -> None:
+    """Write this host's interpreters, probes and fingerprints as one JSON document
+    (--host: those hosts'; --all-hosts: the whole store's).
 
-    Forgotten interpreters and failed probes are included; `interpdb import`
-    reads the document back into any database without duplicating rows.
+    Forgotten interpreters and failed probes are included, and each row keeps its
+    host's id and name; `interpdb import` reads the document back into any
+    database (a fleet's, say) without duplicating rows.
     """
     from interpdb.location import resolve
     from interpdb.transfer import dumps, export_document
 
-    document = export_document(resolve(app.db), app.read_only)
+    if hosts.all:
+        document = export_document(resolve(app.db), app.read_only)
+    else:
+        with app.inventory() as inventory:
+            me, chosen = inventory.host, inventory.host_selectors(hosts.names) if hosts.names else None
+        document = export_document(resolve(app.db), app.read_only, host=None if chosen else me, hosts=chosen)
     text = dumps(document)
     if output is None:
         try:

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from interpdb.cli._common import MAX_ID, AppState, Output, emit, emit_lines, format_option, ref_callback
+from interpdb.cli._common import (
+    MAX_ID,
+    AppState,
+    HostChoice,
+    Output,
+    emit,
+    emit_lines,
+    format_option,
+    host_options,
+    ref_callback,
+)
 from interpdb.records import OUTCOMES, TRIGGERS, ProbeEvent
 
 if TYPE_CHECKING:
@@ -53,6 +63,7 @@ _DIFF_LINES = 12
 COLUMN_NAMES = (
     "probe",
     "when",
+    "host",
     "path",
     "trigger",
     "outcome",
@@ -71,6 +82,7 @@ def _table_columns(with_diff: bool) -> list[Column]:
     columns = [
         Column("probe", drop=3, align="right"),
         Column("when", kind="fixed", drop=1),
+        Column("host", kind="fixed", drop=4),
         Column("path", kind="path", min_width=16),
         Column("trigger", kind="fixed"),
         Column("outcome", kind="fixed"),
@@ -103,11 +115,7 @@ def _table_columns(with_diff: bool) -> list[Column]:
     multiple=True,
     help="Only probes that ended so (repeatable).",
 )
-@click.option(
-    "--host",
-    metavar="NAME",
-    help="Only probes of interpreters on this host [default: every host]; a PATH is looked up there.",
-)
+@host_options
 @click.option(
     "--diff",
     "with_diff",
@@ -123,7 +131,7 @@ def command(
     since: datetime | None,
     triggers: tuple[str, ...],
     outcomes: tuple[str, ...],
-    host: str | None,
+    hosts: HostChoice,
     with_diff: bool,
     limit: int | None,
     output: Output,
@@ -135,6 +143,9 @@ def command(
     ever updated or removed by a later probe. With --diff each successful probe
     is compared with the interpreter's previous successful one: sys.path entries
     added (+), removed (-) or moved (~), and any other fact as old -> new.
+
+    This host's probes, unless --host (a PATH is then looked up on those hosts)
+    or --all-hosts (a PATH is looked up on this host first) asks for others.
     """
     with app.inventory() as inventory:
         events = inventory.history(
@@ -142,9 +153,10 @@ def command(
             since=since,
             trigger=triggers or None,
             limit=limit,
-            hosts=None if host is None else [host],
+            hosts=list(hosts.names) or None,
             outcomes=outcomes or None,
             with_diff=with_diff,
+            all_hosts=hosts.all,
         )
     if output.fmt == "ndjson":
         from interpdb.render import ndjson
@@ -157,14 +169,20 @@ def command(
         columns: Sequence[Column | str] | None = None
         if table:
             # One interpreter's history has its path on every row: the narrow table leaves it out.
-            columns = [c for c in _table_columns(with_diff) if ref is None or output.wide or c.name != "path"]
+            # One host's history (the usual case) has its name on every row: left out too.
+            one_host = len({e.host_id for e in events}) < 2
+            columns = [
+                c
+                for c in _table_columns(with_diff)
+                if (ref is None or output.wide or c.name != "path") and not (one_host and c.name == "host")
+            ]
         if output.columns is not None:
             by_name = {c.name: c for c in _table_columns(True)}
             columns = [_kept(by_name[name]) for name in output.columns]
         rows = [_row(e, table) for e in events]
         emit(render(rows, output.fmt, document=[e.to_json() for e in events], columns=columns, wide=output.wide))
     if not events and not output.machine:
-        filtered = ref or since or triggers or outcomes or host
+        filtered = ref or since or triggers or outcomes or hosts.names
         app.note("no probes recorded" + (" that match" if filtered else ""))
 
 
@@ -182,6 +200,7 @@ def _row(event: ProbeEvent, table: bool) -> dict[str, Any]:
     row: dict[str, Any] = {
         "probe": event.probe_id,
         "when": when(event.probed_at),
+        "host": event.host,
         "path": event.path,
         "trigger": event.trigger,
         "outcome": event.outcome,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from interpdb.cli._common import AppState, Output, RunOptions, format_option, refresh_options
+from interpdb.cli._common import AppState, HostChoice, Output, RunOptions, format_option, host_options, refresh_options
 from interpdb.cli._records import print_records, report_notes
 from interpdb.listing import COLUMN_NAMES
 from interpdb.records import STATUSES
@@ -47,6 +47,7 @@ def _version_request(_ctx: click.Context, _param: click.Parameter, value: str | 
     is_flag=True,
     help="Show the interpreters `interpdb forget` hid instead, as stored (nothing is revalidated).",
 )
+@host_options
 @refresh_options
 @format_option(columns=COLUMN_NAMES)
 @click.pass_obj
@@ -60,6 +61,7 @@ def command(
     per_path: bool,
     no_discover: bool,
     forgotten: bool,
+    hosts: HostChoice,
     run: RunOptions,
     output: Output,
 ) -> None:
@@ -70,6 +72,10 @@ def command(
     One row per interpreter, its other paths under "aliases" (--aliases: one row
     per path). Filters only choose what is printed: they never cause a probe.
     Missing and broken interpreters are left out unless --all or --status asks.
+
+    This host's interpreters only, unless --host or --all-hosts asks for others:
+    theirs are shown as last recorded there (status "remote"), never checked or
+    probed from here.
     """
     from dataclasses import replace
 
@@ -77,10 +83,17 @@ def command(
     from interpdb.service import Result
 
     with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
-        if forgotten:  # hidden from everything else: shown as stored, never probed
+        if not hosts.includes(inventory):
+            result = Result([])
+        elif forgotten:  # hidden from everything else: shown as stored, never probed
             result = Result([r for r in inventory.stored(include_forgotten=True) if r.forgotten_at is not None])
         else:
             result = inventory.list(run.policy, discover=not no_discover)
+        remote = hosts.remote(inventory, include_forgotten=forgotten)
+        if forgotten:
+            remote = [r for r in remote if r.forgotten_at is not None]
+        if remote:
+            result = replace(result, records=[*result.records, *remote])
     if version_request is not None:
         result = replace(result, records=[r for r in result.records if version_request.satisfied_by(r)])
     records = select(
@@ -96,5 +109,7 @@ def command(
     if forgotten:
         if records:
             app.hint("`interpdb probe PATH` brings one back")
+    elif not result.records and hosts.others:
+        app.hint("no interpreters recorded on those hosts; `interpdb hosts` lists the hosts in the store")
     elif not result.records:
         app.hint("no interpreters known yet; learn some with `interpdb probe PATH...`")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,17 +11,29 @@ from interpdb.cli._common import AppState, Output, RunOptions, emit, format_opti
 from interpdb.cli._records import report_problems
 from interpdb.records import ProbeEvent, Record
 
+if TYPE_CHECKING:
+    from interpdb.service import Inventory
+
 _RECENT_PROBES = 10
 
 
 @click.command("show")
 @click.argument("ref", metavar="PATH|ID", callback=ref_callback)
+@click.option(
+    "--host",
+    "host_names",
+    metavar="NAME_OR_ID",
+    multiple=True,
+    help="Look PATH|ID up on this host (a name or an id, repeatable) instead of the current one; "
+    "another host's interpreter is shown as stored there, its fingerprint not checked.",
+)
 @refresh_options
 @format_option(columns=None)
 @click.pass_obj
 def command(
     app: AppState,
     ref: str,
+    host_names: tuple[str, ...],
     run: RunOptions,
     output: Output,
 ) -> None:
@@ -40,6 +52,9 @@ def command(
     from interpdb.store import read
 
     with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
+        if host_names and not any(inventory.host.matches(name) for name in host_names):
+            _show_remote(app, inventory, ref, host_names, output)
+            return
         path = inventory.resolve_ref(ref).path if read.is_id(ref) else ref
         result = inventory.probe([path], run.policy, revive=False)
         if not result.records:
@@ -61,6 +76,20 @@ def command(
         raise click.exceptions.Exit(1)
 
 
+def _show_remote(app: AppState, inventory: Inventory, ref: str, hosts: tuple[str, ...], output: Output) -> None:
+    """Another host's interpreter, as that host recorded it: nothing here is checked or run."""
+    record = inventory.resolve_on(ref, hosts).with_status("remote")
+    probes = inventory.history(str(record.id), limit=_RECENT_PROBES, hosts=hosts)
+    entries = [dict(e.as_dict(), matches=None) for e in record.entries]
+    if output.machine:
+        from interpdb.render import render
+
+        document = record.document(fingerprint=entries, probes=[p.to_json() for p in probes])
+        emit(render([], output.fmt, document=[document] if output.fmt == "ndjson" else document))
+    else:
+        emit(_text(record, entries, probes, output))
+
+
 def _text(record: Record, entries: list[dict[str, Any]], probes: list[ProbeEvent], output: Output) -> str:
     from interpdb.listing import describe_change
     from interpdb.render import Column, when
@@ -68,6 +97,7 @@ def _text(record: Record, entries: list[dict[str, Any]], probes: list[ProbeEvent
     facts = [
         ("path", record.path),
         ("id", record.id),
+        *([("host", f"{record.host} (id {record.host_id})")] if record.status == "remote" else []),
         ("status", record.status),
         ("stale because", [describe_change(c) for c in record.stale_changes]),
         ("outcome", record.outcome),

@@ -12,7 +12,7 @@ Plain tuples and dicts: this module is on every warm command's path.
 
 from __future__ import annotations
 
-INTERPRETERS = ("id", "host", "path", "created_at", "forgotten_at", "current_probe_id")
+INTERPRETERS = ("id", "host", "path", "created_at", "forgotten_at", "current_probe_id", "host_id")
 
 #: The facts people filter on, as columns of ``probes``: column -> key of the probe's answer.
 #: ``version_major``/``minor``/``micro``/``releaselevel`` come from ``version_info``.
@@ -84,6 +84,7 @@ ADDED_IN = {
     ("interpreters", "forgotten_at"): "0002_interface",
     ("interpreter_sources", None): "0002_interface",
     ("sys_path_entries", None): "0002_interface",
+    ("interpreters", "host_id"): "0004_host_identity",
 }
 
 #: What a record row holds: its name in the row -> the column it is read from
@@ -91,6 +92,7 @@ ADDED_IN = {
 RECORD = {
     "id": ("i", "id"),
     "host": ("i", "host"),
+    "host_id": ("i", "host_id"),
     "path": ("i", "path"),
     "forgotten_at": ("i", "forgotten_at"),
     "probe_id": ("p", "id"),
@@ -124,6 +126,7 @@ EVENT = {
     "probe_id": ("p", "id"),
     "interpreter_id": ("p", "interpreter_id"),
     "host": ("i", "host"),
+    "host_id": ("i", "host_id"),
     "path": ("i", "path"),
     "probed_at": ("p", "probed_at"),
     "trigger": ("p", "trigger"),

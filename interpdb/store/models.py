@@ -47,12 +47,18 @@ class Base(DeclarativeBase):
 
 
 class Interpreter(Base):
-    """One path on one host. Several paths may lead to the same real interpreter."""
+    """One path on one host. Several paths may lead to the same real interpreter.
+
+    ``host_id`` (``interpdb.hostid``) keys the row with its path; ``host`` is the
+    host's name when the row was made, for people.
+    """
 
     __tablename__ = "interpreters"
-    __table_args__ = (UniqueConstraint("host", "path"),)
+    # ``--host NAME`` looks rows up by name as well as by id.
+    __table_args__ = (UniqueConstraint("host_id", "path"), Index("ix_interpreters_host", "host"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host_id: Mapped[str] = mapped_column(String(255))
     host: Mapped[str] = mapped_column(String(255))
     path: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from interpdb.fingerprint import Entry
+    from interpdb.hostid import Host
     from interpdb.records import ProbeEvent, Record
     from interpdb.store.gate import Access
 
@@ -252,23 +253,65 @@ def _bool(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
+def host_where(
+    present: dict[str, frozenset[str]] | None,
+    host: Host | None = None,
+    *,
+    hosts: Sequence[str] | None = None,
+    exclude: Host | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The SQL that picks interpreters (``i``) by host, and its parameters.
+
+    ``host``: this machine's rows, by its id, and the rows an interpdb older than
+    revision ``0004_host_identity`` wrote under its name (``host_id = host =`` the
+    name; ``store.write`` moves them to the id). ``hosts``: rows whose host id or
+    name is one of these. ``exclude``: not this machine's rows. None of them: every host.
+    """
+    has_id = present is None or "host_id" in present.get("interpreters", frozenset())
+    where: list[str] = []
+    params: dict[str, Any] = {}
+
+    def own(prefix: str, which: Host) -> str:
+        params[f"{prefix}_name"] = which.name
+        if not has_id:
+            return f"i.host = :{prefix}_name"
+        params[f"{prefix}_id"] = which.id
+        return f"(i.host_id = :{prefix}_id OR (i.host_id = :{prefix}_name AND i.host = :{prefix}_name))"
+
+    if host is not None:
+        where.append(own("me", host))
+    if exclude is not None:
+        where.append(f"NOT {own('not', exclude)}")
+    if hosts is not None:
+        clause, extra = _in_clause("host", list(hosts))
+        params.update(extra)
+        clause = clause or "NULL"
+        where.append(f"(i.host_id IN ({clause}) OR i.host IN ({clause}))" if has_id else f"i.host IN ({clause})")
+    return " AND ".join(where) or "1 = 1", params
+
+
 def current_records(
     conn: Connection,
-    host: str,
+    host: Host | None,
     paths: Sequence[str] | None = None,
     ids: Sequence[int] | None = None,
     with_entries: bool = True,
     include_forgotten: bool = False,
+    *,
+    hosts: Sequence[str] | None = None,
+    exclude: Host | None = None,
 ) -> list[Record]:
     """Interpreters with their current probes (and fingerprints), in id order.
 
-    ``paths``/``ids`` narrow the set; neither means every interpreter on ``host``.
+    ``paths``/``ids`` narrow the set; neither means every interpreter on ``host``
+    (``host_where`` says how ``host``, ``hosts`` and ``exclude`` choose them).
     Three queries in all, whatever the number of interpreters.
     """
     present = conn.present
     has_forgotten = present is None or "forgotten_at" in present.get("interpreters", frozenset())
-    where = "i.host = :host" if include_forgotten or not has_forgotten else "i.host = :host AND i.forgotten_at IS NULL"
-    params: dict[str, Any] = {"host": host}
+    where, params = host_where(present, host, hosts=hosts, exclude=exclude)
+    if not include_forgotten and has_forgotten:
+        where += " AND i.forgotten_at IS NULL"
     if paths is not None:
         clause, extra = _in_clause("path", list(paths))
         where += f" AND i.path IN ({clause or 'NULL'})"
@@ -300,19 +343,25 @@ def is_id(ref: str) -> bool:
     return ref.isascii() and ref.isdigit()
 
 
-def interpreter_id(conn: Connection, ref: str, host: str) -> int | None:
-    """The interpreter ``ref`` names on ``host``: an id (digits) or a path; forgotten ones too."""
+def interpreter_id(conn: Connection, ref: str, host: Host | None, *, hosts: Sequence[str] | None = None) -> int | None:
+    """The interpreter ``ref`` names on ``host`` (or ``hosts``, see ``host_where``):
+    an id (digits) or a path; forgotten ones too. An id is unique in the store, so
+    it is found on any host when neither is given."""
+    where, params = host_where(conn.present, host, hosts=hosts)
     if is_id(ref):
         number = int(ref)
         if number >= 2**63:
             return None  # no such id can be stored
-        rows = conn.rows("SELECT id FROM interpreters WHERE id = :id AND host = :host", {"id": number, "host": host})
+        rows = conn.rows(
+            f"SELECT i.id AS id FROM interpreters i WHERE i.id = :id AND {where}", {"id": number, **params}
+        )
     else:
         path = normalize_path(ref)
         if not is_utf8(path):
             return None  # never stored: the store holds UTF-8 names only
         rows = conn.rows(
-            "SELECT id FROM interpreters WHERE path = :path AND host = :host", {"path": path, "host": host}
+            f"SELECT i.id AS id FROM interpreters i WHERE i.path = :path AND {where} ORDER BY i.id",
+            {"path": path, **params},
         )
     return rows[0]["id"] if rows else None
 
@@ -342,6 +391,7 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
         return Record(
             id=row["id"],
             host=row["host"],
+            host_id=row["host_id"] or row["host"],
             path=row["path"],
             status="cached",
             probe_id=row["probe_id"],
@@ -397,6 +447,7 @@ def damaged_record(row: Any, reason: str) -> Record:
     return Record(
         id=row["id"],
         host=str(row["host"]),
+        host_id=str(row["host_id"] or row["host"]),
         path=path if isinstance(path, str) else repr(path),
         status="error",
         probe_id=probe,
@@ -435,12 +486,15 @@ def history_query(
     hosts: Sequence[str] | None = None,
     outcomes: Sequence[str] | None = None,
     text_times: bool = True,
+    host: Host | None = None,
+    present: dict[str, frozenset[str]] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The SQL behind ``history`` (a function of its own so tests can EXPLAIN it).
 
     Shaped for the indexes: ``probes(interpreter_id, probed_at)`` for one
     interpreter's log, ``probes(trigger, probed_at)`` for a trigger,
-    ``probes(probed_at)`` for the whole log, ``interpreters(host, path)`` for a host.
+    ``probes(probed_at)`` for the whole log. ``host``/``hosts`` choose hosts as
+    ``host_where`` does (neither: every host); ``present`` is the store's columns.
     ``text_times``: SQLite keeps SQLAlchemy's DateTime as ISO text; others want the value.
     """
     where = ["1 = 1"]
@@ -449,9 +503,9 @@ def history_query(
         clause, extra = _in_clause("iid", list(interpreter_ids))
         where.append(f"p.interpreter_id IN ({clause or 'NULL'})")
         params.update(extra)
-    if hosts is not None:
-        clause, extra = _in_clause("host", list(hosts))
-        where.append(f"i.host IN ({clause or 'NULL'})")
+    if host is not None or hosts is not None:
+        clause, extra = host_where(present, host, hosts=hosts)
+        where.append(clause)
         params.update(extra)
     if outcomes is not None:
         clause, extra = _in_clause("outcome", list(outcomes))
@@ -487,6 +541,7 @@ def history(
     hosts: Sequence[str] | None = None,
     outcomes: Sequence[str] | None = None,
     with_diff: bool = False,
+    host: Host | None = None,
 ) -> list[ProbeEvent]:
     """The probe log, newest first.
 
@@ -503,6 +558,8 @@ def history(
         hosts=hosts,
         outcomes=outcomes,
         text_times=isinstance(conn, _Sqlite),
+        host=host,
+        present=conn.present,
     )
     events = [_event(row) for row in conn.rows(sql, params)]
     return _with_diffs(conn, events) if with_diff else events
@@ -571,6 +628,7 @@ def _event(row: Any) -> ProbeEvent:
             probe_id=row["probe_id"],
             interpreter_id=row["interpreter_id"],
             host=row["host"],
+            host_id=row["host_id"] or row["host"],
             path=row["path"],
             probed_at=_datetime(row["probed_at"], "probed_at") or datetime.min,
             trigger=_typed(row, "trigger", str),
@@ -593,6 +651,7 @@ def _event(row: Any) -> ProbeEvent:
             probe_id=row["probe_id"],
             interpreter_id=row["interpreter_id"],
             host=str(row["host"]),
+            host_id=str(row["host_id"] or row["host"]),
             path=path if isinstance(path, str) else repr(path),
             probed_at=probed_at,
             trigger=str(row["trigger"]),
@@ -628,3 +687,51 @@ def damaged_rows(conn: Connection) -> list[str]:
             entry = f"fingerprint entry {row['id']} of probe {row['probe_id']}"
             found.append(f"damaged row in the store ({entry}): {bad[0]} is not UTF-8 text")
     return found
+
+
+def hosts(conn: Connection) -> list[dict[str, Any]]:
+    """Every host with rows in the store, as the ``hosts`` view counts them, plus the
+    Python versions (``3.12``) its working interpreters have: ``interpdb hosts``.
+
+    From the tables rather than the view, so a store at an older revision (no
+    ``host_id``: the name is the id) is read too. Ordered by name, then id.
+    """
+    has_id = conn.present is None or "host_id" in conn.present.get("interpreters", frozenset())
+    key = "i.host_id" if has_id else "i.host"
+    rows = conn.rows(
+        f"SELECT {key} AS host_id, MAX(i.host) AS host, "
+        "SUM(CASE WHEN i.forgotten_at IS NULL THEN 1 ELSE 0 END) AS interpreters, "
+        "SUM(CASE WHEN i.forgotten_at IS NULL AND p.outcome = 'ok' THEN 1 ELSE 0 END) AS ok, "
+        "MAX(p.probed_at) AS last_probed_at, "
+        "(SELECT q.interpdb_version FROM probes q JOIN interpreters j ON j.id = q.interpreter_id "
+        f"WHERE j.{key[2:]} = {key} ORDER BY q.probed_at DESC, q.id DESC LIMIT 1) AS interpdb_version "
+        f"FROM interpreters i LEFT JOIN probes p ON p.id = i.current_probe_id GROUP BY {key}",
+        {},
+    )
+    versions: dict[str, set[tuple[int, int]]] = {}
+    for row in conn.rows(
+        f"SELECT DISTINCT {key} AS host_id, p.version_major AS major, p.version_minor AS minor "
+        "FROM interpreters i JOIN probes p ON p.id = i.current_probe_id "
+        "WHERE i.forgotten_at IS NULL AND p.outcome = 'ok' AND p.version_major IS NOT NULL",
+        {},
+    ):
+        if isinstance(row["major"], int) and isinstance(row["minor"], int):
+            versions.setdefault(row["host_id"], set()).add((row["major"], row["minor"]))
+    found = []
+    for row in rows:
+        try:
+            last = _datetime(row["last_probed_at"], "probed_at")
+        except Damaged:
+            last = None
+        found.append(
+            {
+                "host_id": str(row["host_id"]),
+                "host": str(row["host"]),
+                "interpreters": int(row["interpreters"] or 0),
+                "ok": int(row["ok"] or 0),
+                "versions": [f"{a}.{b}" for a, b in sorted(versions.get(row["host_id"], ()))],
+                "last_probed_at": last,
+                "interpdb_version": row["interpdb_version"],
+            }
+        )
+    return sorted(found, key=lambda h: (h["host"], h["host_id"]))

@@ -24,6 +24,8 @@ from interpdb.store.schema import create_engine_for, one_line
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from interpdb.hostid import Host
+
 #: A batch of probes is written again when another interpdb inserted one of its
 #: interpreters first; each retry finds at least one more of them already there.
 _RECORD_ATTEMPTS = 3
@@ -93,7 +95,7 @@ class Store:
         with Session(self.engine) as session, session.begin():
             yield session
 
-    def record(self, host: str, probes: Sequence[NewProbe]) -> list[int]:
+    def record(self, host: Host, probes: Sequence[NewProbe]) -> list[int]:
         """Append probes (one transaction for the batch); return their interpreters' ids.
 
         Another interpdb may insert one of these interpreters between this one's
@@ -113,7 +115,7 @@ class Store:
             except SQLAlchemyError as error:
                 raise write_error("record the probes", error) from error
 
-    def _record(self, host: str, probes: Sequence[NewProbe]) -> list[int]:
+    def _record(self, host: Host, probes: Sequence[NewProbe]) -> list[int]:
         from sqlalchemy import insert, select
 
         from interpdb.store.models import FingerprintEntry, Interpreter, Probe, SysPathEntry
@@ -122,11 +124,25 @@ class Store:
         with self.session() as session:
             for new in probes:
                 interpreter = session.scalars(
-                    select(Interpreter).where(Interpreter.host == host, Interpreter.path == new.path)
+                    select(Interpreter).where(Interpreter.host_id == host.id, Interpreter.path == new.path)
                 ).one_or_none()
+                if interpreter is None and host.id != host.name:
+                    # A row an interpdb older than host ids wrote on a machine of this name
+                    # (``host_id = host =`` the name): it is this machine's, moved to its id.
+                    interpreter = session.scalars(
+                        select(Interpreter).where(
+                            Interpreter.host_id == host.name,
+                            Interpreter.host == host.name,
+                            Interpreter.path == new.path,
+                        )
+                    ).one_or_none()
+                    if interpreter is not None:
+                        interpreter.host_id = host.id
                 if interpreter is None:
-                    interpreter = Interpreter(host=host, path=new.path, created_at=new.probed_at)
+                    interpreter = Interpreter(host_id=host.id, host=host.name, path=new.path, created_at=new.probed_at)
                     session.add(interpreter)
+                elif interpreter.host != host.name:
+                    interpreter.host = host.name  # renamed: the name people read follows the machine
                 probe = Probe(
                     interpreter=interpreter,
                     probed_at=new.probed_at,
@@ -201,7 +217,7 @@ class Store:
             result = session.execute(delete(Interpreter).where(Interpreter.id.in_(ids)))
             return int(getattr(result, "rowcount", 0) or 0)
 
-    def add_sources(self, host: str, sources: Mapping[str, Iterable[str]]) -> None:
+    def add_sources(self, host: Host, sources: Mapping[str, Iterable[str]]) -> None:
         """Note which discovery sources found these paths (``{path: source names}``).
 
         Only new ``(interpreter, source)`` pairs are written, each with the time it
@@ -213,7 +229,7 @@ class Store:
 
         now = utcnow()
         pairs = [
-            {"host": host, "path": path, "source": source, "now": now}
+            {"host_id": host.id, "host_name": host.name, "path": path, "source": source, "now": now}
             for path, names in sources.items()
             for source in dict.fromkeys(names)
         ]
@@ -223,7 +239,8 @@ class Store:
             conn.execute(
                 text(
                     "INSERT INTO interpreter_sources (interpreter_id, source, first_seen_at) "
-                    "SELECT i.id, :source, :now FROM interpreters i WHERE i.host = :host AND i.path = :path "
+                    "SELECT i.id, :source, :now FROM interpreters i WHERE i.path = :path "
+                    "AND (i.host_id = :host_id OR (i.host_id = :host_name AND i.host = :host_name)) "
                     "AND NOT EXISTS (SELECT 1 FROM interpreter_sources s "
                     "WHERE s.interpreter_id = i.id AND s.source = :source)"
                 ).bindparams(
@@ -231,6 +248,7 @@ class Store:
                     # deduces one type for :source, which appears twice.
                     bindparam("now", type_=DateTime()),
                     bindparam("source", type_=String(32)),
+                    bindparam("host_name", type_=String(255)),
                 ),
                 pairs,
             )

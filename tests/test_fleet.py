@@ -1,0 +1,357 @@
+"""Several hosts, one store: each host probes its own interpreters, sees the others' as stored.
+
+Hosts are simulated as real ``interpdb`` processes with different ``INTERPDB_HOST``
+identities writing one store, on SQLite and on a real PostgreSQL server (the
+server fixtures of ``tests/test_postgres.py``). What is pinned: paths of two hosts
+never collide, a host never checks, probes or marks stale another host's rows
+(even when their paths do not exist here), ``hosts`` counts right, the fleet
+example queries of docs/schema.md answer right, and concurrent hosts lose and
+duplicate nothing. A role with SELECT rights only can audit a fleet database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import python_for
+from test_postgres import Server, _create_database, postgres_server  # noqa: F401 (a fixture)
+
+from interpdb import hostid, schema_docs
+from interpdb.cli import cli
+from interpdb.store import gate
+
+psycopg = pytest.importorskip("psycopg")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The store every host of a test writes: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "fleet.sqlite3")
+        return
+    server: Server = request.getfixturevalue("postgres_server")
+    database = _create_database(server)
+    yield database.url
+    with server.connect() as conn:
+        conn.execute(f'DROP DATABASE "{database.name}" WITH (FORCE)')
+
+
+def interpdb(
+    db: str, host: str | None, *args: str | os.PathLike[str], code: int = 0, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One real ``interpdb`` process as host ``host`` (None: this machine's own identity)."""
+    env = dict(os.environ, INTERPDB_DB=db)
+    env.pop("INTERPDB_HOST", None)
+    if host is not None:
+        env["INTERPDB_HOST"] = host
+    done = subprocess.run(
+        [sys.executable, "-m", "interpdb", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=stdin,
+    )
+    assert done.returncode == code, (args, done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+def in_process(
+    db: str, host: str | None, *args: str | os.PathLike[str], code: int = 0, stdin: str | None = None
+) -> Result:
+    """The CLI in this process (a new process costs a second on a busy machine), as host ``host``."""
+    env = {"INTERPDB_DB": db, "INTERPDB_HOST": host}  # None unsets it
+    result = CliRunner().invoke(cli, [str(a) for a in args], env=env, input=stdin, catch_exceptions=False)
+    assert result.exit_code == code, (args, result.exit_code, result.stdout, result.stderr)
+    return result
+
+
+def as_json(db: str, host: str | None, *args: str | os.PathLike[str]) -> Any:
+    return json.loads(in_process(db, host, *args, "--format", "json").stdout)
+
+
+def sql(db: str, query: str, *params: str) -> list[dict[str, Any]]:
+    """Through stdin (``interpdb sql -``), as a query pasted from docs/schema.md goes."""
+    args = [arg for param in params for arg in ("--param", param)]
+    rows: list[dict[str, Any]] = json.loads(
+        in_process(db, None, "sql", "-", *args, "--format", "json", stdin=query).stdout
+    )
+    return rows
+
+
+def example(name: str) -> str:
+    [found] = [e.sql for e in schema_docs.EXAMPLES if e.name == name]
+    return found
+
+
+@pytest.fixture
+def venvs(tmp_path: Path, base_python: Path) -> Callable[[str, Path | None], Path]:
+    def make(name: str, python: Path | None = None) -> Path:
+        target = tmp_path / name
+        subprocess.run([str(python or base_python), "-m", "venv", "--without-pip", str(target)], check=True)
+        return target / "bin" / "python"
+
+    return make
+
+
+def test_two_hosts_share_a_store_and_never_touch_each_others_rows(
+    store: str, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """Host a and host b (INTERPDB_HOST a, b/bee) probe into one store; the same path on both is two rows;
+    a lists b's rows as ``remote`` (as b recorded them) even when b's paths are gone from this machine,
+    and never probes them; history, hosts and the fleet examples see both."""
+    a_only, shared = venvs("a-only", None), venvs("shared", None)
+    b_only = venvs("b-only", python_for("3.8"))
+    interpdb(store, "a", "probe", a_only, shared)
+    interpdb(store, "b/bee", "probe", b_only, shared)
+
+    rows = sql(store, "SELECT host_id, host, path FROM interpreters ORDER BY host_id, path")
+    assert [(r["host_id"], r["host"], r["path"]) for r in rows] == [
+        ("a", "a", str(a_only)),
+        ("a", "a", str(shared)),
+        ("b", "bee", str(b_only)),
+        ("b", "bee", str(shared)),
+    ]
+
+    # Each host sees its own rows by default.
+    mine = as_json(store, "a", "list", "--no-discover")
+    assert sorted(r["path"] for r in mine) == sorted([str(a_only), str(shared)])
+    assert {r["host_id"] for r in mine} == {"a"}
+
+    # b's venv disappears from this machine, and a's shared one changes: a re-probes its own only.
+    os.rename(b_only.parent.parent, b_only.parent.parent.with_name("b-moved"))
+    site = next(Path(p) for p in mine[0]["site_packages"] if p.startswith(str(a_only.parent.parent)))
+    (site / "extra.pth").write_text("/nowhere\n")
+    probes_before = sql(
+        store, "SELECT count(*) AS n FROM probes p JOIN interpreters i ON i.id = p.interpreter_id WHERE i.host_id = 'b'"
+    )
+    everything = as_json(store, "a", "list", "--no-discover", "--all", "--all-hosts")
+    by_key = {(r["host_id"], r["path"]): r for r in everything}
+    assert set(by_key) == {("a", str(a_only)), ("a", str(shared)), ("b", str(b_only)), ("b", str(shared))}
+    assert by_key[("a", str(a_only))]["status"] == "probed"  # its fingerprint changed: re-probed
+    assert by_key[("a", str(shared))]["status"] == "cached"
+    for key in (("b", str(b_only)), ("b", str(shared))):
+        assert by_key[key]["status"] == "remote"
+        assert by_key[key]["outcome"] == "ok" and by_key[key]["host"] == "bee"
+    assert by_key[("b", str(b_only))]["version"].startswith("3.8.")
+    assert (
+        sql(
+            store,
+            "SELECT count(*) AS n FROM probes p JOIN interpreters i ON i.id = p.interpreter_id WHERE i.host_id = 'b'",
+        )
+        == probes_before
+    )
+    # --host picks by name or by id; this host's name keeps it revalidated.
+    assert {r["host_id"] for r in as_json(store, "a", "list", "--no-discover", "--host", "bee")} == {"b"}
+    assert {r["host_id"] for r in as_json(store, "a", "list", "--no-discover", "--host", "b", "--host", "a")} == {
+        "a",
+        "b",
+    }
+    table = in_process(store, "a", "list", "--no-discover", "--all-hosts").stdout
+    assert "bee" in table and "remote" in table
+
+    # show --host: b's interpreter as b recorded it, its fingerprint not checked here (its path is gone).
+    shown = as_json(store, "a", "show", b_only, "--host", "bee")
+    assert (shown["status"], shown["host_id"], shown["outcome"]) == ("remote", "b", "ok")
+    assert shown["fingerprint"] and {e["matches"] for e in shown["fingerprint"]} == {None}
+    assert [p["host_id"] for p in shown["probes"]] == ["b"]
+    in_process(store, "a", "show", b_only, code=1)  # not a's: unknown here
+
+    # history: this host by default; --host / --all-hosts for others.
+    assert {e["host_id"] for e in as_json(store, "a", "history")} == {"a"}
+    assert {e["host_id"] for e in as_json(store, "a", "history", "--host", "bee")} == {"b"}
+    assert len(as_json(store, "a", "history", "--all-hosts")) == 5  # 2 + 2 first probes, 1 re-probe
+    [b_shared] = as_json(store, "a", "history", shared, "--host", "b")
+    assert (b_shared["host_id"], b_shared["path"]) == ("b", str(shared))
+
+    hosts = {h["host_id"]: h for h in as_json(store, "a", "hosts")["hosts"]}
+    assert set(hosts) == {"a", "b"}
+    assert (hosts["a"]["interpreters"], hosts["a"]["ok"], hosts["a"]["current"]) == (2, 2, True)
+    assert (hosts["b"]["host"], hosts["b"]["interpreters"], hosts["b"]["current"]) == ("bee", 2, False)
+    assert hosts["b"]["versions"][0] == "3.8" and len(hosts["b"]["versions"]) == 2
+    assert sql(store, "SELECT host_id, interpreters, ok FROM hosts ORDER BY host_id") == [
+        {"host_id": "a", "interpreters": 2, "ok": 2},
+        {"host_id": "b", "interpreters": 2, "ok": 2},
+    ]
+
+    # export: this host's rows by default, each keeping its host; import merges them elsewhere once.
+    def exported(*args: str) -> list[tuple[str, str]]:
+        document = json.loads(in_process(store, "a", "export", *args).stdout)
+        return sorted((i["host_id"], i["host"]) for i in document["interpreters"])
+
+    assert exported() == [("a", "a"), ("a", "a")]
+    assert exported("--host", "bee") == [("b", "bee"), ("b", "bee")]
+    whole = in_process(store, "a", "export", "--all-hosts").stdout
+    assert len(json.loads(whole)["interpreters"]) == 4
+    elsewhere = str(Path(store).parent / "elsewhere.sqlite3") if "://" not in store else None
+    if elsewhere is not None:
+        for _ in range(2):  # the second import adds nothing
+            in_process(elsewhere, "z", "import", "-", stdin=whole)
+            assert sql(elsewhere, "SELECT host_id, COUNT(*) AS n FROM interpreters GROUP BY host_id") == [
+                {"host_id": "a", "n": 2},
+                {"host_id": "b", "n": 2},
+            ]
+            assert sql(elsewhere, "SELECT COUNT(*) AS n FROM probes") == [{"n": 5}]
+
+    # The fleet examples of docs/schema.md.
+    assert [(r["host"], r["path"]) for r in sql(store, example("hosts_with_38"))] == [("bee", str(b_only))]
+    week = sql(store, example("reprobed_this_week"), "since=2000-01-01")
+    assert [(r["host"], r["reprobed"]) for r in week] == [("a", 1)]
+
+
+def test_a_bad_interpdb_host_is_one_line(store: str) -> None:
+    done = interpdb(store, " spaced", "list", "--no-discover", code=2)
+    assert done.stderr.startswith("error: INTERPDB_HOST has an invalid id"), done.stderr
+    assert "hint:" in done.stderr and len(done.stderr.strip().splitlines()) == 2
+
+
+def test_four_hosts_probing_at_once_lose_and_duplicate_nothing(
+    store: str, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """4 processes, each a host, probe the same shared path and one of their own at once, then
+    list and read history across hosts: 8 rows, each probed once, by its own host."""
+    shared = venvs("shared", None)
+    own = [venvs(f"own-{i}", None) for i in range(4)]
+    interpdb(store, "seed", "list", "--no-discover")  # creates the store (migration lock tested elsewhere)
+    env = dict(os.environ, INTERPDB_DB=store)
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(shared), str(own[i])],
+            env=dict(env, INTERPDB_HOST=f"h{i}"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    for process in started:
+        out, err = process.communicate(timeout=180)
+        assert process.returncode == 0, (out, err)
+        assert "Traceback" not in err, err
+    rows = sql(
+        store,
+        "SELECT i.host_id, i.path, COUNT(p.id) AS probes FROM interpreters i "
+        "LEFT JOIN probes p ON p.interpreter_id = i.id GROUP BY i.host_id, i.path ORDER BY i.host_id, i.path",
+    )
+    expected = sorted((f"h{i}", path) for i in range(4) for path in (str(shared), str(own[i])))
+    assert [(r["host_id"], r["path"]) for r in rows] == expected
+    assert {r["probes"] for r in rows} == {1}
+    assert [(h["host_id"], h["interpreters"]) for h in as_json(store, None, "hosts")["hosts"]] == [
+        (f"h{i}", 2) for i in range(4)
+    ]
+
+
+#: One host's run: probe its two paths, then read across hosts while the others write.
+_WORKER = """
+import json, os, subprocess, sys
+shared, own = sys.argv[1:3]
+def run(*args):
+    done = subprocess.run([sys.executable, "-m", "interpdb", *args], capture_output=True, text=True)
+    if done.returncode != 0 or "Traceback" in done.stderr:
+        sys.exit(f"{args}: {done.returncode} {done.stderr}")
+    return done.stdout
+run("probe", shared, own)
+listed = json.loads(run("list", "--no-discover", "--all-hosts", "--format", "json"))
+mine = [r for r in listed if r["host_id"] == os.environ["INTERPDB_HOST"]]
+if sorted(r["path"] for r in mine) != sorted([shared, own]) or any(r["status"] == "remote" for r in mine):
+    sys.exit(f"own rows wrong: {mine}")
+if any(r["status"] != "remote" for r in listed if r["host_id"] != os.environ["INTERPDB_HOST"]):
+    sys.exit(f"another host's row was judged here: {listed}")
+json.loads(run("history", "--all-hosts", "--format", "json"))
+"""
+
+
+def test_rows_from_before_host_ids_stay_this_hosts(tmp_path: Path, venvs: Callable[[str, Path | None], Path]) -> None:
+    """A store an older interpdb wrote (revision 0003, rows keyed by hostname) upgrades to host_id = host,
+    is read as this machine's (cached, not re-probed), and the next probe moves the row to its id."""
+    from interpdb.location import resolve
+    from interpdb.store.write import Store
+
+    db = str(tmp_path / "old.sqlite3")
+    python = venvs("old", None)
+    interpdb(db, None, "probe", python)
+    store = Store(resolve(db))
+    try:
+        store.downgrade("0003_scrub_secrets")
+    finally:
+        store.close()
+    me = hostid.current()
+    [record] = as_json(db, None, "list", "--no-discover")
+    assert (record["status"], record["host_id"], record["host"]) == ("cached", me.name, me.name)
+    interpdb(db, None, "probe", "--refresh", python)  # a write: upgrades the file, moves the row
+    assert sql(db, "SELECT host_id, host, path FROM interpreters") == [
+        {"host_id": me.id, "host": me.name, "path": str(python)}
+    ]
+    assert sql(db, "SELECT version_num FROM alembic_version") == [{"version_num": gate.HEAD_REVISION}]
+
+
+def test_a_select_only_role_can_audit_the_fleet(
+    postgres_server: Server,  # noqa: F811 (the fixture imported above)
+    venvs: Callable[[str, Path | None], Path],
+) -> None:
+    """An auditor role with CONNECT, USAGE on the schema and SELECT on every table and view
+    (nothing else) runs list --all-hosts, history, hosts and sql; writing is refused in one line."""
+    database = _create_database(postgres_server)
+    python = venvs("audited", None)
+    interpdb(database.url, "ci-1", "probe", python)
+    with postgres_server.connect(database.name) as conn:
+        conn.execute("DROP ROLE IF EXISTS auditor")
+        conn.execute("CREATE ROLE auditor LOGIN")
+        conn.execute(f'GRANT CONNECT ON DATABASE "{database.name}" TO auditor')
+        conn.execute("GRANT USAGE ON SCHEMA public TO auditor")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO auditor")  # views included
+    url = database.url.replace("postgres@", "auditor@", 1)
+    try:
+        listed = as_json(url, "auditor-box", "--read-only", "list", "--all-hosts")
+        assert [(r["host_id"], r["path"], r["status"]) for r in listed] == [("ci-1", str(python), "remote")]
+        assert len(as_json(url, "auditor-box", "history", "--all-hosts")) == 1
+        assert [h["host_id"] for h in as_json(url, "auditor-box", "hosts")["hosts"]] == ["ci-1"]
+        assert sql(url, "SELECT host, interpreters FROM hosts") == [{"host": "ci-1", "interpreters": 1}]
+        refused = interpdb(url, "auditor-box", "probe", python, code=1)
+        assert refused.stderr.startswith("error:") and "permission denied" in refused.stderr, refused.stderr
+        # What the README says a probing machine needs is enough.
+        with postgres_server.connect(database.name) as conn:
+            conn.execute("DROP ROLE IF EXISTS prober")
+            conn.execute("CREATE ROLE prober LOGIN")
+            conn.execute(f'GRANT CONNECT ON DATABASE "{database.name}" TO prober')
+            conn.execute("GRANT USAGE ON SCHEMA public TO prober")
+            conn.execute("GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO prober")
+            conn.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO prober")
+        prober = database.url.replace("postgres@", "prober@", 1)
+        interpdb(prober, "ci-2", "discover", "--source", "venv", "--scan", python.parent.parent)
+        interpdb(prober, "ci-2", "probe", python)
+        assert [h["host_id"] for h in as_json(url, "auditor-box", "hosts")["hosts"]] == ["ci-1", "ci-2"]
+    finally:
+        with postgres_server.connect() as conn:
+            conn.execute(f'DROP DATABASE "{database.name}" WITH (FORCE)')
+            conn.execute("DROP ROLE IF EXISTS auditor")
+            conn.execute("DROP ROLE IF EXISTS prober")
+
+
+def test_an_export_from_before_host_ids_imports_with_its_host_as_the_id(
+    tmp_path: Path, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """schema_version 1 documents have no host_id: import reads host as the id (as migration 0004 does);
+    a version 2 document without it is refused in one line."""
+    source, target = str(tmp_path / "source.sqlite3"), str(tmp_path / "target.sqlite3")
+    python = venvs("old-export", None)
+    interpdb(source, "new-id/old-name", "probe", python)
+    document = json.loads(in_process(source, "new-id/old-name", "export").stdout)
+    assert document["schema_version"] == 2 and document["interpreters"][0]["host_id"] == "new-id"
+    for interpreter in document["interpreters"]:
+        del interpreter["host_id"]
+    refused = in_process(target, None, "import", "-", code=1, stdin=json.dumps(document))
+    assert "missing host_id" in refused.stderr, refused.stderr
+    in_process(target, None, "import", "-", stdin=json.dumps(dict(document, schema_version=1)))
+    assert sql(target, "SELECT host_id, host, path FROM interpreters") == [
+        {"host_id": "old-name", "host": "old-name", "path": str(python)}
+    ]
