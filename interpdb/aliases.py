@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 
+from interpdb._frozen import replace
 from interpdb.records import Record
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from interpdb._frozen import field, frozen
 from interpdb.fingerprint import Change
 from interpdb.location import normalize_path
 from interpdb.records import utcnow
@@ -52,7 +52,7 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-@dataclass(frozen=True)
+@frozen
 class Refresh:
     """What may be re-probed in this run. Build it once, pass it everywhere."""
 

@@ -68,8 +68,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 
+from interpdb._frozen import frozen, replace
 from interpdb.records import Record
 from interpdb.versions import Specifier, Version
 
@@ -121,7 +121,7 @@ _BARE = re.compile(r"(?P<release>[0-9]+(?:\.[0-9]+)*)(?P<pre>(?:a|b|rc)[0-9]+)?"
 _NAME = re.compile(r"[a-z0-9_][a-z0-9._+-]*")
 
 
-@dataclass(frozen=True)
+@frozen
 class Request:
     """A parsed request; ``None`` in a field means "any"."""
 

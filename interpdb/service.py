@@ -16,10 +16,10 @@ import builtins
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from interpdb import fingerprint
+from interpdb._frozen import field, frozen, replace
 from interpdb.errors import BadRequest, Interrupted, InventoryError, NeedsWrite
 from interpdb.freshness import RUN_STATUS_OF_OUTCOME, Due, Problem, judge, not_utf8
 from interpdb.location import Location, is_utf8, normalize_path, resolve
@@ -52,7 +52,7 @@ def default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
-@dataclass(frozen=True)
+@frozen
 class Result:
     records: list[Record]
     problems: list[Problem] = field(default_factory=list)

@@ -23,8 +23,9 @@ it on their warm path. ``tests/test_versions.py`` holds it to packaging's answer
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import total_ordering
+
+from interpdb._frozen import frozen
 
 _PRE_SPELLINGS = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "rc": 2, "c": 2, "pre": 2, "preview": 2}
 _PRE = r"(?:[-_.]?(?P<kind>alpha|beta|preview|pre|rc|a|b|c)[-_.]?(?P<n>[0-9]+)?)?"
@@ -37,7 +38,7 @@ _FINAL = (3, 0)
 
 
 @total_ordering
-@dataclass(frozen=True)
+@frozen
 class Version:
     """A release and an optional pre-release; ``3.12`` equals ``3.12.0``, as in PEP 440."""
 
@@ -104,7 +105,7 @@ def _starts_with(version: Version, prefix: tuple[int, ...]) -> bool:
     return padded[: len(prefix)] == prefix
 
 
-@dataclass(frozen=True)
+@frozen
 class Clause:
     """One ``op version`` part of a specifier; ``wildcard`` is the ``.*`` of ``==3.12.*``."""
 
@@ -147,7 +148,7 @@ class Clause:
         return f"{self.op}{self.version}{'.*' if self.wildcard else ''}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Specifier:
     """Comma-separated clauses; a version matches when every clause does.
 

@@ -71,8 +71,7 @@ def command(
     per path). Filters only choose what is printed: they never cause a probe.
     Missing and broken interpreters are left out unless --all or --status asks.
     """
-    from dataclasses import replace
-
+    from interpdb._frozen import replace
     from interpdb.listing import select
     from interpdb.service import Result
 

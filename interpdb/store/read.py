@@ -539,8 +539,7 @@ def _answers_with_previous(conn: Connection, probe_ids: Sequence[int]) -> dict[i
 
 def _with_diffs(conn: Connection, events: list[ProbeEvent]) -> list[ProbeEvent]:
     """Failed probes have no answer to compare: their diff is empty and against nothing."""
-    from dataclasses import replace
-
+    from interpdb._frozen import replace
     from interpdb.diff import diff_probe_data
 
     answers = _answers_with_previous(conn, [e.probe_id for e in events if e.outcome == "ok"])
