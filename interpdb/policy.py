@@ -27,10 +27,8 @@ from interpdb.fingerprint import Change
 from interpdb.location import normalize_path
 from interpdb.records import utcnow
 
-_DURATION = re.compile(
-    r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)?\s*$",
-    re.IGNORECASE,
-)
+#: Compiled on first use (``re`` caches it): the warm path never parses a duration.
+_DURATION = r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)?\s*$"
 #: The longest duration accepted: a century back from now is still a valid date.
 MAX_DURATION = timedelta(days=36_500)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -42,7 +40,7 @@ class DurationTooLong(ValueError):
 
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``12h``, ``7d``, ``2w`` (a bare number is seconds)."""
-    match = _DURATION.match(text)
+    match = re.match(_DURATION, text, re.IGNORECASE)
     if not match:
         raise ValueError(f"{text!r} is not a duration (try 90s, 15m, 12h, 7d or 2w)")
     unit = (match.group(2) or "s").lower()[0]

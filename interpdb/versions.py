@@ -31,8 +31,9 @@ _PRE_SPELLINGS = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "rc": 2, "c": 2, "pre":
 _PRE = r"(?:[-_.]?(?P<kind>alpha|beta|preview|pre|rc|a|b|c)[-_.]?(?P<n>[0-9]+)?)?"
 # [0-9], not \d: a version in other scripts' digits is more likely a typo than a version.
 _VERSION = re.compile(r"v?(?P<release>[0-9]+(?:\.[0-9]+)*)" + _PRE + r"(?P<local>\+[a-z0-9.]*)?", re.IGNORECASE)
-_STRICT = re.compile(r"v?(?P<release>[0-9]+(?:\.[0-9]+)*)" + _PRE, re.IGNORECASE)
-_CLAUSE = re.compile(r"(?P<op>===|==|!=|~=|>=|<=|>|<)?\s*(?P<value>\S+)")
+#: Specifiers only: compiled on first use (``re`` caches them), not by every warm ``find``.
+_STRICT = r"v?(?P<release>[0-9]+(?:\.[0-9]+)*)" + _PRE
+_CLAUSE = r"(?P<op>===|==|!=|~=|>=|<=|>|<)?\s*(?P<value>\S+)"
 _OPERATORS = ("===", "==", "!=", "~=", ">=", "<=", ">", "<")
 _FINAL = (3, 0)
 
@@ -53,7 +54,7 @@ class Version:
     @classmethod
     def parse_strict(cls, text: str) -> Version:
         """A version as a specifier may name it: no local suffix."""
-        return cls._from(_STRICT.fullmatch(text.strip()), text)
+        return cls._from(re.fullmatch(_STRICT, text.strip(), re.IGNORECASE), text)
 
     @classmethod
     def _from(cls, match: re.Match[str] | None, text: str) -> Version:
@@ -202,7 +203,7 @@ class Specifier:
 
 
 def _clause(part: str) -> Clause:
-    match = _CLAUSE.fullmatch(part)
+    match = re.fullmatch(_CLAUSE, part)
     if not match or not match["op"]:
         raise ValueError(f"{part!r} is not a version specifier: it needs an operator (==, !=, <, <=, >, >=, ~=)")
     op, value = match["op"], match["value"]
