@@ -373,7 +373,21 @@ class Inventory:
         if policy.everything or policy.interpreters or policy.max_age is not None:
             return None
         found = self._discovered() if discover else {}
-        everything = self.stored(include_forgotten=True, with_entries=False)
+
+        def load(conn: read.Connection) -> tuple[builtins.list[Record], dict[str, Record]]:
+            """Every record without its fingerprint, then the fingerprints grouping needs.
+
+            Grouping paths into interpreters reads a base interpreter's executable
+            entries (a venv is grouped by its prefix); failures are judged, below.
+            """
+            light = read.current_records(conn, self.host, with_entries=False, include_forgotten=True)
+            needed = [r.id for r in light if r.forgotten_at is None and (r.outcome != "ok" or not r.is_venv)]
+            if len(needed) > _ENTRIES_BY_ID:
+                return light, {r.path: r for r in read.current_records(conn, self.host)}
+            return light, {r.path: r for r in read.current_records(conn, self.host, ids=needed)} if needed else {}
+
+        nothing: tuple[builtins.list[Record], dict[str, Record]] = ([], {})
+        everything, full = self._read(load, nothing)
         light = {r.path: r for r in everything if r.forgotten_at is None}
         forgotten = {r.path for r in everything if r.forgotten_at is not None}  # left out, as by ``list``
         if any(path not in light and path not in forgotten for path in found):
@@ -383,13 +397,6 @@ class Inventory:
             or any(name not in light[path].sources for path, names in found.items() if path in light for name in names)
         ):
             return None  # the exhaustive way says the store is read-only, or records the sources
-        # Grouping paths into interpreters reads the executable's entries of a base
-        # interpreter (a venv is grouped by its prefix); failures are judged, below.
-        needed = [r.id for r in light.values() if r.outcome != "ok" or not r.is_venv]
-        if len(needed) > _ENTRIES_BY_ID:
-            full = {r.path: r for r in self.stored() if r.path in light}
-        else:
-            full = {r.path: r for r in self.stored(ids=needed)} if needed else {}
         records = [full.get(path, record) for path, record in light.items()]
         probe_hash = script_hash()
         stats: dict[str, os.stat_result | None] = {}
