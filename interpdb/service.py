@@ -359,13 +359,14 @@ class Inventory:
     ) -> tuple[Record, Result] | None:
         """The best match, when it is fresh, found by checking fingerprints in rank order.
 
-        The stored records are ranked as stored, then only the best one's paths (its
-        alias group) are judged, so the cost does not grow with every venv on the
-        machine. Whatever could change the answer, or needs a write, returns None and
-        ``find`` takes the exhaustive way, which probes exactly what it always did: a
-        path discovered but never stored, a discovery source to record, an explicit
-        refresh or ``--max-age``, a read-only store, a stored failure whose fingerprint
-        changed (it may work now), the best match itself changed or gone, no match.
+        Every base interpreter and every stored failure is judged (they are few); the
+        venvs are ranked as stored and only the best match's paths (its alias group)
+        are judged, so the cost does not grow with every venv on the machine.
+        Whatever could change the answer, or needs a write, returns None and ``find``
+        takes the exhaustive way, which probes exactly what it always did: a path
+        discovered but never stored, a discovery source to record, an explicit refresh
+        or ``--max-age``, a read-only store, a base interpreter or a stored failure
+        whose fingerprint changed, the best match itself changed or gone, no match.
         """
         from interpdb.aliases import identity
         from interpdb.request import rank
@@ -400,8 +401,12 @@ class Inventory:
         records = [full.get(path, record) for path, record in light.items()]
         probe_hash = script_hash()
         stats: dict[str, os.stat_result | None] = {}
+        # Base interpreters are few and their fingerprints are loaded anyway: all are judged,
+        # so one upgraded in place (a new micro version that would now rank first) is
+        # re-probed as before. Only venvs, the many, are judged in rank order.
         for record in records:
-            if record.outcome != "ok" and not isinstance(judge(record.path, record, policy, probe_hash, stats), Record):
+            judged_now = record.outcome != "ok" or not record.is_venv
+            if judged_now and not isinstance(judge(record.path, record, policy, probe_hash, stats), Record):
                 return None
         sources = {p: builtins.list(v) for p, v in found.items()}
         order = source_rank(Result(records, sources=sources))

@@ -120,3 +120,23 @@ def test_a_new_path_goes_the_exhaustive_way(
     found = run.json("find", "3.12", "--format", "json")
     assert found["prefix"] == str(fresh.parent.parent) and found["status"] == "probed"
     assert run.count() == before + 1
+
+
+def test_a_changed_base_interpreter_goes_the_exhaustive_way(
+    warm_db: dict[str, Path],  # noqa: F811
+    db_path: Path,
+    run: Cli,
+    tmp_path: Path,
+) -> None:
+    """Base interpreters are all judged: one replaced in place (here a link now leading to 3.12)
+    is re-probed before ``find`` answers, since it may now rank first."""
+    link = tmp_path / "bin" / "python-here"
+    link.parent.mkdir()
+    link.symlink_to(python_for("3.11"))
+    run("probe", link)
+    link.unlink()
+    link.symlink_to(python_for("3.12"))
+    before = run.count(link)
+    found = run.json("find", "3.12", "--format", "json")
+    assert run.count(link) == before + 1
+    assert found["version"].startswith("3.12.")
