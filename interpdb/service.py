@@ -415,7 +415,8 @@ class Inventory:
         if not ranked:
             return None
         best = identity(ranked[0])
-        members = [r for r in records if r.outcome == "ok" and identity(r) == best]
+        # The paths ``rank`` grouped into the best match: its candidates of the same identity.
+        members = [r for r in records if parsed.matches(r, arch=arch, allow_venv=allow_venv) and identity(r) == best]
         lacking = [r.id for r in members if r.path not in full]
         if lacking:
             loaded = {r.path: r for r in self.stored(ids=lacking)}
