@@ -71,7 +71,7 @@ from collections.abc import Mapping, Sequence
 
 from interpdb._frozen import frozen, replace
 from interpdb.records import Record
-from interpdb.versions import Specifier, Version
+from interpdb.versions import Specifier, Version, cached_parse
 
 #: Statuses of records that may answer a request (``missing`` and ``error`` never do).
 CANDIDATE_STATUSES = ("cached", "probed", "stale")
@@ -430,7 +430,8 @@ def _line_key(record: Record) -> tuple[bool, tuple[int, ...]]:
 
 def _version_key(record: Record) -> tuple[bool, Version]:
     """Newest first once reversed; a record whose version is missing or unreadable goes last."""
-    try:
-        return True, Version.parse(record.version or "")
-    except ValueError:
-        return False, Version((0,))
+    parsed = cached_parse(record.version or "")
+    return (False, _UNKNOWN) if parsed is None else (True, parsed)
+
+
+_UNKNOWN = Version((0,))
