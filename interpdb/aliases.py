@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 
+from interpdb._frozen import replace
 from interpdb.records import Record
 
 
@@ -45,6 +45,9 @@ def group(records: Iterable[Record], source_rank: Mapping[int, int] | None = Non
         groups.setdefault(identity(record), []).append(record)
     leaders: list[Record] = []
     for members in groups.values():
+        if len(members) == 1 and not members[0].aliases:
+            leaders.append(members[0])  # alone: nothing to prefer (``_preference`` stats its folder)
+            continue
         leader = min(members, key=lambda r: _preference(r, ranks))
         others = tuple(sorted(r.path for r in members if r is not leader))
         leaders.append(replace(leader, aliases=others))

@@ -52,9 +52,9 @@ from __future__ import annotations
 import os
 import stat as stat_module
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
+from interpdb._frozen import frozen
 from interpdb.location import is_utf8
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
@@ -88,7 +88,7 @@ _MAX_LINKS = 40
 LAYOUT = 2
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     role: str
     path: str
@@ -114,7 +114,7 @@ class Entry:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Change:
     """One entry that no longer matches: ``kind`` is ``added``, ``removed`` or ``modified``."""
 

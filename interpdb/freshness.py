@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from interpdb import fingerprint
+from interpdb._frozen import frozen
 from interpdb.policy import Refresh
 from interpdb.records import Record
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     """A path that could not be answered at all (it never existed, or offline and unknown)."""
 
@@ -30,7 +30,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Due:
     """A path to probe, and why (``trigger``: ``gone`` means record it missing)."""
 

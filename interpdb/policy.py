@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from interpdb._frozen import field, frozen
 from interpdb.fingerprint import Change
 from interpdb.location import normalize_path
 from interpdb.records import utcnow
 
-_DURATION = re.compile(
-    r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)?\s*$",
-    re.IGNORECASE,
-)
+#: Compiled on first use (``re`` caches it): the warm path never parses a duration.
+_DURATION = r"^\s*(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)?\s*$"
 #: The longest duration accepted: a century back from now is still a valid date.
 MAX_DURATION = timedelta(days=36_500)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -42,7 +40,7 @@ class DurationTooLong(ValueError):
 
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``12h``, ``7d``, ``2w`` (a bare number is seconds)."""
-    match = _DURATION.match(text)
+    match = re.match(_DURATION, text, re.IGNORECASE)
     if not match:
         raise ValueError(f"{text!r} is not a duration (try 90s, 15m, 12h, 7d or 2w)")
     unit = (match.group(2) or "s").lower()[0]
@@ -52,7 +50,7 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-@dataclass(frozen=True)
+@frozen
 class Refresh:
     """What may be re-probed in this run. Build it once, pass it everywhere."""
 

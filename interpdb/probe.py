@@ -15,10 +15,10 @@ import os
 import stat
 import time
 import zlib
-from dataclasses import dataclass
 from functools import lru_cache
 
 from interpdb import fingerprint
+from interpdb._frozen import frozen
 from interpdb.fingerprint import LAYOUT
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
@@ -55,7 +55,7 @@ def script_hash() -> str:
     return f"{zlib.crc32(source):08x}{len(source):08x}"
 
 
-@dataclass(frozen=True)
+@frozen
 class ProbeResult:
     """What one run of the probe gave: ``data`` on success, ``error`` otherwise."""
 

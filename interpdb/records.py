@@ -6,8 +6,9 @@ so a warm command needs neither SQLAlchemy nor a session to produce them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+
+from interpdb._frozen import field, frozen, replace
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
@@ -35,7 +36,7 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-@dataclass(frozen=True)
+@frozen
 class Record:
     """An interpreter with its current probe, as stored, plus this run's ``status``."""
 
@@ -166,7 +167,7 @@ class Record:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class ProbeEvent:
     """One row of the probe log: when, why, what changed, how it went."""
 

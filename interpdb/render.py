@@ -14,7 +14,6 @@ JSON, NDJSON and CSV carry the exact text.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -348,6 +347,8 @@ def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = No
         return ""
     buffer = io.StringIO()
     fieldnames = list(columns) if columns is not None else list(rows[0])
+    import csv  # CSV output only: JSON and tables do not pay for it
+
     writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:

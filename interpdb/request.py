@@ -68,10 +68,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 
+from interpdb._frozen import frozen, replace
 from interpdb.records import Record
-from interpdb.versions import Specifier, Version
+from interpdb.versions import Specifier, Version, cached_parse
 
 #: Statuses of records that may answer a request (``missing`` and ``error`` never do).
 CANDIDATE_STATUSES = ("cached", "probed", "stale")
@@ -114,14 +114,13 @@ _ACCEPTED = (
 )
 _OPERATOR_START = ("<", ">", "=", "!", "~=")
 _BITNESS = re.compile(r"(?P<body>.+?)-(?P<bits>32|64)(?:-(?P<machine>[a-z0-9_.]+))?")
-_KEY = re.compile(
-    r"(?P<impl>[a-z]+)-(?P<version>[^-]+)(?:-(?P<os>[a-z0-9]+))?(?:-(?P<arch>[a-z0-9_]+))?(?:-(?P<libc>[a-z]+))?"
-)
+#: Rarer forms: compiled on first use (``re`` caches them).
+_KEY = r"(?P<impl>[a-z]+)-(?P<version>[^-]+)(?:-(?P<os>[a-z0-9]+))?(?:-(?P<arch>[a-z0-9_]+))?(?:-(?P<libc>[a-z]+))?"
 _BARE = re.compile(r"(?P<release>[0-9]+(?:\.[0-9]+)*)(?P<pre>(?:a|b|rc)[0-9]+)?")
-_NAME = re.compile(r"[a-z0-9_][a-z0-9._+-]*")
+_NAME = r"[a-z0-9_][a-z0-9._+-]*"
 
 
-@dataclass(frozen=True)
+@frozen
 class Request:
     """A parsed request; ``None`` in a field means "any"."""
 
@@ -256,7 +255,7 @@ def _parse(text: str) -> Request:
         return key
     if os.path.exists(stripped):  # uv: an existing file or folder here
         return _path_request(text, stripped)
-    if not _NAME.fullmatch(lowered):
+    if not re.fullmatch(_NAME, lowered):
         raise _rejected(text)
     return Request(text, executable_name=stripped)
 
@@ -334,7 +333,7 @@ def _version_specifier(text: str, body: str) -> Specifier:
 
 def _key_request(text: str, lowered: str) -> Request | None:
     """uv's ``cpython-3.12.1-linux-x86_64-gnu`` (any part may be ``any``), or None."""
-    match = _KEY.fullmatch(lowered)
+    match = re.fullmatch(_KEY, lowered)
     if match is None or (match["impl"] not in IMPLEMENTATION_NAMES and match["impl"] != "any"):
         return None
     implementation = None if match["impl"] == "any" else IMPLEMENTATION_NAMES[match["impl"]]
@@ -431,7 +430,8 @@ def _line_key(record: Record) -> tuple[bool, tuple[int, ...]]:
 
 def _version_key(record: Record) -> tuple[bool, Version]:
     """Newest first once reversed; a record whose version is missing or unreadable goes last."""
-    try:
-        return True, Version.parse(record.version or "")
-    except ValueError:
-        return False, Version((0,))
+    parsed = cached_parse(record.version or "")
+    return (False, _UNKNOWN) if parsed is None else (True, parsed)
+
+
+_UNKNOWN = Version((0,))

@@ -16,10 +16,10 @@ import builtins
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from interpdb import fingerprint, hostid
+from interpdb._frozen import field, frozen, replace
 from interpdb.errors import BadRequest, Interrupted, InventoryError, NeedsWrite
 from interpdb.freshness import RUN_STATUS_OF_OUTCOME, Due, Problem, judge, not_utf8
 from interpdb.hostid import Host
@@ -46,6 +46,8 @@ __all__ = ["Inventory", "Problem", "Result", "default_jobs", "source_rank"]
 #: ``_FLUSH_SECONDS`` have passed: an interrupted run keeps what finished.
 _FLUSH_PROBES = 32
 _FLUSH_SECONDS = 0.5
+#: ``find`` loads the fingerprints of at most this many interpreters by id; more, and all at once.
+_ENTRIES_BY_ID = 400
 
 
 def default_jobs() -> int:
@@ -53,7 +55,7 @@ def default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
-@dataclass(frozen=True)
+@frozen
 class Result:
     records: list[Record]
     problems: list[Problem] = field(default_factory=list)
@@ -162,11 +164,16 @@ class Inventory:
         paths: Sequence[str] | None = None,
         ids: Sequence[int] | None = None,
         include_forgotten: bool = False,
+        with_entries: bool = True,
     ) -> builtins.list[Record]:
-        """This host's records as stored, fingerprints not re-checked (status is ``cached``)."""
+        """This host's records as stored, fingerprints not re-checked (status is ``cached``).
+
+        ``with_entries=False`` leaves their fingerprints out (``entries`` is empty): such a
+        record must never be judged fresh (``find`` loads the entries of the ones it judges).
+        """
         return self._read(
             lambda conn: read.current_records(
-                conn, self.host, paths=paths, ids=ids, include_forgotten=include_forgotten
+                conn, self.host, paths=paths, ids=ids, include_forgotten=include_forgotten, with_entries=with_entries
             ),
             [],
         )
@@ -337,8 +344,15 @@ class Inventory:
         allow_venv: bool = True,
         refresh: Refresh | None = None,
         discover: bool = True,
+        exhaustive: bool = False,
     ) -> tuple[Record | None, Result]:
-        """The best interpreter for ``request`` (see ``interpdb.request``), and what was considered."""
+        """The best interpreter for ``request`` (see ``interpdb.request``), and what was considered.
+
+        Fingerprints are checked in rank order (``_first_fresh``): when the best stored
+        match is fresh, ``considered`` holds the paths to it that were checked, not every
+        interpreter. ``exhaustive=True`` revalidates every known interpreter first (as
+        ``list`` does) and ``considered`` holds them all, as it does whenever nothing matches.
+        """
         from interpdb.request import parse_request, rank
 
         try:
@@ -349,6 +363,12 @@ class Inventory:
         if parsed.path is not None:
             considered = self.probe([parsed.path], policy)
         else:
+            quick = None if exhaustive else self._first_fresh(parsed, policy, discover, arch, allow_venv)
+            if quick is not None:
+                best, checked = quick
+                if best.data.get("launcher"):
+                    return self._behind_launcher(best, policy), checked
+                return best, checked
             considered = self.list(policy, discover=discover)
         order = source_rank(considered)
         ranked = rank(
@@ -368,6 +388,84 @@ class Inventory:
         if ranked and ranked[0].data.get("launcher"):
             return self._behind_launcher(ranked[0], policy), considered
         return (ranked[0] if ranked else None), considered
+
+    def _first_fresh(
+        self, parsed: Request, policy: Refresh, discover: bool, arch: str | None, allow_venv: bool
+    ) -> tuple[Record, Result] | None:
+        """The best match, when it is fresh, found by checking fingerprints in rank order.
+
+        Every base interpreter and every stored failure is judged (they are few); the
+        venvs are ranked as stored and only the best match's paths (its alias group)
+        are judged, so the cost does not grow with every venv on the machine.
+        Whatever could change the answer, or needs a write, returns None and ``find``
+        takes the exhaustive way, which probes exactly what it always did: a path
+        discovered but never stored, a discovery source to record, an explicit refresh
+        or ``--max-age``, a read-only store, a base interpreter or a stored failure
+        whose fingerprint changed, the best match itself changed or gone, no match.
+        """
+        from interpdb.aliases import identity
+        from interpdb.request import rank
+
+        if policy.everything or policy.interpreters or policy.max_age is not None:
+            return None
+        found = self._discovered() if discover else {}
+
+        def load(conn: read.Connection) -> tuple[builtins.list[Record], dict[str, Record]]:
+            """Every record without its fingerprint, then the fingerprints grouping needs.
+
+            Grouping paths into interpreters reads a base interpreter's executable
+            entries (a venv is grouped by its prefix); failures are judged, below.
+            """
+            light = read.current_records(conn, self.host, with_entries=False, include_forgotten=True)
+            needed = [r.id for r in light if r.forgotten_at is None and (r.outcome != "ok" or not r.is_venv)]
+            if len(needed) > _ENTRIES_BY_ID:
+                return light, {r.path: r for r in read.current_records(conn, self.host)}
+            return light, {r.path: r for r in read.current_records(conn, self.host, ids=needed)} if needed else {}
+
+        nothing: tuple[builtins.list[Record], dict[str, Record]] = ([], {})
+        everything, full = self._read(load, nothing)
+        light = {r.path: r for r in everything if r.forgotten_at is None}
+        forgotten = {r.path for r in everything if r.forgotten_at is not None}  # left out, as by ``list``
+        if any(path not in light and path not in forgotten for path in found):
+            return None  # never probed: only a probe can rank it
+        if not policy.offline and (
+            self.store_read_only
+            or any(name not in light[path].sources for path, names in found.items() if path in light for name in names)
+        ):
+            return None  # the exhaustive way says the store is read-only, or records the sources
+        records = [full.get(path, record) for path, record in light.items()]
+        probe_hash = script_hash()
+        stats: dict[str, os.stat_result | None] = {}
+        # Base interpreters are few and their fingerprints are loaded anyway: all are judged,
+        # so one upgraded in place (a new micro version that would now rank first) is
+        # re-probed as before. Only venvs, the many, are judged in rank order.
+        for record in records:
+            judged_now = record.outcome != "ok" or not record.is_venv
+            if judged_now and not isinstance(judge(record.path, record, policy, probe_hash, stats), Record):
+                return None
+        sources = {p: builtins.list(v) for p, v in found.items()}
+        order = source_rank(Result(records, sources=sources))
+        active = os.environ.get("VIRTUAL_ENV")
+        ranked = rank(records, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
+        if not ranked:
+            return None
+        best = identity(ranked[0])
+        # The paths ``rank`` grouped into the best match: its candidates of the same identity.
+        members = [r for r in records if parsed.matches(r, arch=arch, allow_venv=allow_venv) and identity(r) == best]
+        lacking = [r.id for r in members if r.path not in full]
+        if lacking:
+            loaded = {r.path: r for r in self.stored(ids=lacking)}
+            members = [loaded.get(r.path, r) if r.path not in full else r for r in members]
+        judged: builtins.list[Record] = []
+        for member in members:
+            verdict = judge(member.path, member, policy, probe_hash, stats)
+            if not isinstance(verdict, Record):
+                return None  # changed or gone: re-probed the exhaustive way
+            judged.append(verdict)
+        answer = rank(judged, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
+        if not answer:
+            return None
+        return answer[0], Result(judged, sources={p: sources[p] for p in (r.path for r in judged) if p in sources})
 
     def _behind_launcher(self, launcher: Record, policy: Refresh) -> Record:
         """A shim's answer depends on the folder and the environment: answer with the

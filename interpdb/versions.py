@@ -23,21 +23,23 @@ it on their warm path. ``tests/test_versions.py`` holds it to packaging's answer
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import total_ordering
+from functools import lru_cache, total_ordering
+
+from interpdb._frozen import frozen
 
 _PRE_SPELLINGS = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "rc": 2, "c": 2, "pre": 2, "preview": 2}
 _PRE = r"(?:[-_.]?(?P<kind>alpha|beta|preview|pre|rc|a|b|c)[-_.]?(?P<n>[0-9]+)?)?"
 # [0-9], not \d: a version in other scripts' digits is more likely a typo than a version.
 _VERSION = re.compile(r"v?(?P<release>[0-9]+(?:\.[0-9]+)*)" + _PRE + r"(?P<local>\+[a-z0-9.]*)?", re.IGNORECASE)
-_STRICT = re.compile(r"v?(?P<release>[0-9]+(?:\.[0-9]+)*)" + _PRE, re.IGNORECASE)
-_CLAUSE = re.compile(r"(?P<op>===|==|!=|~=|>=|<=|>|<)?\s*(?P<value>\S+)")
+#: Specifiers only: compiled on first use (``re`` caches them), not by every warm ``find``.
+_STRICT = r"v?(?P<release>[0-9]+(?:\.[0-9]+)*)" + _PRE
+_CLAUSE = r"(?P<op>===|==|!=|~=|>=|<=|>|<)?\s*(?P<value>\S+)"
 _OPERATORS = ("===", "==", "!=", "~=", ">=", "<=", ">", "<")
 _FINAL = (3, 0)
 
 
 @total_ordering
-@dataclass(frozen=True)
+@frozen
 class Version:
     """A release and an optional pre-release; ``3.12`` equals ``3.12.0``, as in PEP 440."""
 
@@ -52,7 +54,7 @@ class Version:
     @classmethod
     def parse_strict(cls, text: str) -> Version:
         """A version as a specifier may name it: no local suffix."""
-        return cls._from(_STRICT.fullmatch(text.strip()), text)
+        return cls._from(re.fullmatch(_STRICT, text.strip(), re.IGNORECASE), text)
 
     @classmethod
     def _from(cls, match: re.Match[str] | None, text: str) -> Version:
@@ -104,7 +106,7 @@ def _starts_with(version: Version, prefix: tuple[int, ...]) -> bool:
     return padded[: len(prefix)] == prefix
 
 
-@dataclass(frozen=True)
+@frozen
 class Clause:
     """One ``op version`` part of a specifier; ``wildcard`` is the ``.*`` of ``==3.12.*``."""
 
@@ -147,7 +149,7 @@ class Clause:
         return f"{self.op}{self.version}{'.*' if self.wildcard else ''}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Specifier:
     """Comma-separated clauses; a version matches when every clause does.
 
@@ -188,10 +190,10 @@ class Specifier:
 
     def contains(self, version: str | Version) -> bool:
         if isinstance(version, str):
-            try:
-                version = Version.parse(version)
-            except ValueError:
+            parsed = cached_parse(version)
+            if parsed is None:
                 return False
+            version = parsed
         if version.is_prerelease and not self.allows_prereleases:
             return False
         return all(clause.matches(version) for clause in self.clauses)
@@ -201,7 +203,7 @@ class Specifier:
 
 
 def _clause(part: str) -> Clause:
-    match = _CLAUSE.fullmatch(part)
+    match = re.fullmatch(_CLAUSE, part)
     if not match or not match["op"]:
         raise ValueError(f"{part!r} is not a version specifier: it needs an operator (==, !=, <, <=, >, >=, ~=)")
     op, value = match["op"], match["value"]
@@ -222,3 +224,13 @@ def _clause(part: str) -> Clause:
     if op == "~=" and len(version.release) < 2:
         raise ValueError(f"{part!r}: ~= needs at least two release parts (~=3.11)")
     return Clause(op, version, wildcard)
+
+
+@lru_cache(maxsize=512)
+def cached_parse(text: str) -> Version | None:
+    """``Version.parse``, remembered (None: not a version): ranking a thousand venvs
+    parses the same few stored versions thousands of times."""
+    try:
+        return Version.parse(text)
+    except ValueError:
+        return None

@@ -183,6 +183,7 @@ class InterpdbDiscovery(Discover):
                         return record
         best, considered = inventory.find(text, arch=machine)  # an InventoryError now is the store's: run() says it
         if best is not None and not fits(best):  # find knows no pointer size: the best one that has it
+            _best, considered = inventory.find(text, arch=machine, exhaustive=True)  # every candidate, checked
             ranked = rank(
                 considered.records,
                 request,

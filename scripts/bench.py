@@ -27,6 +27,9 @@ help        ``interpdb --help`` vs ``python -c pass`` and ``python -c "import cl
 virtualenv  warm ``virtualenv -p 3.12 --no-seed DIR`` through ``--discovery interpdb`` vs
             virtualenv's builtin discovery (each with its own cache warm), when the
             ``virtualenv`` console script is beside this Python
+warm        issue 11's targets: warm ``find 3.12`` vs one direct probe and vs ``python -S -E
+            -c pass``; the default ``list`` of 20 vs the same; interpdb's own import time
+            (``-X importtime``) vs ``python -c pass``; ``find`` with the scale venvs known vs none
 ==========  =============================================================================
 
 Compared cases run in turns (see ``_benchlib.interleaved``). The exit status is 0
@@ -58,9 +61,9 @@ from typing import Any
 
 from _benchlib import BenchError, Command, Row, Run, Samples, interleaved, run, run_all, table, write_json
 
-GROUPS = ("find", "list", "revalidate", "scale", "history", "help", "virtualenv", "tables", "projects")
+GROUPS = ("find", "list", "revalidate", "scale", "history", "help", "virtualenv", "tables", "projects", "warm")
 #: Groups run in this order so that ``revalidate`` can reuse the venvs ``scale`` built.
-RUN_ORDER = ("help", "find", "list", "tables", "projects", "virtualenv", "scale", "revalidate", "history")
+RUN_ORDER = ("help", "find", "list", "tables", "warm", "projects", "virtualenv", "scale", "revalidate", "history")
 #: Interpreters in the ``list`` scenario: the pyenv Pythons, then venvs up to this many.
 SMALL_N = 20
 #: Interpreters the synthetic history is spread over.
@@ -682,6 +685,69 @@ class Bench:
                 "8b", f"find {target}, default path", "find --format json", found, "find-path", "find-json", 1.1
             )
         )
+
+    def own_import_seconds(self, args: list[str], db: Path) -> float:
+        """interpdb's own modules' import time in one warm run: the sum of their ``-X importtime`` self times."""
+        script = self.interpdb[-1] if len(self.interpdb) == 1 else None
+        argv = [sys.executable, "-X", "importtime", *([script] if script else ["-m", "interpdb"]), *args]
+        done = subprocess.run(
+            argv, env=dict(self.env, INTERPDB_DB=str(db)), cwd=self.empty, capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            raise BenchError(f"interpdb {' '.join(args)} under -X importtime exited {done.returncode}")
+        total = 0
+        for line in done.stderr.splitlines():
+            parts = line.removeprefix("import time:").split("|")
+            if len(parts) == 3 and parts[0].strip().isdigit():
+                name = parts[2].strip()
+                if name == "interpdb" or name.startswith("interpdb."):
+                    total += int(parts[0])
+        return total * MICRO
+
+    def group_warm(self) -> None:
+        """Issue 11: a warm answer at the floor of a Python start-up, whatever the number of venvs."""
+        db, paths = self.small()
+        n = len(paths)
+        target = self.target
+        env = dict(self.env, COLUMNS="80")
+        bare = Command([sys.executable, "-S", "-E", "-c", "pass"], self.env, self.empty)
+        cases: dict[str, Callable[[], Run]] = {
+            "probe": lambda: run(self.direct_probe(target.path)),
+            "bare": lambda: run(bare),
+            "pass": lambda: run(self.python_c("pass")),
+            "find": lambda: run(self.command(["find", target.line], db, "warm-find.txt", env)),
+            "find-json": lambda: run(self.command(["find", target.line, "--format", "json"], db, "warm-find.json")),
+            "list": lambda: run(self.command(["list"], db, "warm-list.txt", env)),
+        }
+        found = interleaved(cases, self.settings.reps)
+        expect_cached(self.root / "out" / "warm-find.json", 1, "find --format json")
+        listed = (self.root / "out" / "warm-list.txt").read_text(encoding="utf-8").splitlines()
+        if len(listed) != n + 2:
+            raise BenchError(f"list: expected a header, a rule and {n} rows, got {len(listed)} lines")
+        probe = f"probe python{target.line} directly"
+        bare_what = f"python{sys.version_info[0]}.{sys.version_info[1]} -S -E -c pass"
+        own = sorted(self.own_import_seconds(["find", target.line], db) for _ in range(self.settings.reps))
+        own_median = statistics.median(own)
+        self.rows += [
+            self.ratio_row("9a", f"find {target.line} (path)", probe, found, "find", "probe", 0.8),
+            self.ratio_row("9b", f"find {target.line} --format json", probe, found, "find-json", "probe", 0.8),
+            self.ratio_row("9c", f"find {target.line} (path)", bare_what, found, "find", "bare", 3.0),
+            self.ratio_row("9d", f"list, default table ({n})", bare_what, found, "list", "bare", 3.5),
+            Row(
+                "9e",
+                f"interpdb's own imports, find {target.line}",
+                "python -c pass",
+                own_median,
+                found["pass"].median,
+                target="ratio <= 0.5",
+                met=own_median / found["pass"].median <= 0.5,
+            ),
+        ]
+        self.notes.append(
+            f"9e: sum of the interpdb modules' -X importtime self times, median of {len(own)} runs "
+            f"(min {own[0] * 1e3:.1f} ms); the console script pip writes imports re before interpdb"
+        )
+        self.find_at_scale()
 
     def group_projects(self) -> None:
         """A pyenv user moving between two projects: `list` in each folder, alternately.

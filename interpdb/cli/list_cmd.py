@@ -77,8 +77,7 @@ def command(
     theirs are shown as last recorded there (status "remote"), never checked or
     probed from here.
     """
-    from dataclasses import replace
-
+    from interpdb._frozen import replace
     from interpdb.listing import select
     from interpdb.service import Result
 

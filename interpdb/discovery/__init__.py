@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
+from interpdb._frozen import frozen
 from interpdb.discovery import (
     asdf,
     conda,
@@ -93,7 +93,7 @@ _FINDERS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Candidate:
     """A path worth probing and the source that found it (one of ``SOURCE_ORDER``)."""
 

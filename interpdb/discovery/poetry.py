@@ -30,8 +30,9 @@ from collections.abc import Mapping
 from interpdb.discovery._fs import absolute, cache_home, config_home, home, in_home, read_text, venvs_in
 
 CONFIG = "config.toml"
-_TABLE = re.compile(r"^\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(?:#.*)?$")
-_KEY = re.compile(r"^([A-Za-z0-9_.\"-]+)\s*=\s*(.+?)\s*$")
+#: Only where a poetry config exists: compiled on first use (``re`` caches them).
+_TABLE = r"^\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(?:#.*)?$"
+_KEY = r"^([A-Za-z0-9_.\"-]+)\s*=\s*(.+?)\s*$"
 
 
 def config_dirs(env: Mapping[str, str]) -> list[str]:
@@ -69,11 +70,11 @@ def parse_settings(text: str) -> dict[str, str]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        header = _TABLE.match(line)
+        header = re.match(_TABLE, line)
         if header:
             table = header.group(1)
             continue
-        pair = _KEY.match(line)
+        pair = re.match(_KEY, line)
         if not pair:
             continue
         value = _string(pair.group(2))

@@ -20,9 +20,9 @@ ROOT_VARIABLE = "INTERPDB_SYSTEM_ROOT"
 FIXED = ("usr/bin", "usr/local/bin", "opt/homebrew/bin")
 #: (parent, folder name pattern, folder inside it)
 PATTERNED = (
-    ("usr/local/opt", re.compile(r"^python@[0-9]+(?:\.[0-9]+)*t?$"), "bin"),
-    ("opt/homebrew/opt", re.compile(r"^python@[0-9]+(?:\.[0-9]+)*t?$"), "bin"),
-    ("Library/Frameworks/Python.framework/Versions", re.compile(r"^[0-9]+\.[0-9]+t?$"), "bin"),
+    ("usr/local/opt", r"^python@[0-9]+(?:\.[0-9]+)*t?$", "bin"),
+    ("opt/homebrew/opt", r"^python@[0-9]+(?:\.[0-9]+)*t?$", "bin"),
+    ("Library/Frameworks/Python.framework/Versions", r"^[0-9]+\.[0-9]+t?$", "bin"),
 )
 
 
@@ -32,7 +32,7 @@ def directories(env: Mapping[str, str]) -> list[str]:
     for parent, pattern, inside in PATTERNED:
         base = os.path.join(root, parent)
         try:
-            names = sorted((n for n in os.listdir(base) if pattern.match(n)), key=natural_key)
+            names = sorted((n for n in os.listdir(base) if re.match(pattern, n)), key=natural_key)
         except OSError:
             continue
         found += [os.path.join(base, name, inside) for name in names]

@@ -169,7 +169,7 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else error.__class__.__name__
 
 
-_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+_INTEGER = r"-?(0|[1-9][0-9]*)"  # compiled on first use (``re`` caches it)
 
 
 def bindings(pairs: Iterable[str]) -> dict[str, Any]:
@@ -179,7 +179,7 @@ def bindings(pairs: Iterable[str]) -> dict[str, Any]:
         name, equals, text = pair.partition("=")
         if not equals or not name.isidentifier():
             raise ValueError(f"{pair!r}: use NAME=VALUE, binding :NAME in the query")
-        params[name] = int(text) if _INTEGER.fullmatch(text) else text
+        params[name] = int(text) if re.fullmatch(_INTEGER, text) else text
     return params
 
 

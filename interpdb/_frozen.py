@@ -1,0 +1,175 @@
+"""Frozen value classes without importing ``dataclasses`` (and, through it, ``inspect``).
+
+A warm ``find`` or ``list`` builds a handful of value types (``Record``, ``Entry``,
+``Refresh``, ``Request``...). Declaring them with ``dataclasses`` costs the import of
+``dataclasses`` and ``inspect`` (with ``ast``, ``dis``, ``tokenize``: about 10-20 ms
+on a loaded machine) plus a few ms per decorated class, more than the work a warm
+answer does. :func:`frozen` gives the same class from the same one definition (the
+annotated fields, their defaults, :func:`field` for a factory or ``compare=False``):
+``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__match_args__`` and
+assignment refused, generated with one ``exec`` per class.
+
+They stay dataclasses for anyone who asks: ``dataclasses.fields``, ``replace``,
+``asdict`` and ``is_dataclass`` work, because ``__dataclass_fields__`` is built on
+first access by letting ``dataclasses`` itself decorate a twin of the class (so the
+``Field`` objects are genuine). Only that first access imports ``dataclasses``.
+"""
+
+from __future__ import annotations
+
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    from typing_extensions import dataclass_transform
+
+    T = TypeVar("T")
+else:
+
+    def dataclass_transform(**_kwargs: object) -> Callable[[T], T]:
+        return lambda decorated: decorated
+
+
+class FrozenInstanceError(AttributeError):
+    """Assigning to a field of a frozen value (``dataclasses.FrozenInstanceError`` does the same)."""
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class _Field:
+    __slots__ = ("compare", "default", "default_factory", "hash")
+
+    def __init__(self, default: Any, default_factory: Any, compare: bool, hash: bool | None) -> None:
+        self.default = default
+        self.default_factory = default_factory
+        self.compare = compare
+        self.hash = hash
+
+
+def field(
+    *,
+    default: Any = MISSING,
+    default_factory: Callable[[], Any] | Any = MISSING,
+    compare: bool = True,
+    hash: bool | None = None,
+) -> Any:
+    """A field's default, factory and whether it takes part in ``==`` and ``hash`` (as ``dataclasses.field``)."""
+    return _Field(default, default_factory, compare, hash)
+
+
+class _LazyFields:
+    """``__dataclass_fields__``, computed on first access with ``dataclasses`` itself."""
+
+    def __init__(self, specs: dict[str, _Field]) -> None:
+        self.specs = specs
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        import dataclasses
+
+        namespace: dict[str, Any] = {
+            "__annotations__": dict(owner.__dict__["__annotations__"]),  # noqa: RUF063 (no typing_extensions at run time)
+            "__module__": owner.__module__,
+            "__qualname__": owner.__qualname__,
+        }
+        for name, spec in self.specs.items():
+            namespace[name] = dataclasses.field(
+                default=spec.default if spec.default is not MISSING else dataclasses.MISSING,
+                default_factory=spec.default_factory if spec.default_factory is not MISSING else dataclasses.MISSING,
+                compare=spec.compare,
+                hash=spec.hash,
+            )
+        twin: Any = dataclasses.dataclass(frozen=True)(type(owner.__name__, (), namespace))
+        fields = twin.__dataclass_fields__
+        type.__setattr__(owner, "__dataclass_fields__", fields)
+        type.__setattr__(owner, "__dataclass_params__", twin.__dataclass_params__)
+        return fields
+
+
+def _refuse(self: object, name: str, value: object = None) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def frozen(cls: type[T]) -> type[T]:
+    """Make ``cls`` a frozen value class of its annotated fields, in order (see the module docstring)."""
+    names = list(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063 (its own fields, as dataclasses reads them)
+    specs: dict[str, _Field] = {}
+    for name in names:
+        value = cls.__dict__.get(name, MISSING)
+        specs[name] = value if isinstance(value, _Field) else _Field(value, MISSING, True, None)
+    namespace: dict[str, Any] = {"MISSING": MISSING, "setter": object.__setattr__}
+    params, body = [], []
+    for name, spec in specs.items():
+        if spec.default_factory is not MISSING:
+            namespace[f"_factory_{name}"] = spec.default_factory
+            params.append(f"{name}=MISSING")
+            body.append(f"setter(self, {name!r}, _factory_{name}() if {name} is MISSING else {name})")
+        else:
+            if spec.default is not MISSING:
+                namespace[f"_default_{name}"] = spec.default
+                params.append(f"{name}=_default_{name}")
+            elif any("=" in p for p in params):
+                raise TypeError(f"non-default field {name!r} follows a default one in {cls.__qualname__}")
+            else:
+                params.append(name)
+            body.append(f"setter(self, {name!r}, {name})")
+    compared = [n for n, s in specs.items() if s.compare]
+    hashed = [n for n, s in specs.items() if (s.compare if s.hash is None else s.hash)]
+
+    def values(fields: list[str]) -> str:
+        return "(" + "".join(f"self.{n}, " for n in fields) + ")"
+
+    source = (
+        f"def __init__(self, {', '.join(params)}):\n    " + ("\n    ".join(body) or "pass") + "\n"
+        "def __eq__(self, other):\n"
+        "    if other.__class__ is not self.__class__:\n        return NotImplemented\n"
+        f"    return {values(compared)} == {values(compared).replace('self.', 'other.')}\n"
+        f"def __hash__(self):\n    return hash({values(hashed)})\n"
+        "def __repr__(self):\n"
+        f"    return self.__class__.__qualname__ + '(' + "
+        + (" + ', ' + ".join(f"'{n}=' + repr(self.{n})" for n in names) or "''")
+        + " + ')'\n"
+    )
+    exec(source, namespace)
+    own = cls.__dict__
+    # As dataclasses does: what the class defines itself stays (``Version.__eq__``), and
+    # ``__hash__`` is generated unless defined (a class body with ``__eq__`` alone sets it to None).
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    for method in ("__init__", "__eq__", "__hash__", "__repr__"):
+        if method in own and (method != "__hash__" or explicit_hash):
+            continue
+        function = namespace[method]
+        function.__qualname__ = f"{cls.__qualname__}.{method}"
+        setattr(cls, method, function)
+    for name, spec in specs.items():
+        if isinstance(cls.__dict__.get(name), _Field):
+            if spec.default is MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, spec.default)
+    cls.__setattr__ = _refuse  # type: ignore[method-assign]
+    cls.__delattr__ = _refuse  # type: ignore[method-assign]
+    type.__setattr__(cls, "__match_args__", tuple(names))
+    cls.__dataclass_fields__ = _LazyFields(specs)  # type: ignore[attr-defined]
+    return cls
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """A copy of ``obj`` with ``changes`` (``dataclasses.replace`` for :func:`frozen` classes)."""
+    for name in cls_fields(type(obj)):
+        if name not in changes:
+            changes[name] = getattr(obj, name)
+    return type(obj)(**changes)
+
+
+def cls_fields(cls: type) -> tuple[str, ...]:
+    """The field names of a :func:`frozen` class, in order."""
+    return cls.__match_args__  # type: ignore[attr-defined, no-any-return]

@@ -1,0 +1,159 @@
+"""The warm path's import budget: what each warm command may import, checked in a fresh interpreter.
+
+A warm answer costs about what Python's start-up costs, so every module it imports
+shows in its time. This is the allow-list (the README's Performance section points
+here); a change that imports more on a warm path must change it here, on purpose.
+
+interpdb modules, exactly (``COMMON`` is every warm command but ``sql``):
+
+============================  ==================================================================
+``sql ... --format json``     ``_fast``, ``errors``, ``location``, ``render``, ``store``
+                              (``columns``, ``gate``, ``read``, ``sandbox``): no records built
+``history --format json``     ``COMMON``: ``_fast``, ``_frozen``, ``errors``, ``fingerprint``,
+                              ``freshness``, ``location``, ``policy``, ``probe``, ``records``,
+                              ``render``, ``service``, ``store`` (``columns``, ``gate``, ``read``)
+``list`` (table, ``--format   ``COMMON`` + ``aliases``, ``discovery`` (all its sources), ``listing``;
+json``, ``--no-discover``)    ``--no-discover`` too: ``Record.conda_env`` reads ``discovery.conda``
+``find 3.12``                 ``COMMON`` + ``aliases``, ``discovery``, ``request``, ``versions``
+============================  ==================================================================
+
+Never on a warm path: ``sqlalchemy``, ``alembic``, ``click``, ``tabulate`` (the full CLI and
+the write path), and from the standard library ``dataclasses`` and ``inspect`` (the value
+classes are ``interpdb._frozen``), ``typing`` (annotations only, behind ``TYPE_CHECKING``),
+``csv`` (CSV output only), ``concurrent.futures``, ``threading``, ``subprocess``,
+``selectors``, ``signal`` (probing only: ``interpdb.learning``, ``interpdb.probe``'s runner),
+``shutil``, ``pathlib``, ``tempfile``, ``argparse``, ``logging``, ``hashlib``, ``urllib``,
+``tomllib``, ``uuid``. ``re`` and ``enum`` are paid anyway: ``json`` imports ``re`` (which
+imports ``enum``), and so does the console script pip writes. ``datetime`` is what records'
+times are.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_warm_path import warm_db  # noqa: F401 (the fixture: a store that knows a few interpreters)
+
+#: Prints every module imported, without importing anything itself (not even json).
+RUNNER = """
+import atexit, sys
+atexit.register(lambda: sys.stderr.write("MODULES=" + " ".join(sorted(sys.modules)) + "\\n"))
+from interpdb._fast import main
+sys.argv = ["interpdb", *sys.argv[1:]]
+main()
+"""
+BASELINE = "import atexit, sys; sys.stderr.write('MODULES=' + ' '.join(sorted(sys.modules)) + '\\n')"
+
+STORE = {"interpdb.store", "interpdb.store.columns", "interpdb.store.gate", "interpdb.store.read"}
+SQL = (
+    {"interpdb", "interpdb._fast", "interpdb.errors", "interpdb.location", "interpdb.render"}
+    | STORE
+    | {"interpdb.store.sandbox"}
+)
+COMMON = {
+    "interpdb",
+    "interpdb._fast",
+    "interpdb._frozen",
+    "interpdb.errors",
+    "interpdb.fingerprint",
+    "interpdb.freshness",
+    "interpdb.location",
+    "interpdb.policy",
+    "interpdb.probe",
+    "interpdb.records",
+    "interpdb.render",
+    "interpdb.service",
+} | STORE
+DISCOVERY = {"interpdb.discovery", "interpdb.discovery._fs"} | {
+    f"interpdb.discovery.{name}"
+    for name in (
+        "asdf",
+        "conda",
+        "hatch",
+        "mise",
+        "path",
+        "pdm",
+        "pipenv",
+        "poetry",
+        "pyenv",
+        "rye",
+        "system",
+        "uv",
+        "venv",
+        "virtualenvwrapper",
+    )
+}
+LIST = COMMON | DISCOVERY | {"interpdb.aliases", "interpdb.listing"}
+FIND = COMMON | DISCOVERY | {"interpdb.aliases", "interpdb.request", "interpdb.versions"}
+
+NEVER = (
+    "sqlalchemy",
+    "alembic",
+    "click",
+    "tabulate",
+    "dataclasses",
+    "inspect",
+    "typing",
+    "csv",
+    "concurrent.futures",
+    "threading",
+    "subprocess",
+    "selectors",
+    "signal",
+    "shutil",
+    "pathlib",
+    "tempfile",
+    "argparse",
+    "logging",
+    "hashlib",
+    "urllib",
+    "tomllib",
+    "uuid",
+)
+
+BUDGETS = [
+    (["find", "3.12"], FIND),
+    (["find", "3.12", "--format", "json"], FIND),
+    (["list"], LIST),
+    (["list", "--format", "json"], LIST),
+    # Records' ``conda_env`` reads ``discovery.conda``, and the package imports every source.
+    (["list", "--format", "json", "--no-discover"], LIST),
+    (["history", "--format", "json"], COMMON),
+    (["sql", "SELECT count(*) AS n FROM probes", "--format", "json"], SQL),
+]
+
+
+def _modules(code: str, args: list[str], db: Path) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, INTERPDB_DB=str(db)),
+        timeout=120,
+    )
+    marker = [line for line in proc.stderr.splitlines() if line.startswith("MODULES=")]
+    assert marker, proc.stderr
+    return set(marker[-1][len("MODULES=") :].split()), proc
+
+
+@pytest.mark.parametrize(("args", "allowed"), BUDGETS, ids=lambda a: " ".join(a) if isinstance(a, list) else "")
+def test_a_warm_command_imports_its_budget_and_nothing_more(
+    warm_db: dict[str, Path],  # noqa: F811 (the fixture imported above)
+    db_path: Path,
+    args: list[str],
+    allowed: set[str],
+) -> None:
+    """The exact interpdb modules, and none of the heavy ones, beyond what start-up imported."""
+    before, _ = _modules(BASELINE, [], db_path)
+    after, proc = _modules(RUNNER, args, db_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip(), "a warm command answers"
+    imported = after - before
+    own = {name for name in imported if name == "interpdb" or name.startswith("interpdb.")}
+    assert own == allowed, f"unexpected: {sorted(own - allowed)}, missing: {sorted(allowed - own)}"
+    heavy = sorted(name for name in imported if name in NEVER or name.split(".")[0] in NEVER)
+    assert heavy == [], heavy
