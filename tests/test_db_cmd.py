@@ -44,6 +44,8 @@ def test_downgrade_to_0001_and_upgrade_again_keeps_the_data(run: Cli, db_path: P
     up = run("db", "upgrade")
     assert f"upgraded {db_path}: 0001_initial -> {gate.HEAD_REVISION}" in up.stdout
     assert len(_backups(db_path)) == 2
+    # host_id went with 0004's downgrade: the upgrade reads the host's name (host) as its id again.
+    before["interpreters"] = [(*row[:-1], row[1]) for row in before["interpreters"]]
     assert _rows(db_path) == before
     assert run("db", "current").stdout == f"{gate.HEAD_REVISION} (head)\n"
     assert run("db", "check").stdout.startswith(f"revision {gate.HEAD_REVISION} (head): ok")

@@ -524,7 +524,7 @@ def history_query(
         where.append(f"p.trigger IN ({clause or 'NULL'})")
         params.update(extra)
     sql = (
-        f"SELECT {select_list(EVENT)} FROM probes p JOIN interpreters i ON i.id = p.interpreter_id "
+        f"SELECT {select_list(EVENT, present)} FROM probes p JOIN interpreters i ON i.id = p.interpreter_id "
         f"WHERE {' AND '.join(where)} ORDER BY p.probed_at DESC, p.id DESC"
     )
     if limit is not None:
