@@ -61,6 +61,7 @@ COMMON = {
     "interpdb.errors",
     "interpdb.fingerprint",
     "interpdb.freshness",
+    "interpdb.hostid",  # which host this is: rows are judged only on the host that owns them
     "interpdb.location",
     "interpdb.policy",
     "interpdb.probe",
