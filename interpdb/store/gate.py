@@ -273,15 +273,16 @@ def open_write(location: Location, read_only: bool = False) -> Store:
     from interpdb.store.write import Store
 
     if access.state != "current":
-        if access.state == "behind" and location.sqlite_file is None:
-            raise StoreError(
-                f"{location.describe()} has schema revision {access.revision}, older than this interpdb's "
-                f"{HEAD_REVISION}: a shared database is never upgraded implicitly",
-                hint="interpdb db upgrade",
-            )
         with schema.migration_lock(location):
+            # Looked at again under the lock: another interpdb may have been creating it.
             access = inspect(location, read_only)
             refuse_writes(access)
+            if access.state == "behind" and location.sqlite_file is None:
+                raise StoreError(
+                    f"{location.describe()} has schema revision {access.revision}, older than this interpdb's "
+                    f"{HEAD_REVISION}: a shared database is never upgraded implicitly",
+                    hint="interpdb db upgrade",
+                )
             if access.state in ("missing", "half-made") and location.sqlite_file is not None:
                 if access.state == "half-made":
                     os.unlink(location.sqlite_file)  # no probe row in it: re-checked under the lock
