@@ -749,6 +749,38 @@ class Bench:
         )
         self.find_at_scale()
 
+    def find_at_scale(self) -> None:
+        """``find`` over a store that knows the scale venvs, against one that knows none of them."""
+        count = self.settings.venvs
+        many = self.root / "db" / "find-many.sqlite3"
+        shutil.copyfile(self.scale_db(), many)
+        none = self.root / "db" / "find-none.sqlite3"
+        target = self.target.line
+        for db in (many, none):  # untimed: learns what discovery finds (the pyenv Pythons)
+            run(self.command(["-q", "find", target, "--format", "json"], db, "find-setup.json"))
+        cases: dict[str, Callable[[], Run]] = {
+            "none": lambda: run(self.command(["find", target, "--format", "json"], none, "find-none.json")),
+            "many": lambda: run(self.command(["find", target, "--format", "json"], many, "find-many.json")),
+        }
+        found = interleaved(cases, self.settings.reps)
+        expect_cached(self.root / "out" / "find-none.json", 1, "find, no venvs known")
+        expect_cached(self.root / "out" / "find-many.json", 1, f"find, {count} venvs known")
+        self.rows.append(
+            self.ratio_row(
+                "9f",
+                f"find {target} --format json, {count} venvs known",
+                "the same, none known",
+                found,
+                "many",
+                "none",
+                1.3,
+            )
+        )
+
+    # -- rows -----------------------------------------------------------------------------
+
+    @staticmethod
+
     def group_projects(self) -> None:
         """A pyenv user moving between two projects: `list` in each folder, alternately.
 
