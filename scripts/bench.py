@@ -777,10 +777,6 @@ class Bench:
             )
         )
 
-    # -- rows -----------------------------------------------------------------------------
-
-    @staticmethod
-
     def group_projects(self) -> None:
         """A pyenv user moving between two projects: `list` in each folder, alternately.
 
