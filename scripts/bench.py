@@ -787,7 +787,7 @@ class Bench:
         """
         lines = {p.line: p for p in self.pythons}
         if "3.11" not in lines or "3.12" not in lines:
-            self.notes.append("9a skipped: needs pyenv's 3.11 and 3.12")
+            self.notes.append("10a skipped: needs pyenv's 3.11 and 3.12")
             return
         root = self.root / "home" / ".pyenv"
         shims = root / "shims"
@@ -828,11 +828,11 @@ class Bench:
             raise BenchError(f"switching projects probed: {probe_count(db) - probes_before} new probe rows")
         self.rows.append(
             self.ratio_row(
-                "9a", "list, alternating two project folders", "list, staying in one", found, "switch", "stay", 1.2
+                "10a", "list, alternating two project folders", "list, staying in one", found, "switch", "stay", 1.2
             )
         )
         self.notes.append(
-            f"9a: {probe_count(db) - probes_before} probes while switching folders (after one visit each)"
+            f"10a: {probe_count(db) - probes_before} probes while switching folders (after one visit each)"
         )
 
     def group_virtualenv(self) -> None:
