@@ -416,7 +416,12 @@ class Inventory:
             Grouping paths into interpreters reads a base interpreter's executable
             entries (a venv is grouped by its prefix); failures are judged, below.
             """
-            light = read.current_records(conn, self.host, with_entries=False, include_forgotten=True)
+            # What ranks venvs is in columns, unless the request names a machine, an OS or a
+            # libc (read from the probe's answer): then the answers are decoded too.
+            plain = arch is None and parsed.machine is None and parsed.os is None and parsed.libc is None
+            light = read.current_records(
+                conn, self.host, with_entries=False, include_forgotten=True, with_data=not plain
+            )
             needed = [r.id for r in light if r.forgotten_at is None and (r.outcome != "ok" or not r.is_venv)]
             if len(needed) > _ENTRIES_BY_ID:
                 return light, {r.path: r for r in read.current_records(conn, self.host)}

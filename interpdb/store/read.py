@@ -299,6 +299,7 @@ def current_records(
     ids: Sequence[int] | None = None,
     with_entries: bool = True,
     include_forgotten: bool = False,
+    with_data: bool = True,
     *,
     hosts: Sequence[str] | None = None,
     exclude: Host | None = None,
@@ -307,7 +308,9 @@ def current_records(
 
     ``paths``/``ids`` narrow the set; neither means every interpreter on ``host``
     (``host_where`` says how ``host``, ``hosts`` and ``exclude`` choose them).
-    Three queries in all, whatever the number of interpreters.
+    Three queries in all, whatever the number of interpreters. ``with_data=False``
+    leaves the probe's answer out (``data`` is empty: decoding it is most of a
+    record's cost): for ranking on the columns alone, never for an answer.
     """
     present = conn.present
     has_forgotten = present is None or "forgotten_at" in present.get("interpreters", frozenset())
@@ -322,8 +325,9 @@ def current_records(
         clause, extra = _in_clause("id", list(ids))
         where += f" AND i.id IN ({clause or 'NULL'})"
         params.update(extra)
+    spec = RECORD if with_data else {name: column for name, column in RECORD.items() if name != "data"}
     rows = conn.rows(
-        f"SELECT {select_list(RECORD, present)} FROM interpreters i "
+        f"SELECT {select_list(spec, present)} FROM interpreters i "
         f"LEFT JOIN probes p ON p.id = i.current_probe_id WHERE {where} ORDER BY i.id",
         params,
     )
@@ -337,7 +341,7 @@ def current_records(
         ):
             entries.setdefault(row["probe_id"], []).append(row)
     found_through = _sources_where(conn, where, params) if rows and conn.has_table("interpreter_sources") else {}
-    return [_record(row, entries.get(row["probe_id"], ()), found_through.get(row["id"], ())) for row in rows]
+    return [_record(row, entries.get(row["probe_id"], ()), found_through.get(row["id"], ()), with_data) for row in rows]
 
 
 def is_id(ref: str) -> bool:
@@ -379,7 +383,7 @@ def _sources_where(conn: Connection, where: str, params: dict[str, Any]) -> dict
     return {key: tuple(value) for key, value in found.items()}
 
 
-def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] = ()) -> Record:
+def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] = (), with_data: bool = True) -> Record:
     from interpdb.fingerprint import Entry
     from interpdb.records import Record
 
@@ -419,7 +423,7 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
             real_executable=_typed(row, "real_executable", str),
             prefix=_typed(row, "prefix", str),
             base_prefix=_typed(row, "base_prefix", str),
-            data=_json(row["data"], "data", dict) or {},
+            data=(_json(row["data"], "data", dict) or {}) if with_data else {},
             entries=entries,
             sources=found_through,
             forgotten_at=_datetime(row["forgotten_at"], "forgotten_at"),
