@@ -142,15 +142,20 @@ def fake(tmp_path: Path) -> Callable[[str, str], Path]:
     return make
 
 
+def cli_runner() -> CliRunner:
+    """A ``CliRunner`` whose ``stdout`` is stdout alone, on every click the suite meets."""
+    kwargs: dict[str, Any] = {}
+    if "mix_stderr" in inspect.signature(CliRunner).parameters:  # click < 8.2 mixes by default
+        kwargs["mix_stderr"] = False
+    return CliRunner(**kwargs)
+
+
 class Cli:
     """Run ``interpdb`` in-process and count what it wrote."""
 
     def __init__(self, db: Path) -> None:
         self.db = db
-        kwargs: dict[str, Any] = {}
-        if "mix_stderr" in inspect.signature(CliRunner).parameters:  # click < 8.2
-            kwargs["mix_stderr"] = False
-        self.runner = CliRunner(**kwargs)
+        self.runner = cli_runner()
 
     def __call__(self, *args: str | os.PathLike[str], code: int | None = 0) -> Result:
         result = self.runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)

@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from conftest import PYTHONS, write_script
+from conftest import PYTHONS, cli_runner, write_script
 
 from interpdb import schema_docs
 from interpdb.cli import cli
@@ -67,10 +66,7 @@ class Served:
 
 
 def _interpdb(db: Path | str, *args: str | os.PathLike[str], code: int = 0) -> str:
-    kwargs: dict[str, Any] = {}
-    if "mix_stderr" in CliRunner.__init__.__code__.co_varnames:  # click < 8.2
-        kwargs["mix_stderr"] = False
-    result = CliRunner(**kwargs).invoke(cli, ["--db", str(db), *map(str, args)], catch_exceptions=False)
+    result = cli_runner().invoke(cli, ["--db", str(db), *map(str, args)], catch_exceptions=False)
     assert result.exit_code == code, (args, result.stdout, result.stderr)
     return result.stdout
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import python_for
+from click.testing import Result
+from conftest import cli_runner, python_for
 from test_postgres import Server, _create_database, postgres_server  # noqa: F401 (a fixture)
 
 from interpdb import hostid, schema_docs
@@ -70,7 +70,7 @@ def in_process(
 ) -> Result:
     """The CLI in this process (a new process costs a second on a busy machine), as host ``host``."""
     env = {"INTERPDB_DB": db, "INTERPDB_HOST": host}  # None unsets it
-    result = CliRunner().invoke(cli, [str(a) for a in args], env=env, input=stdin, catch_exceptions=False)
+    result = cli_runner().invoke(cli, [str(a) for a in args], env=env, input=stdin, catch_exceptions=False)
     assert result.exit_code == code, (args, result.exit_code, result.stdout, result.stderr)
     return result
 
