@@ -71,7 +71,7 @@ from collections.abc import Mapping, Sequence
 
 from interpdb._frozen import frozen, replace
 from interpdb.records import Record
-from interpdb.versions import Specifier, Version, cached_parse
+from interpdb.versions import Specifier, Version, cached_parse, plain_release
 
 #: Statuses of records that may answer a request (``missing`` and ``error`` never do).
 CANDIDATE_STATUSES = ("cached", "probed", "stale")
@@ -113,10 +113,11 @@ _ACCEPTED = (
     "an executable name (python3.12), a path, or 'any' (see the README's request table)"
 )
 _OPERATOR_START = ("<", ">", "=", "!", "~=")
-_BITNESS = re.compile(r"(?P<body>.+?)-(?P<bits>32|64)(?:-(?P<machine>[a-z0-9_.]+))?")
-#: Rarer forms: compiled on first use (``re`` caches them).
+#: Compiled on first use (``re`` caches them): the common requests (``3.12``, ``>=3.10``,
+#: ``cpython3.12``) need none of them, or are read by hand first (``_bare``).
+_BITNESS = r"(?P<body>.+?)-(?P<bits>32|64)(?:-(?P<machine>[a-z0-9_.]+))?"
 _KEY = r"(?P<impl>[a-z]+)-(?P<version>[^-]+)(?:-(?P<os>[a-z0-9]+))?(?:-(?P<arch>[a-z0-9_]+))?(?:-(?P<libc>[a-z]+))?"
-_BARE = re.compile(r"(?P<release>[0-9]+(?:\.[0-9]+)*)(?P<pre>(?:a|b|rc)[0-9]+)?")
+_BARE = r"(?P<release>[0-9]+(?:\.[0-9]+)*)(?P<pre>(?:a|b|rc)[0-9]+)?"
 _NAME = r"[a-z0-9_][a-z0-9._+-]*"
 
 
@@ -240,7 +241,7 @@ def _parse(text: str) -> Request:
     found = _prefixed(text, lowered)
     if found is not None:
         return found
-    bits = _BITNESS.fullmatch(lowered)
+    bits = re.fullmatch(_BITNESS, lowered) if "-" in lowered else None
     if bits:  # virtualenv's 3.12-64, cpython3.12-64-arm64
         inner = _prefixed(text, bits["body"]) or (
             _versioned(text, None, bits["body"]) if bits["body"][0].isdigit() else None
@@ -308,8 +309,15 @@ def _split_variant(part: str) -> tuple[str, bool | None, bool | None]:
     return part[: last + 1], *VARIANTS[name]
 
 
+def _bare(body: str) -> Mapping[str, str | None] | re.Match[str] | None:
+    """``3.12`` (``release``) or ``3.13rc2`` (``release`` and ``pre``), else None."""
+    if plain_release(body) is not None:  # the common case, without compiling ``_BARE``
+        return {"release": body, "pre": None}
+    return re.fullmatch(_BARE, body)
+
+
 def _version_specifier(text: str, body: str) -> Specifier:
-    bare = _BARE.fullmatch(body)
+    bare = _bare(body)
     if bare is None:
         if not body.startswith(_OPERATOR_START) and "," not in body and not body.endswith(".*"):
             raise _rejected(text)

@@ -7,16 +7,19 @@ nothing here depends on what is installed where the tests run.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from conftest import exe, link
+from hypothesis import given
+from hypothesis import strategies as st
 
 from interpdb.discovery import _FINDERS, SOURCE_ORDER, Candidate, discover
 from interpdb.discovery import path as path_source
 from interpdb.discovery import system as system_source
 from interpdb.discovery import venv as venv_source
-from interpdb.discovery._fs import INTERPRETER_NAME, natural_key
+from interpdb.discovery._fs import is_interpreter_name, natural_key, preference
 
 
 def venv(prefix: Path) -> str:
@@ -35,7 +38,7 @@ def venv(prefix: Path) -> str:
 )
 def test_interpreter_names_accepted(name: str) -> None:
     """Plain, major, minor and free-threaded names of CPython, PyPy and GraalPy match."""
-    assert INTERPRETER_NAME.match(name)
+    assert is_interpreter_name(name)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +59,34 @@ def test_interpreter_names_accepted(name: str) -> None:
 )
 def test_interpreter_names_rejected(name: str) -> None:
     """Tools beside interpreters (``-config``, ``-gdb.py``) and other names do not match."""
-    assert not INTERPRETER_NAME.match(name)
+    assert not is_interpreter_name(name)
+
+
+#: The rules as regular expressions: the oracle the hand-written readers are held to.
+_NAME_ORACLE = r"(?:python|pypy|graalpy)(?:[0-9]+(?:\.[0-9]+)?t?)?"
+_PREFERENCE_ORACLE = (
+    r"python[0-9]+\.[0-9]+",
+    r"python[0-9]+\.[0-9]+t",
+    r"python[0-9]+",
+    r"python",
+    r"(?:pypy|graalpy)[0-9]+\.[0-9]+",
+    r"(?:pypy|graalpy)[0-9]+",
+    r"(?:pypy|graalpy)",
+)
+
+
+@given(
+    st.builds(
+        lambda head, body: head + body,
+        st.sampled_from(["python", "pypy", "graalpy", "ipython", "py", ""]),
+        st.text(alphabet="0123456789.t-m\u0663x", max_size=8),
+    )
+)
+def test_name_rules_agree_with_their_regular_expressions(name: str) -> None:
+    """``is_interpreter_name`` and ``preference`` read names exactly as these expressions match them."""
+    assert is_interpreter_name(name) == bool(re.fullmatch(_NAME_ORACLE, name))
+    expected = next((rank for rank, pattern in enumerate(_PREFERENCE_ORACLE) if re.fullmatch(pattern, name)), None)
+    assert preference(name) == expected
 
 
 def test_natural_order() -> None:
