@@ -309,11 +309,12 @@ def _split_variant(part: str) -> tuple[str, bool | None, bool | None]:
     return part[: last + 1], *VARIANTS[name]
 
 
-def _bare(body: str) -> Mapping[str, str | None] | re.Match[str] | None:
-    """``3.12`` (``release``) or ``3.13rc2`` (``release`` and ``pre``), else None."""
+def _bare(body: str) -> tuple[str, str | None] | None:
+    """``3.12`` as (release, None) or ``3.13rc2`` as (release, pre-release), else None."""
     if plain_release(body) is not None:  # the common case, without compiling ``_BARE``
-        return {"release": body, "pre": None}
-    return re.fullmatch(_BARE, body)
+        return body, None
+    found = re.fullmatch(_BARE, body)
+    return None if found is None else (found["release"], found["pre"])
 
 
 def _version_specifier(text: str, body: str) -> Specifier:
@@ -325,15 +326,16 @@ def _version_specifier(text: str, body: str) -> Specifier:
             return Specifier.parse(body)
         except ValueError as error:
             raise _rejected(text, str(error)) from None
-    release = tuple(int(part) for part in bare["release"].split("."))
-    if len(release) == 1 and len(bare["release"]) > 1:  # wheel-tag spelling: 312 is 3.12, 38 is 3.8
-        release = (int(bare["release"][0]), int(bare["release"][1:]))
+    release_text, pre = bare
+    release = tuple(int(part) for part in release_text.split("."))
+    if len(release) == 1 and len(release_text) > 1:  # wheel-tag spelling: 312 is 3.12, 38 is 3.8
+        release = (int(release_text[0]), int(release_text[1:]))
     if len(release) > 3:
         raise _rejected(text, "a version has at most three parts")
-    if bare["pre"]:
+    if pre:
         if len(release) == 1:
             raise _rejected(text, "a pre-release needs a minor version (3.13rc2)")
-        return Specifier.exactly(Version.parse(".".join(map(str, release)) + bare["pre"]))
+        return Specifier.exactly(Version.parse(".".join(map(str, release)) + pre))
     if len(release) == 3:  # 3.12.1: that release, never one of its pre-releases
         return Specifier.exactly(Version(release))
     return Specifier.line(release)

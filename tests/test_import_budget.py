@@ -38,10 +38,18 @@ from pathlib import Path
 import pytest
 from test_warm_path import warm_db  # noqa: F401 (the fixture: a store that knows a few interpreters)
 
-#: Prints every module imported, without importing anything itself (not even json).
+#: Prints every module imported, without importing anything itself (not even json), at
+#: exit: through atexit for the full CLI, around ``os._exit`` for a warm answer (which ends so).
 RUNNER = """
-import atexit, sys
-atexit.register(lambda: sys.stderr.write("MODULES=" + " ".join(sorted(sys.modules)) + "\\n"))
+import atexit, os, sys
+def report():
+    sys.stderr.write("MODULES=" + " ".join(sorted(sys.modules)) + "\\n")
+    sys.stderr.flush()
+atexit.register(report)
+def _exit(code, real=os._exit):
+    report()
+    real(code)
+os._exit = _exit
 from interpdb._fast import main
 sys.argv = ["interpdb", *sys.argv[1:]]
 main()
