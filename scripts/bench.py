@@ -718,8 +718,15 @@ class Bench:
             "find": lambda: run(self.command(["find", target.line], db, "warm-find.txt", env)),
             "find-json": lambda: run(self.command(["find", target.line, "--format", "json"], db, "warm-find.json")),
             "list": lambda: run(self.command(["list"], db, "warm-list.txt", env)),
+            "floor": lambda: run(self.floor_find(target.line, db)),
         }
         found = interleaved(cases, self.settings.reps)
+        answers = {
+            (self.root / "out" / name).read_text(encoding="utf-8").strip()
+            for name in ("floor-find.txt", "warm-find.txt")
+        }
+        if len({os.path.realpath(answer) for answer in answers}) != 1:
+            raise BenchError(f"scripts/floor_find.py and interpdb answered differently: {sorted(answers)}")
         expect_cached(self.root / "out" / "warm-find.json", 1, "find --format json")
         listed = (self.root / "out" / "warm-list.txt").read_text(encoding="utf-8").splitlines()
         if len(listed) != n + 2:
@@ -733,6 +740,10 @@ class Bench:
             self.ratio_row("9b", f"find {target.line} --format json", probe, found, "find-json", "probe", 0.8),
             self.ratio_row("9c", f"find {target.line} (path)", bare_what, found, "find", "bare", 3.0),
             self.ratio_row("9d", f"list, default table ({n})", bare_what, found, "list", "bare", 3.5),
+            self.ratio_row("9g", f"floor: floor_find.py {target.line}", probe, found, "floor", "probe", None),
+            self.ratio_row(
+                "9h", f"find {target.line} (path)", "floor_find.py, the same answer", found, "find", "floor", None
+            ),
             Row(
                 "9e",
                 f"interpdb's own imports, find {target.line}",
@@ -747,7 +758,18 @@ class Bench:
             f"9e: sum of the interpdb modules' -X importtime self times, median of {len(own)} runs "
             f"(min {own[0] * 1e3:.1f} ms); the console script pip writes imports re before interpdb"
         )
+        self.notes.append(
+            "9g/9h: scripts/floor_find.py does a warm find's work with the standard library alone "
+            "(no classes, no checks beyond stat): 9g is the floor any Python tool pays on this "
+            "interpreter, 9h what interpdb costs above it"
+        )
         self.find_at_scale()
+
+    def floor_find(self, line: str, db: Path) -> Command:
+        """``scripts/floor_find.py``: the same work as a warm ``find``, stdlib only (the floor)."""
+        script = Path(__file__).with_name("floor_find.py")
+        env = dict(self.env, INTERPDB_DB=str(db))
+        return Command([sys.executable, str(script), line], env, self.empty, self.root / "out" / "floor-find.txt")
 
     def find_at_scale(self) -> None:
         """``find`` over a store that knows the scale venvs, against one that knows none of them."""
