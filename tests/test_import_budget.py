@@ -23,7 +23,8 @@ classes are ``interpdb._frozen``), ``typing`` (annotations only, behind ``TYPE_C
 ``csv`` (CSV output only), ``concurrent.futures``, ``threading``, ``subprocess``,
 ``selectors``, ``signal`` (probing only: ``interpdb.learning``, ``interpdb.probe``'s runner),
 ``shutil``, ``pathlib``, ``tempfile``, ``argparse``, ``logging``, ``hashlib``, ``urllib``,
-``tomllib``, ``uuid``. ``re`` and ``enum`` are paid anyway: ``json`` imports ``re`` (which
+``tomllib``, ``uuid``, ``contextlib``, ``zlib`` (the probe hash is a checksum of our own) and
+``encodings.ascii`` (the machine id is read as bytes). ``re`` and ``enum`` are paid anyway: ``json`` imports ``re`` (which
 imports ``enum``), and so does the console script pip writes. ``datetime`` is what records'
 times are.
 """
@@ -122,6 +123,9 @@ NEVER = (
     "urllib",
     "tomllib",
     "uuid",
+    "contextlib",
+    "zlib",
+    "encodings.ascii",
 )
 
 BUDGETS = [
