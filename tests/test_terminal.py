@@ -6,6 +6,7 @@ Each test starts its own tmux server (``-L``, a private socket) and kills it aft
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -124,6 +125,7 @@ def test_progress_bar_counts_and_is_erased(terminal: Terminal, db_path: Path, ma
     screen = terminal.run(command, 120)
     drawn = log.read_text(errors="replace")
     assert "probing [" in drawn and "/6 " in drawn and "6/6" in drawn
+    assert re.search(r"\] [0-6]/6 [0-9]+\.[0-9]s", drawn), "done/total and the elapsed seconds"
     assert not any("probing" in line for line in screen), screen  # erased: the table is all that is left
     assert screen[0].split()[:2] == ["id", "path"] and len(screen) == 2 + 6
 
