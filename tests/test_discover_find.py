@@ -401,3 +401,59 @@ def test_a_switched_shim_is_an_alias_of_what_it_selects_there(
         assert [v[:5] for v in leads_to(project_b)] == ["3.12."]
         assert shim in run.json("find", "3.12")["aliases"]
     assert run.count() == rows
+
+
+@pytest.mark.parametrize("manager", ["asdf", "mise"])
+def test_moving_between_projects_answers_asdf_and_mise_shims_from_the_store(
+    run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, manager: str
+) -> None:
+    """As for pyenv: an asdf or mise shim in two project folders selecting 3.11 and 3.12 (by
+    .tool-versions, or mise.toml) answers with each folder's interpreter, and after the first
+    visit to each, moving between them runs no probe and writes nothing."""
+    real = {line: python_for(line).parent.parent for line in ("3.11", "3.12")}
+    data = tmp_path / manager
+    for line, folder in real.items():  # an install folder of the manager's, its python3 the real one
+        bin_dir = data / "installs" / "python" / folder.name / "bin"
+        bin_dir.mkdir(parents=True)
+        (bin_dir / "python3").symlink_to(python_for(line))
+    shim = data / "shims" / "python3"
+    shim.parent.mkdir(parents=True)
+    if manager == "asdf":
+        plugins = "".join(f"# asdf-plugin: python {folder.name}\n" for folder in real.values())
+        shim.write_text(f'#!/usr/bin/env bash\n{plugins}exec asdf exec "python3" "$@"\n')
+        shim.chmod(0o755)
+        monkeypatch.setenv("ASDF_DATA_DIR", str(data))
+    else:
+        binary = tmp_path / "bin" / "mise"
+        binary.parent.mkdir()
+        binary.write_text("#!/bin/sh\nexit 0\n")
+        binary.chmod(0o755)
+        shim.symlink_to(binary)
+        monkeypatch.setenv("MISE_DATA_DIR", str(data))
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PATH", str(shim.parent))
+    projects = {}
+    for line, folder in real.items():
+        project = tmp_path / f"project-{line}"
+        project.mkdir()
+        if manager == "asdf":
+            (project / ".tool-versions").write_text(f"python {folder.name}\n")
+        else:
+            (project / "mise.toml").write_text(f'[tools]\npython = "{folder.name}"\n')
+        projects[line] = project
+
+    def visit(line: str) -> dict[str, Any]:
+        monkeypatch.chdir(projects[line])
+        return next(r for r in run.json("list", "--aliases") if r["path"] == str(shim))
+
+    for line in real:
+        assert visit(line)["version"].startswith(line + ".")
+    rows = run.count()
+    for _ in range(2):
+        for line in real:
+            answer = visit(line)
+            assert answer["version"].startswith(line + ".") and answer["status"] == "cached"
+            assert (answer["launcher"]["manager"], answer["launcher"]["version"]) == (manager, real[line].name)
+    assert run.count() == rows  # no probe, no write
