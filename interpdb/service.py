@@ -584,7 +584,7 @@ class Inventory:
         ]
         if stale and not dry_run:
             self._write("forget them", lambda store: store.set_forgotten([r.id for r in stale], True, self.command))
-        return stale
+        return [r.with_status("missing") for r in stale]  # checked just now: not "cached"
 
     def _remember_sources(self, results: dict[str, Record], sources: Mapping[str, Sequence[str]]) -> None:
         """Record the (path, source) pairs not stored yet; no write when all are known."""

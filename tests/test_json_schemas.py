@@ -187,6 +187,6 @@ def test_discover_and_prune_validate(run: Cli, inventory: dict[str, Path], tmp_p
     for line in run("discover", "--offline", "--format", "ndjson").stdout.splitlines():
         assert_valid(run, "discover", [json.loads(line)])
     pruned = run.json("prune", "--missing-for", "0s", "--dry-run")
-    assert [r["path"] for r in pruned] == [str(inventory["gone"])]
+    assert [(r["path"], r["status"], r["outcome"]) for r in pruned] == [(str(inventory["gone"]), "missing", "missing")]
     assert_valid(run, "prune", pruned)
     assert_valid(run, "prune", run.json("prune", "--missing-for", "0s"))
