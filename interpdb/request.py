@@ -292,10 +292,11 @@ def _versioned(text: str, implementation: str | None, part: str) -> Request:
     """A version or specifier with an optional variant suffix, as a request."""
     body, free_threaded, debug = _split_variant(part)
     specifier = _version_specifier(text, body)
-    if free_threaded and specifier.prereleases:  # a release line: uv refuses 3.12t
+    exact = len(specifier.clauses) == 1 and specifier.clauses[0].op == "=="
+    if free_threaded and exact:  # a release line or a release: uv refuses 3.12t and 3.12.1t
         line = specifier.clauses[0].version.release
         if len(line) >= 2 and line[:2] < (3, 13):
-            raise _rejected(text, f"Python {'.'.join(map(str, line))} has no free-threaded build")
+            raise _rejected(text, f"Python {'.'.join(map(str, line[:2]))} has no free-threaded build")
     return Request(text, implementation=implementation, specifier=specifier, free_threaded=free_threaded, debug=debug)
 
 

@@ -803,7 +803,8 @@ class Bench:
         """A pyenv user moving between two projects: `list` in each folder, alternately.
 
         PATH holds only the pyenv shims; one folder's `.python-version` selects 3.12, the
-        other gets pyenv's global 3.11. After one visit to each, switching must run no
+        other gets pyenv's global 3.11 (so `python2.7` fails in both, for a different
+        reason). After one visit to each, switching must run no
         probe (the shims answer from the selected interpreters' records) and cost about
         what a warm `list` that stays in one folder costs.
         """
@@ -812,13 +813,20 @@ class Bench:
             self.notes.append("10a skipped: needs pyenv's 3.11 and 3.12")
             return
         root = self.root / "home" / ".pyenv"
+        libexec = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "libexec"
+        if not (libexec / "pyenv").is_file():
+            self.notes.append(f"10a skipped: no {libexec}/pyenv (the shims name it; interpdb reads, never runs it)")
+            return
+        if not (root / "libexec").exists():
+            (root / "libexec").symlink_to(libexec, target_is_directory=True)
         shims = root / "shims"
         shims.mkdir(exist_ok=True)
         shim = (
             '#!/usr/bin/env bash\nset -e\nprogram="${0##*/}"\n'
             f'export PYENV_ROOT="{root}"\nexec "{root}/libexec/pyenv" exec "$program" "$@"\n'
         )
-        for name in ("python", "python3", "python3.11", "python3.12"):
+        # python2.7: a shim neither project's version provides, as ~/.pyenv/shims holds
+        for name in ("python", "python3", "python3.11", "python3.12", "python2.7"):
             (shims / name).write_text(shim)
             (shims / name).chmod(0o755)
         (root / "version").write_text(Path(lines["3.11"].path).parent.parent.name + "\n")
@@ -832,8 +840,13 @@ class Bench:
         def listing(folder: Path, out: str) -> Command:
             return Command([*self.interpdb, "list", "--format", "json"], env, folder, self.root / "out" / out)
 
-        for folder in (project_a, project_b):  # the first visit to each: these probe
+        for folder, line in ((project_a, "3.11"), (project_b, "3.12")):  # the first visit to each: these probe
             run(listing(folder, "projects-first.json"))
+            shim = str(shims / "python3")
+            records = load_json(self.root / "out" / "projects-first.json")
+            ran = [r.get("version") for r in records if shim == r.get("path") or shim in r.get("aliases", ())]
+            if len(ran) != 1 or not str(ran[0]).startswith(line + "."):
+                raise BenchError(f"10a: the python3 shim in {folder.name} should run {line}, ran {ran}")
         probes_before = probe_count(db)
         turn = [0]
 
