@@ -701,12 +701,14 @@ def hosts(conn: Connection) -> list[dict[str, Any]]:
     From the tables rather than the view, so a store at an older revision (no
     ``host_id``: the name is the id) is read too. Ordered by name, then id.
     """
-    has_id = conn.present is None or "host_id" in conn.present.get("interpreters", frozenset())
-    key = "i.host_id" if has_id else "i.host"
+    columns = conn.present["interpreters"] if conn.present is not None else None
+    key = "i.host_id" if columns is None or "host_id" in columns else "i.host"
+    # Before 0002_interface nothing could be forgotten: every row counts.
+    live = "i.forgotten_at IS NULL" if columns is None or "forgotten_at" in columns else "1 = 1"
     rows = conn.rows(
         f"SELECT {key} AS host_id, MAX(i.host) AS host, "
-        "SUM(CASE WHEN i.forgotten_at IS NULL THEN 1 ELSE 0 END) AS interpreters, "
-        "SUM(CASE WHEN i.forgotten_at IS NULL AND p.outcome = 'ok' THEN 1 ELSE 0 END) AS ok, "
+        f"SUM(CASE WHEN {live} THEN 1 ELSE 0 END) AS interpreters, "
+        f"SUM(CASE WHEN {live} AND p.outcome = 'ok' THEN 1 ELSE 0 END) AS ok, "
         "MAX(p.probed_at) AS last_probed_at, "
         "(SELECT q.interpdb_version FROM probes q JOIN interpreters j ON j.id = q.interpreter_id "
         f"WHERE j.{key[2:]} = {key} ORDER BY q.probed_at DESC, q.id DESC LIMIT 1) AS interpdb_version "
@@ -717,7 +719,7 @@ def hosts(conn: Connection) -> list[dict[str, Any]]:
     for row in conn.rows(
         f"SELECT DISTINCT {key} AS host_id, p.version_major AS major, p.version_minor AS minor "
         "FROM interpreters i JOIN probes p ON p.id = i.current_probe_id "
-        "WHERE i.forgotten_at IS NULL AND p.outcome = 'ok' AND p.version_major IS NOT NULL",
+        f"WHERE {live} AND p.outcome = 'ok' AND p.version_major IS NOT NULL",
         {},
     ):
         if isinstance(row["major"], int) and isinstance(row["minor"], int):
