@@ -372,6 +372,18 @@ DAMAGE = {
     "broken JSON": ("UPDATE probes SET data = '{\"sys_path\": [' WHERE id = :id", "data is not valid JSON"),
     "wrong type": ("UPDATE probes SET version_major = 'three' WHERE id = :id", "version_major is not int"),
     "a bad time": ("UPDATE probes SET probed_at = 'yesterday' WHERE id = :id", "probed_at is not a time"),
+    "a change of the wrong shape": (
+        """UPDATE probes SET changes = '[{"role": 1}]' WHERE id = :id""",
+        "changes[0] is not a change",
+    ),
+    "data of the wrong shape": (
+        "UPDATE probes SET data = json_set(data, '$.sys_path', 5) WHERE id = :id",
+        "data.sys_path is not a JSON array",
+    ),
+    "a fingerprint entry not UTF-8": (
+        "UPDATE fingerprint_entries SET path = CAST(x'ff2f61' AS TEXT) WHERE probe_id = :id",
+        "path is not UTF-8 text",
+    ),
 }
 
 
@@ -399,12 +411,24 @@ def test_a_damaged_row_is_an_error_row_never_a_traceback(
         ("list", "--no-discover", "--all"),
         ("history",),
         ("history", "--format", "json"),
+        ("history", str(bad), "--diff"),
         ("show", str(bad), "--offline"),
+        ("show", str(bad), "--offline", "--format", "json"),
+        ("find", str(bad), "--offline", "--format", "json"),
     ):
         done = interpdb(*args, env=env)
         assert "Traceback" not in done.stderr and done.returncode in (0, 1), (args, done.stderr)
+    # export carries a row as it is stored; one it cannot read is one line naming it
+    exported = interpdb("export", env=env)
+    if kind in ("non-UTF-8 text", "a bad time", "broken JSON", "a fingerprint entry not UTF-8"):
+        assert exported.returncode == 1 and exported.stdout == "", exported.stderr
+        error, hint = exported.stderr.splitlines()
+        assert error.startswith("error: cannot export: damaged row in the store (") and reason in error, error
+        assert f"probe {probe_id})" in error and hint == "hint: `interpdb db check` lists every damaged row"
+    else:
+        assert exported.returncode == 0 and "Traceback" not in exported.stderr, exported.stderr
     events = json.loads(interpdb("history", "--format", "json", env=env).stdout)
-    if kind in ("non-UTF-8 text", "a bad time"):  # what an event reads (not data, not version_major)
+    if kind in ("non-UTF-8 text", "a bad time", "a change of the wrong shape"):  # what an event reads
         assert any(e["probe_id"] == probe_id and e["outcome"] == "error" and reason in e["error"] for e in events)
     check = interpdb("db", "check", env=env)
     assert check.returncode == 1 and f"probe {probe_id}" in check.stdout and reason in check.stdout
@@ -412,3 +436,38 @@ def test_a_damaged_row_is_an_error_row_never_a_traceback(
     refreshed = interpdb("probe", "--refresh-interpreter", bad, bad, env=env)
     assert refreshed.returncode == 0, refreshed.stderr
     assert json.loads(interpdb("list", "--no-discover", "--format", "json", env=env).stdout)[-1]["status"] == "cached"
+
+
+def test_a_damaged_interpreter_row_never_breaks_a_write_or_an_export(
+    run: Cli, make_venv: Callable[..., Path], db_path: Path
+) -> None:
+    """A column only the writer and ``export`` load (``created_at``): one line naming what failed, never a traceback."""
+    python = make_venv()
+    run("probe", python)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE interpreters SET created_at = 'yesterday'")
+    conn.close()
+    env = dict(os.environ, INTERPDB_DB=str(db_path))
+    for args in (
+        ("list", "--no-discover"),
+        ("forget", str(python)),
+        ("probe", "--refresh", str(python)),
+        ("prune", "--missing-for", "1d"),
+        ("export",),
+    ):
+        done = interpdb(*args, env=env)
+        assert "Traceback" not in done.stderr and done.returncode in (0, 1), (args, done.stderr)
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == done.returncode, (args, done.stderr)
+    forget = interpdb("forget", str(python), env=env)
+    assert forget.stderr.splitlines() == [
+        "error: cannot forget them: a stored row is damaged (ValueError: Invalid isoformat string: 'yesterday')",
+        "hint: `interpdb db check` lists every damaged row",
+    ]
+    exported = interpdb("export", env=env)
+    assert exported.stderr.startswith(
+        "error: cannot export: damaged row in the store (interpreter 1): created_at is not a time ('yesterday')"
+    )
+    check = interpdb("db", "check", env=env)
+    assert check.returncode == 1 and "(interpreter 1): created_at is not a time" in check.stdout

@@ -244,6 +244,50 @@ def _json(value: Any, column: str, kind: type) -> Any:
     return value
 
 
+#: The parts of a stored answer that code walks (``Record.sys_path``, ``show``, ``--diff``...):
+#: a hand-edited ``data`` whose containers have another type is a damaged row, not a TypeError.
+_DATA_CONTAINERS = {
+    "sys_path": list,
+    "site_packages": list,
+    "site_modules": list,
+    "version_info": list,
+    "markers": dict,
+    "sysconfig_paths": dict,
+    "modules": dict,
+    "libc": dict,
+    "manylinux": dict,
+    "pyvenv_cfg": dict,
+    "launcher": dict,
+}
+_CHANGE_KINDS = ("added", "removed", "modified")
+
+
+def _data(value: Any) -> dict[str, Any]:
+    data: dict[str, Any] = _json(value, "data", dict) or {}
+    for key, kind in _DATA_CONTAINERS.items():
+        found = data.get(key)
+        if found is not None and not isinstance(found, kind):
+            raise Damaged(f"data.{key} is not a JSON {'object' if kind is dict else 'array'}")
+    for key in ("sys_path", "site_packages"):
+        if not all(isinstance(entry, str) for entry in data.get(key) or ()):
+            raise Damaged(f"data.{key} holds something other than text")
+    return data
+
+
+def _changes(value: Any) -> tuple[dict[str, Any], ...]:
+    changes = _json(value, "changes", list) or ()
+    for i, change in enumerate(changes):
+        if not (
+            isinstance(change, dict)
+            and isinstance(change.get("role"), str)
+            and isinstance(change.get("path"), str)
+            and change.get("kind") in _CHANGE_KINDS
+            and isinstance(change.get("fields") or [], list)
+        ):
+            raise Damaged(f"changes[{i}] is not a change ({str(change)[:40]!r})")
+    return tuple(changes)
+
+
 def _typed(row: Any, name: str, kind: type | tuple[type, ...]) -> Any:
     value = row[name]
     if value is not None and not isinstance(value, kind):
@@ -407,7 +451,7 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
             error=row["error"],
             duration_ms=_typed(row, "duration_ms", (int, float)),
             interpdb_version=row["interpdb_version"],
-            changes=tuple(_json(row["changes"], "changes", list) or ()),
+            changes=_changes(row["changes"]),
             implementation=_typed(row, "implementation", str),
             implementation_version=_typed(row, "implementation_version", str),
             version=_typed(row, "version", str),
@@ -423,7 +467,7 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
             real_executable=_typed(row, "real_executable", str),
             prefix=_typed(row, "prefix", str),
             base_prefix=_typed(row, "base_prefix", str),
-            data=(_json(row["data"], "data", dict) or {}) if with_data else {},
+            data=_data(row["data"]) if with_data else {},
             entries=entries,
             sources=found_through,
             forgotten_at=_datetime(row["forgotten_at"], "forgotten_at"),
@@ -617,7 +661,7 @@ def _with_diffs(conn: Connection, events: list[ProbeEvent]) -> list[ProbeEvent]:
 def _answer(value: Any) -> Any:
     """A stored answer for ``--diff``; one that cannot be read compares as no answer."""
     try:
-        return _json(value, "data", dict)
+        return None if value is None else _data(value)
     except Damaged:
         return None
 
@@ -640,7 +684,7 @@ def _event(row: Any) -> ProbeEvent:
             outcome=_typed(row, "outcome", str),
             error=row["error"],
             duration_ms=_typed(row, "duration_ms", (int, float)),
-            changes=tuple(_json(row["changes"], "changes", list) or ()),
+            changes=_changes(row["changes"]),
             interpdb_version=row["interpdb_version"],
             command=row["command"],
             version=_typed(row, "version", str),
@@ -691,6 +735,14 @@ def damaged_rows(conn: Connection) -> list[str]:
         if bad:
             entry = f"fingerprint entry {row['id']} of probe {row['probe_id']}"
             found.append(f"damaged row in the store ({entry}): {bad[0]} is not UTF-8 text")
+    # What only the writer and ``export`` load: the interpreter's own times.
+    times = [c for c in ("created_at", "forgotten_at") if conn.present is None or c in conn.present["interpreters"]]
+    for row in conn.rows(f"SELECT id, {', '.join(times)} FROM interpreters ORDER BY id", {}):
+        try:
+            for column in times:
+                _datetime(row[column], column)
+        except Damaged as damage:
+            found.append(f"damaged row in the store (interpreter {row['id']}): {damage}")
     return found
 
 
