@@ -98,11 +98,11 @@ def assert_read_only_behaviour(store: dict[str, Path], *global_args: str, env: d
     assert record["status"] == "stale" and record["stale_changes"], record
     assert "note: the store is read-only" in listed.stderr
     # show and find too: the interpreter is stale, and the note says why nothing was probed
-    for args in (("show", venv, "--format", "json"), ("find", venv, "--format", "json"), ("show", venv), ("find", venv)):
+    for args in (("show", venv), ("find", venv), ("show", venv, "--format", "json"), ("find", venv, "--json")):
         shown = interpdb("--db", db, *global_args, *args, env=env)
         assert shown.returncode == 0, (args, shown.stderr)
         assert shown.stderr.startswith("note: the store is read-only ("), (args, shown.stderr)
-        if "json" in args:
+        if len(args) > 2:
             assert json.loads(shown.stdout)["status"] == "stale", args
     for args in READING:
         done = interpdb("--db", db, *global_args, *args, env=env)
@@ -139,8 +139,20 @@ def test_read_only_flag_and_variable(changed_store: dict[str, Path]) -> None:
     assert_read_only_behaviour(changed_store, env=dict(os.environ, INTERPDB_READ_ONLY="1"))
 
 
-def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], tmp_path: Path) -> None:
-    """A teammate's 0444 file in a 0555 folder, read by an unprivileged user (nobody)."""
+#: (file mode, folder mode, whether nobody owns the file): a teammate's read-only file in a
+#: folder nobody may not write; the same file where nobody could create its -shm (the gate
+#: must still leave nothing behind); nobody's own writable file in a folder it cannot write.
+SHARED = {
+    "0444 file in a 0555 folder": (0o444, 0o555, False),
+    "0444 file in a 0777 folder": (0o444, 0o777, False),
+    "own 0644 file in a 0555 folder": (0o644, 0o555, True),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(SHARED))
+def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], layout: str) -> None:
+    """As an unprivileged user (nobody): reading commands work, a changed interpreter is stale
+    with the note, writing commands fail with one line and a hint, nothing is left or changed."""
     python = Path("/usr/bin/python3")
     if os.geteuid() != 0 or not python.exists():
         pytest.skip("needs root (to become nobody) and /usr/bin/python3")
@@ -156,81 +168,52 @@ def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], tmp_p
     import interpdb
 
     sources = [Path(interpdb.__file__).parent.parent, Path(sqlalchemy.__file__).parent.parent]
+    nobody = ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", str(python)]
     probe = subprocess.run(
-        [
-            "setpriv",
-            "--reuid",
-            "nobody",
-            "--regid",
-            "nogroup",
-            "--clear-groups",
-            python,
-            "-c",
-            "import os, sys; [os.listdir(p) for p in sys.argv[1:]]",
-            *map(str, sources),
-        ],
+        [*nobody, "-c", "import os, sys; [os.listdir(p) for p in sys.argv[1:]]", *map(str, sources)],
         capture_output=True,
         check=False,
     )
     if probe.returncode != 0:
         pytest.skip("nobody cannot read this checkout or its site-packages (a private home folder)")
+    file_mode, folder_mode, owned = SHARED[layout]
     shared = Path("/tmp") / f"interpdb-shared-{os.getpid()}"
     shared.mkdir(mode=0o755)
     try:
         db = shared / "team.sqlite3"
         db.write_bytes(changed_store["db"].read_bytes())
-        db.chmod(0o444)
-        shared.chmod(0o555)
+        db.chmod(file_mode)
+        if owned:
+            os.chown(db, 65534, -1)
+        shared.chmod(folder_mode)
         env = {
             "PATH": os.environ["PATH"],
             "HOME": str(shared),
             "PYTHONPATH": os.pathsep.join(map(str, sources)),
             "INTERPDB_DB": str(db),
         }
+
+        def as_nobody(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*nobody, "-m", "interpdb", *map(str, args)], capture_output=True, text=True, check=False, env=env
+            )
+
         before = digest(db)
         for args in READING:
-            done = subprocess.run(
-                [
-                    "setpriv",
-                    "--reuid",
-                    "nobody",
-                    "--regid",
-                    "nogroup",
-                    "--clear-groups",
-                    python,
-                    "-m",
-                    "interpdb",
-                    *args,
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-                env=env,
-            )
+            done = as_nobody(*args)
             assert done.returncode == 0, (args, done.stderr)
-        listed = subprocess.run(
-            [
-                "setpriv",
-                "--reuid",
-                "nobody",
-                "--regid",
-                "nogroup",
-                "--clear-groups",
-                python,
-                "-m",
-                "interpdb",
-                "list",
-                "--no-discover",
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=env,
-        )
+        listed = as_nobody("list", "--no-discover", "--format", "json")
         assert [r["status"] for r in json.loads(listed.stdout)] == ["stale"]
-        assert "read-only (the file is not writable)" in listed.stderr
+        why = "its folder is not writable" if owned else "the file is not writable"
+        assert f"note: the store is read-only ({why})" in listed.stderr
+        for args in (("probe", "--refresh", changed_store["venv"]), ("forget", "1"), ("db", "upgrade")):
+            refused = as_nobody(*args)
+            assert refused.returncode == 1, (args, refused.stderr)
+            assert refused.stderr.splitlines() == [
+                f"error: cannot write {db}: the store is read-only ({why})",
+                "hint: reading commands (list, find, show, history, sql, export) work on it; "
+                "to write, use a store you can write (--db PATH)",
+            ]
         assert digest(db) == before
         assert sorted(p.name for p in shared.iterdir()) == ["team.sqlite3"]
     finally:
