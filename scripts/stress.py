@@ -10,6 +10,9 @@ a temporary folder with its own database, ``HOME`` and ``TMPDIR``.
 Sections (``--only``, comma-separated), in the report's order:
 
 ===========  ==============================================================================
+kills        SIGKILL of a first run (``db upgrade`` or ``discover --scan`` creating the store)
+             and of a ``discover --scan --refresh`` recording into it, at random points;
+             each followed by a run that must work and find every probe row that was there
 zoo          a zoo of hostile fake interpreters (garbage, hangs, forks, setsid and double-
              forked daemons, self-deleting, self-rewriting, huge answers, wrong types, deep
              nesting, a 10,000-entry sys.path, a noisy sitecustomize) probed again and again
