@@ -39,7 +39,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from interpdb import __version__
-from interpdb.errors import InventoryError
+from interpdb.errors import TransferError
 from interpdb.records import _iso, utcnow
 
 if TYPE_CHECKING:
@@ -70,10 +70,6 @@ PROBE_KEY = ("probed_at", "trigger", "probe_hash", "outcome")
 ATTEMPT_OUTCOMES = ("ok", "error", "missing")
 #: Deepest nesting a document may have: an export has 8 levels (a probe's ``data.pyvenv_cfg.values``).
 MAX_DEPTH = 16
-
-
-class TransferError(InventoryError):
-    """A document that cannot be exported or imported; the message is one line."""
 
 
 # -- export --------------------------------------------------------------------------
