@@ -109,11 +109,13 @@ class _Sqlite(Connection):
         self._conn.close()
 
     def table_columns(self) -> dict[str, frozenset[str]]:
-        tables = [row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        tables = [name for (name,) in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         return {
-            str(name): frozenset(str(col[1]) for col in self._conn.execute(f'PRAGMA table_info("{name}")'))
-            for name in tables
-            if not str(name).startswith("sqlite_")
+            str(table): frozenset(
+                str(name) for (name,) in self._conn.execute("SELECT name FROM pragma_table_info(?)", (table,))
+            )
+            for table in tables
+            if not str(table).startswith("sqlite_")
         }
 
 
