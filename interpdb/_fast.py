@@ -188,15 +188,15 @@ def _answer(parsed: _Parsed) -> str | None:
         if parsed.command == "history":
             return _history(inventory, parsed)
         if parsed.command == "find":
-            best, _considered = inventory.find(
+            best, considered = inventory.find(
                 parsed.argument or "any",
                 implementation=options.get("--implementation"),
                 arch=options.get("--arch"),
                 allow_venv="--no-venv" not in flags,
                 discover="--no-discover" not in flags,
             )
-            if best is None:
-                return None  # the full CLI words the "nothing matches" message
+            if best is None or considered.notes:
+                return None  # the full CLI words the "nothing matches" message, and the notes
             fmt = options.get("--format", "path")
             if fmt == "path":
                 from interpdb.render import plain

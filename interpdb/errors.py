@@ -11,7 +11,8 @@ The hierarchy::
     │   └── BadRequest        a ``find`` request that cannot mean anything
     ├── StoreError            the database cannot be opened, migrated or written
     │   └── ReadOnlyStore     a write was needed and the store is read-only
-    └── QueryError            ``interpdb sql`` refused the query or the database rejected it
+    ├── QueryError            ``interpdb sql`` refused the query or the database rejected it
+    └── TransferError         a document ``export`` cannot write or ``import`` refuses
     Interrupted               SIGINT, SIGTERM or SIGHUP arrived (exit 128 + signal)
     NeedsWrite                not an error: the fast path hands over to the full CLI
     OutputError               stdout could not be written (``flush_output`` says what that means)
@@ -49,6 +50,10 @@ class ReadOnlyStore(StoreError):
 
 class QueryError(InventoryError):
     """A query ``interpdb sql`` refused or the database rejected; the message is one line."""
+
+
+class TransferError(InventoryError):
+    """A document that cannot be exported or imported (``interpdb.transfer``); the message is one line."""
 
 
 class BadRequest(UsageError):

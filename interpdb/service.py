@@ -136,7 +136,7 @@ class Inventory:
 
         try:
             return action(store)
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, ValueError) as error:  # ValueError: a damaged row the ORM loaded
             raise write_error(what, error) from error
 
     def _reader(self) -> read.Connection | None:

@@ -66,6 +66,20 @@ CASES: list[tuple[tuple[str, ...], int]] = [
     (("import", "{tmp}/deep.json"), 1),
     (("import", "{tmp}/garbage"), 1),
     (("import", "{tmp}"), 2),
+    (("hosts", "--format", "bogus"), 2),
+    (("--db", "{tmp}/plain", "hosts"), 1),
+    (("--db", "{tmp}", "hosts", "--format", "json"), 1),
+    (("schema", "bogus"), 2),
+    (("db", "current", "extra"), 2),
+    (("--db", "{tmp}/plain", "db", "current"), 1),
+    (("--db", "{tmp}/plain", "db", "check"), 1),
+    (("--db", "{tmp}", "db", "check"), 1),
+    (("--db", "{tmp}/plain", "db", "backup"), 1),
+    (("db", "path", "--bogus"), 2),
+    (("db", "datasette-metadata", "--bogus"), 2),
+    (("--db", "{tmp}/plain", "export", "--all-hosts"), 1),
+    (("--read-only", "forget", "1"), 1),
+    (("--read-only", "import", "{tmp}/deep.json"), 1),
 ]
 
 

@@ -78,8 +78,9 @@ def import_command(app: AppState, file: Path) -> None:
     interpreter's current probe becomes its latest. A document that cannot be
     read whole changes nothing.
     """
+    from interpdb.errors import TransferError
     from interpdb.location import resolve
-    from interpdb.transfer import TransferError, import_document, parse_document
+    from interpdb.transfer import import_document, parse_document
 
     try:
         text = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
