@@ -24,6 +24,7 @@ import shlex
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip i
 from click.testing import Result  # noqa: E402 (after the skip: no psycopg, no module)
 from conftest import Cli, python_for  # noqa: E402
 from psycopg import sql  # noqa: E402
+from test_warm_path import warm_db  # noqa: E402, F401 (a fixture)
 
 from interpdb.location import ENV_VAR  # noqa: E402
 from interpdb.store.gate import HEAD_REVISION  # noqa: E402
@@ -549,3 +551,41 @@ def test_a_password_in_the_url_is_not_stored_and_0003_scrubs_old_ones(
     run("db", "upgrade")
     [(scrubbed,)] = postgres.rows("SELECT command FROM probes")
     assert scrubbed == f"interpdb --db {with_password.replace('s3cret', '***')} list"
+
+
+# -- the warm read route ------------------------------------------------------------------------
+
+
+def test_warm_reads_on_postgresql_go_through_psycopg_alone(
+    run: Cli,
+    postgres: Database,
+    warm_db: dict[str, Path],  # noqa: F811 (the fixture imported above; after postgres: it fills that)
+) -> None:
+    """A warm ``list``, ``find``, ``history`` and ``sql`` on PostgreSQL import the same interpdb
+    modules as on SQLite (the same gate, the same ``store.read``), plus psycopg, and never
+    SQLAlchemy, Alembic or click; their answers are the full CLI's."""
+    from test_import_budget import BUDGETS, RUNNER
+
+    def warm(*args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+        proc = subprocess.run(
+            [sys.executable, "-c", RUNNER, *args], capture_output=True, text=True, timeout=120,
+            env=dict(os.environ, INTERPDB_DB=postgres.url),
+        )  # fmt: skip
+        marker = [line for line in proc.stderr.splitlines() if line.startswith("MODULES=")]
+        assert marker, proc.stderr
+        return set(marker[-1][len("MODULES=") :].split()), proc
+
+    for args, allowed in BUDGETS:
+        modules, proc = warm(*args)
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert proc.stdout.strip(), args
+        own = {name for name in modules if name == "interpdb" or name.startswith("interpdb.")}
+        assert own == allowed, (args, sorted(own ^ allowed))
+        heavy = sorted(n for n in modules if n.split(".")[0] in ("sqlalchemy", "alembic", "click", "tabulate"))
+        assert heavy == [], (args, heavy)
+        assert "psycopg" in modules and "interpdb.store.read" in modules
+        if "--format" in args and "--no-discover" in args:
+            assert json.loads(proc.stdout) == run.json(*args[: args.index("--format")], "--no-discover")
+    _, proc = warm("sql", "SELECT count(*) AS n, :p AS p FROM probes", "-p", "p=50%", "--format", "json")
+    [row] = json.loads(proc.stdout)
+    assert row == {"n": probe_count(run), "p": "50%"}, "a '%' in a query or a value is no psycopg placeholder"
