@@ -95,7 +95,8 @@ def throwaway_server() -> Iterator[Server]:
     started = False
     try:
         try:
-            _run_as(user, [bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], top)
+            initdb = [bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"]
+            _run_as(user, initdb, top)
             _run_as(user, [bindir / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "30", "-o", options, "start"], top)
         except subprocess.CalledProcessError as error:
             tail = log.read_text(errors="replace")[-500:] if log.exists() else ""

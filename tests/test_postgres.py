@@ -556,36 +556,79 @@ def test_a_password_in_the_url_is_not_stored_and_0003_scrubs_old_ones(
 # -- the warm read route ------------------------------------------------------------------------
 
 
-def test_warm_reads_on_postgresql_go_through_psycopg_alone(
+def test_warm_reads_on_postgresql_go_through_libpq_or_psycopg_alone(
     run: Cli,
     postgres: Database,
     warm_db: dict[str, Path],  # noqa: F811 (the fixture imported above; after postgres: it fills that)
 ) -> None:
     """A warm ``list``, ``find``, ``history`` and ``sql`` on PostgreSQL import the same interpdb
-    modules as on SQLite (the same gate, the same ``store.read``), plus psycopg, and never
-    SQLAlchemy, Alembic or click; their answers are the full CLI's."""
+    modules as on SQLite (the same gate, the same ``store.read``) plus the route to the server,
+    and never SQLAlchemy, Alembic or click. The route is libpq through ctypes (``store.libpq``:
+    no psycopg imported, but for ``sql``), or psycopg with ``INTERPDB_PG_READER=psycopg``; both
+    print exactly what the other does."""
     from test_import_budget import BUDGETS, RUNNER
 
-    def warm(*args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    def warm(reader: str, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
         proc = subprocess.run(
             [sys.executable, "-c", RUNNER, *args], capture_output=True, text=True, timeout=120,
-            env=dict(os.environ, INTERPDB_DB=postgres.url),
+            env=dict(os.environ, INTERPDB_DB=postgres.url, INTERPDB_PG_READER=reader),
         )  # fmt: skip
         marker = [line for line in proc.stderr.splitlines() if line.startswith("MODULES=")]
         assert marker, proc.stderr
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert proc.stdout.strip(), args
         return set(marker[-1][len("MODULES=") :].split()), proc
 
     for args, allowed in BUDGETS:
-        modules, proc = warm(*args)
-        assert proc.returncode == 0, (args, proc.stderr)
-        assert proc.stdout.strip(), args
-        own = {name for name in modules if name == "interpdb" or name.startswith("interpdb.")}
-        assert own == allowed, (args, sorted(own ^ allowed))
-        heavy = sorted(n for n in modules if n.split(".")[0] in ("sqlalchemy", "alembic", "click", "tabulate"))
-        assert heavy == [], (args, heavy)
-        assert "psycopg" in modules and "interpdb.store.read" in modules
+        answers = []
+        for reader in ("libpq", "psycopg"):
+            modules, proc = warm(reader, *args)
+            answers.append(proc.stdout)
+            own = {name for name in modules if name == "interpdb" or name.startswith("interpdb.")}
+            expected = allowed | ({"interpdb.store.libpq"} if reader == "libpq" else set())
+            assert own == expected, (reader, args, sorted(own ^ expected))
+            heavy = sorted(n for n in modules if n.split(".")[0] in ("sqlalchemy", "alembic", "click", "tabulate"))
+            assert heavy == [], (reader, args, heavy)
+            assert ("psycopg" in modules) == (reader == "psycopg" or args[0] == "sql"), (reader, args)
+        assert answers[0] == answers[1], args
         if "--format" in args and "--no-discover" in args:
-            assert json.loads(proc.stdout) == run.json(*args[: args.index("--format")], "--no-discover")
-    _, proc = warm("sql", "SELECT count(*) AS n, :p AS p FROM probes", "-p", "p=50%", "--format", "json")
+            assert json.loads(answers[0]) == run.json(*args[: args.index("--format")], "--no-discover")
+    _, proc = warm("libpq", "sql", "SELECT count(*) AS n, :p AS p FROM probes", "-p", "p=50%", "--format", "json")
     [row] = json.loads(proc.stdout)
     assert row == {"n": probe_count(run), "p": "50%"}, "a '%' in a query or a value is no psycopg placeholder"
+
+
+def test_libpq_reads_every_column_type_as_psycopg_does(postgres: Database) -> None:
+    """Values of each type interpdb's tables use, NULLs, and parameters (text, integers, times,
+    a repeated name, a '%', a '::' cast) come back from libpq as psycopg gives them."""
+    from datetime import datetime
+
+    from interpdb.store import libpq, read
+
+    lib = libpq.library()
+    assert lib is not None, "psycopg[binary] ships libpq, and so does Debian's postgresql"
+    query = (
+        "SELECT :n::bigint AS big, 7::int2 AS small, 2.5::float8 AS f, true AS yes, false AS no, "
+        "NULL::text AS nothing, '' AS empty, 'x:y %s' AS text, :when::timestamp AS at, "
+        "'2026-01-02 03:04:05.1'::timestamp AS tenth, '{\"a\": 1}'::json AS doc, :s AS s, :s || :s AS twice"
+    )
+    params = {"n": 2**40, "when": datetime(2026, 12, 6, 23, 59, 5, 804544), "s": "50% é"}
+    conninfo = read.psycopg_conninfo(postgres.url)
+    assert conninfo is not None
+    ours = libpq.LibpqConnection(lib, conninfo)
+    theirs = read.psycopg_connection(conninfo)
+    try:
+        [got] = ours.rows(query, params)
+        [want] = theirs.rows(query, params)
+    finally:
+        ours.close()
+        theirs.close()
+    assert got.pop("doc") == '{"a": 1}' and want.pop("doc") == {"a": 1}, "JSON stays text: store.read decodes it"
+    assert got == want
+    assert got["tenth"] == datetime(2026, 1, 2, 3, 4, 5, 100000) and got["nothing"] is None and got["empty"] == ""
+    with pytest.raises(libpq.LibpqError, match="no_such_table"):
+        ours = libpq.LibpqConnection(lib, conninfo)
+        try:
+            ours.rows("SELECT * FROM no_such_table", {})
+        finally:
+            ours.close()

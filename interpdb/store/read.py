@@ -2,10 +2,10 @@
 
 A warm command (every fingerprint still matches) is answered from here alone: one
 query loads the records asked for and one more all their fingerprint entries.
-PostgreSQL (a ``postgresql+psycopg://`` URL) is read through the same SQL on a
-psycopg connection, ``:name`` parameters written as psycopg's ``%(name)s``
-(``pyformat``), and any other database through SQLAlchemy: there is exactly one
-read path to keep right.
+PostgreSQL (a ``postgresql+psycopg://`` URL) is read through the same SQL on
+libpq (``store.libpq``, ``:name`` written ``$1``) or, without it, on psycopg
+(``:name`` written ``%(name)s``: ``pyformat``), and any other database through
+SQLAlchemy: there is exactly one read path to keep right.
 Connections come from ``store.gate.open_read``, which has decided the store is
 readable; rows are read by column name (``store.columns``), never by position.
 
@@ -80,7 +80,15 @@ class Connection:
         """After a failed statement (PostgreSQL aborts the transaction)."""
 
     def table_columns(self) -> dict[str, frozenset[str]]:
-        raise NotImplementedError
+        """Each table's columns (a server database: from ``information_schema``)."""
+        found: dict[str, set[str]] = {}
+        for row in self.rows(
+            "SELECT table_name AS t, column_name AS c FROM information_schema.columns "
+            "WHERE table_schema = current_schema()",
+            {},
+        ):
+            found.setdefault(row["t"], set()).add(row["c"])
+        return {table: frozenset(columns) for table, columns in found.items()}
 
     def has_rows(self, table: str) -> bool:
         return bool(self.rows(f"SELECT 1 FROM {table} LIMIT 1", {}))
@@ -211,20 +219,10 @@ class _Psycopg(Connection):
     def close(self) -> None:
         self._conn.close()
 
-    def table_columns(self) -> dict[str, frozenset[str]]:
-        found: dict[str, set[str]] = {}
-        for row in self.rows(
-            "SELECT table_name AS t, column_name AS c FROM information_schema.columns "
-            "WHERE table_schema = current_schema()",
-            {},
-        ):
-            found.setdefault(row["t"], set()).add(row["c"])
-        return {table: frozenset(columns) for table, columns in found.items()}
 
-
-#: ``:name`` as SQLAlchemy's ``text()`` finds it: not after a ``:`` or a word character
-#: (``x::text`` is a cast), nor before a ``:``.
-_NAMED = r"(?<![:\w\\]):(\w+)(?!:)"
+#: A ``:name`` parameter: not after a ``:`` or a word character (``x::text`` is a cast,
+#: ``:name::text`` a parameter and a cast, ``a[1:2]`` a slice).
+NAMED_PARAMETER = r"(?<![:\w\\]):([A-Za-z_]\w*)"
 _pyformat_cache: dict[str, str] = {}
 
 
@@ -234,8 +232,13 @@ def pyformat(sql: str) -> str:
     if found is None:
         import re
 
-        found = _pyformat_cache[sql] = re.sub(_NAMED, r"%(\1)s", sql.replace("%", "%%"))
+        found = _pyformat_cache[sql] = re.sub(NAMED_PARAMETER, r"%(\1)s", sql.replace("%", "%%"))
     return found
+
+
+def psycopg_connection(conninfo: str) -> Connection:
+    """A read connection through psycopg itself (``interpdb sql``: any column type)."""
+    return _Psycopg(conninfo)
 
 
 def psycopg_conninfo(url: str) -> str | None:
@@ -280,7 +283,16 @@ def server_connection(location: Location) -> Connection:
 
     try:
         conninfo = psycopg_conninfo(location.url)
-        return _Alchemy(location.url) if conninfo is None else _Psycopg(conninfo)
+        if conninfo is None:
+            return _Alchemy(location.url)
+        import os
+
+        if os.environ.get("INTERPDB_PG_READER", "").strip().lower() == "psycopg":
+            return _Psycopg(conninfo)
+        from interpdb.store import libpq
+
+        lib = libpq.library()
+        return _Psycopg(conninfo) if lib is None else libpq.LibpqConnection(lib, conninfo)
     except Exception as error:  # any driver's: none installed, a URL it rejects, a server that refuses
         raise StoreError(cannot_connect(location.url, error)) from error
 

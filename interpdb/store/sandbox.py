@@ -2,8 +2,8 @@
 
 SQLite: the gate's ``query_only`` (or ``mode=ro``) connection, with an authorizer
 that lets a statement compile only if every action it needs is a read.
-PostgreSQL: one query in a ``READ ONLY`` transaction, rolled back (through psycopg,
-on the gate's connection; SQLAlchemy only for a URL naming another driver). The store is
+PostgreSQL: one query in a ``READ ONLY`` transaction, rolled back (through psycopg;
+SQLAlchemy only for a URL naming another driver). The store is
 never migrated for a query: an older schema is queried as it is.
 """
 
@@ -36,13 +36,15 @@ def query(
     if reader is None:
         raise QueryError(f"no database at {location.describe()}")
     if location.sqlite_file is None:
-        if read.psycopg_conninfo(location.url) is None:
-            reader.close()
+        conninfo = read.psycopg_conninfo(location.url)
+        reader.close()  # the gate's may be libpq's, which reads interpdb's column types only
+        if conninfo is None:
             return _query_alchemy(location.url, sql, params)
+        server = read.psycopg_connection(conninfo)
         try:
-            return _query_psycopg(reader, sql, params)
+            return _query_psycopg(server, sql, params)
         finally:
-            reader.close()
+            server.close()
     denied: list[str] = []
     conn = reader.raw
     # The sqlite3 module must not BEGIN on its own: the statement alone asks the authorizer.
@@ -156,8 +158,8 @@ def _server_error(error: BaseException) -> QueryError:
 def _query_psycopg(
     reader: read.Connection, sql: str, params: dict[str, Any]
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """On the gate's psycopg connection, whose transactions are ``READ ONLY`` from their
-    ``BEGIN``: the query may only read, and is rolled back."""
+    """On a psycopg connection whose transactions are ``READ ONLY`` from their ``BEGIN``:
+    the query may only read, and is rolled back."""
     import psycopg
     from psycopg.rows import tuple_row
 
