@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -354,4 +356,48 @@ def test_an_export_from_before_host_ids_imports_with_its_host_as_the_id(
     in_process(target, None, "import", "-", stdin=json.dumps(dict(document, schema_version=1)))
     assert sql(target, "SELECT host_id, host, path FROM interpreters") == [
         {"host_id": "old-name", "host": "old-name", "path": str(python)}
+    ]
+
+
+def test_find_and_prune_reach_other_hosts_only_when_asked(
+    store: str, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """``find --host``/``--all-hosts`` answer from another host's interpreters as recorded there (a
+    note names the host; a path request is a usage error); ``prune --host`` forgets another host's
+    interpreter that host recorded missing, and plain ``prune`` never touches another host's rows."""
+    a_venv = venvs("a-venv", python_for("3.8"))
+    b_venv, b_gone = venvs("b-venv", None), venvs("b-gone", None)
+    interpdb(store, "a", "probe", a_venv)
+    interpdb(store, "b", "probe", b_venv, b_gone)
+
+    assert in_process(store, "a", "find", "3.12", "--no-discover", code=1).stdout == ""  # a has no 3.12
+    found = in_process(store, "a", "find", "3.12", "--host", "b", "--no-venv", code=1)
+    assert "no interpreter matches '3.12'" in found.stderr, "b's 3.12 are venvs"
+    found = in_process(store, "a", "find", "3.12", "--host", "b")
+    assert found.stdout in (f"{b_venv}\n", f"{b_gone}\n")
+    assert "is on host b (b), as last recorded there" in found.stderr
+    record = json.loads(
+        in_process(store, "a", "find", "3.8", "--all-hosts", "--no-discover", "--format", "json").stdout
+    )
+    assert (record["path"], record["host_id"], record["status"]) == (str(a_venv), "a", "cached")
+    bad = in_process(store, "a", "find", str(b_venv), "--host", "b", code=2)
+    assert "not a path" in bad.stderr
+
+    # b's second venv goes; b records it missing. a's plain prune leaves b's rows alone.
+    shutil.rmtree(b_gone.parent.parent)
+    interpdb(store, "b", "list", "--no-discover", "--format", "json")
+    time.sleep(1.1)
+    assert json.loads(in_process(store, "a", "prune", "--missing-for", "1s", "--format", "json").stdout) == []
+    dry = json.loads(in_process(store, "a", "prune", "--missing-for", "1s", "--host", "b", "--dry-run",
+                                "--format", "json").stdout)  # fmt: skip
+    assert [r["path"] for r in dry] == [str(b_gone)]
+    pruned = json.loads(
+        in_process(store, "a", "prune", "--missing-for", "1s", "--all-hosts", "--format", "json").stdout
+    )
+    assert [(r["path"], r["host_id"]) for r in pruned] == [(str(b_gone), "b")]
+    rows = sql(store, "SELECT host_id, path, forgotten_at IS NOT NULL AS gone FROM interpreters ORDER BY id")
+    assert [(r["host_id"], r["path"], bool(r["gone"])) for r in rows] == [
+        ("a", str(a_venv), False),
+        ("b", str(b_venv), False),
+        ("b", str(b_gone), True),
     ]
