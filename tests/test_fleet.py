@@ -301,7 +301,8 @@ def test_a_select_only_role_can_audit_the_fleet(
     venvs: Callable[[str, Path | None], Path],
 ) -> None:
     """An auditor role with CONNECT, USAGE on the schema and SELECT on every table and view
-    (nothing else) runs list --all-hosts, history, hosts and sql; writing is refused in one line."""
+    (nothing else) runs list --all-hosts, history, hosts, sql, find, show and export without
+    --read-only (its rights make the store read-only to it); writing is refused in one line."""
     database = _create_database(postgres_server)
     python = venvs("audited", None)
     interpdb(database.url, "ci-1", "probe", python)
@@ -313,13 +314,22 @@ def test_a_select_only_role_can_audit_the_fleet(
         conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO auditor")  # views included
     url = database.url.replace("postgres@", "auditor@", 1)
     try:
-        listed = as_json(url, "auditor-box", "--read-only", "list", "--all-hosts")
+        # The role's rights make the store read-only to it: no --read-only needed, nothing probed here.
+        listed = as_json(url, "auditor-box", "list", "--all-hosts")
         assert [(r["host_id"], r["path"], r["status"]) for r in listed] == [("ci-1", str(python), "remote")]
         assert len(as_json(url, "auditor-box", "history", "--all-hosts")) == 1
         assert [h["host_id"] for h in as_json(url, "auditor-box", "hosts")["hosts"]] == ["ci-1"]
         assert sql(url, "SELECT host, interpreters FROM hosts") == [{"host": "ci-1", "interpreters": 1}]
+        assert in_process(url, "auditor-box", "find", "3", "--all-hosts").stdout == f"{python}\n"
+        assert in_process(url, "auditor-box", "show", python, "--host", "ci-1", "--format", "json").stdout
+        exported = json.loads(in_process(url, "auditor-box", "export", "--all-hosts").stdout)
+        assert [i["host_id"] for i in exported["interpreters"]] == ["ci-1"]
         refused = interpdb(url, "auditor-box", "probe", python, code=1)
-        assert refused.stderr.startswith("error:") and "permission denied" in refused.stderr, refused.stderr
+        assert refused.stderr.splitlines() == [
+            "note: the store is read-only (this database role may not insert into its tables): nothing is probed, "
+            "changed interpreters are shown as stale",
+            f"error: {python}: never probed, and --offline runs nothing",
+        ]
         # What the README says a probing machine needs is enough.
         with postgres_server.connect(database.name) as conn:
             conn.execute("DROP ROLE IF EXISTS prober")
