@@ -791,7 +791,7 @@ class Bench:
         ]  # fmt: skip
         self.notes.append(
             "11a/11b: a throwaway PostgreSQL on a unix socket of this machine (fsync off); both warm, "
-            "read through psycopg (no SQLAlchemy)"
+            "read through libpq (interpdb.store.libpq; no psycopg, no SQLAlchemy)"
         )
 
     def find_at_scale(self) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 from conftest import cli_runner, python_for
-from test_postgres import Server, _create_database, postgres_server  # noqa: F401 (a fixture)
+from pgserver import Server, _create_database
 
 from interpdb import hostid, schema_docs
 from interpdb.cli import cli
@@ -297,7 +297,7 @@ def test_rows_from_before_host_ids_stay_this_hosts(tmp_path: Path, venvs: Callab
 
 
 def test_a_select_only_role_can_audit_the_fleet(
-    postgres_server: Server,  # noqa: F811 (the fixture imported above)
+    postgres_server: Server,
     venvs: Callable[[str, Path | None], Path],
 ) -> None:
     """An auditor role with CONNECT, USAGE on the schema and SELECT on every table and view

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import python_for
-from test_postgres import Database, postgres, postgres_server  # noqa: F401 (fixtures)
+from pgserver import Database
 
 from interpdb.store.gate import HEAD_REVISION
 
@@ -103,14 +103,14 @@ def interpdb(script: Path | str, db: str, *args: str | Path, code: int = 0) -> s
     return done
 
 
-def revision(postgres: Database) -> str:  # noqa: F811
+def revision(postgres: Database) -> str:
     [(found,)] = postgres.rows("SELECT version_num FROM alembic_version")
     return str(found)
 
 
 def test_an_older_and_this_interpdb_share_one_postgresql_database(
     older_interpdb: Path,
-    postgres: Database,  # noqa: F811
+    postgres: Database,
 ) -> None:
     """The older release creates the database; this one reads it, refuses to write it until
     ``db upgrade``; after the upgrade the older one still reads every row (its own and this

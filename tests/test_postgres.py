@@ -16,45 +16,27 @@ under CI (``CI`` set) that fails the run instead, with the same reason.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import pwd
-import re
-import shlex
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pgserver import Database, no_server, unavailable
 
+if unavailable() is not None:
+    no_server(str(unavailable()), module=True)
 
-def _no_server(reason: str) -> None:
-    """Skip this module, saying why; under CI (``CI`` set) fail the run instead: CI must
-    test against a real server (``.ci/run`` installs Debian's ``postgresql``)."""
-    if os.environ.get("CI"):
-        pytest.fail(f"CI cannot run the PostgreSQL tests: {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+from click.testing import Result
+from conftest import Cli, python_for
+from test_warm_path import warm_db  # noqa: F401 (a fixture)
 
-
-try:
-    import psycopg
-except ImportError:
-    _no_server("psycopg is not installed: pip install 'psycopg[binary]'")
-
-from click.testing import Result  # noqa: E402 (after the skip: no psycopg, no module)
-from conftest import Cli, python_for  # noqa: E402
-from psycopg import sql  # noqa: E402
-from test_warm_path import warm_db  # noqa: E402, F401 (a fixture)
-
-from interpdb.location import ENV_VAR  # noqa: E402
-from interpdb.store.gate import HEAD_REVISION  # noqa: E402
+from interpdb.location import ENV_VAR
+from interpdb.store.gate import HEAD_REVISION
 
 TABLES = ("interpreters", "probes", "fingerprint_entries", "sys_path_entries", "interpreter_sources")
 #: Keys whose values are row ids, times or durations: they differ between two databases
@@ -62,149 +44,6 @@ TABLES = ("interpreters", "probes", "fingerprint_entries", "sys_path_entries", "
 VOLATILE = frozenset(
     {"id", "probe_id", "interpreter_id", "diff_against", "probed_at", "duration_ms", "created_at", "forgotten_at"}
 )
-
-
-# -- the server ------------------------------------------------------------------------------
-
-
-def _version_key(folder: Path) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", folder.name))
-
-
-def _find_bindir() -> Path | None:
-    """The newest ``/usr/lib/postgresql/N/bin`` (Debian's layout), else ``pg_config --bindir``."""
-    found = sorted(
-        (p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")), key=lambda b: _version_key(b.parent)
-    )
-    if found:
-        return found[-1]
-    pg_config = shutil.which("pg_config")
-    if pg_config is not None:
-        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
-        if out and (Path(out) / "initdb").is_file() and (Path(out) / "pg_ctl").is_file():
-            return Path(out)
-    return None
-
-
-def _server_user() -> pwd.struct_passwd | None:
-    """Whom to run initdb and postgres as: ``postgres`` when we are root, else ourselves (None)."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam("postgres")
-    except KeyError:
-        _no_server("running as root and there is no 'postgres' user: initdb and postgres refuse root")
-        return None
-
-
-BINDIR = _find_bindir()
-if BINDIR is None:
-    _no_server(
-        "no PostgreSQL server binaries: no /usr/lib/postgresql/*/bin/initdb and no pg_config --bindir with initdb"
-    )
-SERVER_USER = _server_user()
-
-
-def _as_server_user(argv: Sequence[str | Path], cwd: Path) -> None:
-    command = [str(a) for a in argv]
-    if SERVER_USER is not None:
-        runuser = shutil.which("runuser")
-        if runuser is not None:
-            command = [runuser, "-u", SERVER_USER.pw_name, "--", *command]
-        else:
-            command = ["su", SERVER_USER.pw_name, "-s", "/bin/sh", "-c", shlex.join(command)]
-    # cwd: a folder the server user may enter (initdb and pg_ctl look at their working directory).
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass(frozen=True)
-class Server:
-    """A running server: its socket directory and the port number that names the socket."""
-
-    sockdir: Path
-    port: int
-
-    def url(self, dbname: str) -> str:
-        return f"postgresql+psycopg://postgres@/{dbname}?host={self.sockdir}&port={self.port}"
-
-    def connect(self, dbname: str = "postgres") -> Any:
-        return psycopg.connect(host=str(self.sockdir), port=self.port, user="postgres", dbname=dbname, autocommit=True)
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[Server]:
-    """A throwaway PostgreSQL for the session, listening only on a unix socket in a temporary folder.
-
-    The folder is made outside pytest's (root-only) tmp tree and handed to the
-    server user when we are root; it is 0755 so the socket in it can be reached.
-    """
-    assert BINDIR is not None
-    top = Path(tempfile.mkdtemp(prefix="interpdb-pg-"))
-    top.chmod(0o755)
-    if SERVER_USER is not None:
-        os.chown(top, SERVER_USER.pw_uid, SERVER_USER.pw_gid)
-    data, log, port = top / "data", top / "server.log", _free_port()
-    options = f"-c listen_addresses='' -k {shlex.quote(str(top))} -p {port} -c fsync=off -c full_page_writes=off"
-    started = False
-    try:
-        _as_server_user(
-            [BINDIR / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-            top,
-        )
-        _as_server_user([BINDIR / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "30", "-o", options, "start"], top)
-        started = True
-        yield Server(top, port)
-    except subprocess.CalledProcessError as error:
-        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        pytest.fail(f"cannot start PostgreSQL: {shlex.join(error.cmd)}: {error.stderr}\n{tail}")
-    finally:
-        try:
-            if started:
-                _as_server_user([BINDIR / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], top)
-        finally:
-            shutil.rmtree(top, ignore_errors=True)
-
-
-_database_numbers = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Database:
-    server: Server
-    name: str
-
-    @property
-    def url(self) -> str:
-        return self.server.url(self.name)
-
-    def rows(self, query: str) -> list[tuple[Any, ...]]:
-        """Straight through psycopg: what is there, without interpdb upgrading anything first."""
-        with self.server.connect(self.name) as conn:
-            return [tuple(row) for row in conn.execute(query).fetchall()]
-
-
-def _create_database(server: Server) -> Database:
-    database = Database(server, f"interpdb_{next(_database_numbers)}")
-    with server.connect() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database.name)))
-    return database
-
-
-@pytest.fixture
-def postgres(postgres_server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """A new, empty database of the test's own, and ``INTERPDB_DB`` pointing at it."""
-    database = _create_database(postgres_server)
-    monkeypatch.setenv(ENV_VAR, database.url)
-    yield database
-    with postgres_server.connect() as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database.name)))
 
 
 # -- helpers -----------------------------------------------------------------------------------
