@@ -216,6 +216,15 @@ class Cli:
 
         return [{key: as_sqlite(value) for key, value in row.items()} for row in rows]
 
+    @property
+    def url(self) -> str:
+        """What ``INTERPDB_DB`` names: the SQLite file, or the PostgreSQL database's URL."""
+        return str(self.db) if self.server is None else self.server.url
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of one statement, read outside interpdb, on whichever backend this is."""
+        return query(self.db, sql) if self.server is None else self.server.rows(sql)
+
     def count(self, path: str | os.PathLike[str] | None = None) -> int:
         return len(self.probes(path))
 
