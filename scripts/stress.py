@@ -424,7 +424,7 @@ def _fleet_run(ctx: Context, db: str, label: str, seconds: float) -> None:
     venvs: dict[str, list[Path]] = {}
     for host in hosts:
         venvs[host] = []
-        for i in range(2):
+        for i in range(1 if ctx.quick else 2):
             target = ctx.root / label / host / f"v{i}"
             subprocess.run([ctx.base_python, "-m", "venv", "--without-pip", str(target)], check=True)
             venvs[host].append(target)
