@@ -411,3 +411,45 @@ def test_find_and_prune_reach_other_hosts_only_when_asked(
         ("b", str(b_venv), False),
         ("b", str(b_gone), True),
     ]
+
+
+def test_moving_a_machines_sqlite_store_into_the_fleet_keeps_its_host_and_history(
+    store: str, tmp_path: Path, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """``export`` of a laptop's SQLite store and ``import`` into the fleet store: the rows keep the
+    laptop's host id and name and every probe (a change, a forget); another host's rows there are
+    untouched; importing the same file again adds nothing."""
+    laptop = str(tmp_path / "laptop.sqlite3")
+    python, gone = venvs("laptop-venv", None), venvs("laptop-gone", None)
+    interpdb(laptop, "lap-id/laptop", "probe", python, gone)
+    site = next(python.parent.parent.glob("lib/python*/site-packages"))
+    (site / "extra.pth").write_text("/nowhere\n")
+    interpdb(laptop, "lap-id/laptop", "probe", python)
+    interpdb(laptop, "lap-id/laptop", "forget", gone)
+    exported = tmp_path / "laptop.json"
+    interpdb(laptop, "lap-id/laptop", "export", "--output", exported)
+
+    interpdb(store, "ci-1", "probe", venvs("ci-venv", None))
+    first = interpdb(store, "ci-1", "import", exported)
+    assert first.stdout == "imported 2 new of 2 interpreters, 4 new of 4 probes, 0 new sources\n"
+    again = interpdb(store, "ci-1", "import", exported)
+    assert again.stdout == "imported 0 new of 2 interpreters, 0 new of 4 probes, 0 new sources\n"
+    rows = sql(
+        store,
+        "SELECT i.host_id, i.host, i.path, p.trigger FROM probes p JOIN interpreters i ON i.id = p.interpreter_id "
+        "ORDER BY i.host_id, i.path, p.probed_at",
+    )
+    assert [(r["host_id"], r["host"], r["path"], r["trigger"]) for r in rows] == [
+        ("ci-1", "ci-1", str(venvs_path(tmp_path, "ci-venv")), "new"),
+        ("lap-id", "laptop", str(gone), "new"),
+        ("lap-id", "laptop", str(gone), "forget"),
+        ("lap-id", "laptop", str(python), "new"),
+        ("lap-id", "laptop", str(python), "changed"),
+    ]
+    history = as_json(store, "lap-id", "history", str(python))
+    assert [e["trigger"] for e in history] == ["changed", "new"]
+    assert as_json(store, "lap-id", "list", "--no-discover") != []
+
+
+def venvs_path(tmp_path: Path, name: str) -> Path:
+    return tmp_path / name / "bin" / "python"
