@@ -311,16 +311,24 @@ def test_a_first_run_killed_at_any_point_leaves_a_store_the_next_run_uses(tmp_pa
     and a store that holds probe rows is never lost."""
     rng = random.Random(8)
     outcomes = {"no file": 0, "whole": 0}
+    firsts = (["db", "upgrade"], ["probe", str(base_python)])
+    # The first run as a user makes it (a probe) or as `db upgrade` makes it; the kill lands
+    # anywhere from the imports to a little after the whole run, timed here once, uninterrupted:
+    # a loaded machine takes seconds where an idle one takes 0.3-1 s.
+    lasts = []
+    for first in firsts:
+        env = dict(os.environ, INTERPDB_DB=str(tmp_path / f"timed-{first[0]}" / "interpdb.sqlite3"))
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "interpdb", *first], capture_output=True, env=env, check=True)
+        lasts.append(time.monotonic() - started)
     for i in range(KILLS):
         db = tmp_path / f"run{i}" / "interpdb.sqlite3"
         env = dict(os.environ, INTERPDB_DB=str(db))
-        # The first run as a user makes it (a probe) or as `db upgrade` makes it; the kill lands
-        # anywhere from the imports to the rename (creating takes about 0.3-1 s here).
-        first = ["probe", str(base_python)] if i % 2 else ["db", "upgrade"]
+        first, lasting = firsts[i % 2], lasts[i % 2]
         proc = subprocess.Popen(
             [sys.executable, "-m", "interpdb", *first], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
         )
-        time.sleep(rng.uniform(0.2, 1.2))
+        time.sleep(rng.uniform(0.2 * lasting, 1.2 * lasting))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         outcomes["whole" if db.exists() else "no file"] += 1
