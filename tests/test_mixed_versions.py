@@ -94,11 +94,11 @@ def older_interpdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield script
 
 
-def interpdb(script: Path | str, db: str, *args: str | Path, code: int = 0) -> subprocess.CompletedProcess[str]:
+def interpdb(script: Path | str, db: str, *args: str | Path, code: int | None = 0) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, INTERPDB_DB=db)
     env.pop("INTERPDB_HOST", None)
     done = subprocess.run([str(script), *map(str, args)], capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode == code, (script, args, done.returncode, done.stdout, done.stderr)
+    assert code is None or done.returncode == code, (script, args, done.returncode, done.stdout, done.stderr)
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
@@ -124,17 +124,21 @@ def test_an_older_and_this_interpdb_share_one_postgresql_database(
     older_head = revision(postgres)
     assert older_head != HEAD_REVISION, "the older release must have an older schema head"
 
-    def ours(*args: str | Path, code: int = 0) -> subprocess.CompletedProcess[str]:
+    def ours(*args: str | Path, code: int | None = 0) -> subprocess.CompletedProcess[str]:
         env = dict(os.environ, INTERPDB_DB=url)
         env.pop("INTERPDB_HOST", None)
         done = subprocess.run([*newer, *map(str, args)], capture_output=True, text=True, env=env, timeout=120)
-        assert done.returncode == code, (args, done.returncode, done.stdout, done.stderr)
+        assert code is None or done.returncode == code, (args, done.returncode, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr, done.stderr
         return done
 
     # This interpdb on the older schema: reads, never migrates implicitly.
-    listed = json.loads(ours("list", "--no-discover", "--format", "json").stdout)
+    listed = json.loads(ours("list", "--no-discover", "--offline", "--format", "json").stdout)
     assert [r["path"] for r in listed] == [str(old_python)]
+    revalidated = ours("list", "--no-discover", "--format", "json", code=None)
+    if revalidated.returncode != 0:  # a row to re-probe (a newer probe script): that is a write
+        assert revalidated.stderr.endswith("shared database is never upgraded implicitly\nhint: interpdb db upgrade\n")
+        assert revalidated.stderr.count("\n") == 2
     assert [e["path"] for e in json.loads(ours("history", "--format", "json").stdout)] == [str(old_python)]
     refused = ours("probe", new_python, code=1)
     assert refused.stderr.count("\n") == 2, refused.stderr  # error and hint
@@ -148,9 +152,14 @@ def test_an_older_and_this_interpdb_share_one_postgresql_database(
     assert postgres.rows("SELECT count(*) FROM probes") == [(2,)]
 
     # The older interpdb on the newer schema: reads what it understands, never writes.
-    old_listed = json.loads(interpdb(older_interpdb, url, "list", "--no-discover", "--format", "json").stdout)
+    old_listed = json.loads(
+        interpdb(older_interpdb, url, "list", "--no-discover", "--offline", "--format", "json").stdout
+    )
     assert sorted(r["path"] for r in old_listed) == sorted([str(old_python), str(new_python)])
-    assert all(r["status"] == "cached" for r in old_listed), "fingerprints still match: nothing re-probed"
+    assert {r["status"] for r in old_listed} <= {"cached", "stale"}, "as stored: nothing probed, nothing written"
+    revalidated = interpdb(older_interpdb, url, "list", "--no-discover", "--format", "json", code=None)
+    if revalidated.returncode != 0:  # a row its probe script would re-probe: a write, refused in one line
+        assert revalidated.stderr.startswith("error: ") and "newer interpdb" in revalidated.stderr
     old_history = json.loads(interpdb(older_interpdb, url, "history", "--format", "json").stdout)
     assert sorted(e["path"] for e in old_history) == sorted([str(old_python), str(new_python)])
     counted = interpdb(older_interpdb, url, "sql", "SELECT count(*) AS n FROM interpreters_current", "--format", "json")
