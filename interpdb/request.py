@@ -73,8 +73,9 @@ from interpdb._frozen import frozen, replace
 from interpdb.records import Record
 from interpdb.versions import Specifier, Version, cached_parse, plain_release
 
-#: Statuses of records that may answer a request (``missing`` and ``error`` never do).
-CANDIDATE_STATUSES = ("cached", "probed", "stale")
+#: Statuses of records that may answer a request (``missing`` and ``error`` never do);
+#: ``remote``: another host's, as recorded there (only ``find --host``/``--all-hosts`` has them).
+CANDIDATE_STATUSES = ("cached", "probed", "stale", "remote")
 #: Names and short names of the implementations a request may name.
 IMPLEMENTATION_NAMES = {
     "cpython": "cpython",

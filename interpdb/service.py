@@ -569,18 +569,25 @@ class Inventory:
         self._write("purge them", lambda store: store.purge([r.id for r in records]))
         return records
 
-    def prune(self, missing_for: timedelta, dry_run: bool = False) -> builtins.list[Record]:
-        """Forget interpreters missing for longer than ``missing_for``; the list of them."""
+    def prune(
+        self, missing_for: timedelta, dry_run: bool = False, *, own: bool = True, others: Sequence[Record] = ()
+    ) -> builtins.list[Record]:
+        """Forget interpreters missing for longer than ``missing_for``; the list of them.
+
+        This host's (``own``), and ``others`` (other hosts' records, from ``remote``):
+        those are judged by what their own host last recorded, never by a path here.
+        """
         from interpdb.records import utcnow
 
         cutoff = utcnow() - missing_for
         stale = [
             r
-            for r in self.stored()
+            for r in [*(self.stored() if own else ()), *others]
             if r.outcome == "missing"
             and r.probed_at is not None
             and r.probed_at < cutoff
-            and not os.path.lexists(r.path)  # back since its last probe: not missing, whatever that said
+            # back since its last probe: not missing, whatever that said (this host's only)
+            and (r.status == "remote" or not os.path.lexists(r.path))
         ]
         if stale and not dry_run:
             self._write("forget them", lambda store: store.set_forgotten([r.id for r in stale], True, self.command))

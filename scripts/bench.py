@@ -30,6 +30,8 @@ virtualenv  warm ``virtualenv -p 3.12 --no-seed DIR`` through ``--discovery inte
 warm        issue 11's targets: warm ``find 3.12`` vs one direct probe and vs ``python -S -E
             -c pass``; the default ``list`` of 20 vs the same; interpdb's own import time
             (``-X importtime``) vs ``python -c pass``; ``find`` with the scale venvs known vs none
+postgres    issue 12: warm ``list`` of 20 and ``history`` on a throwaway PostgreSQL server
+            (``scripts/_pgserver.py``) vs the same on SQLite; skipped, saying why, without one
 ==========  =============================================================================
 
 Compared cases run in turns (see ``_benchlib.interleaved``). The exit status is 0
@@ -60,10 +62,15 @@ from pathlib import Path
 from typing import Any
 
 from _benchlib import BenchError, Command, Row, Run, Samples, interleaved, run, run_all, table, write_json
+from _pgserver import NoServer, throwaway_server
 
-GROUPS = ("find", "list", "revalidate", "scale", "history", "help", "virtualenv", "tables", "projects", "warm")
+GROUPS = (
+    "find", "list", "revalidate", "scale", "history", "help", "virtualenv", "tables", "projects", "warm", "postgres",
+)  # fmt: skip
 #: Groups run in this order so that ``revalidate`` can reuse the venvs ``scale`` built.
-RUN_ORDER = ("help", "find", "list", "tables", "warm", "projects", "virtualenv", "scale", "revalidate", "history")
+RUN_ORDER = (
+    "help", "find", "list", "tables", "warm", "postgres", "projects", "virtualenv", "scale", "revalidate", "history",
+)  # fmt: skip
 #: Interpreters in the ``list`` scenario: the pyenv Pythons, then venvs up to this many.
 SMALL_N = 20
 #: Interpreters the synthetic history is spread over.
@@ -207,7 +214,9 @@ class Bench:
             found.append(Python(tuple(sys.version_info[:3]), base))
         return found
 
-    def command(self, args: list[str], db: Path, out: str | None = None, env: dict[str, str] | None = None) -> Command:
+    def command(
+        self, args: list[str], db: Path | str, out: str | None = None, env: dict[str, str] | None = None
+    ) -> Command:
         env = dict(env or self.env, INTERPDB_DB=str(db))
         return Command([*self.interpdb, *args], env, self.empty, self.root / "out" / out if out else None)
 
@@ -764,6 +773,42 @@ class Bench:
             "interpreter, 9h what interpdb costs above it"
         )
         self.find_at_scale()
+
+    def group_postgres(self) -> None:
+        """Issue 12: the warm read route on PostgreSQL (psycopg, the same queries) against SQLite."""
+        db, paths = self.small()
+        n = len(paths)
+        try:
+            with throwaway_server() as server:
+                url = server.create_database()
+                run(self.command(["-q", "probe", *paths, "--format", "json"], url, "pg-probe.json"))
+                run(self.command(["-q", "list", "--format", "json"], url, "pg-setup.json"))  # discovery sources
+                history = ["history", "--limit", "20", "--format", "json"]
+                cases: dict[str, Callable[[], Run]] = {
+                    "sqlite": lambda: run(self.command(["list", "--format", "json"], db, "sq-list.json")),
+                    "postgres": lambda: run(self.command(["list", "--format", "json"], url, "pg-list.json")),
+                    "sqlite-history": lambda: run(self.command(history, db, "sq-history.json")),
+                    "postgres-history": lambda: run(self.command(history, url, "pg-history.json")),
+                }
+                found = interleaved(cases, self.settings.reps)
+        except NoServer as error:
+            self.notes.append(f"11a/11b: not measured: {error}")
+            return
+        expect_cached(self.root / "out" / "pg-list.json", n, "list on PostgreSQL")
+        expect_cached(self.root / "out" / "sq-list.json", n, "list on SQLite")
+        for name in ("pg-history.json", "sq-history.json"):
+            if len(load_json(self.root / "out" / name)) != 20:
+                raise BenchError(f"{name}: expected 20 events")
+        self.rows += [
+            self.ratio_row("11a", f"list --format json ({n}), PostgreSQL", "the same on SQLite", found, "postgres",
+                           "sqlite", 2.0),
+            self.ratio_row("11b", "history --limit 20 --format json, PostgreSQL", "the same on SQLite", found,
+                           "postgres-history", "sqlite-history", 2.0),
+        ]  # fmt: skip
+        self.notes.append(
+            "11a/11b: a throwaway PostgreSQL on a unix socket of this machine (fsync off); both warm, "
+            "read through libpq (interpdb.store.libpq; no psycopg, no SQLAlchemy)"
+        )
 
     def floor_find(self, line: str, db: Path) -> Command:
         """``scripts/floor_find.py``: the same work as a warm ``find``, stdlib only (the floor)."""

@@ -19,13 +19,20 @@ zoo          a zoo of hostile fake interpreters (garbage, hangs, forks, setsid a
 concurrent   several interpdb processes probing, listing and reading one store at once
 runner       the probe runner's own cost: ``run_probe`` of a tiny fake vs a bare subprocess,
              and storing a 10,000-entry sys.path vs a real answer, in the same run
+fleet        8 simulated hosts (``--hosts``, each its own ``INTERPDB_HOST``), each probing its
+             own venvs (changed now and then) and running ``list --all-hosts``, ``history
+             --all-hosts`` and ``list`` at once, for ``--seconds``, on one SQLite file and one
+             throwaway PostgreSQL server (``scripts/_pgserver.py``; said so when none starts)
 ===========  ==============================================================================
 
 Each section adds to one set of figures: commands run, probes recorded, failures
 (a wrong exit code or an answer missing from the output), rows lost (a probe the
 output reported that the database does not hold), processes left (any process still
 carrying a probe's ``INTERPDB_PROBE`` mark after a command ended), tracebacks (any
-stderr containing one). The exit status is 1 when any of the last four is not 0.
+stderr containing one), and from ``fleet``: rows duplicated (an interpreter or probe
+stored twice, or a probe row no command reported) and rows touched by another host (a
+host's probe reported by another host, a row forgotten, another host's record shown
+with a status other than ``remote``). The exit status is 1 when any of these is not 0.
 
 To add a section: write ``def my_section(ctx: Context) -> None`` that runs commands
 with ``ctx.interpdb(...)`` (which counts commands, tracebacks and stray processes),
@@ -49,6 +56,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +74,10 @@ class Figures:
     #: what a section measured, shown after the counts (name -> text)
     measured: dict[str, str] = field(default_factory=dict)
 
-    MUST_BE_ZERO = ("failures", "rows_lost", "processes_left", "tracebacks")
+    rows_duplicated: int = 0
+    foreign_touched: int = 0
+
+    MUST_BE_ZERO = ("failures", "rows_lost", "processes_left", "tracebacks", "rows_duplicated", "foreign_touched")
 
 
 @dataclass
@@ -80,6 +91,8 @@ class Context:
     env: dict[str, str]
     db: Path
     base_python: str
+    seconds: float = 40.0
+    hosts: int = 8
     problems: list[str] = field(default_factory=list)
 
     def say(self, text: str) -> None:
@@ -90,7 +103,12 @@ class Context:
         print(f"  PROBLEM: {text}", flush=True)
 
     def interpdb(
-        self, *args: str, db: Path | None = None, codes: tuple[int, ...] = (0, 1), sweep: bool = True
+        self,
+        *args: str,
+        db: Path | str | None = None,
+        codes: tuple[int, ...] = (0, 1),
+        sweep: bool = True,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run the installed interpdb once, and check what it left behind.
 
@@ -99,7 +117,7 @@ class Context:
         """
         done = subprocess.run(
             [*_interpdb_command(), *args],
-            env=dict(self.env, INTERPDB_DB=str(db or self.db)),
+            env=dict(self.env, **(env or {}), INTERPDB_DB=str(db or self.db)),
             capture_output=True,
             text=True,
             errors="backslashreplace",
@@ -337,6 +355,137 @@ def concurrent_section(ctx: Context) -> None:
     )
 
 
+# -- many hosts, one store ----------------------------------------------------------------------
+
+
+def _when(value: object) -> datetime:
+    """A probe time from JSON (``...T...Z``), SQLite text or a PostgreSQL value, comparable."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("T", " ").rstrip("Z"))
+
+
+def _fleet_rows(db: str) -> list[tuple[str, str, datetime, int, bool]]:
+    """Every probe row: (host id, path, probed at, interpreter id, interpreter forgotten)."""
+    sql = (
+        "SELECT i.host_id, i.path, p.probed_at, i.id, i.forgotten_at IS NOT NULL "
+        "FROM probes p JOIN interpreters i ON i.id = p.interpreter_id"
+    )
+    if "://" not in db:
+        conn = sqlite3.connect(db)
+        try:
+            found = conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(db.replace("postgresql+psycopg://", "postgresql://", 1)) as server:
+            found = server.execute(sql).fetchall()
+    return [(str(h), str(p), _when(t), int(i), bool(f)) for h, p, t, i, f in found]
+
+
+def _fleet_host(
+    ctx: Context, db: str, host: str, venvs: list[Path], seconds: float, reported: list[tuple[str, str, datetime]]
+) -> int:
+    """One host's loop for ``seconds`` (and at least one round): probe its venvs (one
+    changed every other round), ``list --all-hosts``, ``history --all-hosts``, ``list``
+    (revalidating its own). Returns the commands it ran."""
+    deadline = time.monotonic() + seconds
+    env = {"INTERPDB_HOST": host}
+    pythons = [str(v / "bin" / "python") for v in venvs]
+    commands = 0
+    while commands < 4 or time.monotonic() < deadline:  # each kind of command at least once
+        step = commands % 4
+        if step == 0:
+            if commands % 8 == 4:  # a new .pth: the next probe of that venv is 'changed'
+                venv = venvs[(commands // 8) % len(venvs)]
+                [site] = venv.glob("lib/python*/site-packages")
+                (site / f"stress{commands}.pth").write_text(f"{ctx.root}\n")
+            args: tuple[str, ...] = ("probe", "--format", "json", *pythons)
+        elif step == 1:
+            args = ("list", "--all-hosts", "--no-discover", "--format", "json")
+        elif step == 2:
+            args = ("history", "--all-hosts", "--limit", "20", "--format", "json")
+        else:
+            args = ("list", "--no-discover", "--format", "json")
+        done = ctx.interpdb(*args, db=db, codes=(0,), sweep=False, env=env)
+        commands += 1
+        if done.returncode != 0 or args[0] == "history":
+            continue
+        for record in json.loads(done.stdout or "[]"):
+            if record["host_id"] != host:
+                if record["status"] != "remote":
+                    ctx.figures.foreign_touched += 1
+                    ctx.problem(f"{host} shows {record['host_id']}'s {record['path']} as {record['status']}")
+            elif record["status"] == "probed":
+                reported.append((host, record["path"], _when(record["probed_at"])))
+    return commands
+
+
+def _fleet_run(ctx: Context, db: str, label: str, seconds: float) -> None:
+    hosts = [f"host{n}" for n in range(ctx.hosts)]
+    venvs: dict[str, list[Path]] = {}
+    for host in hosts:
+        venvs[host] = []
+        for i in range(1 if ctx.quick else 2):
+            target = ctx.root / label / host / f"v{i}"
+            subprocess.run([ctx.base_python, "-m", "venv", "--without-pip", str(target)], check=True)
+            venvs[host].append(target)
+    reported: list[tuple[str, str, datetime]] = []
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
+        counts = list(pool.map(lambda h: _fleet_host(ctx, db, h, venvs[h], seconds, reported), hosts))
+    elapsed = time.monotonic() - started
+    ctx.figures.processes_left += sweep_marked()
+    rows = _fleet_rows(db)
+    stored: dict[tuple[str, str, datetime], int] = {}
+    for host_id, path, when, _id, forgotten in rows:
+        stored[(host_id, path, when)] = stored.get((host_id, path, when), 0) + 1
+        if forgotten:
+            ctx.figures.foreign_touched += 1
+            ctx.problem(f"{label}: {host_id}'s {path} was forgotten by someone")
+    said = {}
+    for key in reported:
+        said[key] = said.get(key, 0) + 1
+    lost = [key for key in said if key not in stored]
+    twice = sum(n - 1 for n in stored.values() if n > 1) + sum(n - 1 for n in said.values() if n > 1)
+    unreported = [key for key in stored if key not in said]
+    paths = {(h, p) for h, p, *_ in rows}
+    interpreters = {(h, p, i) for h, p, _t, i, _f in rows}
+    twice += len(interpreters) - len(paths)  # one (host, path), two interpreter rows
+    ctx.figures.rows_lost += len(lost)
+    ctx.figures.rows_duplicated += twice + len(unreported)
+    ctx.figures.probes += len(rows)
+    for host, path, when in lost[:5]:
+        ctx.problem(f"{label}: {host} reported probing {path} at {when}; not stored")
+    for host, path, when in unreported[:5]:
+        ctx.problem(f"{label}: a probe of {host}'s {path} at {when} that no command of {host} reported")
+    mine = {h for h, *_ in rows}
+    if mine != set(hosts):
+        ctx.problem(f"{label}: probe rows for hosts {sorted(mine)}, expected {hosts}")
+        ctx.figures.rows_lost += len(set(hosts) - mine)
+    ctx.figures.measured[f"fleet on {label}"] = (
+        f"{sum(counts)} commands by {len(hosts)} hosts in {elapsed:.0f} s, {len(rows)} probe rows, "
+        f"{len(reported)} probes reported, {len(lost)} lost, {twice + len(unreported)} duplicated"
+    )
+    ctx.say(ctx.figures.measured[f"fleet on {label}"])
+
+
+def fleet_section(ctx: Context) -> None:
+    seconds = ctx.seconds
+    _fleet_run(ctx, str(ctx.root / "fleet.sqlite3"), "sqlite", seconds)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _pgserver import NoServer, throwaway_server
+
+    try:
+        with throwaway_server() as server:
+            _fleet_run(ctx, server.create_database("fleet"), "postgresql", seconds)
+    except NoServer as error:
+        ctx.figures.measured["fleet on postgresql"] = f"not run: {error}"
+        ctx.say(f"postgresql: not run: {error}")
+
+
 # -- the runner's own cost ------------------------------------------------------------------------
 
 
@@ -462,6 +611,7 @@ SECTIONS: dict[str, Callable[[Context], None]] = {
     "zoo": zoo_section,
     "concurrent": concurrent_section,
     "runner": runner_section,
+    "fleet": fleet_section,
 }
 
 
@@ -481,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="zoo rounds [quick: 2, else 10]")
     parser.add_argument("--kills", type=int, default=None, help="kill rounds, two kills each [quick: 10, else 60]")
     parser.add_argument("--workers", type=int, default=None, help="concurrent processes [quick: 3, else 6]")
+    parser.add_argument("--seconds", type=float, default=None, help="fleet: seconds per store [quick: 8, else 40]")
+    parser.add_argument("--hosts", type=int, default=8, help="fleet: simulated hosts [8]")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in SECTIONS]
@@ -503,6 +655,8 @@ def main(argv: list[str] | None = None) -> int:
         env=env,
         db=root / "stress.sqlite3",
         base_python=_base_python(),
+        seconds=args.seconds or (8.0 if args.quick else 40.0),
+        hosts=args.hosts,
     )
     print(f"interpdb stress ({'quick' if args.quick else 'full'}) in {root}, base Python {ctx.base_python}")
     try:

@@ -19,8 +19,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from hypothesis import settings
+from pgserver import Database, drop, from_template, postgres, postgres_server, postgres_template  # noqa: F401
 
 from interpdb.cli import cli
+
+BACKENDS = ("sqlite", "postgresql")
 
 settings.register_profile("ci", max_examples=200, deadline=None)
 settings.register_profile("dev", max_examples=50, deadline=None)
@@ -151,10 +154,12 @@ def cli_runner() -> CliRunner:
 
 
 class Cli:
-    """Run ``interpdb`` in-process and count what it wrote."""
+    """Run ``interpdb`` in-process and count what it wrote (``server``: the PostgreSQL
+    database it writes instead of the SQLite file ``db``)."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, server: Database | None = None) -> None:
         self.db = db
+        self.server = server
         self.runner = cli_runner()
 
     def __call__(self, *args: str | os.PathLike[str], code: int | None = 0) -> Result:
@@ -168,7 +173,10 @@ class Cli:
         return json.loads(result.stdout)
 
     def probes(self, path: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
-        """Every probe row (oldest first), optionally for one path."""
+        """Every probe row (oldest first), optionally for one path, as SQLite holds them
+        (on PostgreSQL too: times as SQLite's text, booleans as 0/1, JSON as its text)."""
+        if self.server is not None:
+            return self._server_probes(path)
         if not self.db.exists():
             return []
         conn = sqlite3.connect(self.db)
@@ -183,10 +191,70 @@ class Cli:
         finally:
             conn.close()
 
+    def _server_probes(self, path: str | os.PathLike[str] | None) -> list[dict[str, Any]]:
+        from datetime import datetime
+
+        from psycopg.rows import dict_row
+
+        assert self.server is not None
+        sql = "SELECT p.*, i.path FROM probes p JOIN interpreters i ON i.id = p.interpreter_id"
+        params: tuple[str, ...] = ()
+        if path is not None:
+            sql += " WHERE i.path = %s"
+            params = (os.path.abspath(path),)
+        with self.server.server.connect(self.server.name) as conn:
+            rows = conn.cursor(row_factory=dict_row).execute(sql + " ORDER BY p.id", params).fetchall()
+
+        def as_sqlite(value: Any) -> Any:
+            if isinstance(value, datetime):
+                return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+            if isinstance(value, bool):
+                return int(value)
+            if isinstance(value, (dict, list)):
+                return json.dumps(value)
+            return value
+
+        return [{key: as_sqlite(value) for key, value in row.items()} for row in rows]
+
+    @property
+    def url(self) -> str:
+        """What ``INTERPDB_DB`` names: the SQLite file, or the PostgreSQL database's URL."""
+        return str(self.db) if self.server is None else self.server.url
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of one statement, read outside interpdb, on whichever backend this is."""
+        return query(self.db, sql) if self.server is None else self.server.rows(sql)
+
     def count(self, path: str | os.PathLike[str] | None = None) -> int:
         return len(self.probes(path))
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module marked ``backends`` runs each test that uses ``run`` on SQLite and on
+    PostgreSQL (one test marked ``sqlite_only`` too: it reads or edits the file itself)."""
+    definition = metafunc.definition
+    if (
+        definition.get_closest_marker("backends") is not None
+        and definition.get_closest_marker("sqlite_only") is None
+        and "backend" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def run(db_path: Path) -> Iterator[Cli]:
-    yield Cli(db_path)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store ``run`` writes: ``sqlite`` unless the module is marked ``backends``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def run(db_path: Path, backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    if backend == "sqlite":
+        yield Cli(db_path)
+        return
+    database = from_template(request.getfixturevalue("postgres_server"), request.getfixturevalue("postgres_template"))
+    monkeypatch.setenv("INTERPDB_DB", database.url)
+    try:
+        yield Cli(db_path, database)
+    finally:
+        drop(database)

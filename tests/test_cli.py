@@ -14,6 +14,9 @@ from conftest import Cli
 from interpdb.cli import COMMANDS as LAZY_COMMANDS
 from interpdb.cli import cli
 
+#: Each test that uses ``run`` runs on SQLite and on a PostgreSQL server (``conftest.py``).
+pytestmark = pytest.mark.backends
+
 COMMANDS = sorted(LAZY_COMMANDS)
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 from conftest import cli_runner, python_for
-from test_postgres import Server, _create_database, postgres_server  # noqa: F401 (a fixture)
+from pgserver import Server, _create_database
 
 from interpdb import hostid, schema_docs
 from interpdb.cli import cli
@@ -295,11 +297,12 @@ def test_rows_from_before_host_ids_stay_this_hosts(tmp_path: Path, venvs: Callab
 
 
 def test_a_select_only_role_can_audit_the_fleet(
-    postgres_server: Server,  # noqa: F811 (the fixture imported above)
+    postgres_server: Server,
     venvs: Callable[[str, Path | None], Path],
 ) -> None:
     """An auditor role with CONNECT, USAGE on the schema and SELECT on every table and view
-    (nothing else) runs list --all-hosts, history, hosts and sql; writing is refused in one line."""
+    (nothing else) runs list --all-hosts, history, hosts, sql, find, show and export without
+    --read-only (its rights make the store read-only to it); writing is refused in one line."""
     database = _create_database(postgres_server)
     python = venvs("audited", None)
     interpdb(database.url, "ci-1", "probe", python)
@@ -311,13 +314,22 @@ def test_a_select_only_role_can_audit_the_fleet(
         conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO auditor")  # views included
     url = database.url.replace("postgres@", "auditor@", 1)
     try:
-        listed = as_json(url, "auditor-box", "--read-only", "list", "--all-hosts")
+        # The role's rights make the store read-only to it: no --read-only needed, nothing probed here.
+        listed = as_json(url, "auditor-box", "list", "--all-hosts")
         assert [(r["host_id"], r["path"], r["status"]) for r in listed] == [("ci-1", str(python), "remote")]
         assert len(as_json(url, "auditor-box", "history", "--all-hosts")) == 1
         assert [h["host_id"] for h in as_json(url, "auditor-box", "hosts")["hosts"]] == ["ci-1"]
         assert sql(url, "SELECT host, interpreters FROM hosts") == [{"host": "ci-1", "interpreters": 1}]
+        assert in_process(url, "auditor-box", "find", "3", "--all-hosts").stdout == f"{python}\n"
+        assert in_process(url, "auditor-box", "show", python, "--host", "ci-1", "--format", "json").stdout
+        exported = json.loads(in_process(url, "auditor-box", "export", "--all-hosts").stdout)
+        assert [i["host_id"] for i in exported["interpreters"]] == ["ci-1"]
         refused = interpdb(url, "auditor-box", "probe", python, code=1)
-        assert refused.stderr.startswith("error:") and "permission denied" in refused.stderr, refused.stderr
+        assert refused.stderr.splitlines() == [
+            "note: the store is read-only (this database role may not insert into its tables): nothing is probed, "
+            "changed interpreters are shown as stale",
+            f"error: {python}: never probed, and --offline runs nothing",
+        ]
         # What the README says a probing machine needs is enough.
         with postgres_server.connect(database.name) as conn:
             conn.execute("DROP ROLE IF EXISTS prober")
@@ -355,3 +367,89 @@ def test_an_export_from_before_host_ids_imports_with_its_host_as_the_id(
     assert sql(target, "SELECT host_id, host, path FROM interpreters") == [
         {"host_id": "old-name", "host": "old-name", "path": str(python)}
     ]
+
+
+def test_find_and_prune_reach_other_hosts_only_when_asked(
+    store: str, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """``find --host``/``--all-hosts`` answer from another host's interpreters as recorded there (a
+    note names the host; a path request is a usage error); ``prune --host`` forgets another host's
+    interpreter that host recorded missing, and plain ``prune`` never touches another host's rows."""
+    a_venv = venvs("a-venv", python_for("3.8"))
+    b_venv, b_gone = venvs("b-venv", None), venvs("b-gone", None)
+    interpdb(store, "a", "probe", a_venv)
+    interpdb(store, "b", "probe", b_venv, b_gone)
+
+    assert in_process(store, "a", "find", "3.12", "--no-discover", code=1).stdout == ""  # a has no 3.12
+    found = in_process(store, "a", "find", "3.12", "--host", "b", "--no-venv", code=1)
+    assert "no interpreter matches '3.12'" in found.stderr, "b's 3.12 are venvs"
+    found = in_process(store, "a", "find", "3.12", "--host", "b")
+    assert found.stdout in (f"{b_venv}\n", f"{b_gone}\n")
+    assert "is on host b (b), as last recorded there" in found.stderr
+    record = json.loads(
+        in_process(store, "a", "find", "3.8", "--all-hosts", "--no-discover", "--format", "json").stdout
+    )
+    assert (record["path"], record["host_id"], record["status"]) == (str(a_venv), "a", "cached")
+    bad = in_process(store, "a", "find", str(b_venv), "--host", "b", code=2)
+    assert "not a path" in bad.stderr
+
+    # b's second venv goes; b records it missing. a's plain prune leaves b's rows alone.
+    shutil.rmtree(b_gone.parent.parent)
+    interpdb(store, "b", "list", "--no-discover", "--format", "json")
+    time.sleep(1.1)
+    assert json.loads(in_process(store, "a", "prune", "--missing-for", "1s", "--format", "json").stdout) == []
+    dry = json.loads(in_process(store, "a", "prune", "--missing-for", "1s", "--host", "b", "--dry-run",
+                                "--format", "json").stdout)  # fmt: skip
+    assert [r["path"] for r in dry] == [str(b_gone)]
+    pruned = json.loads(
+        in_process(store, "a", "prune", "--missing-for", "1s", "--all-hosts", "--format", "json").stdout
+    )
+    assert [(r["path"], r["host_id"]) for r in pruned] == [(str(b_gone), "b")]
+    rows = sql(store, "SELECT host_id, path, forgotten_at IS NOT NULL AS gone FROM interpreters ORDER BY id")
+    assert [(r["host_id"], r["path"], bool(r["gone"])) for r in rows] == [
+        ("a", str(a_venv), False),
+        ("b", str(b_venv), False),
+        ("b", str(b_gone), True),
+    ]
+
+
+def test_moving_a_machines_sqlite_store_into_the_fleet_keeps_its_host_and_history(
+    store: str, tmp_path: Path, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """``export`` of a laptop's SQLite store and ``import`` into the fleet store: the rows keep the
+    laptop's host id and name and every probe (a change, a forget); another host's rows there are
+    untouched; importing the same file again adds nothing."""
+    laptop = str(tmp_path / "laptop.sqlite3")
+    python, gone = venvs("laptop-venv", None), venvs("laptop-gone", None)
+    interpdb(laptop, "lap-id/laptop", "probe", python, gone)
+    site = next(python.parent.parent.glob("lib/python*/site-packages"))
+    (site / "extra.pth").write_text("/nowhere\n")
+    interpdb(laptop, "lap-id/laptop", "probe", python)
+    interpdb(laptop, "lap-id/laptop", "forget", gone)
+    exported = tmp_path / "laptop.json"
+    interpdb(laptop, "lap-id/laptop", "export", "--output", exported)
+
+    interpdb(store, "ci-1", "probe", venvs("ci-venv", None))
+    first = interpdb(store, "ci-1", "import", exported)
+    assert first.stdout == "imported 2 new of 2 interpreters, 4 new of 4 probes, 0 new sources\n"
+    again = interpdb(store, "ci-1", "import", exported)
+    assert again.stdout == "imported 0 new of 2 interpreters, 0 new of 4 probes, 0 new sources\n"
+    rows = sql(
+        store,
+        "SELECT i.host_id, i.host, i.path, p.trigger FROM probes p JOIN interpreters i ON i.id = p.interpreter_id "
+        "ORDER BY i.host_id, i.path, p.probed_at",
+    )
+    assert [(r["host_id"], r["host"], r["path"], r["trigger"]) for r in rows] == [
+        ("ci-1", "ci-1", str(venvs_path(tmp_path, "ci-venv")), "new"),
+        ("lap-id", "laptop", str(gone), "new"),
+        ("lap-id", "laptop", str(gone), "forget"),
+        ("lap-id", "laptop", str(python), "new"),
+        ("lap-id", "laptop", str(python), "changed"),
+    ]
+    history = as_json(store, "lap-id", "history", str(python))
+    assert [e["trigger"] for e in history] == ["changed", "new"]
+    assert as_json(store, "lap-id", "list", "--no-discover") != []
+
+
+def venvs_path(tmp_path: Path, name: str) -> Path:
+    return tmp_path / name / "bin" / "python"

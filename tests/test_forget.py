@@ -7,7 +7,11 @@ import sqlite3
 from pathlib import Path
 from typing import Callable
 
+import pytest
 from conftest import Cli
+
+#: Each test that uses ``run`` runs on SQLite and on a PostgreSQL server (``conftest.py``).
+pytestmark = pytest.mark.backends
 
 
 def test_forget_hides_keeps_history_and_probe_brings_back(run: Cli, make_venv: Callable[..., Path]) -> None:
@@ -38,6 +42,7 @@ def test_discovery_does_not_bring_a_forgotten_interpreter_back(
     assert run.count() == before
 
 
+@pytest.mark.sqlite_only  # reads or edits the SQLite file itself
 def test_purge_deletes_history_after_confirmation(run: Cli, make_venv: Callable[..., Path]) -> None:
     a = make_venv("a")
     run("probe", a)
@@ -51,6 +56,7 @@ def test_purge_deletes_history_after_confirmation(run: Cli, make_venv: Callable[
     conn.close()
 
 
+@pytest.mark.sqlite_only  # reads or edits the SQLite file itself
 def test_prune_forgets_only_long_missing(run: Cli, make_venv: Callable[..., Path]) -> None:
     a, b = make_venv("a"), make_venv("b")
     run("probe", a, b)

@@ -7,10 +7,14 @@ import subprocess
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
 from conftest import Cli, python_for
 
 from interpdb import __version__
 from interpdb.diff import DiffItem, diff_probe_data
+
+#: Each test that uses ``run`` runs on SQLite and on a PostgreSQL server (``conftest.py``).
+pytestmark = pytest.mark.backends
 
 
 def _site_packages(record: dict[str, Any]) -> Path:

@@ -10,36 +10,33 @@ and imports through the ORM: each is pinned here, where it can break, and
 compared with what the same commands answer on SQLite.
 
 The module is skipped, saying why, when there are no PostgreSQL server binaries,
-no ``postgres`` user to run them as (they refuse to run as root), or no psycopg.
+no ``postgres`` user to run them as (they refuse to run as root), or no psycopg;
+under CI (``CI`` set) that fails the run instead, with the same reason.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import pwd
-import re
-import shlex
-import shutil
-import socket
 import subprocess
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pgserver import Database, no_server, unavailable
 
-psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install 'psycopg[binary]'")
+if unavailable() is not None:
+    no_server(str(unavailable()), module=True)
 
-from click.testing import Result  # noqa: E402 (after the skip: no psycopg, no module)
-from conftest import Cli, python_for  # noqa: E402
-from psycopg import sql  # noqa: E402
+from click.testing import Result
+from conftest import Cli, python_for
+from test_warm_path import warm_db  # noqa: F401 (a fixture)
 
-from interpdb.location import ENV_VAR  # noqa: E402
-from interpdb.store.gate import HEAD_REVISION  # noqa: E402
+from interpdb.location import ENV_VAR
+from interpdb.store.gate import HEAD_REVISION
 
 TABLES = ("interpreters", "probes", "fingerprint_entries", "sys_path_entries", "interpreter_sources")
 #: Keys whose values are row ids, times or durations: they differ between two databases
@@ -47,152 +44,6 @@ TABLES = ("interpreters", "probes", "fingerprint_entries", "sys_path_entries", "
 VOLATILE = frozenset(
     {"id", "probe_id", "interpreter_id", "diff_against", "probed_at", "duration_ms", "created_at", "forgotten_at"}
 )
-
-
-# -- the server ------------------------------------------------------------------------------
-
-
-def _version_key(folder: Path) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", folder.name))
-
-
-def _find_bindir() -> Path | None:
-    """The newest ``/usr/lib/postgresql/N/bin`` (Debian's layout), else ``pg_config --bindir``."""
-    found = sorted(
-        (p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")), key=lambda b: _version_key(b.parent)
-    )
-    if found:
-        return found[-1]
-    pg_config = shutil.which("pg_config")
-    if pg_config is not None:
-        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
-        if out and (Path(out) / "initdb").is_file() and (Path(out) / "pg_ctl").is_file():
-            return Path(out)
-    return None
-
-
-def _server_user() -> pwd.struct_passwd | None:
-    """Whom to run initdb and postgres as: ``postgres`` when we are root, else ourselves (None)."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.skip(
-            "running as root and there is no 'postgres' user: initdb and postgres refuse root",
-            allow_module_level=True,
-        )
-
-
-BINDIR = _find_bindir()
-if BINDIR is None:
-    pytest.skip(
-        "no PostgreSQL server binaries: no /usr/lib/postgresql/*/bin/initdb and no pg_config --bindir with initdb",
-        allow_module_level=True,
-    )
-SERVER_USER = _server_user()
-
-
-def _as_server_user(argv: Sequence[str | Path], cwd: Path) -> None:
-    command = [str(a) for a in argv]
-    if SERVER_USER is not None:
-        runuser = shutil.which("runuser")
-        if runuser is not None:
-            command = [runuser, "-u", SERVER_USER.pw_name, "--", *command]
-        else:
-            command = ["su", SERVER_USER.pw_name, "-s", "/bin/sh", "-c", shlex.join(command)]
-    # cwd: a folder the server user may enter (initdb and pg_ctl look at their working directory).
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass(frozen=True)
-class Server:
-    """A running server: its socket directory and the port number that names the socket."""
-
-    sockdir: Path
-    port: int
-
-    def url(self, dbname: str) -> str:
-        return f"postgresql+psycopg://postgres@/{dbname}?host={self.sockdir}&port={self.port}"
-
-    def connect(self, dbname: str = "postgres") -> Any:
-        return psycopg.connect(host=str(self.sockdir), port=self.port, user="postgres", dbname=dbname, autocommit=True)
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[Server]:
-    """A throwaway PostgreSQL for the session, listening only on a unix socket in a temporary folder.
-
-    The folder is made outside pytest's (root-only) tmp tree and handed to the
-    server user when we are root; it is 0755 so the socket in it can be reached.
-    """
-    assert BINDIR is not None
-    top = Path(tempfile.mkdtemp(prefix="interpdb-pg-"))
-    top.chmod(0o755)
-    if SERVER_USER is not None:
-        os.chown(top, SERVER_USER.pw_uid, SERVER_USER.pw_gid)
-    data, log, port = top / "data", top / "server.log", _free_port()
-    options = f"-c listen_addresses='' -k {shlex.quote(str(top))} -p {port} -c fsync=off -c full_page_writes=off"
-    started = False
-    try:
-        _as_server_user(
-            [BINDIR / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-            top,
-        )
-        _as_server_user([BINDIR / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "30", "-o", options, "start"], top)
-        started = True
-        yield Server(top, port)
-    except subprocess.CalledProcessError as error:
-        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        pytest.fail(f"cannot start PostgreSQL: {shlex.join(error.cmd)}: {error.stderr}\n{tail}")
-    finally:
-        try:
-            if started:
-                _as_server_user([BINDIR / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], top)
-        finally:
-            shutil.rmtree(top, ignore_errors=True)
-
-
-_database_numbers = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Database:
-    server: Server
-    name: str
-
-    @property
-    def url(self) -> str:
-        return self.server.url(self.name)
-
-    def rows(self, query: str) -> list[tuple[Any, ...]]:
-        """Straight through psycopg: what is there, without interpdb upgrading anything first."""
-        with self.server.connect(self.name) as conn:
-            return [tuple(row) for row in conn.execute(query).fetchall()]
-
-
-def _create_database(server: Server) -> Database:
-    database = Database(server, f"interpdb_{next(_database_numbers)}")
-    with server.connect() as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database.name)))
-    return database
-
-
-@pytest.fixture
-def postgres(postgres_server: Server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
-    """A new, empty database of the test's own, and ``INTERPDB_DB`` pointing at it."""
-    database = _create_database(postgres_server)
-    monkeypatch.setenv(ENV_VAR, database.url)
-    yield database
-    with postgres_server.connect() as conn:
-        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database.name)))
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -549,3 +400,84 @@ def test_a_password_in_the_url_is_not_stored_and_0003_scrubs_old_ones(
     run("db", "upgrade")
     [(scrubbed,)] = postgres.rows("SELECT command FROM probes")
     assert scrubbed == f"interpdb --db {with_password.replace('s3cret', '***')} list"
+
+
+# -- the warm read route ------------------------------------------------------------------------
+
+
+def test_warm_reads_on_postgresql_go_through_libpq_or_psycopg_alone(
+    run: Cli,
+    postgres: Database,
+    warm_db: dict[str, Path],  # noqa: F811 (the fixture imported above; after postgres: it fills that)
+) -> None:
+    """A warm ``list``, ``find``, ``history`` and ``sql`` on PostgreSQL import the same interpdb
+    modules as on SQLite (the same gate, the same ``store.read``) plus the route to the server,
+    and never SQLAlchemy, Alembic or click. The route is libpq through ctypes (``store.libpq``:
+    no psycopg imported, but for ``sql``), or psycopg with ``INTERPDB_PG_READER=psycopg``; both
+    print exactly what the other does."""
+    from test_import_budget import BUDGETS, RUNNER
+
+    def warm(reader: str, *args: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+        proc = subprocess.run(
+            [sys.executable, "-c", RUNNER, *args], capture_output=True, text=True, timeout=120,
+            env=dict(os.environ, INTERPDB_DB=postgres.url, INTERPDB_PG_READER=reader),
+        )  # fmt: skip
+        marker = [line for line in proc.stderr.splitlines() if line.startswith("MODULES=")]
+        assert marker, proc.stderr
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert proc.stdout.strip(), args
+        return set(marker[-1][len("MODULES=") :].split()), proc
+
+    for args, allowed in BUDGETS:
+        answers = []
+        for reader in ("libpq", "psycopg"):
+            modules, proc = warm(reader, *args)
+            answers.append(proc.stdout)
+            own = {name for name in modules if name == "interpdb" or name.startswith("interpdb.")}
+            expected = allowed | ({"interpdb.store.libpq"} if reader == "libpq" else set())
+            assert own == expected, (reader, args, sorted(own ^ expected))
+            heavy = sorted(n for n in modules if n.split(".")[0] in ("sqlalchemy", "alembic", "click", "tabulate"))
+            assert heavy == [], (reader, args, heavy)
+            assert ("psycopg" in modules) == (reader == "psycopg" or args[0] == "sql"), (reader, args)
+        assert answers[0] == answers[1], args
+        if "--format" in args and "--no-discover" in args:
+            assert json.loads(answers[0]) == run.json(*args[: args.index("--format")], "--no-discover")
+    _, proc = warm("libpq", "sql", "SELECT count(*) AS n, :p AS p FROM probes", "-p", "p=50%", "--format", "json")
+    [row] = json.loads(proc.stdout)
+    assert row == {"n": probe_count(run), "p": "50%"}, "a '%' in a query or a value is no psycopg placeholder"
+
+
+def test_libpq_reads_every_column_type_as_psycopg_does(postgres: Database) -> None:
+    """Values of each type interpdb's tables use, NULLs, and parameters (text, integers, times,
+    a repeated name, a '%', a '::' cast) come back from libpq as psycopg gives them."""
+    from datetime import datetime
+
+    from interpdb.store import libpq, read
+
+    lib = libpq.library()
+    assert lib is not None, "psycopg[binary] ships libpq, and so does Debian's postgresql"
+    query = (
+        "SELECT :n::bigint AS big, 7::int2 AS small, 2.5::float8 AS f, true AS yes, false AS no, "
+        "NULL::text AS nothing, '' AS empty, 'x:y %s' AS text, :when::timestamp AS at, "
+        "'2026-01-02 03:04:05.1'::timestamp AS tenth, '{\"a\": 1}'::json AS doc, :s AS s, :s || :s AS twice"
+    )
+    params = {"n": 2**40, "when": datetime(2026, 12, 6, 23, 59, 5, 804544), "s": "50% é"}
+    conninfo = read.psycopg_conninfo(postgres.url)
+    assert conninfo is not None
+    ours = libpq.LibpqConnection(lib, conninfo)
+    theirs = read.psycopg_connection(conninfo)
+    try:
+        [got] = ours.rows(query, params)
+        [want] = theirs.rows(query, params)
+    finally:
+        ours.close()
+        theirs.close()
+    assert got.pop("doc") == '{"a": 1}' and want.pop("doc") == {"a": 1}, "JSON stays text: store.read decodes it"
+    assert got == want
+    assert got["tenth"] == datetime(2026, 1, 2, 3, 4, 5, 100000) and got["nothing"] is None and got["empty"] == ""
+    with pytest.raises(libpq.LibpqError, match="no_such_table"):
+        ours = libpq.LibpqConnection(lib, conninfo)
+        try:
+            ours.rows("SELECT * FROM no_such_table", {})
+        finally:
+            ours.close()

@@ -19,6 +19,9 @@ from typing import Callable
 import pytest
 from conftest import Cli, python_for
 
+#: Each test that uses ``run`` runs on SQLite and on a PostgreSQL server (``conftest.py``).
+pytestmark = pytest.mark.backends
+
 JSON_KEYS = {
     "id", "path", "executable", "implementation", "version", "is_venv", "prefix", "base_prefix", "sys_path",
     "site_packages", "platform", "pointer_size", "free_threaded", "markers", "status", "trigger", "probed_at",
@@ -46,6 +49,7 @@ def db_state(db: Path) -> dict[str, str]:
 # -- the first probe and the warm path ------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # reads or edits the SQLite file itself
 def test_first_probe_records_everything_and_second_runs_nothing(run: Cli, make_venv: Callable[..., Path]) -> None:
     """New -> probed with trigger 'new'; unchanged -> cached, no probe, no write at all."""
     python = make_venv()
@@ -318,6 +322,7 @@ def _edit_stored_entry(db: Path, role: str, value: str) -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only  # reads or edits the SQLite file itself
 def test_a_new_probe_script_reprobes_old_rows(run: Cli, make_venv: Callable[..., Path]) -> None:
     """Rows written by an interpdb with another probe script are re-probed: 'probe-changed'."""
     python = make_venv()
@@ -329,6 +334,7 @@ def test_a_new_probe_script_reprobes_old_rows(run: Cli, make_venv: Callable[...,
     assert run.count() == 2
 
 
+@pytest.mark.sqlite_only  # reads or edits the SQLite file itself
 def test_a_kernel_change_reprobes(run: Cli, make_venv: Callable[..., Path]) -> None:
     """Markers carry uname release/version/machine: a row from another kernel is stale."""
     python = make_venv()
@@ -407,6 +413,7 @@ def test_offline_marks_changed_rows_stale_and_runs_nothing(
     assert run.count() == 1
 
 
+@pytest.mark.sqlite_only  # reads or edits the SQLite file itself
 def test_max_age_reprobes_only_old_rows(run: Cli, make_venv: Callable[..., Path]) -> None:
     a, b = make_venv("a"), make_venv("b")
     run("probe", a, b)
@@ -670,6 +677,7 @@ def test_relative_symlink_through_a_symlinked_folder(run: Cli, tmp_path: Path) -
     assert second["version"].startswith("3.11.")
 
 
+@pytest.mark.sqlite_only  # reads or edits the SQLite file itself
 def test_a_changed_fingerprint_is_probed_even_if_the_row_looks_newer_than_the_run(
     run: Cli, make_venv: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -702,6 +710,7 @@ def test_one_policy_reused_across_calls_still_reprobes_changes(
     assert str(tmp_path) in second.sys_path
 
 
+@pytest.mark.sqlite_only  # reads or edits the SQLite file itself
 def test_libc_is_part_of_the_fingerprint(run: Cli, make_venv: Callable[..., Path]) -> None:
     """A glibc upgrade changes the manylinux tags: the mapped libc is watched."""
     python = make_venv()

@@ -85,20 +85,26 @@ interpdb._fast.main()
 """
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_parallel_probes_on_a_fresh_database_all_succeed(
-    tmp_path: Path, db_path: Path, make_venv: Callable[..., Path]
+    tmp_path: Path, db_path: Path, make_venv: Callable[..., Path], backend: str, request: pytest.FixtureRequest
 ) -> None:
-    """Six processes creating the same database and learning the same interpreter: one schema, one row."""
+    """Six processes creating the same database and learning the same interpreter: one schema, one row
+    (on SQLite under the file lock, on a new PostgreSQL database under the advisory lock)."""
     venv = make_venv()
     go = tmp_path / "go"
-    command = [sys.executable, "-c", AT_THE_START_LINE, str(go), "--db", str(db_path), "probe", str(venv)]
+    target, read = str(db_path), lambda sql: rows(db_path, sql)
+    if backend == "postgresql":
+        database = request.getfixturevalue("postgres")  # empty: no schema yet
+        target, read = database.url, database.rows
+    command = [sys.executable, "-c", AT_THE_START_LINE, str(go), "--db", target, "probe", str(venv)]
     procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(6)]
     time.sleep(1.0)  # every process imported and waiting (a slow one only makes the race milder)
     go.touch()
     outcomes = [(proc.wait(), *proc.communicate()) for proc in procs]
     assert [(code, stderr) for code, _stdout, stderr in outcomes] == [(0, "")] * 6
-    assert rows(db_path, "SELECT path FROM interpreters") == [(str(venv),)]
-    assert rows(db_path, "SELECT version_num FROM alembic_version") == [(gate.HEAD_REVISION,)]
+    assert read("SELECT path FROM interpreters") == [(str(venv),)]
+    assert read("SELECT version_num FROM alembic_version") == [(gate.HEAD_REVISION,)]
     assert backups(db_path) == []
 
 

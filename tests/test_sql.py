@@ -19,6 +19,11 @@ from conftest import Cli
 
 from interpdb.cli import cli
 
+#: Each test that uses ``run`` runs on SQLite and on a PostgreSQL server (``conftest.py``);
+#: the sandbox's SQLite rules (pragmas, the authorizer) are SQLite's only, PostgreSQL's are
+#: in ``tests/test_postgres.py``.
+pytestmark = pytest.mark.backends
+
 
 @pytest.fixture
 def venv(run: Cli, make_venv: Callable[..., Path]) -> Path:
@@ -55,8 +60,9 @@ def unchanged(db_path: Path, venv: Path) -> Iterator[None]:
     assert _snapshot(db_path) == before
 
 
-def test_select_with_parameters(run: Cli, venv: Path) -> None:
-    """--param NAME=VALUE binds :NAME; a value written as an integer binds as an integer."""
+def test_select_with_parameters(run: Cli, venv: Path, backend: str) -> None:
+    """--param NAME=VALUE binds :NAME; a value written as an integer binds as an integer;
+    values come back as the database holds them (a boolean is 0/1 on SQLite)."""
     rows = run.json(
         "sql",
         "SELECT interpreter_id, path, is_venv, :n + 1 AS n_plus_one, :text AS text FROM interpreters_current "
@@ -68,7 +74,8 @@ def test_select_with_parameters(run: Cli, venv: Path) -> None:
         "-p",
         "text=007",
     )
-    assert rows == [{"interpreter_id": 1, "path": str(venv), "is_venv": 1, "n_plus_one": 42, "text": "007"}]
+    is_venv = 1 if backend == "sqlite" else True
+    assert rows == [{"interpreter_id": 1, "path": str(venv), "is_venv": is_venv, "n_plus_one": 42, "text": "007"}]
     assert run.json("sql", "SELECT path FROM interpreters_current WHERE interpreter_id = :id", "-p", "id=1") == [
         {"path": str(venv)}
     ]
@@ -91,6 +98,7 @@ def test_repeated_column_names_stay_apart(run: Cli, venv: Path) -> None:
     assert rows == [{"id": 1, "id_2": 1}]
 
 
+@pytest.mark.sqlite_only  # SQLite's own sandbox or file
 def test_query_from_stdin_and_reading_pragmas(run: Cli, venv: Path) -> None:
     result = run.runner.invoke(cli, ["sql", "-", "--format", "json"], input="SELECT count(*) AS n FROM probes")
     assert result.exit_code == 0, result.stderr
@@ -100,6 +108,7 @@ def test_query_from_stdin_and_reading_pragmas(run: Cli, venv: Path) -> None:
     assert run.json("sql", "PRAGMA journal_mode") == [{"journal_mode": "wal"}]
 
 
+@pytest.mark.sqlite_only  # SQLite's own sandbox or file
 def test_read_only_table_functions_are_allowed(run: Cli, venv: Path) -> None:
     """json_each and the pragma_* functions only read, though their first use looks like a schema change."""
     assert run.json("sql", "SELECT value FROM json_each('[3, 1]') ORDER BY value") == [{"value": 1}, {"value": 3}]
@@ -135,6 +144,7 @@ WRITES = {
 }
 
 
+@pytest.mark.sqlite_only  # SQLite's own sandbox or file
 @pytest.mark.parametrize("sql", WRITES.values(), ids=WRITES.keys())
 @pytest.mark.usefixtures("unchanged")
 def test_anything_that_would_write_is_refused(run: Cli, sql: str, tmp_path: Path) -> None:
@@ -157,6 +167,7 @@ def test_anything_that_would_write_is_refused(run: Cli, sql: str, tmp_path: Path
         ("SELECT :missing", "binding parameter :missing"),
     ],
 )
+@pytest.mark.sqlite_only  # SQLite's own sandbox or file
 @pytest.mark.usefixtures("unchanged")
 def test_invalid_queries_are_one_line_errors(run: Cli, sql: str, message: str) -> None:
     result = run("sql", sql, code=1)
@@ -171,12 +182,14 @@ def test_bad_param_is_a_usage_error(run: Cli) -> None:
     assert "NAME=VALUE" in result.stderr
 
 
+@pytest.mark.sqlite_only  # SQLite's own sandbox or file
 def test_missing_database_is_an_error_and_is_not_created(run: Cli, db_path: Path) -> None:
     result = run("sql", "SELECT 1", code=1)
     assert result.stderr == f"error: no database at {db_path}\n"
     assert not db_path.exists()
 
 
+@pytest.mark.sqlite_only  # SQLite's own sandbox or file
 def test_an_old_database_is_queried_as_it_is_never_migrated(run: Cli, db_path: Path) -> None:
     """sql only reads: an older schema is queried as it is; the file's bytes and the
     folder's listing stay exactly as they were (no migration, no backup, no -wal left)."""
@@ -191,6 +204,7 @@ def test_an_old_database_is_queried_as_it_is_never_migrated(run: Cli, db_path: P
     assert sorted(p.name for p in db_path.parent.iterdir()) == listing
 
 
+@pytest.mark.sqlite_only  # SQLite's own sandbox or file
 def test_sql_on_sqlite_never_imports_sqlalchemy(db_path: Path, venv: Path) -> None:
     """The query runs, and answers, on the standard library's sqlite3, like the warm path."""
     code = textwrap.dedent(

@@ -106,8 +106,9 @@ def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
         conn.close()
 
 
+@pytest.mark.backends
 def test_record_writes_sys_path_rows_for_ok_probes(
-    db_path: Path, run: Cli, make_venv: Callable[..., Path], fake: Callable[[str, str], Path]
+    run: Cli, make_venv: Callable[..., Path], fake: Callable[[str, str], Path]
 ) -> None:
     """Each ok probe's sys.path is also rows, in order; a failed probe has none."""
     venv = make_venv()
@@ -115,28 +116,27 @@ def test_record_writes_sys_path_rows_for_ok_probes(
     probes = run.probes()
     ok = next(p for p in probes if p["outcome"] == "ok")
     assert any(p["outcome"] == "error" for p in probes)
-    stored = _rows(db_path, "SELECT probe_id, position, path FROM sys_path_entries ORDER BY probe_id, position")
+    stored = run.rows("SELECT probe_id, position, path FROM sys_path_entries ORDER BY probe_id, position")
     assert stored == [(ok["id"], i, entry) for i, entry in enumerate(json.loads(ok["data"])["sys_path"])]
 
 
-def test_add_sources_inserts_each_pair_once_and_ignores_unknown_paths(
-    db_path: Path, run: Cli, base_python: Path
-) -> None:
+@pytest.mark.backends
+def test_add_sources_inserts_each_pair_once_and_ignores_unknown_paths(run: Cli, base_python: Path) -> None:
     """Discovery may report the same (path, source) every run: the first sighting is kept."""
     run("probe", base_python)
-    ((interpreter_id, host, path),) = _rows(db_path, "SELECT id, host, path FROM interpreters")
-    store = Store.open(resolve(str(db_path)))
+    ((interpreter_id, host, path),) = run.rows("SELECT id, host, path FROM interpreters")
+    store = Store.open(resolve(run.url))
     try:
         me = hostid.current()
         store.add_sources(me, {path: ["path", "pyenv", "path"], "/no/such/python": ["path"]})
-        first = _rows(db_path, "SELECT interpreter_id, source, first_seen_at FROM interpreter_sources ORDER BY source")
+        first = run.rows("SELECT interpreter_id, source, first_seen_at FROM interpreter_sources ORDER BY source")
         assert [row[:2] for row in first] == [(interpreter_id, "path"), (interpreter_id, "pyenv")]
         store.add_sources(me, {path: ["pyenv", "system"]})
         store.add_sources(hostid.Host("another-host", host), {path: ["conda"]})
         store.add_sources(me, {})
     finally:
         store.close()
-    again = _rows(db_path, "SELECT interpreter_id, source, first_seen_at FROM interpreter_sources ORDER BY source")
+    again = run.rows("SELECT interpreter_id, source, first_seen_at FROM interpreter_sources ORDER BY source")
     assert again == [*first, (interpreter_id, "system", again[2][2])]
     assert str(again[2][2]) >= str(first[0][2])
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.core import ParameterSource
 
-from interpdb.cli._common import AppState, RunOptions, emit, refresh_options
+from interpdb.cli._common import AppState, HostChoice, RunOptions, emit, host_options, refresh_options
 from interpdb.cli._records import report_notes
 
 if TYPE_CHECKING:
+    from interpdb.records import Record
     from interpdb.service import Inventory
 
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     help="The path alone, or the whole record (ndjson: on one line).",
 )
 @click.option("--json", "json_flag", is_flag=True, help="The same as --format json.")
+@host_options
 @refresh_options
 @click.pass_obj
 def command(
@@ -40,6 +42,7 @@ def command(
     no_discover: bool,
     fmt: str,
     json_flag: bool,
+    hosts: HostChoice,
     run: RunOptions,
 ) -> None:
     """Print the interpreter that best answers REQUEST.
@@ -57,6 +60,11 @@ def command(
     free-threaded) builds and base interpreters, then the newest micro version;
     ties go to the earlier discovery source (PATH before managers).
 
+    --host NAME_OR_ID (repeatable) or --all-hosts answers from those hosts'
+    interpreters as last recorded there (status remote: never checked or probed
+    from here; a note on stderr names the host); this host's, when chosen too,
+    are revalidated as always. REQUEST is then a version request, not a path.
+
     The path is printed exactly when stdout is a pipe (for $(...)); on a
     terminal its control characters are shown escaped, like every table's.
     """
@@ -65,17 +73,29 @@ def command(
             raise click.UsageError(f"--json is --format json: it cannot go with --format {fmt}")
         fmt = "json"
     with app.inventory(run.timeout, run.jobs, fmt) as inventory:
-        best, considered = inventory.find(
-            request,
-            implementation=implementation,
-            arch=arch,
-            allow_venv=not no_venv,
-            refresh=run.policy,
-            discover=not no_discover,
-        )
-        hidden = _forgotten_matches(inventory, request, implementation, arch, not no_venv) if best is None else []
+        considered = None  # across hosts: records as stored elsewhere, no service notes
+        if hosts.others:
+            best, records = _find_on_hosts(
+                inventory, hosts, request, implementation, arch, not no_venv, run, no_discover
+            )
+        else:
+            best, considered = inventory.find(
+                request,
+                implementation=implementation,
+                arch=arch,
+                allow_venv=not no_venv,
+                refresh=run.policy,
+                discover=not no_discover,
+            )
+            records = considered.records
+        own = best is None and hosts.includes(inventory)
+        hidden = _forgotten_matches(inventory, request, implementation, arch, not no_venv) if own else []
+        elsewhere = best is not None and best.status == "remote"
+    if elsewhere:
+        assert best is not None
+        app.note(f"note: {best.path} is on host {best.host} ({best.host_id}), as last recorded there")
     if best is None:
-        working = [r for r in considered.records if r.outcome == "ok"]
+        working = [r for r in records if r.outcome == "ok"]
         seen = ", ".join(sorted({f"{r.implementation} {r.version}" for r in working})) or "none"
         for path in hidden:
             app.note(f"note: forgotten {path} would match; `interpdb probe {path}` brings it back")
@@ -84,6 +104,38 @@ def command(
 
     emit(plain(best.path) if fmt == "path" else render([], fmt, document=_document(best.document(), fmt)))
     report_notes(app, considered)
+
+
+def _find_on_hosts(
+    inventory: Inventory,
+    hosts: HostChoice,
+    request: str,
+    implementation: str | None,
+    arch: str | None,
+    allow_venv: bool,
+    run: RunOptions,
+    no_discover: bool,
+) -> tuple[Record | None, list[Record]]:
+    """The best match among the chosen hosts' interpreters: others' as stored, this one's revalidated."""
+    import os
+
+    from interpdb.request import parse_request, rank
+
+    try:
+        parsed = parse_request(request, implementation)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    if parsed.path is not None:
+        raise click.UsageError(
+            f"--host and --all-hosts take a version request, not a path ({request!r} is a path here)"
+        )
+    records = hosts.remote(inventory)
+    active = None
+    if hosts.includes(inventory):
+        records = [*inventory.list(run.policy, discover=not no_discover).records, *records]
+        active = os.environ.get("VIRTUAL_ENV")
+    ranked = rank(records, parsed, active_venv=active, arch=arch, allow_venv=allow_venv)
+    return (ranked[0] if ranked else None), records
 
 
 def _document(document: dict[str, Any], fmt: str) -> Any:

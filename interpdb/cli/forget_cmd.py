@@ -8,11 +8,13 @@ import click
 
 from interpdb.cli._common import (
     AppState,
+    HostChoice,
     Output,
     duration_callback,
     emit,
     emit_lines,
     format_option,
+    host_options,
     ref_callback,
 )
 
@@ -54,13 +56,21 @@ def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None
 )
 @click.option("--dry-run", is_flag=True, help="Only show what would be forgotten.")
 @format_option(columns=("id", "path", "missing_since"))
+@host_options
 @click.pass_obj
-def prune(app: AppState, missing_for: timedelta, dry_run: bool, output: Output) -> None:
-    """Forget interpreters that have been missing for longer than --missing-for."""
+def prune(app: AppState, missing_for: timedelta, dry_run: bool, output: Output, hosts: HostChoice) -> None:
+    """Forget interpreters that have been missing for longer than --missing-for.
+
+    This host's interpreters, unless --host NAME_OR_ID (repeatable) or --all-hosts
+    chooses others: another host's interpreter is pruned when that host's own
+    latest probe recorded it missing before then (its path is not looked at here).
+    """
     from interpdb.render import Column, ndjson, render
 
     with app.inventory() as inventory:
-        records = inventory.prune(missing_for, dry_run=dry_run)
+        records = inventory.prune(
+            missing_for, dry_run=dry_run, own=hosts.includes(inventory), others=hosts.remote(inventory)
+        )
     if output.fmt == "ndjson":
         emit_lines(ndjson(r.to_json() for r in records))
     else:

@@ -22,7 +22,8 @@ state           what interpdb does
 ``foreign``     tables but no interpdb revision: refused
 ==============  ==================================================================
 
-A store is **read-only** when its file (or folder) cannot be written, or the user
+A store is **read-only** when its file (or folder) cannot be written, the server's
+role may not insert into its tables (an auditor's SELECT-only role), or the user
 says ``--read-only`` / ``INTERPDB_READ_ONLY=1``. Reading commands work on it
 exactly as with ``--offline``; a command that must write fails with one line and a
 hint. A read-only store is never migrated. Reading never writes, migrates or backs
@@ -171,6 +172,8 @@ def _look(location: Location, read_only: bool) -> tuple[Connection | None, Acces
     except BaseException:
         conn.close()
         raise
+    if access.holds_data and access.writable and location.sqlite_file is None:
+        access.read_only_reason = _role_read_only_reason(conn)
     if not access.holds_data:
         conn.close()
         if access.state == "foreign":
@@ -181,6 +184,20 @@ def _look(location: Location, read_only: bool) -> tuple[Connection | None, Acces
         return None, access
     conn.access = access
     return conn, access
+
+
+def _role_read_only_reason(conn: Connection) -> str | None:
+    """Why the server's role may not write interpdb's tables (an auditor's SELECT-only
+    role), or None: such a store is read as a read-only one, never half-written."""
+    try:
+        [row] = conn.rows(
+            "SELECT has_table_privilege('interpreters', 'INSERT') AND has_table_privilege('probes', 'INSERT') AS w",
+            {},
+        )
+    except Exception:  # a server without the function: let the write itself say what is wrong
+        conn.reset()
+        return None
+    return None if row["w"] else "this database role may not insert into its tables"
 
 
 def _classify(conn: Connection, location: Location, reason: str | None) -> Access:

@@ -2,8 +2,10 @@
 
 A warm command (every fingerprint still matches) is answered from here alone: one
 query loads the records asked for and one more all their fingerprint entries.
-Other databases (a ``postgresql://`` URL) are read through the same SQL on a
-SQLAlchemy connection, so there is exactly one read path to keep right.
+PostgreSQL (a ``postgresql+psycopg://`` URL) is read through the same SQL on
+libpq (``store.libpq``, ``:name`` written ``$1``) or, without it, on psycopg
+(``:name`` written ``%(name)s``: ``pyformat``), and any other database through
+SQLAlchemy: there is exactly one read path to keep right.
 Connections come from ``store.gate.open_read``, which has decided the store is
 readable; rows are read by column name (``store.columns``), never by position.
 
@@ -59,6 +61,10 @@ class Connection:
     def raw(self) -> sqlite3.Connection:
         raise NotImplementedError("only a SQLite store has a sqlite3 connection")
 
+    @property
+    def driver(self) -> Any:
+        raise NotImplementedError("only a PostgreSQL store read through psycopg has a psycopg connection")
+
     def has_table(self, table: str) -> bool:
         return self.present is None or table in self.present
 
@@ -74,7 +80,15 @@ class Connection:
         """After a failed statement (PostgreSQL aborts the transaction)."""
 
     def table_columns(self) -> dict[str, frozenset[str]]:
-        raise NotImplementedError
+        """Each table's columns (a server database: from ``information_schema``)."""
+        found: dict[str, set[str]] = {}
+        for row in self.rows(
+            "SELECT table_name AS t, column_name AS c FROM information_schema.columns "
+            "WHERE table_schema = current_schema()",
+            {},
+        ):
+            found.setdefault(row["t"], set()).add(row["c"])
+        return {table: frozenset(columns) for table, columns in found.items()}
 
     def has_rows(self, table: str) -> bool:
         return bool(self.rows(f"SELECT 1 FROM {table} LIMIT 1", {}))
@@ -178,6 +192,66 @@ class _Alchemy(Connection):
         return {name: frozenset(c["name"] for c in inspector.get_columns(name)) for name in inspector.get_table_names()}
 
 
+class _Psycopg(Connection):
+    """PostgreSQL through psycopg 3 directly: the same SQL, no SQLAlchemy (it costs more
+    to import than the whole warm command). ``:name`` parameters become psycopg's
+    ``%(name)s`` (``pyformat``). Each statement sees what is committed when it starts
+    (READ COMMITTED, as through SQLAlchemy), in a transaction that may only read."""
+
+    def __init__(self, conninfo: str) -> None:
+        import psycopg
+        from psycopg.rows import dict_row
+
+        # prepare_threshold=None: no server-side prepared statements, which a pooler in
+        # transaction mode (pgbouncer) would hand to another client's session.
+        self._conn = psycopg.connect(conninfo, row_factory=dict_row, prepare_threshold=None)
+        self._conn.read_only = True
+
+    @property
+    def driver(self) -> Any:
+        """The psycopg connection itself (the ``sql`` sandbox runs its one query on it)."""
+        return self._conn
+
+    def rows(self, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+        return self._conn.execute(pyformat(sql), params).fetchall()
+
+    def reset(self) -> None:
+        self._conn.rollback()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+#: A ``:name`` parameter: not after a ``:`` or a word character (``x::text`` is a cast,
+#: ``:name::text`` a parameter and a cast, ``a[1:2]`` a slice).
+NAMED_PARAMETER = r"(?<![:\w\\]):([A-Za-z_]\w*)"
+_pyformat_cache: dict[str, str] = {}
+
+
+def pyformat(sql: str) -> str:
+    """``sql`` with ``:name`` parameters as ``%(name)s`` and every ``%`` doubled, for psycopg."""
+    found = _pyformat_cache.get(sql)
+    if found is None:
+        import re
+
+        found = _pyformat_cache[sql] = re.sub(NAMED_PARAMETER, r"%(\1)s", sql.replace("%", "%%"))
+    return found
+
+
+def psycopg_connection(conninfo: str) -> Connection:
+    """A read connection through psycopg itself (``interpdb sql``: any column type)."""
+    return _Psycopg(conninfo)
+
+
+def psycopg_conninfo(url: str) -> str | None:
+    """The libpq URI for a ``postgresql+psycopg://`` URL (the same user, host, database and
+    query options), or None for any other URL (SQLAlchemy reads those)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() == "postgresql+psycopg":
+        return f"postgresql://{rest}"
+    return None
+
+
 def sqlite_connection(path: str, writable: bool) -> Connection:
     """A read connection to the SQLite file at ``path`` (see ``store.gate`` for the modes)."""
     # A file: URI so that the mode applies. SQLite's URI rules: only %, ? and # need
@@ -210,7 +284,17 @@ def server_connection(location: Location) -> Connection:
     from interpdb.location import cannot_connect
 
     try:
-        return _Alchemy(location.url)
+        conninfo = psycopg_conninfo(location.url)
+        if conninfo is None:
+            return _Alchemy(location.url)
+        import os
+
+        if os.environ.get("INTERPDB_PG_READER", "").strip().lower() == "psycopg":
+            return _Psycopg(conninfo)
+        from interpdb.store import libpq
+
+        lib = libpq.library()
+        return _Psycopg(conninfo) if lib is None else libpq.LibpqConnection(lib, conninfo)
     except Exception as error:  # any driver's: none installed, a URL it rejects, a server that refuses
         raise StoreError(cannot_connect(location.url, error)) from error
 

@@ -2,7 +2,8 @@
 
 SQLite: the gate's ``query_only`` (or ``mode=ro``) connection, with an authorizer
 that lets a statement compile only if every action it needs is a read.
-PostgreSQL: one query in a ``READ ONLY`` transaction, rolled back. The store is
+PostgreSQL: one query in a ``READ ONLY`` transaction, rolled back (through psycopg;
+SQLAlchemy only for a URL naming another driver). The store is
 never migrated for a query: an older schema is queried as it is.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 
 from interpdb.errors import QueryError
 from interpdb.location import Location
-from interpdb.store import gate
+from interpdb.store import gate, read
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
@@ -34,8 +35,15 @@ def query(
     if reader is None:
         raise QueryError(f"no database at {location.describe()}")
     if location.sqlite_file is None:
-        reader.close()
-        return _query_alchemy(location.url, sql, params)
+        conninfo = read.psycopg_conninfo(location.url)
+        reader.close()  # the gate's may be libpq's, which reads interpdb's column types only
+        if conninfo is None:
+            return _query_alchemy(location.url, sql, params)
+        server = read.psycopg_connection(conninfo)
+        try:
+            return _query_psycopg(server, sql, params)
+        finally:
+            server.close()
     denied: list[str] = []
     conn = reader.raw
     # The sqlite3 module must not BEGIN on its own: the statement alone asks the authorizer.
@@ -128,6 +136,55 @@ def _authorize(denied: list[str], action: int, arg1: str | None, arg2: str | Non
     return sqlite3.SQLITE_DENY
 
 
+def _one_query(sql: str) -> str:
+    query = sql.strip().rstrip(";").rstrip()
+    if ";" in query:
+        # The subquery below is no boundary for a ';': "SELECT 1) AS q; COMMIT; DELETE ...;
+        # SELECT * FROM (SELECT 1" closes it, ends the read-only transaction and writes.
+        # No character of it is read as a string or comment here, so no lexer can disagree.
+        raise QueryError("';' is refused on PostgreSQL: interpdb sql runs one query (bind such text with --param)")
+    # As a subquery, the text is one query to the server's parser: a statement
+    # that is not a query (DELETE ..., COMMIT) is a syntax error before anything runs.
+    return f"SELECT * FROM (\n{query}\n) AS interpdb_query"
+
+
+def _server_error(error: BaseException) -> QueryError:
+    orig = getattr(error, "orig", None) or error
+    message = _first_line(orig)
+    if getattr(orig, "sqlstate", None) == "42601" or getattr(orig, "pgcode", None) == "42601":  # syntax error
+        message += " (interpdb sql runs one read-only SELECT, VALUES, TABLE or WITH query)"
+    return QueryError(message)
+
+
+def _query_psycopg(
+    reader: read.Connection, sql: str, params: dict[str, Any]
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """On a psycopg connection whose transactions are ``READ ONLY`` from their ``BEGIN``:
+    the query may only read, and is rolled back."""
+    import psycopg
+    from psycopg.rows import tuple_row
+
+    query = _one_query(sql)
+    unbound = _missing_binding(query, params)
+    if unbound is not None:
+        raise QueryError(unbound)
+    conn = reader.driver
+    try:
+        conn.rollback()  # a new transaction, begun READ ONLY by the statement below
+        with conn.cursor(row_factory=tuple_row) as cursor:
+            cursor.execute(read.pyformat(query), params)
+            if cursor.description is None:
+                return [], []
+            return [d.name for d in cursor.description], cursor.fetchall()
+    except psycopg.Error as error:
+        raise _server_error(error) from error
+    finally:
+        from contextlib import suppress  # here: the warm path on SQLite never pays for it
+
+        with suppress(psycopg.Error):  # the connection is gone: closing it is all that is left
+            conn.rollback()
+
+
 def _query_alchemy(url: str, sql: str, params: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
     from sqlalchemy import create_engine, make_url, text
     from sqlalchemy.exc import SQLAlchemyError
@@ -135,32 +192,21 @@ def _query_alchemy(url: str, sql: str, params: dict[str, Any]) -> tuple[list[str
     backend = make_url(url).get_backend_name()
     if backend != "postgresql":  # the one other database whose transactions can be made read-only here
         raise QueryError(f"interpdb sql reads SQLite and PostgreSQL databases, not {backend}")
-    query = sql.strip().rstrip(";").rstrip()
-    if ";" in query:
-        # The subquery below is no boundary for a ';': "SELECT 1) AS q; COMMIT; DELETE ...;
-        # SELECT * FROM (SELECT 1" closes it, ends the read-only transaction and writes.
-        # No character of it is read as a string or comment here, so no lexer can disagree.
-        raise QueryError("';' is refused on PostgreSQL: interpdb sql runs one query (bind such text with --param)")
+    query = _one_query(sql)
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             try:
                 # The transaction's first statement: whatever follows may only read.
                 conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                # As a subquery, the text is one query to the server's parser: a statement
-                # that is not a query (DELETE ..., COMMIT) is a syntax error before anything runs.
-                result = conn.execute(text(f"SELECT * FROM (\n{query}\n) AS interpdb_query"), params)
+                result = conn.execute(text(query), params)
                 if not result.returns_rows:
                     return [], []
                 return list(result.keys()), [tuple(row) for row in result]
             finally:
                 conn.rollback()
     except SQLAlchemyError as error:
-        orig = getattr(error, "orig", None)
-        message = _first_line(orig or error)
-        if getattr(orig, "sqlstate", None) == "42601" or getattr(orig, "pgcode", None) == "42601":  # syntax error
-            message += " (interpdb sql runs one read-only SELECT, VALUES, TABLE or WITH query)"
-        raise QueryError(message) from error
+        raise _server_error(error) from error
     finally:
         engine.dispose()
 
