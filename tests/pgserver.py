@@ -15,13 +15,8 @@ from __future__ import annotations
 import itertools
 import os
 import pwd
-import re
-import shlex
-import shutil
-import socket
-import subprocess
-import tempfile
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,28 +48,15 @@ def unavailable() -> str | None:
 
 # -- the server ------------------------------------------------------------------------------
 
+# The one way a throwaway server is started (with its watchdog), shared with scripts/bench.py
+# and scripts/stress.py.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from _pgserver import NoServer, Server, find_bindir, throwaway_server  # noqa: E402
 
-def _version_key(folder: Path) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", folder.name))
-
-
-def _find_bindir() -> Path | None:
-    """The newest ``/usr/lib/postgresql/N/bin`` (Debian's layout), else ``pg_config --bindir``."""
-    found = sorted(
-        (p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")), key=lambda b: _version_key(b.parent)
-    )
-    if found:
-        return found[-1]
-    pg_config = shutil.which("pg_config")
-    if pg_config is not None:
-        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
-        if out and (Path(out) / "initdb").is_file() and (Path(out) / "pg_ctl").is_file():
-            return Path(out)
-    return None
+BINDIR = find_bindir()
 
 
 def _server_user() -> pwd.struct_passwd | None:
-    """Whom to run initdb and postgres as: ``postgres`` when we are root, else ourselves (None)."""
     if os.geteuid() != 0:
         return None
     try:
@@ -83,80 +65,20 @@ def _server_user() -> pwd.struct_passwd | None:
         return None
 
 
-BINDIR = _find_bindir()
 SERVER_USER = _server_user()
-
-
-def _as_server_user(argv: Sequence[str | Path], cwd: Path) -> None:
-    command = [str(a) for a in argv]
-    if SERVER_USER is not None:
-        runuser = shutil.which("runuser")
-        if runuser is not None:
-            command = [runuser, "-u", SERVER_USER.pw_name, "--", *command]
-        else:
-            command = ["su", SERVER_USER.pw_name, "-s", "/bin/sh", "-c", shlex.join(command)]
-    # cwd: a folder the server user may enter (initdb and pg_ctl look at their working directory).
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass(frozen=True)
-class Server:
-    """A running server: its socket directory and the port number that names the socket."""
-
-    sockdir: Path
-    port: int
-
-    def url(self, dbname: str) -> str:
-        return f"postgresql+psycopg://postgres@/{dbname}?host={self.sockdir}&port={self.port}"
-
-    def connect(self, dbname: str = "postgres") -> Any:
-        import psycopg
-
-        return psycopg.connect(host=str(self.sockdir), port=self.port, user="postgres", dbname=dbname, autocommit=True)
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Server]:
-    """A throwaway PostgreSQL for the session, listening only on a unix socket in a temporary folder.
-
-    The folder is made outside pytest's (root-only) tmp tree and handed to the
-    server user when we are root; it is 0755 so the socket in it can be reached.
-    """
+    """A throwaway PostgreSQL for the session, listening only on a unix socket in a temporary folder."""
     reason = unavailable()
     if reason is not None:
         no_server(reason)
-    assert BINDIR is not None
-    top = Path(tempfile.mkdtemp(prefix="interpdb-pg-"))
-    top.chmod(0o755)
-    if SERVER_USER is not None:
-        os.chown(top, SERVER_USER.pw_uid, SERVER_USER.pw_gid)
-    data, log, port = top / "data", top / "server.log", _free_port()
-    options = f"-c listen_addresses='' -k {shlex.quote(str(top))} -p {port} -c fsync=off -c full_page_writes=off"
-    started = False
     try:
-        _as_server_user(
-            [BINDIR / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-            top,
-        )
-        _as_server_user([BINDIR / "pg_ctl", "-D", data, "-l", log, "-w", "-t", "30", "-o", options, "start"], top)
-        started = True
-        yield Server(top, port)
-    except subprocess.CalledProcessError as error:
-        tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        pytest.fail(f"cannot start PostgreSQL: {shlex.join(error.cmd)}: {error.stderr}\n{tail}")
-    finally:
-        try:
-            if started:
-                _as_server_user([BINDIR / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], top)
-        finally:
-            shutil.rmtree(top, ignore_errors=True)
+        with throwaway_server() as server:
+            yield server
+    except NoServer as error:
+        pytest.fail(str(error))
 
 
 _database_numbers = itertools.count(1)

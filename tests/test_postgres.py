@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pgserver import Database, no_server, unavailable
+from pgserver import Database, Server, no_server, unavailable
 
 if unavailable() is not None:
     no_server(str(unavailable()), module=True)
@@ -481,3 +483,32 @@ def test_libpq_reads_every_column_type_as_psycopg_does(postgres: Database) -> No
             ours.rows("SELECT * FROM no_such_table", {})
         finally:
             ours.close()
+
+
+def test_a_throwaway_server_stops_when_what_started_it_is_killed(postgres_server: Server) -> None:
+    """The suite's (and the scripts') server never outlives its starter: SIGKILL the process that
+    started one, and its watchdog stops the server and removes its folder within seconds."""
+    scripts = Path(__file__).resolve().parent.parent / "scripts"
+    with subprocess.Popen(
+        [sys.executable, "-c", STARTER, str(scripts)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as starter:
+        assert starter.stdout is not None
+        top = Path(starter.stdout.readline().strip())
+        assert (top / "data" / "postmaster.pid").exists(), top
+        starter.send_signal(signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while top.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not top.exists()
+    running = subprocess.run(["pgrep", "-f", f"-D {top}/data"], capture_output=True, text=True).stdout
+    assert running == ""
+
+
+STARTER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from _pgserver import throwaway_server
+with throwaway_server() as server:
+    print(server.sockdir, flush=True)
+    time.sleep(600)
+"""
