@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Cli
+from conftest import Cli, write_script
 
 from interpdb import probe as probe_module
 
@@ -176,3 +176,15 @@ def test_an_odd_reference_is_one_line(run: Cli, base_python: Path, command: str,
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert any(word in result.stderr for word in ("no interpreter", "not valid UTF-8", "never probed"))
     assert run.count() == 1
+
+
+def test_find_of_a_path_that_is_no_interpreter_says_why(run: Cli, tmp_path: Path) -> None:
+    """``find PATH`` on a broken binary or a missing file says what ``probe`` says, not
+    "no interpreter matches" with nothing considered."""
+    broken = write_script(tmp_path / "python3", "echo garbage")
+    found = run("find", broken, code=1)
+    assert (
+        found.stderr == f"error: {broken}: not a Python interpreter: printed 'garbage' instead of the probe's answer\n"
+    )
+    missing = run("find", tmp_path / "nowhere", code=1)
+    assert missing.stderr == f"error: {tmp_path / 'nowhere'}: no such file\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -95,6 +96,7 @@ def command(
         assert best is not None
         app.note(f"note: {best.path} is on host {best.host} ({best.host_id}), as last recorded there")
     if best is None:
+        _explain_a_path(request, records, considered)
         working = [r for r in records if r.outcome == "ok"]
         seen = ", ".join(sorted({f"{r.implementation} {r.version}" for r in working})) or "none"
         for path in hidden:
@@ -136,6 +138,20 @@ def _find_on_hosts(
         active = os.environ.get("VIRTUAL_ENV")
     ranked = rank(records, parsed, active_venv=active, arch=arch, allow_venv=allow_venv)
     return (ranked[0] if ranked else None), records
+
+
+def _explain_a_path(request: str, records: list[Record], considered: Any) -> None:
+    """A path that is no working interpreter: say why (as ``probe`` does), not "no match"."""
+    from interpdb.location import normalize_path
+
+    if not request.startswith(("/", ".", "~")) and os.sep not in request:
+        return
+    wanted = normalize_path(os.path.expanduser(request))
+    failed = [r for r in records if r.path == wanted and r.outcome != "ok"]
+    problems = [p for p in getattr(considered, "problems", ()) if getattr(p, "path", None) == wanted]
+    reason = failed[0].error if failed else problems[0].message if problems else None
+    if reason:
+        raise click.ClickException(f"{request}: {reason}")
 
 
 def _document(document: dict[str, Any], fmt: str) -> Any:
