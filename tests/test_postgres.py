@@ -37,6 +37,7 @@ from click.testing import Result
 from conftest import Cli, python_for
 from test_warm_path import warm_db  # noqa: F401 (a fixture)
 
+from interpdb.errors import StoreError
 from interpdb.location import ENV_VAR
 from interpdb.store.gate import HEAD_REVISION
 
@@ -477,7 +478,7 @@ def test_libpq_reads_every_column_type_as_psycopg_does(postgres: Database) -> No
     assert got.pop("doc") == '{"a": 1}' and want.pop("doc") == {"a": 1}, "JSON stays text: store.read decodes it"
     assert got == want
     assert got["tenth"] == datetime(2026, 1, 2, 3, 4, 5, 100000) and got["nothing"] is None and got["empty"] == ""
-    with pytest.raises(libpq.LibpqError, match="no_such_table"):
+    with pytest.raises(StoreError, match="no_such_table"):
         ours = libpq.LibpqConnection(lib, conninfo)
         try:
             ours.rows("SELECT * FROM no_such_table", {})

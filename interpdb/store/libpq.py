@@ -34,10 +34,6 @@ if TYPE_CHECKING:
 _OK, _TUPLES_OK, _COMMAND_OK = 0, 2, 1  # ConnStatusType CONNECTION_OK; ExecStatusType
 
 
-class LibpqError(StoreError):
-    """libpq or the server said no: its first line."""
-
-
 def _timestamp(text: str) -> datetime | str:
     # PostgreSQL writes "2026-12-06 23:59:05.8045": fromisoformat before Python 3.11 wants
     # 3 or 6 digits of fraction. Anything else (BC, infinity) stays text: a damaged time.
@@ -163,7 +159,7 @@ class LibpqConnection(Connection):
         if not conn or lib.PQstatus(conn) != _OK:
             reason = _message(lib.PQerrorMessage(conn)) if conn else "out of memory"
             lib.PQfinish(conn)
-            raise LibpqError(reason)
+            raise StoreError(reason)
         self._conn = conn
         # Values come back as text: ISO times and UTF-8, whatever the server's defaults.
         self._command("SET datestyle TO ISO; SET client_encoding TO UTF8")
@@ -173,7 +169,7 @@ class LibpqConnection(Connection):
         result = lib.PQexec(self._conn, sql.encode())
         try:
             if lib.PQresultStatus(result) not in (_COMMAND_OK, _TUPLES_OK):
-                raise LibpqError(_message(lib.PQresultErrorMessage(result) or lib.PQerrorMessage(self._conn)))
+                raise StoreError(_message(lib.PQresultErrorMessage(result) or lib.PQerrorMessage(self._conn)))
         finally:
             lib.PQclear(result)
 
@@ -184,7 +180,7 @@ class LibpqConnection(Connection):
         result = lib.PQexecParams(self._conn, text.encode("utf-8"), len(names), None, values, None, None, 0)
         try:
             if lib.PQresultStatus(result) != _TUPLES_OK:
-                raise LibpqError(_message(lib.PQresultErrorMessage(result) or lib.PQerrorMessage(self._conn)))
+                raise StoreError(_message(lib.PQresultErrorMessage(result) or lib.PQerrorMessage(self._conn)))
             columns = range(lib.PQnfields(result))
             keys = [lib.PQfname(result, c).decode("utf-8") for c in columns]
             converters = [_CONVERT.get(lib.PQftype(result, c)) for c in columns]
