@@ -46,8 +46,8 @@ __all__ = ["Inventory", "Problem", "Result", "default_jobs", "source_rank"]
 #: ``_FLUSH_SECONDS`` have passed: an interrupted run keeps what finished.
 _FLUSH_PROBES = 32
 _FLUSH_SECONDS = 0.5
-#: ``find`` loads the fingerprints of at most this many interpreters by id; more, and all at once.
-_ENTRIES_BY_ID = 400
+#: Paths (or prefixes) per query: far below SQLite's oldest limit of 999 bound parameters.
+_PATHS_PER_QUERY = 400
 
 
 def default_jobs() -> int:
@@ -394,9 +394,12 @@ class Inventory:
     ) -> tuple[Record, Result] | None:
         """The best match, when it is fresh, found by checking fingerprints in rank order.
 
-        Every base interpreter and every stored failure is judged (they are few); the
-        venvs are ranked as stored and only the best match's paths (its alias group)
-        are judged, so the cost does not grow with every venv on the machine.
+        Every base interpreter and every stored failure is read and judged (they are few).
+        Of the venvs, the many, only those that could outrank the best matching base
+        interpreter are read (``store.read.venvs_that_may_outrank``: the active venv, a
+        newer release line, a better build of the same line), with the other paths into
+        them; they are ranked as stored and only the best match's paths (its alias group)
+        are judged. So the cost does not grow with every venv on the machine.
         Whatever could change the answer, or needs a write, returns None and ``find``
         takes the exhaustive way, which probes exactly what it always did: a path
         discovered but never stored, a discovery source to record, an explicit refresh
@@ -409,54 +412,46 @@ class Inventory:
         if policy.everything or policy.interpreters or policy.max_age is not None:
             return None
         found = self._discovered() if discover else {}
-
-        def load(conn: read.Connection) -> tuple[builtins.list[Record], dict[str, Record]]:
-            """Every record without its fingerprint, then the fingerprints grouping needs.
-
-            Grouping paths into interpreters reads a base interpreter's executable
-            entries (a venv is grouped by its prefix); failures are judged, below.
-            """
-            # What ranks venvs is in columns, unless the request names a machine, an OS or a
-            # libc (read from the probe's answer): then the answers are decoded too.
-            plain = arch is None and parsed.machine is None and parsed.os is None and parsed.libc is None
-            light = read.current_records(
-                conn, self.host, with_entries=False, include_forgotten=True, with_data=not plain
-            )
-            needed = [r.id for r in light if r.forgotten_at is None and (r.outcome != "ok" or not r.is_venv)]
-            if len(needed) > _ENTRIES_BY_ID:
-                return light, {r.path: r for r in read.current_records(conn, self.host)}
-            return light, {r.path: r for r in read.current_records(conn, self.host, ids=needed)} if needed else {}
-
-        nothing: tuple[builtins.list[Record], dict[str, Record]] = ([], {})
-        everything, full = self._read(load, nothing)
-        light = {r.path: r for r in everything if r.forgotten_at is None}
-        forgotten = {r.path for r in everything if r.forgotten_at is not None}  # left out, as by ``list``
-        if any(path not in light and path not in forgotten for path in found):
-            return None  # never probed: only a probe can rank it
-        if not policy.offline and (
-            self.store_read_only
-            or any(name not in light[path].sources for path, names in found.items() if path in light for name in names)
-        ):
-            return None  # the exhaustive way says the store is read-only, or records the sources
-        records = [full.get(path, record) for path, record in light.items()]
-        probe_hash = script_hash()
-        stats: dict[str, os.stat_result | None] = {}
-        # Base interpreters are few and their fingerprints are loaded anyway: all are judged,
-        # so one upgraded in place (a new micro version that would now rank first) is
-        # re-probed as before. Only venvs, the many, are judged in rank order.
-        for record in records:
-            judged_now = record.outcome != "ok" or not record.is_venv
-            if judged_now and not isinstance(judge(record.path, record, policy, probe_hash, stats), Record):
-                return None
-        sources = {p: builtins.list(v) for p, v in found.items()}
-        order = source_rank(Result(records, sources=sources))
-        active = os.environ.get("VIRTUAL_ENV")
-        ranked = rank(records, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
+        conn = self._reader()
+        if conn is None:
+            return None  # no store yet: the exhaustive way probes what discovery found
+        try:
+            # Base interpreters, failures and every discovered path, with fingerprints and answers.
+            few = {r.path: r for r in self._read_few(conn, read.not_venvs(), None)}
+            unread = [path for path in found if path not in few]
+            for start in range(0, len(unread), _PATHS_PER_QUERY):
+                few.update((r.path, r) for r in self._read_few(conn, None, unread[start : start + _PATHS_PER_QUERY]))
+            if any(path not in few for path in found):
+                return None  # never probed: only a probe can rank it
+            # Forgotten interpreters are left out, as by ``list``.
+            records = {path: r for path, r in few.items() if r.forgotten_at is None}
+            unrecorded = any(n not in records[p].sources for p, names in found.items() if p in records for n in names)
+            if not policy.offline and (self.store_read_only or unrecorded):
+                return None  # the exhaustive way says the store is read-only, or records the sources
+            probe_hash = script_hash()
+            stats: dict[str, os.stat_result | None] = {}
+            # Base interpreters are few and their fingerprints are loaded anyway: all are judged,
+            # so one upgraded in place (a new micro version that would now rank first) is
+            # re-probed as before. Only venvs, the many, are judged in rank order.
+            for record in records.values():
+                judged_now = record.outcome != "ok" or not record.is_venv
+                if judged_now and not isinstance(judge(record.path, record, policy, probe_hash, stats), Record):
+                    return None
+            sources = {p: builtins.list(v) for p, v in found.items()}
+            active = os.environ.get("VIRTUAL_ENV")
+            if allow_venv:
+                records.update(self._venvs_to_rank(conn, parsed, records, sources, active, arch))
+        finally:
+            conn.close()
+        full = set(few)  # read with their fingerprints and answers
+        everything = builtins.list(records.values())
+        order = source_rank(Result(everything, sources=sources))
+        ranked = rank(everything, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
         if not ranked:
             return None
         best = identity(ranked[0])
         # The paths ``rank`` grouped into the best match: its candidates of the same identity.
-        members = [r for r in records if parsed.matches(r, arch=arch, allow_venv=allow_venv) and identity(r) == best]
+        members = [r for r in everything if parsed.matches(r, arch=arch, allow_venv=allow_venv) and identity(r) == best]
         lacking = [r.id for r in members if r.path not in full]
         if lacking:
             loaded = {r.path: r for r in self.stored(ids=lacking)}
@@ -471,6 +466,57 @@ class Inventory:
         if not answer:
             return None
         return answer[0], Result(judged, sources={p: sources[p] for p in (r.path for r in judged) if p in sources})
+
+    def _read_few(
+        self, conn: read.Connection, facts: tuple[str, dict[str, Any]] | None, paths: Sequence[str] | None
+    ) -> builtins.list[Record]:
+        """This host's records (forgotten ones too) with their fingerprints and answers."""
+        return read.current_records(conn, self.host, paths=paths, include_forgotten=True, facts=facts)
+
+    def _venvs_to_rank(
+        self,
+        conn: read.Connection,
+        parsed: Request,
+        known: Mapping[str, Record],
+        sources: Mapping[str, Sequence[str]],
+        active: str | None,
+        arch: str | None,
+    ) -> dict[str, Record]:
+        """The stored venvs that could rank before the best matching base interpreter in ``known``
+        (every venv when none matches), with every other path into those venvs; as stored,
+        without fingerprints (``find`` loads the entries of the ones it judges)."""
+        from interpdb.request import build_rank, line_of, rank
+
+        # What ranks venvs is in columns, unless the request names a machine, an OS or a
+        # libc (read from the probe's answer): then the answers are decoded too.
+        plain = arch is None and parsed.machine is None and parsed.os is None and parsed.libc is None
+        bases = [r for r in known.values() if not (r.outcome == "ok" and r.is_venv)]
+        order = source_rank(Result(bases, sources={p: builtins.list(v) for p, v in sources.items()}))
+        ranked = rank(bases, parsed, source_order=order, arch=arch)
+        line = line_of(ranked[0]) if ranked else None
+        facts = read.venvs_that_may_outrank(
+            line,
+            build_rank(ranked[0], parsed) if ranked else 0,
+            debug_counts=parsed.debug is None,
+            free_threading_counts=parsed.free_threaded is None,
+            active=os.path.normpath(active) if active else None,
+        )
+        found = {
+            r.path: r
+            for r in read.current_records(conn, self.host, with_entries=False, with_data=not plain, facts=facts)
+            if r.path not in known
+        }
+        if line is None:
+            return found  # every venv: none is left to add
+        prefixes = builtins.list(dict.fromkeys(r.prefix for r in found.values() if r.prefix is not None))
+        for start in range(0, len(prefixes), _PATHS_PER_QUERY):
+            chunk = prefixes[start : start + _PATHS_PER_QUERY]
+            for record in read.current_records(
+                conn, self.host, with_entries=False, with_data=not plain, facts=read.venvs_in(chunk)
+            ):
+                if record.path not in known:
+                    found.setdefault(record.path, record)
+        return found
 
     def _behind_launcher(self, launcher: Record, policy: Refresh) -> Record:
         """A shim's answer depends on the folder and the environment: answer with the
