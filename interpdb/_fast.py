@@ -25,7 +25,7 @@ Accepted forms (anything else goes to click)::
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
@@ -134,6 +134,12 @@ def fast(argv: Sequence[str]) -> int | None:
 
     try:
         text = _answer(parsed)
+        if text is None:
+            return None
+        if not isinstance(text, str):
+            for piece in text:  # a long listing, written as it is rendered
+                sys.stdout.write(piece)
+            text = ""
     except NeedsWrite:
         return None  # the full CLI probes or writes
     except InventoryError as error:
@@ -142,14 +148,13 @@ def fast(argv: Sequence[str]) -> int | None:
         code, lines = report(error)
         sys.stderr.write("".join(f"{safe(line)}\n" for line in lines))
         return code
-    if text is None:
-        return None
     sys.stdout.write(text + "\n")
     return 0
 
 
-def _answer(parsed: _Parsed) -> str | None:
-    """The same calls the click commands make (``interpdb.cli``), minus click."""
+def _answer(parsed: _Parsed) -> str | Iterator[str] | None:
+    """The same calls the click commands make (``interpdb.cli``), minus click; a long
+    listing as pieces of text to write as they come."""
     from interpdb.render import render
 
     options, flags = parsed.options, parsed.flags
@@ -189,12 +194,18 @@ def _answer(parsed: _Parsed) -> str | None:
                 return plain(best.path)
             return render([], fmt, document=[best.document()] if fmt == "ndjson" else best.document())
         if parsed.command == "list":
-            from interpdb.listing import render_records, select
+            from interpdb.listing import render_records, select, stream_records
 
-            result = inventory.list(discover="--no-discover" not in flags)
+            result = inventory.list(discover="--no-discover" not in flags, light=True)
             if not result.records or result.problems or result.notes:
                 return None  # the full CLI prints the hint, the notes and the problems
-            text = render_records(select(result), options.get("--format", "table"), wide="--wide" in flags)
+            records = select(result)
+            fmt = options.get("--format", "table")
+            if fmt in ("json", "ndjson"):
+                if not records and fmt == "ndjson":
+                    return None  # nothing to print: the full CLI decides what to say
+                return stream_records(inventory.answers(records), fmt)
+            text = render_records(records, fmt, wide="--wide" in flags)  # the table reads no answers
             return text or None  # nothing to print: the full CLI decides what to say
     raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
 

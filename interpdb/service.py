@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from interpdb import fingerprint, hostid
@@ -48,6 +48,10 @@ _FLUSH_PROBES = 32
 _FLUSH_SECONDS = 0.5
 #: Paths (or prefixes) per query: far below SQLite's oldest limit of 999 bound parameters.
 _PATHS_PER_QUERY = 400
+#: ``list(light=True)`` reads and judges this many records at a time; ``answers`` reads back
+#: this many answers a query. A batch is what is held in memory beyond the light records.
+_BATCH = 500
+_ANSWERS_PER_BATCH = 500
 
 
 def default_jobs() -> int:
@@ -293,17 +297,42 @@ class Inventory:
         result = self._revalidate(storable, refresh or Refresh(), explicit=True, revive=revive)
         return replace(result, problems=[*unstorable, *result.problems]) if unstorable else result
 
-    def list(self, refresh: Refresh | None = None, discover: bool = True) -> Result:
+    def list(self, refresh: Refresh | None = None, discover: bool = True, *, light: bool = False) -> Result:
         """Revalidate every known interpreter on this host, discovering new ones first.
 
         ``discover`` looks on ``PATH``, in the version managers' folders and at the
         active venv (not ``--scan`` folders): stat and listdir calls, no interpreter.
+
+        ``light``, for a long listing: the store is read and judged in batches, and a record
+        answered from it keeps neither its probe's answer (``data`` is empty, except for a
+        launcher: ``data["launcher"]`` is what grouping and the table read) nor, unless
+        grouping needs it (a working base interpreter), its fingerprint. ``answers`` reads
+        the answers back a batch at a time as they are printed, so memory stays flat.
         """
         policy = refresh or Refresh()
         if not discover:
-            return self._revalidate(None, policy)
+            return self._revalidate(None, policy, light=light)
         found = self._discovered()
-        return self._revalidate(None, policy, sources=found, also=builtins.list(found))
+        return self._revalidate(None, policy, sources=found, also=builtins.list(found), light=light)
+
+    def answers(self, records: Iterable[Record]) -> Iterator[Record]:
+        """``records`` with their probes' answers, read back in batches where ``list(light=True)``
+        left them out; in order, each as it is asked for."""
+        batch: builtins.list[Record] = []
+        conn: read.Connection | None = None
+        try:
+            for record in records:
+                batch.append(record)
+                if len(batch) >= _ANSWERS_PER_BATCH:
+                    conn = conn or self._reader()
+                    yield from _with_answers(conn, batch)
+                    batch = []
+            if batch:
+                conn = conn or self._reader()
+                yield from _with_answers(conn, batch)
+        finally:
+            if conn is not None:
+                conn.close()
 
     def discover(
         self,
@@ -537,14 +566,17 @@ class Inventory:
         explicit: bool = False,
         revive: bool = False,
         also: Sequence[str] = (),
+        light: bool = False,
     ) -> Result:
         """Revalidate ``wanted`` (None: everything stored), plus the paths ``also`` names.
 
         ``explicit``: the paths were named by the user, which brings forgotten ones
         back (``revive``); otherwise (``list``, ``discover``, ``find``) forgotten
-        interpreters are left out. One query loads every stored record involved.
+        interpreters are left out. One query loads every stored record involved, or
+        (``light``, everything stored) one batch at a time (see ``list``).
         """
-        stored, order = self._targets(wanted, explicit, revive, also)
+        batched = light and wanted is None
+        stored, order = ({}, []) if batched else self._targets(wanted, explicit, revive, also)
         notes: builtins.list[str] = []
         if not policy.offline and self.store_read_only:
             if policy.everything or policy.interpreters or policy.max_age is not None:
@@ -560,21 +592,70 @@ class Inventory:
         problems: builtins.list[Problem] = []
         due: builtins.list[Due] = []
         stats: dict[str, os.stat_result | None] = {}  # files venvs share are stat-ed once
-        selected = _Selected(self, stored, probe_hash, stats)
-        for path in order:
-            verdict = judge(path, stored.get(path), policy, probe_hash, stats, selected)
+
+        def take(path: str, record: Record | None, selected: _Selected) -> None:
+            verdict = judge(path, record, policy, probe_hash, stats, selected)
             if isinstance(verdict, Record):
-                results[path] = verdict
+                results[path] = _light(verdict) if light else verdict
             elif isinstance(verdict, Problem):
                 problems.append(verdict)
             else:
                 due.append(verdict)
+
+        if batched:
+            order = self._judge_in_batches(also, probe_hash, stats, take)
+        else:
+            selected = _Selected(self, stored, probe_hash, stats)
+            for path in order:
+                take(path, stored.get(path), selected)
         if due:
             results.update(self._probe_and_record(due, probe_hash))
         if sources and not policy.offline:
             self._remember_sources(results, sources)
         found_through = {p: builtins.list(v) for p, v in (sources or {}).items()}
         return Result([results[p] for p in order if p in results], problems, found_through, notes)
+
+    def _judge_in_batches(
+        self,
+        also: Sequence[str],
+        probe_hash: str,
+        stats: dict[str, os.stat_result | None],
+        take: Callable[[str, Record | None, _Selected], None],
+    ) -> builtins.list[str]:
+        """``take`` every stored record of this host (forgotten ones left out) and then each
+        path of ``also`` not stored, reading the store a batch at a time; the paths in order.
+
+        What ``_targets`` does for everything, without holding every record at once: a shim
+        that now selects another interpreter looks it up in the whole store (``_Selected``),
+        which is then read once, on that first need.
+        """
+        order: builtins.list[str] = []
+        forgotten: set[str] = set()
+        selected = _Selected(self, _Everything(self), probe_hash, stats)
+        conn = self._reader()
+        after = 0
+        try:
+            while conn is not None:
+                batch = read.current_records(conn, self.host, include_forgotten=True, after=after, limit=_BATCH)
+                if not batch:
+                    break
+                after = batch[-1].id
+                for record in batch:
+                    if record.forgotten_at is not None:
+                        forgotten.add(record.path)
+                        continue
+                    order.append(record.path)
+                    take(record.path, record, selected)
+        finally:
+            if conn is not None:
+                conn.close()
+        known = set(order) | forgotten
+        for path in also:
+            if path not in known:
+                known.add(path)
+                order.append(path)
+                take(path, None, selected)
+        return order
 
     def _targets(
         self, wanted: builtins.list[str] | None, explicit: bool, revive: bool, also: Sequence[str]
@@ -729,6 +810,47 @@ class Inventory:
             r.path: replace(r, status=RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
             for r in fresh
         }
+
+
+def _light(record: Record) -> Record:
+    """A record as ``list(light=True)`` keeps it: no probe answer but a launcher's, and no
+    fingerprint unless ``aliases.identity`` reads it (a working base interpreter)."""
+    keep_entries = record.outcome == "ok" and not record.is_venv
+    keep_data = bool(record.data.get("launcher"))
+    if keep_entries and keep_data:
+        return record
+    return replace(record, entries=record.entries if keep_entries else (), data=record.data if keep_data else {})
+
+
+def _with_answers(conn: read.Connection | None, records: builtins.list[Record]) -> Iterator[Record]:
+    """``records`` with the answers ``_light`` left out read back (by probe: what was judged)."""
+    lacking = [r.probe_id for r in records if r.probe_id is not None and r.outcome == "ok" and not r.data]
+    found = read.answers(conn, lacking) if lacking and conn is not None else {}
+    for record in records:
+        answer = found.get(record.probe_id) if record.probe_id is not None and not record.data else None
+        yield replace(record, data=answer) if answer else record
+
+
+class _Everything(Mapping[str, Record]):
+    """This host's stored records (forgotten ones left out), read whole on first use."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self._records: dict[str, Record] | None = None
+
+    def _loaded(self) -> dict[str, Record]:
+        if self._records is None:
+            self._records = {r.path: r for r in self.inventory.stored()}
+        return self._records
+
+    def __getitem__(self, path: str) -> Record:
+        return self._loaded()[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 class _Selected:

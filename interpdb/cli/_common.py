@@ -407,6 +407,13 @@ def emit(text: str) -> None:
         click.echo(text, color=True)
 
 
+def emit_pieces(pieces: Iterable[str]) -> None:
+    """Data on stdout as ``emit`` writes it (then one newline), from pieces written as they come."""
+    for piece in pieces:
+        click.echo(piece, nl=False, color=True)
+    click.echo("", color=True)
+
+
 def emit_lines(lines: Iterable[str]) -> None:
     """Each line written and flushed as it comes: a reader of ``--format ndjson`` sees rows as they are made."""
     for line in lines:

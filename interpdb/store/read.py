@@ -304,6 +304,8 @@ def current_records(
     hosts: Sequence[str] | None = None,
     exclude: Host | None = None,
     facts: tuple[str, dict[str, Any]] | None = None,
+    after: int | None = None,
+    limit: int | None = None,
 ) -> list[Record]:
     """Interpreters with their current probes (and fingerprints), in id order.
 
@@ -311,6 +313,7 @@ def current_records(
     (``host_where`` says how ``host``, ``hosts`` and ``exclude`` choose them).
     ``facts`` narrows it by the current probe's columns (SQL on ``p`` and its
     parameters: ``not_venvs``, ``venvs_that_may_outrank``, ``venvs_in``).
+    ``after``/``limit``: the first ``limit`` of those with an id above ``after`` (a batch).
     Three queries in all, whatever the number of interpreters. ``with_data=False``
     leaves the probe's answer out (``data`` is empty: decoding it is most of a
     record's cost): for ranking on the columns alone, never for an answer.
@@ -331,18 +334,22 @@ def current_records(
     if facts is not None:
         where += f" AND {facts[0]}"
         params.update(facts[1])
+    if after is not None:
+        where += " AND i.id > :after"
+        params["after"] = after
     spec = RECORD if with_data else {name: column for name, column in RECORD.items() if name != "data"}
     rows = conn.rows(
         f"SELECT {select_list(spec, present)} FROM interpreters i "
-        f"LEFT JOIN probes p ON p.id = i.current_probe_id WHERE {where} ORDER BY i.id",
+        f"LEFT JOIN probes p ON p.id = i.current_probe_id WHERE {where} ORDER BY i.id"
+        + ("" if limit is None else f" LIMIT {int(limit)}"),
         params,
     )
     if not rows:
         return []
     # The fingerprints and sources of the same interpreters: chosen as they were, or, when the
-    # probe's columns chose them (a few of many), by id, so that SQLite starts from those.
+    # probe's columns or a batch chose them (a few of many), by id, so that SQLite starts from those.
     chosen = [(where, params)]
-    if facts is not None:
+    if facts is not None or limit is not None:
         ids = [row["id"] for row in rows]
         chunks = (_in_clause("id", ids[start : start + _IDS_PER_QUERY]) for start in range(0, len(ids), _IDS_PER_QUERY))
         chosen = [(f"i.id IN ({clause})", values) for clause, values in chunks]
@@ -427,6 +434,22 @@ def venvs_that_may_outrank(
         params["active"] = active
         either += ["p.prefix = :active", _UNNORMAL_PREFIX]
     return f"{_VENV} AND ({' OR '.join(either)})", params
+
+
+def answers(conn: Connection, probe_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """``{probe id: its answer}`` (``data``) for these probes, 500 a query; an answer that
+    cannot be read (see ``_record``, which has said so already) is left out."""
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(probe_ids), _IDS_PER_QUERY):
+        clause, params = _in_clause("pid", probe_ids[start : start + _IDS_PER_QUERY])
+        for row in conn.rows(f"SELECT p.id AS id, p.data AS data FROM probes p WHERE p.id IN ({clause})", params):
+            if getattr(row, "undecodable", None):
+                continue
+            try:
+                found[row["id"]] = _json(row["data"], "data", dict) or {}
+            except Damaged:
+                continue
+    return found
 
 
 def is_id(ref: str) -> bool:
@@ -518,9 +541,9 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
 
 
 def _entry(entry: type[Entry], row: Any) -> Entry:
-    values = {name: row[name] for name in ENTRY_FIELDS}
-    values["exists"] = bool(values["exists"])  # SQLite stores booleans as 0 and 1
-    return entry(**values)
+    values = [row[name] for name in ENTRY_FIELDS]  # read by name, passed in ``Entry``'s field order
+    values[2] = bool(values[2])  # exists: SQLite stores booleans as 0 and 1
+    return entry(*values)
 
 
 def damaged_record(row: Any, reason: str) -> Record:
