@@ -333,96 +333,20 @@ def _ellipsis() -> str:
 
 
 def to_json(document: Any) -> str:
-    """``json.dumps(document, sort_keys=True, indent=2, default=str)``, byte for byte, faster."""
-    return "".join(_indented(document, 0, []))
+    return json.dumps(document, sort_keys=True, indent=2, default=str)
 
 
 def json_chunks(documents: Iterable[Any]) -> Iterator[str]:
     """:func:`to_json` of the list of ``documents`` in pieces, one document at a time, each
-    produced as it is asked for: a long listing is written without being held whole."""
+    produced as it is asked for: a long listing is written without being held whole.
+
+    A document inside the array is indented one level more: each of its lines gains two
+    spaces (no JSON string holds a raw newline, so every newline starts a line)."""
     opening = "[\n  "
     for document in documents:
-        yield opening + "".join(_indented(document, 1, []))
+        yield opening + to_json(document).replace("\n", "\n  ")
         opening = ",\n  "
     yield "[]" if opening == "[\n  " else "\n]"
-
-
-#: One C encoder per depth: what ``json.dumps(indent=2)`` writes for a container that holds
-#: no non-empty container is the compact form with ``",\n" + indent`` between the items.
-_FLAT: dict[int, Any] = {}
-
-
-def _flat(depth: int) -> Any:
-    encoder = _FLAT.get(depth)
-    if encoder is None:
-        separator = ",\n" + "  " * (depth + 1)
-        make = getattr(json.encoder, "c_make_encoder", None)  # private, and absent without the accelerator
-        if make is not None:
-            ascii_text = json.encoder.encode_basestring_ascii
-            encoder = make(None, str, ascii_text, None, ": ", separator, True, False, True)
-        else:  # an interpreter without the C accelerator: the same text, made in Python
-            fallback = json.JSONEncoder(sort_keys=True, default=str, separators=(separator, ": "))
-            encoder = lambda value, _level: (fallback.encode(value),)  # noqa: E731
-        _FLAT[depth] = encoder
-    return encoder
-
-
-def _indented(value: Any, depth: int, out: list[str]) -> list[str]:
-    """Append ``value`` as ``json.dumps(indent=2, sort_keys=True, default=str)`` writes it at
-    ``depth``. Each run of plain values (and empty containers) goes through the C encoder in
-    one call; only the few nested levels of a record are walked here. ``tests/test_output.py``
-    holds it to json's bytes."""
-    if isinstance(value, str):
-        out.append(json.encoder.encode_basestring_ascii(value))
-        return out
-    is_dict = isinstance(value, dict)
-    if not (is_dict or isinstance(value, (list, tuple))):
-        out.append("".join(_flat(depth)(value, 0)))
-        return out
-    if not value:
-        out.append("{}" if is_dict else "[]")
-        return out
-    encode = _flat(depth)
-    between = ",\n" + "  " * (depth + 1)
-    out.append(("{" if is_dict else "[") + between[1:])
-    first = True
-    if is_dict:
-        items = sorted(value.items())  # raises where json.dumps raises (keys that do not compare)
-        plain = [(key, item) for key, item in items if not (item and isinstance(item, (dict, list, tuple)))]
-        # All plain items in one call, cut at the separator (no string holds a raw newline).
-        texts = iter("".join(encode(dict(plain), 0))[1:-1].split(between) if plain else ())
-        for key, item in items:
-            if first:
-                first = False
-            else:
-                out.append(between)
-            if not (item and isinstance(item, (dict, list, tuple))):
-                out.append(next(texts))
-                continue
-            # A key that is not text is written as json writes it ("1", "true"): let json say how.
-            out.append(json.encoder.encode_basestring_ascii(key) if isinstance(key, str) else _key(key))
-            out.append(": ")
-            _indented(item, depth + 1, out)
-    else:
-        run: list[Any] = []
-        for item in value:
-            if not (item and isinstance(item, (dict, list, tuple))):
-                run.append(item)
-                continue
-            if run:
-                out.append(("" if first else between) + "".join(encode(run, 0))[1:-1])
-                run, first = [], False
-            out.append("" if first else between)
-            _indented(item, depth + 1, out)
-            first = False
-        if run:
-            out.append(("" if first else between) + "".join(encode(run, 0))[1:-1])
-    out.append("\n" + "  " * depth + ("}" if is_dict else "]"))
-    return out
-
-
-def _key(key: Any) -> str:
-    return "".join(_flat(0)({key: 0}, 0))[1:-4]  # '{"1": 0}' -> '"1"'
 
 
 def ndjson(documents: Iterable[Any]) -> Iterator[str]:

@@ -73,6 +73,11 @@ class Connection:
     def reset(self) -> None:
         """After a failed statement (PostgreSQL aborts the transaction)."""
 
+    def tuples(self, sql: str, params: dict[str, Any]) -> tuple[dict[str, int], Sequence[Any]] | None:
+        """The rows as plain tuples and where each column is in them (read by name all the
+        same), for the many rows of a fingerprint; None where ``rows`` must read them."""
+        return None
+
     def table_columns(self) -> dict[str, frozenset[str]]:
         raise NotImplementedError
 
@@ -104,6 +109,17 @@ class _Sqlite(Connection):
             return [_DecodedRow(row) for row in self._conn.execute(sql, params).fetchall()]
         finally:
             self._conn.text_factory = str
+
+    def tuples(self, sql: str, params: dict[str, Any]) -> tuple[dict[str, int], Sequence[Any]] | None:
+        cursor = self._conn.cursor()
+        cursor.row_factory = None  # a sqlite3.Row costs more than the tuple it wraps
+        try:
+            found = cursor.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error):
+                raise
+            return None  # text that is not UTF-8: ``rows`` reads it cell by cell
+        return {column[0]: index for index, column in enumerate(cursor.description)}, found
 
     def close(self) -> None:
         self._conn.close()
@@ -357,13 +373,7 @@ def current_records(
     found_through: dict[int, tuple[str, ...]] = {}
     for these, values in chosen:
         if with_entries:
-            for row in conn.rows(
-                f"SELECT {select_list(ENTRY_SELECT)} FROM fingerprint_entries e "
-                f"JOIN interpreters i ON e.probe_id = i.current_probe_id WHERE {these} "
-                "ORDER BY e.probe_id, e.position",
-                values,
-            ):
-                entries.setdefault(row["probe_id"], []).append(row)
+            _entries_where(conn, these, values, entries)
         if conn.has_table("interpreter_sources"):
             found_through.update(_sources_where(conn, these, values))
     return [_record(row, entries.get(row["probe_id"], ()), found_through.get(row["id"], ()), with_data) for row in rows]
@@ -480,6 +490,30 @@ def interpreter_id(conn: Connection, ref: str, host: Host | None, *, hosts: Sequ
     return rows[0]["id"] if rows else None
 
 
+def _entries_where(conn: Connection, where: str, params: dict[str, Any], into: dict[int, list[Any]]) -> None:
+    """The fingerprints of the interpreters ``where`` chooses, by probe, in position order:
+    ``Entry`` objects built from plain tuples, or (a damaged store) rows ``_record`` checks."""
+    sql = (
+        f"SELECT {select_list(ENTRY_SELECT)} FROM fingerprint_entries e "
+        f"JOIN interpreters i ON e.probe_id = i.current_probe_id WHERE {where} ORDER BY e.probe_id, e.position"
+    )
+    found = conn.tuples(sql, params)
+    if found is None:
+        for row in conn.rows(sql, params):
+            into.setdefault(row["probe_id"], []).append(row)
+        return
+    from interpdb.fingerprint import Entry
+
+    at, rows = found
+    probe = at["probe_id"]
+    fields = [at[name] for name in ENTRY_FIELDS]  # by name, in ``Entry``'s field order
+    exists = ENTRY_FIELDS.index("exists")
+    for row in rows:
+        values = [row[index] for index in fields]
+        values[exists] = bool(values[exists])  # SQLite stores booleans as 0 and 1
+        into.setdefault(row[probe], []).append(Entry(*values))
+
+
 def _sources_where(conn: Connection, where: str, params: dict[str, Any]) -> dict[int, tuple[str, ...]]:
     found: dict[int, list[str]] = {}
     for row in conn.rows(
@@ -501,7 +535,7 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
         ]
         if undecodable:
             raise Damaged(f"{undecodable[0]} is not UTF-8 text")
-        entries = tuple(_entry(Entry, e) for e in entry_rows)
+        entries = tuple(e if isinstance(e, Entry) else _entry(Entry, e) for e in entry_rows)
         return Record(
             id=row["id"],
             host=row["host"],
@@ -541,9 +575,9 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
 
 
 def _entry(entry: type[Entry], row: Any) -> Entry:
-    values = [row[name] for name in ENTRY_FIELDS]  # read by name, passed in ``Entry``'s field order
-    values[2] = bool(values[2])  # exists: SQLite stores booleans as 0 and 1
-    return entry(*values)
+    values = {name: row[name] for name in ENTRY_FIELDS}
+    values["exists"] = bool(values["exists"])  # SQLite stores booleans as 0 and 1
+    return entry(**values)
 
 
 def damaged_record(row: Any, reason: str) -> Record:
