@@ -427,7 +427,7 @@ def venvs_that_may_outrank(
     params: dict[str, Any] = {"venv_true": True}
     if line is None:
         return _VENV, params
-    params.update(major=line[0], minor=line[1], build=build)
+    params.update(major=line[0], minor=line[1], build=build, line_text=f"{line[0]}.{line[1]}.%")
     rank = "(CASE WHEN lower(p.implementation) = 'cpython' THEN 0 ELSE 4 END"
     if debug_counts:
         rank += " + CASE WHEN p.debug_build = :venv_true THEN 2 ELSE 0 END"
@@ -438,12 +438,17 @@ def venvs_that_may_outrank(
         "p.version_major IS NULL OR p.version_minor IS NULL OR p.python_version IS NULL",
         "p.python_version NOT LIKE p.version_major || '.' || p.version_minor || '.%'",
         "p.version_major > :major OR (p.version_major = :major AND p.version_minor > :minor)",
-        f"(p.version_major = :major AND p.version_minor = :minor AND {rank} < :build)",
     ]
+    # The many venvs of the base's own line, told apart first and cheaply: their text and
+    # columns both say that line, so only a better build can put them first.
+    outranks = (
+        "CASE WHEN p.python_version LIKE :line_text AND p.version_major = :major AND p.version_minor = :minor "
+        f"THEN {rank} < :build ELSE ({' OR '.join(either)}) END"
+    )
     if active is not None:
         params["active"] = active
-        either += ["p.prefix = :active", _UNNORMAL_PREFIX]
-    return f"{_VENV} AND ({' OR '.join(either)})", params
+        outranks = f"p.prefix = :active OR {_UNNORMAL_PREFIX} OR {outranks}"
+    return f"{_VENV} AND ({outranks})", params
 
 
 def answers(conn: Connection, probe_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
