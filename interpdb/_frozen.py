@@ -7,7 +7,9 @@ on a loaded machine) plus a few ms per decorated class, more than the work a war
 answer does. :func:`frozen` gives the same class from the same one definition (the
 annotated fields, their defaults, :func:`field` for a factory or ``compare=False``):
 ``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__match_args__`` and
-assignment refused, generated with one ``exec`` per class.
+assignment refused. The methods are generated with one ``exec`` per class, on the
+first use of any of them (:class:`_Generated`): a class a command never instantiates
+costs no compilation.
 
 They stay dataclasses for anyone who asks: ``dataclasses.fields``, ``replace``,
 ``asdict`` and ``is_dataclass`` work, because ``__dataclass_fields__`` is built on
@@ -97,14 +99,36 @@ def _refuse(self: object, name: str, value: object = None) -> None:
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(field,))
-def frozen(cls: type[T]) -> type[T]:
-    """Make ``cls`` a frozen value class of its annotated fields, in order (see the module docstring)."""
-    names = list(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063 (its own fields, as dataclasses reads them)
-    specs: dict[str, _Field] = {}
-    for name in names:
-        value = cls.__dict__.get(name, MISSING)
-        specs[name] = value if isinstance(value, _Field) else _Field(value, MISSING, True, None)
+_METHODS = ("__init__", "__eq__", "__hash__", "__repr__")
+
+
+class _Generated:
+    """A generated method, compiled the first time it is looked up.
+
+    Compiling the four methods of a class costs about 0.1-0.5 ms (``Record`` has 35
+    fields); a warm command instantiates only a few of the classes it imports, so the
+    ``exec`` waits until one of the methods is first used, then replaces all of them on
+    the class with plain functions.
+    """
+
+    __slots__ = ("method", "owner")
+
+    def __init__(self, owner: type, method: str) -> None:
+        self.owner = owner
+        self.method = method
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        function = _compile(self.owner)[self.method]
+        return function if instance is None else function.__get__(instance, owner)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # called through the class, as Cls.__init__(obj, ...)
+        return _compile(self.owner)[self.method](*args, **kwargs)
+
+
+def _compile(cls: type) -> dict[str, Any]:
+    """Generate ``cls``'s methods from its fields, install them and return them by name."""
+    specs: dict[str, _Field] = cls.__dict__["__frozen_specs__"]
+    names = list(specs)
     namespace: dict[str, Any] = {"MISSING": MISSING, "setter": object.__setattr__}
     params, body = [], []
     for name, spec in specs.items():
@@ -116,8 +140,6 @@ def frozen(cls: type[T]) -> type[T]:
             if spec.default is not MISSING:
                 namespace[f"_default_{name}"] = spec.default
                 params.append(f"{name}=_default_{name}")
-            elif any("=" in p for p in params):
-                raise TypeError(f"non-default field {name!r} follows a default one in {cls.__qualname__}")
             else:
                 params.append(name)
             body.append(f"setter(self, {name!r}, {name})")
@@ -139,16 +161,38 @@ def frozen(cls: type[T]) -> type[T]:
         + " + ')'\n"
     )
     exec(source, namespace)
+    generated = {}
+    for method in _METHODS:
+        function = namespace[method]
+        function.__qualname__ = f"{cls.__qualname__}.{method}"
+        generated[method] = function
+        if isinstance(cls.__dict__.get(method), _Generated):
+            type.__setattr__(cls, method, function)
+    return generated
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def frozen(cls: type[T]) -> type[T]:
+    """Make ``cls`` a frozen value class of its annotated fields, in order (see the module docstring)."""
+    names = list(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063 (its own fields, as dataclasses reads them)
+    specs: dict[str, _Field] = {}
+    defaulted = False
+    for name in names:
+        value = cls.__dict__.get(name, MISSING)
+        specs[name] = spec = value if isinstance(value, _Field) else _Field(value, MISSING, True, None)
+        if spec.default is not MISSING or spec.default_factory is not MISSING:
+            defaulted = True
+        elif defaulted:
+            raise TypeError(f"non-default field {name!r} follows a default one in {cls.__qualname__}")
     own = cls.__dict__
     # As dataclasses does: what the class defines itself stays (``Version.__eq__``), and
     # ``__hash__`` is generated unless defined (a class body with ``__eq__`` alone sets it to None).
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    for method in ("__init__", "__eq__", "__hash__", "__repr__"):
+    type.__setattr__(cls, "__frozen_specs__", specs)
+    for method in _METHODS:
         if method in own and (method != "__hash__" or explicit_hash):
             continue
-        function = namespace[method]
-        function.__qualname__ = f"{cls.__qualname__}.{method}"
-        setattr(cls, method, function)
+        type.__setattr__(cls, method, _Generated(cls, method))
     for name, spec in specs.items():
         if isinstance(cls.__dict__.get(name), _Field):
             if spec.default is MISSING:

@@ -11,9 +11,11 @@ The hierarchy::
     │   └── BadRequest        a ``find`` request that cannot mean anything
     ├── StoreError            the database cannot be opened, migrated or written
     │   └── ReadOnlyStore     a write was needed and the store is read-only
-    └── QueryError            ``interpdb sql`` refused the query or the database rejected it
+    ├── QueryError            ``interpdb sql`` refused the query or the database rejected it
+    └── TransferError         a document ``export`` cannot write or ``import`` refuses
     Interrupted               SIGINT, SIGTERM or SIGHUP arrived (exit 128 + signal)
     NeedsWrite                not an error: the fast path hands over to the full CLI
+    OutputError               stdout could not be written (``flush_output`` says what that means)
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class ReadOnlyStore(StoreError):
 
 class QueryError(InventoryError):
     """A query ``interpdb sql`` refused or the database rejected; the message is one line."""
+
+
+class TransferError(InventoryError):
+    """A document that cannot be exported or imported (``interpdb.transfer``); the message is one line."""
 
 
 class BadRequest(UsageError):
@@ -91,3 +97,51 @@ def report(error: BaseException) -> tuple[int, list[str]]:
             lines.append(f"hint: {error.hint}")
         return error.exit_code, lines
     raise error
+
+
+class OutputError(Exception):
+    """Writing the data on stdout failed (``error``): a closed pipe or a full disk, not a bug."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def write_output(text: str) -> None:
+    """Data on stdout, flushed at once: a failure to write it is an ``OutputError``, which
+    the entry points hand to :func:`flush_output`."""
+    import sys
+
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as error:
+        raise OutputError(error) from None
+
+
+def flush_output(code: int, error: OSError | None = None) -> int:
+    """Flush stdout at the end of a command and return the exit code to end with.
+
+    ``error``: a write to stdout already failed with it. A reader that stopped reading
+    (``interpdb list | head``: EPIPE) ends the command quietly with ``code``, as if it had
+    read everything. Output that cannot be written (``> /dev/full``, a full disk) is one
+    ``error:`` line on stderr and exit 1. Either way stdout then points at ``/dev/null``,
+    so the interpreter's own last flush has nothing left to fail on.
+    """
+    import os
+    import sys
+
+    if error is None:
+        try:
+            sys.stdout.flush()
+            return code
+        except OSError as failed:
+            error = failed
+    if not isinstance(error, BrokenPipeError):
+        sys.stderr.write(f"error: cannot write the output: {error.strerror or error}\n")
+        code = 1
+    from contextlib import suppress
+
+    with suppress(OSError, ValueError):  # ValueError: no file descriptor (a replaced stdout)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return code

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from interpdb import fingerprint
-from interpdb._frozen import frozen
+from interpdb._frozen import frozen, replace
 from interpdb.policy import Refresh
 from interpdb.records import Record
 
@@ -85,6 +85,11 @@ def judge(
             answer = selected(record, selection)
             if answer is not None:
                 return answer  # it selects an interpreter the store knows, fresh: no probe, no write
+            if selection.target is None and record.outcome == "error" and not record.data.get("launcher"):
+                # It failed before and selects nothing now either (no project's version
+                # provides `python2.7`): the new reason costs stat calls, not a row.
+                reason = selection.reason or "the shim selects no interpreter"
+                return replace(record, status="error", error=reason, stale_changes=())
     stale = tuple(c.as_dict() for c in changes)
     if record.outcome == "missing" and not changes:
         return record.with_status("missing")

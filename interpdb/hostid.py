@@ -69,8 +69,9 @@ def from_env(value: str) -> Host:
 
 def _read_id(path: str) -> str | None:
     try:
-        with open(path, encoding="ascii", errors="replace") as file:
-            value = file.read(MAX_LENGTH + 1).strip()
+        # Bytes, decoded here: a text-mode open would look up the ASCII codec (an import) on every run.
+        with open(path, "rb") as file:
+            value = file.read(MAX_LENGTH + 1).decode("ascii", "replace").strip()
     except OSError:
         return None
     # An empty or "uninitialized" machine-id (systemd's first boot) is no id.

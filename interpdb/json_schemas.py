@@ -15,7 +15,7 @@ from typing import Any
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 #: The documents, in the order ``interpdb schema`` lists them.
-NAMES = ("list", "probe", "find", "show", "history", "hosts", "sql", "export")
+NAMES = ("list", "probe", "discover", "prune", "find", "show", "history", "hosts", "sql", "export")
 
 
 @cache

@@ -10,11 +10,9 @@ markers of a token chosen per run and checked against its declared shape
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import time
-import zlib
 from functools import lru_cache
 
 from interpdb import fingerprint
@@ -48,11 +46,14 @@ def script_hash() -> str:
 
     It covers the fingerprint's ``LAYOUT`` too: when ``take`` learns to record more,
     rows taken before are re-probed once (trigger ``probe-changed``) to record it.
-    CRC-32 plus length rather than SHA-256: it only has to notice our own edits,
-    and every warm command computes it, so it must not cost a hashlib import.
+    A checksum plus the length rather than SHA-256 or CRC-32: it only has to notice
+    our own edits, and every warm command computes it, so it must not load
+    ``hashlib`` or ``zlib`` (extension modules, each a shared library to map). The
+    bytes read as one number modulo the prime 2**61 - 1: two sources of one length
+    give the same value only when they differ by a multiple of that prime.
     """
     source = f"{script_source()}\n# fingerprint layout {LAYOUT}\n".encode()
-    return f"{zlib.crc32(source):08x}{len(source):08x}"
+    return f"{int.from_bytes(source, 'little') % (2**61 - 1):016x}{len(source):08x}"
 
 
 @frozen
@@ -81,12 +82,13 @@ def _neutral_cwd() -> str:
     removed); otherwise a fresh temporary folder is made and removed at exit.
     """
     import tempfile
+    from contextlib import suppress
 
     base = os.path.join(tempfile.gettempdir(), f"interpdb-{os.getuid()}")
     folder = os.path.join(base, "cwd")
     try:
         for path in (base, folder):
-            with contextlib.suppress(FileExistsError):
+            with suppress(FileExistsError):
                 os.mkdir(path, 0o700)
             st = os.lstat(path)
             if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or stat.S_IMODE(st.st_mode) & 0o077:
@@ -107,8 +109,9 @@ def _neutral_cwd() -> str:
 
 def _remove(path: str) -> None:
     import shutil
+    from contextlib import suppress
 
-    with contextlib.suppress(OSError):
+    with suppress(OSError):
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
         else:
@@ -122,9 +125,10 @@ _RUNNING: set[int] = set()
 def kill_running() -> None:
     """Kill every probe still running (an interrupted command): no probe outlives interpdb."""
     import signal
+    from contextlib import suppress
 
     for pgid in list(_RUNNING):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+        with suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
 
 

@@ -102,14 +102,14 @@ class Record:
     def conda_env(self) -> str | None:
         """The conda environment's name (``base``, or ``NAME`` of ``envs/NAME``); None if not conda.
 
-        Derived from the prefix on disk (``interpdb.discovery.conda.env_name``) rather
+        Derived from the prefix on disk (``interpdb.discovery.envs.conda_env_name``) rather
         than stored, so the store needs no new column.
         """
         if self.outcome != "ok":
             return None
-        from interpdb.discovery.conda import env_name
+        from interpdb.discovery.envs import conda_env_name
 
-        return env_name(self.prefix)
+        return conda_env_name(self.prefix)
 
     def document(self, **extra: Any) -> dict[str, Any]:
         """A standalone JSON document (``find``, ``show``): the record plus ``schema_version``."""

@@ -71,7 +71,7 @@ from collections.abc import Mapping, Sequence
 
 from interpdb._frozen import frozen, replace
 from interpdb.records import Record
-from interpdb.versions import Specifier, Version, cached_parse
+from interpdb.versions import Specifier, Version, cached_parse, plain_release
 
 #: Statuses of records that may answer a request (``missing`` and ``error`` never do).
 CANDIDATE_STATUSES = ("cached", "probed", "stale")
@@ -113,10 +113,11 @@ _ACCEPTED = (
     "an executable name (python3.12), a path, or 'any' (see the README's request table)"
 )
 _OPERATOR_START = ("<", ">", "=", "!", "~=")
-_BITNESS = re.compile(r"(?P<body>.+?)-(?P<bits>32|64)(?:-(?P<machine>[a-z0-9_.]+))?")
-#: Rarer forms: compiled on first use (``re`` caches them).
+#: Compiled on first use (``re`` caches them): the common requests (``3.12``, ``>=3.10``,
+#: ``cpython3.12``) need none of them, or are read by hand first (``_bare``).
+_BITNESS = r"(?P<body>.+?)-(?P<bits>32|64)(?:-(?P<machine>[a-z0-9_.]+))?"
 _KEY = r"(?P<impl>[a-z]+)-(?P<version>[^-]+)(?:-(?P<os>[a-z0-9]+))?(?:-(?P<arch>[a-z0-9_]+))?(?:-(?P<libc>[a-z]+))?"
-_BARE = re.compile(r"(?P<release>[0-9]+(?:\.[0-9]+)*)(?P<pre>(?:a|b|rc)[0-9]+)?")
+_BARE = r"(?P<release>[0-9]+(?:\.[0-9]+)*)(?P<pre>(?:a|b|rc)[0-9]+)?"
 _NAME = r"[a-z0-9_][a-z0-9._+-]*"
 
 
@@ -240,7 +241,7 @@ def _parse(text: str) -> Request:
     found = _prefixed(text, lowered)
     if found is not None:
         return found
-    bits = _BITNESS.fullmatch(lowered)
+    bits = re.fullmatch(_BITNESS, lowered) if "-" in lowered else None
     if bits:  # virtualenv's 3.12-64, cpython3.12-64-arm64
         inner = _prefixed(text, bits["body"]) or (
             _versioned(text, None, bits["body"]) if bits["body"][0].isdigit() else None
@@ -291,10 +292,11 @@ def _versioned(text: str, implementation: str | None, part: str) -> Request:
     """A version or specifier with an optional variant suffix, as a request."""
     body, free_threaded, debug = _split_variant(part)
     specifier = _version_specifier(text, body)
-    if free_threaded and specifier.prereleases:  # a release line: uv refuses 3.12t
+    exact = len(specifier.clauses) == 1 and specifier.clauses[0].op == "=="
+    if free_threaded and exact:  # a release line or a release: uv refuses 3.12t and 3.12.1t
         line = specifier.clauses[0].version.release
         if len(line) >= 2 and line[:2] < (3, 13):
-            raise _rejected(text, f"Python {'.'.join(map(str, line))} has no free-threaded build")
+            raise _rejected(text, f"Python {'.'.join(map(str, line[:2]))} has no free-threaded build")
     return Request(text, implementation=implementation, specifier=specifier, free_threaded=free_threaded, debug=debug)
 
 
@@ -308,8 +310,16 @@ def _split_variant(part: str) -> tuple[str, bool | None, bool | None]:
     return part[: last + 1], *VARIANTS[name]
 
 
+def _bare(body: str) -> tuple[str, str | None] | None:
+    """``3.12`` as (release, None) or ``3.13rc2`` as (release, pre-release), else None."""
+    if plain_release(body) is not None:  # the common case, without compiling ``_BARE``
+        return body, None
+    found = re.fullmatch(_BARE, body)
+    return None if found is None else (found["release"], found["pre"])
+
+
 def _version_specifier(text: str, body: str) -> Specifier:
-    bare = _BARE.fullmatch(body)
+    bare = _bare(body)
     if bare is None:
         if not body.startswith(_OPERATOR_START) and "," not in body and not body.endswith(".*"):
             raise _rejected(text)
@@ -317,15 +327,16 @@ def _version_specifier(text: str, body: str) -> Specifier:
             return Specifier.parse(body)
         except ValueError as error:
             raise _rejected(text, str(error)) from None
-    release = tuple(int(part) for part in bare["release"].split("."))
-    if len(release) == 1 and len(bare["release"]) > 1:  # wheel-tag spelling: 312 is 3.12, 38 is 3.8
-        release = (int(bare["release"][0]), int(bare["release"][1:]))
+    release_text, pre = bare
+    release = tuple(int(part) for part in release_text.split("."))
+    if len(release) == 1 and len(release_text) > 1:  # wheel-tag spelling: 312 is 3.12, 38 is 3.8
+        release = (int(release_text[0]), int(release_text[1:]))
     if len(release) > 3:
         raise _rejected(text, "a version has at most three parts")
-    if bare["pre"]:
+    if pre:
         if len(release) == 1:
             raise _rejected(text, "a pre-release needs a minor version (3.13rc2)")
-        return Specifier.exactly(Version.parse(".".join(map(str, release)) + bare["pre"]))
+        return Specifier.exactly(Version.parse(".".join(map(str, release)) + pre))
     if len(release) == 3:  # 3.12.1: that release, never one of its pre-releases
         return Specifier.exactly(Version(release))
     return Specifier.line(release)

@@ -140,7 +140,7 @@ class Inventory:
 
         try:
             return action(store)
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, ValueError) as error:  # ValueError: a damaged row the ORM loaded
             raise write_error(what, error) from error
 
     def _reader(self) -> read.Connection | None:
@@ -711,7 +711,7 @@ class Inventory:
         ]
         if stale and not dry_run:
             self._write("forget them", lambda store: store.set_forgotten([r.id for r in stale], True, self.command))
-        return stale
+        return [r.with_status("missing") for r in stale]  # checked just now: not "cached"
 
     def _remember_sources(self, results: dict[str, Record], sources: Mapping[str, Sequence[str]]) -> None:
         """Record the (path, source) pairs not stored yet; no write when all are known."""
@@ -893,13 +893,21 @@ class _Selected:
 
         data = dict(candidate.data, launcher=launcher_json(shim.path, selection, candidate.data))
         data["answered_by"] = candidate.path
+        # The fingerprint the shim would have if probed here: its own file, the selected
+        # interpreter's entries (so aliases group it with what it runs now), the files
+        # and values that decided the selection.
+        here = [e for e in shim.entries if e.role == "executable"]
+        here += [replace(e, role="real-executable") if e.role == "executable" else e for e in candidate.entries]
+        here += fingerprint.watch("launcher-file", selection.files)
+        here += fingerprint.values("launcher-env", dict(selection.env))
+        here += fingerprint.values("cwd", {"cwd": os.getcwd()})
         return replace(
             candidate,
             id=shim.id,
             path=shim.path,
             status="cached",
             data=data,
-            entries=shim.entries,
+            entries=tuple(here),
             sources=shim.sources,
             aliases=(),
             forgotten_at=shim.forgotten_at,

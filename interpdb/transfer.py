@@ -39,7 +39,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from interpdb import __version__
-from interpdb.errors import InventoryError
+from interpdb.errors import TransferError
 from interpdb.records import _iso, utcnow
 
 if TYPE_CHECKING:
@@ -72,10 +72,6 @@ ATTEMPT_OUTCOMES = ("ok", "error", "missing")
 MAX_DEPTH = 16
 
 
-class TransferError(InventoryError):
-    """A document that cannot be exported or imported; the message is one line."""
-
-
 # -- export --------------------------------------------------------------------------
 
 
@@ -90,6 +86,7 @@ def export_document(
     only ``host``'s (with the rows an older interpdb wrote under its name), or those of
     ``hosts`` (names or ids), as ``store.read.host_where`` chooses them."""
     from sqlalchemy import and_, or_, select
+    from sqlalchemy.exc import SQLAlchemyError
     from sqlalchemy.orm import Session, selectinload
 
     from interpdb.store import gate
@@ -115,6 +112,10 @@ def export_document(
                 ).order_by(Interpreter.host_id, Interpreter.path)
             ).all()
             exported = [_export_interpreter(interpreter) for interpreter in interpreters]
+    except (SQLAlchemyError, ValueError) as error:  # a row that does not decode: text, JSON, a time
+        raise TransferError(
+            f"cannot export: {_damaged(location, read_only, error)}", hint="`interpdb db check` lists every damaged row"
+        ) from None
     finally:
         engine.dispose()
     return {
@@ -123,6 +124,22 @@ def export_document(
         "exported_at": _iso(utcnow()),
         "interpreters": exported,
     }
+
+
+def _damaged(location: Location, read_only: bool, error: BaseException) -> str:
+    """The first damaged row the reader finds (as ``db check`` names it), else the error's first line."""
+    from interpdb.store import gate, read
+
+    conn = gate.open_read(location, read_only)
+    if conn is not None:
+        try:
+            found = read.damaged_rows(conn)
+        finally:
+            conn.close()
+        if found:
+            return found[0]
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
+    return f"a stored row cannot be read ({reason})"
 
 
 def dumps(document: dict[str, Any]) -> str:

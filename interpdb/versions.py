@@ -30,8 +30,9 @@ from interpdb._frozen import frozen
 _PRE_SPELLINGS = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "rc": 2, "c": 2, "pre": 2, "preview": 2}
 _PRE = r"(?:[-_.]?(?P<kind>alpha|beta|preview|pre|rc|a|b|c)[-_.]?(?P<n>[0-9]+)?)?"
 # [0-9], not \d: a version in other scripts' digits is more likely a typo than a version.
-_VERSION = re.compile(r"v?(?P<release>[0-9]+(?:\.[0-9]+)*)" + _PRE + r"(?P<local>\+[a-z0-9.]*)?", re.IGNORECASE)
-#: Specifiers only: compiled on first use (``re`` caches them), not by every warm ``find``.
+#: Compiled on first use (``re`` caches them): a plain release (``3.12.1``, what stored
+#: versions and most requests are) is read without them (``plain_release``).
+_VERSION = r"v?(?P<release>[0-9]+(?:\.[0-9]+)*)" + _PRE + r"(?P<local>\+[a-z0-9.]*)?"
 _STRICT = r"v?(?P<release>[0-9]+(?:\.[0-9]+)*)" + _PRE
 _CLAUSE = r"(?P<op>===|==|!=|~=|>=|<=|>|<)?\s*(?P<value>\S+)"
 _OPERATORS = ("===", "==", "!=", "~=", ">=", "<=", ">", "<")
@@ -49,7 +50,11 @@ class Version:
     @classmethod
     def parse(cls, text: str) -> Version:
         """A stored or typed version; a local suffix (``3.12.1+``, a build from git) is ignored."""
-        return cls._from(_VERSION.fullmatch(text.strip()), text)
+        stripped = text.strip()
+        release = plain_release(stripped)
+        if release is not None:
+            return cls(release)
+        return cls._from(re.fullmatch(_VERSION, stripped, re.IGNORECASE), text)
 
     @classmethod
     def parse_strict(cls, text: str) -> Version:
@@ -98,6 +103,14 @@ class Version:
         if self.is_prerelease:
             text += ("a", "b", "rc")[self.pre[0]] + str(self.pre[1])
         return text
+
+
+def plain_release(text: str) -> tuple[int, ...] | None:
+    """``3.12.1`` as ``(3, 12, 1)``: ASCII digits between dots and nothing else; else None."""
+    parts = text.split(".")
+    if all(part.isascii() and part.isdigit() for part in parts):
+        return tuple(int(part) for part in parts)
+    return None
 
 
 def _starts_with(version: Version, prefix: tuple[int, ...]) -> bool:

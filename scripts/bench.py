@@ -764,8 +764,15 @@ class Bench:
             "find": lambda: run(self.command(["find", target.line], db, "warm-find.txt", env)),
             "find-json": lambda: run(self.command(["find", target.line, "--format", "json"], db, "warm-find.json")),
             "list": lambda: run(self.command(["list"], db, "warm-list.txt", env)),
+            "floor": lambda: run(self.floor_find(target.line, db)),
         }
         found = interleaved(cases, self.settings.reps)
+        answers = {
+            (self.root / "out" / name).read_text(encoding="utf-8").strip()
+            for name in ("floor-find.txt", "warm-find.txt")
+        }
+        if len({os.path.realpath(answer) for answer in answers}) != 1:
+            raise BenchError(f"scripts/floor_find.py and interpdb answered differently: {sorted(answers)}")
         expect_cached(self.root / "out" / "warm-find.json", 1, "find --format json")
         listed = (self.root / "out" / "warm-list.txt").read_text(encoding="utf-8").splitlines()
         if len(listed) != n + 2:
@@ -779,6 +786,10 @@ class Bench:
             self.ratio_row("9b", f"find {target.line} --format json", probe, found, "find-json", "probe", 0.8),
             self.ratio_row("9c", f"find {target.line} (path)", bare_what, found, "find", "bare", 3.0),
             self.ratio_row("9d", f"list, default table ({n})", bare_what, found, "list", "bare", 3.5),
+            self.ratio_row("9g", f"floor: floor_find.py {target.line}", probe, found, "floor", "probe", None),
+            self.ratio_row(
+                "9h", f"find {target.line} (path)", "floor_find.py, the same answer", found, "find", "floor", None
+            ),
             Row(
                 "9e",
                 f"interpdb's own imports, find {target.line}",
@@ -793,7 +804,18 @@ class Bench:
             f"9e: sum of the interpdb modules' -X importtime self times, median of {len(own)} runs "
             f"(min {own[0] * 1e3:.1f} ms); the console script pip writes imports re before interpdb"
         )
+        self.notes.append(
+            "9g/9h: scripts/floor_find.py does a warm find's work with the standard library alone "
+            "(no classes, no checks beyond stat): 9g is the floor any Python tool pays on this "
+            "interpreter, 9h what interpdb costs above it"
+        )
         self.find_at_scale()
+
+    def floor_find(self, line: str, db: Path) -> Command:
+        """``scripts/floor_find.py``: the same work as a warm ``find``, stdlib only (the floor)."""
+        script = Path(__file__).with_name("floor_find.py")
+        env = dict(self.env, INTERPDB_DB=str(db))
+        return Command([sys.executable, str(script), line], env, self.empty, self.root / "out" / "floor-find.txt")
 
     def find_at_scale(self) -> None:
         """``find`` over a store that knows the scale venvs, against one that knows none of them."""
@@ -827,7 +849,8 @@ class Bench:
         """A pyenv user moving between two projects: `list` in each folder, alternately.
 
         PATH holds only the pyenv shims; one folder's `.python-version` selects 3.12, the
-        other gets pyenv's global 3.11. After one visit to each, switching must run no
+        other gets pyenv's global 3.11 (so `python2.7` fails in both, for a different
+        reason). After one visit to each, switching must run no
         probe (the shims answer from the selected interpreters' records) and cost about
         what a warm `list` that stays in one folder costs.
         """
@@ -836,13 +859,20 @@ class Bench:
             self.notes.append("10a skipped: needs pyenv's 3.11 and 3.12")
             return
         root = self.root / "home" / ".pyenv"
+        libexec = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "libexec"
+        if not (libexec / "pyenv").is_file():
+            self.notes.append(f"10a skipped: no {libexec}/pyenv (the shims name it; interpdb reads, never runs it)")
+            return
+        if not (root / "libexec").exists():
+            (root / "libexec").symlink_to(libexec, target_is_directory=True)
         shims = root / "shims"
         shims.mkdir(exist_ok=True)
         shim = (
             '#!/usr/bin/env bash\nset -e\nprogram="${0##*/}"\n'
             f'export PYENV_ROOT="{root}"\nexec "{root}/libexec/pyenv" exec "$program" "$@"\n'
         )
-        for name in ("python", "python3", "python3.11", "python3.12"):
+        # python2.7: a shim neither project's version provides, as ~/.pyenv/shims holds
+        for name in ("python", "python3", "python3.11", "python3.12", "python2.7"):
             (shims / name).write_text(shim)
             (shims / name).chmod(0o755)
         (root / "version").write_text(Path(lines["3.11"].path).parent.parent.name + "\n")
@@ -856,8 +886,13 @@ class Bench:
         def listing(folder: Path, out: str) -> Command:
             return Command([*self.interpdb, "list", "--format", "json"], env, folder, self.root / "out" / out)
 
-        for folder in (project_a, project_b):  # the first visit to each: these probe
+        for folder, line in ((project_a, "3.11"), (project_b, "3.12")):  # the first visit to each: these probe
             run(listing(folder, "projects-first.json"))
+            shim = str(shims / "python3")
+            records = load_json(self.root / "out" / "projects-first.json")
+            ran = [r.get("version") for r in records if shim == r.get("path") or shim in r.get("aliases", ())]
+            if len(ran) != 1 or not str(ran[0]).startswith(line + "."):
+                raise BenchError(f"10a: the python3 shim in {folder.name} should run {line}, ran {ran}")
         probes_before = probe_count(db)
         turn = [0]
 

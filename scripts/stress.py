@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Long loops of the hostile cases: does interpdb stay one-line, leak-free and lossless?
 
-    python scripts/stress.py [--quick] [--only SECTIONS] [--rounds N] [--workers N]
+    python scripts/stress.py [--quick] [--only SECTIONS] [--rounds N] [--kills N] [--workers N]
 
 Run it with the Python that has interpdb installed: it drives the ``interpdb``
 console script beside that Python (``python -m interpdb`` when there is none), in
@@ -10,6 +10,9 @@ a temporary folder with its own database, ``HOME`` and ``TMPDIR``.
 Sections (``--only``, comma-separated), in the report's order:
 
 ===========  ==============================================================================
+kills        SIGKILL of a first run (``db upgrade`` or ``discover --scan`` creating the store)
+             and of a ``discover --scan --refresh`` recording into it, at random points;
+             each followed by a run that must work and find every probe row that was there
 zoo          a zoo of hostile fake interpreters (garbage, hangs, forks, setsid and double-
              forked daemons, self-deleting, self-rewriting, huge answers, wrong types, deep
              nesting, a 10,000-entry sys.path, a noisy sitecustomize) probed again and again
@@ -71,6 +74,7 @@ class Context:
     root: Path
     quick: bool
     rounds: int
+    kills: int
     workers: int
     figures: Figures
     env: dict[str, str]
@@ -409,7 +413,7 @@ def kills_section(ctx: Context) -> None:
     venvs = ctx.root / "kill-venvs"
     for i in range(4 if ctx.quick else 12):
         subprocess.run([ctx.base_python, "-m", "venv", "--without-pip", str(venvs / f"v{i}")], check=True)
-    rounds = 10 if ctx.quick else 60
+    rounds = ctx.kills
     for i in range(rounds):
         db = ctx.root / "kills" / f"r{i}" / "interpdb.sqlite3"
         first = ["db", "upgrade"] if i % 2 else ["discover", "--scan", str(venvs), "--jobs", "2"]
@@ -475,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a short run (a minute or so)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"sections, comma-separated: {', '.join(SECTIONS)}")
     parser.add_argument("--rounds", type=int, default=None, help="zoo rounds [quick: 2, else 10]")
+    parser.add_argument("--kills", type=int, default=None, help="kill rounds, two kills each [quick: 10, else 60]")
     parser.add_argument("--workers", type=int, default=None, help="concurrent processes [quick: 3, else 6]")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -492,6 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         root=root,
         quick=args.quick,
         rounds=args.rounds or (2 if args.quick else 10),
+        kills=args.kills or (10 if args.quick else 60),
         workers=args.workers or (3 if args.quick else 6),
         figures=Figures(),
         env=env,

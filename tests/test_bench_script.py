@@ -7,9 +7,12 @@ groups, with 20 scale venvs and few repetitions, keep this to a few seconds.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+from conftest import python_for
 
 BENCH = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
 
@@ -46,3 +49,25 @@ def test_unknown_group_is_a_usage_error() -> None:
     )
     assert done.returncode == 2
     assert "nope" in done.stderr and "revalidate" in done.stderr
+
+
+def test_the_floor_prototype_answers_as_find_does(tmp_path: Path) -> None:
+    """scripts/floor_find.py (bench row 9g, the floor of a warm ``find``) picks the interpreter
+    ``find`` picks (maybe through another of its paths: it knows no alias rules), and refuses
+    (exit 1) where ``find`` would have to probe: its figures are for the same work."""
+    pythons = [python_for(line) for line in ("3.11", "3.12")]
+    env = {
+        "PATH": str(pythons[1].parent),
+        "HOME": str(tmp_path),
+        "INTERPDB_DB": str(tmp_path / "interpdb.sqlite3"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    interpdb = [sys.executable, "-m", "interpdb"]
+    subprocess.run([*interpdb, "-q", "probe", *map(str, pythons)], env=env, check=True, capture_output=True)
+    floor = [sys.executable, str(BENCH.with_name("floor_find.py")), "3.12"]
+    assert subprocess.run(floor, env=env, capture_output=True, text=True).returncode == 1  # PATH not yet learned
+    subprocess.run([*interpdb, "-q", "list"], env=env, check=True, capture_output=True)
+    found = subprocess.run([*interpdb, "find", "3.12"], env=env, capture_output=True, text=True, check=True)
+    prototype = subprocess.run(floor, env=env, capture_output=True, text=True, check=True)
+    answers = {os.path.realpath(done.stdout.strip()) for done in (prototype, found)}
+    assert answers == {os.path.realpath(pythons[1])}

@@ -72,7 +72,8 @@ def _interpdb(db: Path | str, *args: str | os.PathLike[str], code: int = 0) -> s
 
 
 def _store(tmp: Path) -> tuple[Path, Path, str, Path]:
-    """Two pyenv Pythons, a venv found by discovery and re-probed after a .pth appeared, a broken interpreter."""
+    """Two pyenv Pythons, a venv found by discovery and re-probed after a .pth appeared, a broken interpreter,
+    then a real `interpdb list` of this machine."""
     bases = [PYTHONS[line] for line in ("3.12", "3.11") if line in PYTHONS] or [Path(sys.executable)]
     db = tmp / "interpdb.sqlite3"
     broken = write_script(tmp / "broken-python", "exit 3")
@@ -86,6 +87,7 @@ def _store(tmp: Path) -> tuple[Path, Path, str, Path]:
     (Path(site) / "extra.pth").write_text(str(tmp) + "\n")
     [record] = json.loads(_interpdb(db, "probe", python, "--format", "json"))
     assert record["trigger"] == "changed"
+    _interpdb(db, "list")  # and what a real `list` adds: PATH, pyenv and its shims, the system Pythons
     return db, python, site, broken
 
 
@@ -172,6 +174,8 @@ def test_every_table_and_view_answers_through_the_json_api(served: Served) -> No
     """Datasette serves each table and view whole, with the rows SQLite holds."""
     names = _names(served)
     assert {name for name, _ in names} == {relation.name for relation in schema_docs.RELATIONS}
+    sources = {row[0] for row in served.rows("SELECT DISTINCT source FROM interpreter_sources")}
+    assert {"venv", "path"} <= sources, "the store is one a real `interpdb list` made"
     for name, kind in names:
         page = served.get(f"/{served.database}/{name}.json", _shape="objects", _size="max")
         assert page.get("is_view") == (kind == "view"), (name, {k: v for k, v in page.items() if k != "rows"})
@@ -199,7 +203,9 @@ def test_a_foreign_key_shows_the_path_it_points_to(served: Served) -> None:
         for row in rows:
             cell = row[column]
             assert cell == {"value": cell["value"], "label": labels[cell["value"]]}, (table, column, cell)
-    venv_rows = served.get(f"/{served.database}/interpreter_sources.json", _shape="objects", _labels="on")["rows"]
+    venv_rows = served.get(
+        f"/{served.database}/interpreter_sources.json", _shape="objects", _labels="on", source="venv"
+    )["rows"]
     assert [row["interpreter_id"]["label"] for row in venv_rows] == [str(served.venv)]
 
 

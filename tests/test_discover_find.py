@@ -338,3 +338,122 @@ def test_moving_between_projects_answers_shims_from_the_store(
         assert in_a["launcher"]["version"] == v311 and in_b["launcher"]["version"] == v312
         assert in_b["launcher"]["origin"] == str(project_b / ".python-version")
     assert run.count() == rows  # no probe, no write
+
+
+def test_a_shim_no_project_provides_is_not_rewritten_on_every_switch(
+    run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyenv's shims folder holds a `python3.10` shim that neither project's version provides:
+    in each folder it fails with a reason naming that folder's version. Moving between the
+    folders answers that failure from the shims' files (stat calls), with no probe row
+    written: the day's case of ~/.pyenv/shims/python2.7 between a 3.13 and a 3.11 project."""
+    extra = pyenv_root / "shims" / "python3.10"
+    extra.write_text(SHIM.format(root=pyenv_root))
+    extra.chmod(0o755)
+    monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
+    v311, v312 = python_for("3.11").parent.parent.name, python_for("3.12").parent.parent.name
+    project_a, project_b = tmp_path / "project-a", tmp_path / "project-b"
+    project_a.mkdir()
+    project_b.mkdir()
+    (project_b / ".python-version").write_text(v312 + "\n")
+
+    def visit(folder: Path) -> dict[str, Any]:
+        monkeypatch.chdir(folder)
+        listed = run.json("list", "--aliases", "--all")
+        return next(r for r in listed if r["path"] == str(extra))
+
+    visit(project_a)
+    visit(project_b)
+    rows = run.count()
+    for _ in range(2):
+        in_a, in_b = visit(project_a), visit(project_b)
+        assert (in_a["status"], in_b["status"]) == ("error", "error")
+        assert in_a["error"] == f"pyenv: python3.10: command not found (version {v311} does not provide it)"
+        assert in_b["error"] == f"pyenv: python3.10: command not found (version {v312} does not provide it)"
+    assert run.count() == rows  # no probe, no write
+    [event] = run.json("history", extra)  # recorded once, at the first visit
+    assert event["outcome"] == "error"
+
+
+def test_a_switched_shim_is_an_alias_of_what_it_selects_there(
+    run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After moving to a project that selects another Python, the shims answered from the
+    store are grouped with the interpreter they select there (by its file), in `list` and in
+    `find --format json`'s aliases: not with the one they selected when last probed."""
+    monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
+    project_a, project_b = tmp_path / "project-a", tmp_path / "project-b"
+    project_a.mkdir()
+    project_b.mkdir()
+    (project_b / ".python-version").write_text(python_for("3.12").parent.parent.name + "\n")
+    shim = str(pyenv_root / "shims" / "python3")
+
+    def leads_to(folder: Path) -> list[str]:
+        monkeypatch.chdir(folder)
+        return [r["version"] for r in run.json("list") if shim in r["aliases"]]
+
+    assert [v[:5] for v in leads_to(project_a)] == ["3.11."]
+    assert [v[:5] for v in leads_to(project_b)] == ["3.12."]
+    rows = run.count()
+    for _ in range(2):
+        assert [v[:5] for v in leads_to(project_a)] == ["3.11."]
+        assert shim not in run.json("find", "3.12")["aliases"]
+        assert [v[:5] for v in leads_to(project_b)] == ["3.12."]
+        assert shim in run.json("find", "3.12")["aliases"]
+    assert run.count() == rows
+
+
+@pytest.mark.parametrize("manager", ["asdf", "mise"])
+def test_moving_between_projects_answers_asdf_and_mise_shims_from_the_store(
+    run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, manager: str
+) -> None:
+    """As for pyenv: an asdf or mise shim in two project folders selecting 3.11 and 3.12 (by
+    .tool-versions, or mise.toml) answers with each folder's interpreter, and after the first
+    visit to each, moving between them runs no probe and writes nothing."""
+    real = {line: python_for(line).parent.parent for line in ("3.11", "3.12")}
+    data = tmp_path / manager
+    for line, folder in real.items():  # an install folder of the manager's, its python3 the real one
+        bin_dir = data / "installs" / "python" / folder.name / "bin"
+        bin_dir.mkdir(parents=True)
+        (bin_dir / "python3").symlink_to(python_for(line))
+    shim = data / "shims" / "python3"
+    shim.parent.mkdir(parents=True)
+    if manager == "asdf":
+        plugins = "".join(f"# asdf-plugin: python {folder.name}\n" for folder in real.values())
+        shim.write_text(f'#!/usr/bin/env bash\n{plugins}exec asdf exec "python3" "$@"\n')
+        shim.chmod(0o755)
+        monkeypatch.setenv("ASDF_DATA_DIR", str(data))
+    else:
+        binary = tmp_path / "bin" / "mise"
+        binary.parent.mkdir()
+        binary.write_text("#!/bin/sh\nexit 0\n")
+        binary.chmod(0o755)
+        shim.symlink_to(binary)
+        monkeypatch.setenv("MISE_DATA_DIR", str(data))
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PATH", str(shim.parent))
+    projects = {}
+    for line, folder in real.items():
+        project = tmp_path / f"project-{line}"
+        project.mkdir()
+        if manager == "asdf":
+            (project / ".tool-versions").write_text(f"python {folder.name}\n")
+        else:
+            (project / "mise.toml").write_text(f'[tools]\npython = "{folder.name}"\n')
+        projects[line] = project
+
+    def visit(line: str) -> dict[str, Any]:
+        monkeypatch.chdir(projects[line])
+        return next(r for r in run.json("list", "--aliases") if r["path"] == str(shim))
+
+    for line in real:
+        assert visit(line)["version"].startswith(line + ".")
+    rows = run.count()
+    for _ in range(2):
+        for line in real:
+            answer = visit(line)
+            assert answer["version"].startswith(line + ".") and answer["status"] == "cached"
+            assert (answer["launcher"]["manager"], answer["launcher"]["version"]) == (manager, real[line].name)
+    assert run.count() == rows  # no probe, no write

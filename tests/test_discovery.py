@@ -7,16 +7,16 @@ nothing here depends on what is installed where the tests run.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 from conftest import exe, link
+from hypothesis import given
+from hypothesis import strategies as st
 
-from interpdb.discovery import _FINDERS, SOURCE_ORDER, Candidate, discover
-from interpdb.discovery import path as path_source
-from interpdb.discovery import system as system_source
-from interpdb.discovery import venv as venv_source
-from interpdb.discovery._fs import INTERPRETER_NAME, natural_key
+from interpdb.discovery import _FINDERS, SOURCE_ORDER, Candidate, bins, discover, envs
+from interpdb.discovery._fs import is_interpreter_name, natural_key, preference
 
 
 def venv(prefix: Path) -> str:
@@ -35,7 +35,7 @@ def venv(prefix: Path) -> str:
 )
 def test_interpreter_names_accepted(name: str) -> None:
     """Plain, major, minor and free-threaded names of CPython, PyPy and GraalPy match."""
-    assert INTERPRETER_NAME.match(name)
+    assert is_interpreter_name(name)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,34 @@ def test_interpreter_names_accepted(name: str) -> None:
 )
 def test_interpreter_names_rejected(name: str) -> None:
     """Tools beside interpreters (``-config``, ``-gdb.py``) and other names do not match."""
-    assert not INTERPRETER_NAME.match(name)
+    assert not is_interpreter_name(name)
+
+
+#: The rules as regular expressions: the oracle the hand-written readers are held to.
+_NAME_ORACLE = r"(?:python|pypy|graalpy)(?:[0-9]+(?:\.[0-9]+)?t?)?"
+_PREFERENCE_ORACLE = (
+    r"python[0-9]+\.[0-9]+",
+    r"python[0-9]+\.[0-9]+t",
+    r"python[0-9]+",
+    r"python",
+    r"(?:pypy|graalpy)[0-9]+\.[0-9]+",
+    r"(?:pypy|graalpy)[0-9]+",
+    r"(?:pypy|graalpy)",
+)
+
+
+@given(
+    st.builds(
+        lambda head, body: head + body,
+        st.sampled_from(["python", "pypy", "graalpy", "ipython", "py", ""]),
+        st.text(alphabet="0123456789.t-m\u0663x", max_size=8),
+    )
+)
+def test_name_rules_agree_with_their_regular_expressions(name: str) -> None:
+    """``is_interpreter_name`` and ``preference`` read names exactly as these expressions match them."""
+    assert is_interpreter_name(name) == bool(re.fullmatch(_NAME_ORACLE, name))
+    expected = next((rank for rank, pattern in enumerate(_PREFERENCE_ORACLE) if re.fullmatch(pattern, name)), None)
+    assert preference(name) == expected
 
 
 def test_natural_order() -> None:
@@ -159,7 +186,7 @@ def test_path_finds_interpreters_in_path_order(tmp_path: Path) -> None:
     ]
     expected_shims = [exe(shims / "python"), exe(shims / "python3.12")]
     env = {"PATH": os.pathsep.join(["", "relative/bin", str(first), str(second), str(tmp_path / "nope"), str(shims)])}
-    assert path_source.find(env) == expected_first + expected_second + expected_shims
+    assert bins.find_path(env) == expected_first + expected_second + expected_shims
 
 
 def test_a_folder_on_path_under_two_names_is_listed_once_and_reported_under_both(tmp_path: Path) -> None:
@@ -174,11 +201,11 @@ def test_a_folder_on_path_under_two_names_is_listed_once_and_reported_under_both
     link(tmp_path / "bin", real)
     env = {"PATH": os.pathsep.join([str(real), str(tmp_path / "bin")])}
     before = len(_fs._LISTED)
-    assert path_source.find(env) == [first, str(tmp_path / "bin" / "python3.12")]
+    assert bins.find_path(env) == [first, str(tmp_path / "bin" / "python3.12")]
     assert len(_fs._LISTED) == before + 1, "one folder, one listing"
     time.sleep(0.05)  # a new mtime for the folder, even on a coarse (jiffy) clock
     second = exe(real / "python3.13")
-    assert path_source.find(env) == [
+    assert bins.find_path(env) == [
         first,
         second,
         str(tmp_path / "bin" / "python3.12"),
@@ -188,7 +215,7 @@ def test_a_folder_on_path_under_two_names_is_listed_once_and_reported_under_both
 
 def test_path_without_path_variable_is_empty() -> None:
     """No PATH in ``env`` means nothing to search (``os.defpath`` is not assumed)."""
-    assert path_source.find({}) == []
+    assert bins.find_path({}) == []
 
 
 # -- system -----------------------------------------------------------------------------
@@ -216,12 +243,12 @@ def test_system_folders_below_a_fake_root(tmp_path: Path) -> None:
     exe(root / "usr/local/opt/python@3.12/libexec/bin/python")
     link(root / "Library/Frameworks/Python.framework/Versions/Current", "3.10")
     exe(root / "bin/python3")  # /bin is /usr/bin on merged-usr systems: not searched twice
-    assert system_source.find({"INTERPDB_SYSTEM_ROOT": str(root)}) == expected
+    assert bins.find_system({"INTERPDB_SYSTEM_ROOT": str(root)}) == expected
 
 
 def test_system_root_defaults_to_slash() -> None:
     """Without ``INTERPDB_SYSTEM_ROOT`` the real ``/usr/bin`` is where ``system`` looks."""
-    assert system_source.directories({})[:2] == ["/usr/bin", "/usr/local/bin"]
+    assert bins.system_directories({})[:2] == ["/usr/bin", "/usr/local/bin"]
 
 
 # -- venv -------------------------------------------------------------------------------
@@ -232,14 +259,14 @@ def test_active_virtual_env_comes_first(tmp_path: Path) -> None:
     active = venv(tmp_path / "active")
     scanned = venv(tmp_path / "projects" / "a" / ".venv")
     env = {"VIRTUAL_ENV": str(tmp_path / "active")}
-    assert venv_source.find(env, [str(tmp_path / "projects")]) == [active, scanned]
+    assert envs.find_venv(env, [str(tmp_path / "projects")]) == [active, scanned]
 
 
 def test_active_virtual_env_without_python_is_skipped(tmp_path: Path) -> None:
     """A ``VIRTUAL_ENV`` that names no usable ``bin/python`` (or a relative path) gives nothing."""
     (tmp_path / "gone").mkdir()
-    assert venv_source.active({"VIRTUAL_ENV": str(tmp_path / "gone")}) == []
-    assert venv_source.active({"VIRTUAL_ENV": "relative/env"}) == []
+    assert envs.active_venv({"VIRTUAL_ENV": str(tmp_path / "gone")}) == []
+    assert envs.active_venv({"VIRTUAL_ENV": "relative/env"}) == []
 
 
 def test_scan_finds_nested_venvs_and_skips_what_it_should(tmp_path: Path) -> None:
@@ -264,7 +291,7 @@ def test_scan_finds_nested_venvs_and_skips_what_it_should(tmp_path: Path) -> Non
     venv(root / "beta" / "deep" / "er" / "than" / "limit" / "env")  # 5 levels below root
     link(root / "beta" / "loop", root)
     link(root / "linked-env", root / "gamma")
-    assert venv_source.scan([str(root)], depth=4) == expected
+    assert envs.scan([str(root)], depth=4) == expected
 
 
 def test_scan_depth_counts_levels_below_each_root(tmp_path: Path) -> None:
@@ -272,22 +299,22 @@ def test_scan_depth_counts_levels_below_each_root(tmp_path: Path) -> None:
     root_env = venv(tmp_path / "env")
     one = venv(tmp_path / "p" / "env")
     two = venv(tmp_path / "q" / "x" / "env")
-    assert venv_source.scan([str(tmp_path / "env"), str(tmp_path / "p")], depth=0) == [root_env]
-    assert venv_source.scan([str(tmp_path)], depth=1) == [root_env]
-    assert venv_source.scan([str(tmp_path / "p")], depth=1) == [one]
-    assert venv_source.scan([str(tmp_path)], depth=3) == [root_env, one, two]
+    assert envs.scan([str(tmp_path / "env"), str(tmp_path / "p")], depth=0) == [root_env]
+    assert envs.scan([str(tmp_path)], depth=1) == [root_env]
+    assert envs.scan([str(tmp_path / "p")], depth=1) == [one]
+    assert envs.scan([str(tmp_path)], depth=3) == [root_env, one, two]
     with pytest.raises(ValueError, match="scan depth"):
-        venv_source.scan([str(tmp_path)], depth=-1)
+        envs.scan([str(tmp_path)], depth=-1)
 
 
 def test_scan_of_a_missing_root_is_empty(tmp_path: Path) -> None:
     """A scan root that does not exist (or is a file) finds nothing and raises nothing."""
     (tmp_path / "file").write_text("")
-    assert venv_source.scan([str(tmp_path / "missing"), str(tmp_path / "file")]) == []
+    assert envs.scan([str(tmp_path / "missing"), str(tmp_path / "file")]) == []
 
 
 def test_scan_of_a_thousand_venvs(tmp_path: Path) -> None:
     """A thousand venvs, in name order, each once (timing belongs in scripts/, not here)."""
     root = tmp_path / "many"
     expected = [venv(root / f"group{g:02d}" / f"env{i:03d}") for g in range(20) for i in range(50)]
-    assert venv_source.scan([str(root)]) == expected
+    assert envs.scan([str(root)]) == expected

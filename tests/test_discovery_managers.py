@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import PYENV_ROOT, PYTHONS, exe, link
 
-from interpdb.discovery import asdf, conda, discover, hatch, mise, pdm, pyenv, rye, uv
+from interpdb.discovery import discover, envs
+from interpdb.discovery import installs as install_sources
 
 
 def cpython_prefix(prefix: Path, line: str) -> str:
@@ -46,7 +47,7 @@ def test_pyenv_versions_and_virtualenvs(tmp_path: Path) -> None:
     exe(versions / "pypy3.10-7.3.15" / "bin" / "pypy")
     (versions / "3.11.0" / "bin").mkdir(parents=True)  # an interrupted install
     (versions / ".DS_Store").write_text("")
-    found = pyenv.find({"HOME": str(tmp_path)})
+    found = install_sources.find_pyenv({"HOME": str(tmp_path)})
     assert found == [
         v39,
         v312,
@@ -62,8 +63,8 @@ def test_pyenv_root_variable_wins_over_home(tmp_path: Path) -> None:
     """``PYENV_ROOT`` replaces ``~/.pyenv``; a relative one is ignored."""
     cpython_prefix(tmp_path / ".pyenv" / "versions" / "3.11.7", "3.11")
     elsewhere = cpython_prefix(tmp_path / "elsewhere" / "versions" / "3.12.1", "3.12")
-    assert pyenv.find({"HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "elsewhere")}) == [elsewhere]
-    assert pyenv.find({"HOME": str(tmp_path), "PYENV_ROOT": "relative"}) != [elsewhere]
+    assert install_sources.find_pyenv({"HOME": str(tmp_path), "PYENV_ROOT": str(tmp_path / "elsewhere")}) == [elsewhere]
+    assert install_sources.find_pyenv({"HOME": str(tmp_path), "PYENV_ROOT": "relative"}) != [elsewhere]
 
 
 def test_pyenv_symlinked_version_lists_its_envs_once(tmp_path: Path) -> None:
@@ -72,7 +73,7 @@ def test_pyenv_symlinked_version_lists_its_envs_once(tmp_path: Path) -> None:
     real = cpython_prefix(versions / "3.12.1", "3.12")
     env_python = exe(versions / "3.12.1" / "envs" / "a" / "bin" / "python3.12")
     link(versions / "3.12", "3.12.1")
-    assert pyenv.find({"PYENV_ROOT": str(tmp_path)}) == [
+    assert install_sources.find_pyenv({"PYENV_ROOT": str(tmp_path)}) == [
         str(versions / "3.12" / "bin" / "python3.12"),
         real,
         env_python,
@@ -99,9 +100,9 @@ def test_asdf_installs(tmp_path: Path) -> None:
         exe(installs / "python" / "pypy3.10-7.3.12" / "bin" / "python3.10"),
     ]
     exe(installs / "nodejs" / "20.0.0" / "bin" / "python3")
-    assert asdf.find({"HOME": str(tmp_path)}) == expected
+    assert install_sources.find_asdf({"HOME": str(tmp_path)}) == expected
     moved = cpython_prefix(tmp_path / "data" / "installs" / "python" / "3.12.1", "3.12")
-    assert asdf.find({"HOME": str(tmp_path), "ASDF_DATA_DIR": str(tmp_path / "data")}) == [moved]
+    assert install_sources.find_asdf({"HOME": str(tmp_path), "ASDF_DATA_DIR": str(tmp_path / "data")}) == [moved]
 
 
 def test_mise_installs_skip_alias_links(tmp_path: Path) -> None:
@@ -111,12 +112,12 @@ def test_mise_installs_skip_alias_links(tmp_path: Path) -> None:
     expected = [cpython_prefix(installs / "3.11.7", "3.11"), cpython_prefix(installs / "3.12.1", "3.12")]
     link(installs / "3.12", "3.12.1")
     link(installs / "latest", "3.12.1")
-    assert mise.find({"HOME": str(tmp_path)}) == expected
+    assert install_sources.find_mise({"HOME": str(tmp_path)}) == expected
     xdg = cpython_prefix(tmp_path / "xdg" / "mise" / "installs" / "python" / "3.13.0", "3.13")
-    assert mise.find({"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}) == [xdg]
+    assert install_sources.find_mise({"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}) == [xdg]
     own = cpython_prefix(tmp_path / "own" / "installs" / "python" / "3.10.13", "3.10")
     env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg"), "MISE_DATA_DIR": str(tmp_path / "own")}
-    assert mise.find(env) == [own]
+    assert install_sources.find_mise(env) == [own]
 
 
 # -- uv ---------------------------------------------------------------------------------
@@ -137,16 +138,16 @@ def test_uv_managed_pythons(tmp_path: Path) -> None:
     link(root / "cpython-3.12-linux-x86_64-gnu", "cpython-3.12.8-linux-x86_64-gnu")
     (root / ".lock").write_text("")
     exe(root / ".temp" / "cpython-3.14.0-linux-x86_64-gnu" / "bin" / "python3.14")
-    found = uv.find({"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")})
+    found = install_sources.find_uv({"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")})
     assert found == expected
     moved = exe(tmp_path / "uvpy" / "cpython-3.11.11-linux-aarch64-gnu" / "bin" / "python3.11")
-    assert uv.find({"HOME": str(tmp_path), "UV_PYTHON_INSTALL_DIR": str(tmp_path / "uvpy")}) == [moved]
+    assert install_sources.find_uv({"HOME": str(tmp_path), "UV_PYTHON_INSTALL_DIR": str(tmp_path / "uvpy")}) == [moved]
 
 
 def test_uv_default_is_under_home(tmp_path: Path) -> None:
     """Without XDG_DATA_HOME, uv's Pythons are in ``~/.local/share/uv/python``."""
     python = exe(tmp_path / ".local/share/uv/python/cpython-3.12.8-linux-x86_64-gnu/bin/python3.12")
-    assert uv.find({"HOME": str(tmp_path)}) == [python]
+    assert install_sources.find_uv({"HOME": str(tmp_path)}) == [python]
 
 
 # -- rye --------------------------------------------------------------------------------
@@ -167,9 +168,9 @@ def test_rye_toolchains_downloaded_and_registered(tmp_path: Path) -> None:
     (py / "custom@3.11.1").write_text(target + "\n")
     (py / "custom@3.11.2").write_text("relative/python\n")
     (py / "custom@3.11.3").write_text(str(tmp_path / "missing") + "\n")
-    assert rye.find({"HOME": str(tmp_path)}) == expected
+    assert install_sources.find_rye({"HOME": str(tmp_path)}) == expected
     moved = exe(tmp_path / "rh" / "py" / "pypy@3.10.14" / "bin" / "pypy3")
-    assert rye.find({"HOME": str(tmp_path), "RYE_HOME": str(tmp_path / "rh")}) == [moved]
+    assert install_sources.find_rye({"HOME": str(tmp_path), "RYE_HOME": str(tmp_path / "rh")}) == [moved]
 
 
 # -- hatch ------------------------------------------------------------------------------
@@ -188,14 +189,14 @@ def test_hatch_distributions(tmp_path: Path) -> None:
     (pythons / "3.11" / "hatch-dist.json").write_text("[not json")
     pypy = exe(pythons / "pypy3.10" / "pypy3.10-v7.3.15-linux64" / "bin" / "pypy")
     exe(pythons / "3.12.bak" / "python" / "bin" / "python3.12")
-    assert hatch.find({"HOME": str(tmp_path)}) == [old, fallback, recorded, pypy]
+    assert install_sources.find_hatch({"HOME": str(tmp_path)}) == [old, fallback, recorded, pypy]
 
 
 def test_hatch_data_dir_variable(tmp_path: Path) -> None:
     """``$HATCH_DATA_DIR/pythons`` replaces the default locations."""
     exe(tmp_path / ".local/share/hatch/pythons/3.11/python/bin/python3.11")
     moved = exe(tmp_path / "hd" / "pythons" / "3.13" / "python" / "bin" / "python3.13")
-    assert hatch.find({"HOME": str(tmp_path), "HATCH_DATA_DIR": str(tmp_path / "hd")}) == [moved]
+    assert install_sources.find_hatch({"HOME": str(tmp_path), "HATCH_DATA_DIR": str(tmp_path / "hd")}) == [moved]
 
 
 def test_hatch_and_pdm_macos_data_dir(tmp_path: Path) -> None:
@@ -204,8 +205,8 @@ def test_hatch_and_pdm_macos_data_dir(tmp_path: Path) -> None:
     hatch_python = exe(support / "hatch" / "pythons" / "3.12" / "python" / "bin" / "python3.12")
     pdm_python = exe(support / "pdm" / "python" / "cpython@3.12.8" / "bin" / "python3.12")
     env = {"HOME": str(tmp_path)}
-    assert hatch.find(env) == [hatch_python]
-    assert pdm.find(env) == [pdm_python]
+    assert install_sources.find_hatch(env) == [hatch_python]
+    assert install_sources.find_pdm(env) == [pdm_python]
 
 
 # -- pdm --------------------------------------------------------------------------------
@@ -222,7 +223,7 @@ def test_pdm_installs_and_links(tmp_path: Path) -> None:
         link(root / "cpython@3.11.9", other) + "/bin/python3.11",
         exe(root / "cpython@3.12.8" / "install" / "bin" / "python3"),
     ]
-    assert pdm.find({"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}) == expected
+    assert install_sources.find_pdm({"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg")}) == expected
 
 
 # -- conda ------------------------------------------------------------------------------
@@ -247,7 +248,7 @@ def test_conda_prefixes(tmp_path: Path) -> None:
     ana = exe(home / "anaconda3" / "bin" / "python")
     user_env = exe(home / ".conda" / "envs" / "mine" / "bin" / "python")
     env = {"HOME": str(home), "CONDA_PREFIX": str(forge / "envs" / "work")}
-    assert conda.find(env) == [active, listed, other, base_python, ana, user_env]
+    assert envs.find_conda(env) == [active, listed, other, base_python, ana, user_env]
 
 
 def test_conda_exe_names_a_base_outside_home(tmp_path: Path) -> None:
@@ -255,14 +256,14 @@ def test_conda_exe_names_a_base_outside_home(tmp_path: Path) -> None:
     base = tmp_path / "opt" / "conda"
     exe(base / "bin" / "conda")
     expected = [exe(base / "bin" / "python"), exe(base / "envs" / "a" / "bin" / "python")]
-    assert conda.find({"CONDA_EXE": str(base / "bin" / "conda")}) == expected
+    assert envs.find_conda({"CONDA_EXE": str(base / "bin" / "conda")}) == expected
 
 
 def test_conda_base_as_active_prefix(tmp_path: Path) -> None:
     """When ``CONDA_PREFIX`` is the base itself, its own envs are listed after it."""
     base = tmp_path / "mini"
     expected = [exe(base / "bin" / "python"), exe(base / "envs" / "x" / "bin" / "python")]
-    assert conda.find({"CONDA_PREFIX": str(base)}) == expected
+    assert envs.find_conda({"CONDA_PREFIX": str(base)}) == expected
 
 
 # -- all together -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli
 
-from interpdb.discovery import SOURCE_ORDER, discover, pipenv, poetry, virtualenvwrapper
+from interpdb.discovery import SOURCE_ORDER, discover, envs
 
 #: Makes a real venv in a folder (parents too) and returns its ``bin/python``.
 VenvAt = Callable[[Path], str]
@@ -59,12 +59,12 @@ def test_virtualenvwrapper_workon_home(tmp_path: Path, venv_at: VenvAt) -> None:
     for hook in WRAPPER_HOOKS:
         (workon / hook).write_text("#!/bin/bash\n# This hook is sourced after this virtualenv is activated.\n")
     (workon / "not-a-venv" / "bin").mkdir(parents=True)
-    assert virtualenvwrapper.find({"HOME": str(home)}) == expected
-    assert virtualenvwrapper.find({"HOME": str(home), "WORKON_HOME": "relative"}) == expected
+    assert envs.find_virtualenvwrapper({"HOME": str(home)}) == expected
+    assert envs.find_virtualenvwrapper({"HOME": str(home), "WORKON_HOME": "relative"}) == expected
 
     elsewhere = tmp_path / "envs"
     own = [venv_at(elsewhere / "only")]
-    assert virtualenvwrapper.find({"HOME": str(home), "WORKON_HOME": str(elsewhere)}) == own
+    assert envs.find_virtualenvwrapper({"HOME": str(home), "WORKON_HOME": str(elsewhere)}) == own
 
 
 def test_pipenv_virtualenvs(tmp_path: Path, venv_at: VenvAt) -> None:
@@ -76,13 +76,13 @@ def test_pipenv_virtualenvs(tmp_path: Path, venv_at: VenvAt) -> None:
     project.mkdir(parents=True)
     python = venv_at(default / "shop-Xq3vYh2m")
     (default / "shop-Xq3vYh2m" / ".project").write_text(str(project))
-    assert pipenv.find({"HOME": str(home)}) == [python]
+    assert envs.find_pipenv({"HOME": str(home)}) == [python]
 
     xdg = tmp_path / "xdg"
-    assert pipenv.find({"HOME": str(home), "XDG_DATA_HOME": str(xdg)}) == []
+    assert envs.find_pipenv({"HOME": str(home), "XDG_DATA_HOME": str(xdg)}) == []
     moved = venv_at(xdg / "virtualenvs" / "shop-Xq3vYh2m")
-    assert pipenv.find({"HOME": str(home), "XDG_DATA_HOME": str(xdg)}) == [moved]
-    assert pipenv.find({"HOME": str(home), "WORKON_HOME": str(default)}) == [python]
+    assert envs.find_pipenv({"HOME": str(home), "XDG_DATA_HOME": str(xdg)}) == [moved]
+    assert envs.find_pipenv({"HOME": str(home), "WORKON_HOME": str(default)}) == [python]
 
 
 def test_poetry_default_folder_under_the_cache_dir(tmp_path: Path, venv_at: VenvAt) -> None:
@@ -92,9 +92,9 @@ def test_poetry_default_folder_under_the_cache_dir(tmp_path: Path, venv_at: Venv
     folder = home / ".cache" / "pypoetry" / "virtualenvs"
     python = venv_at(folder / "shop-2Tq1xZ9c-py3.12")
     (folder / "envs.toml").write_text('[shop-2Tq1xZ9c]\nminor = "3.12"\npatch = "3.12.1"\n')
-    assert poetry.find({"HOME": str(home)}) == [python]
-    assert poetry.find({"HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "other")}) == []
-    assert poetry.find({"HOME": str(home), "POETRY_CACHE_DIR": str(home / ".cache" / "pypoetry")}) == [python]
+    assert envs.find_poetry({"HOME": str(home)}) == [python]
+    assert envs.find_poetry({"HOME": str(home), "XDG_CACHE_HOME": str(tmp_path / "other")}) == []
+    assert envs.find_poetry({"HOME": str(home), "POETRY_CACHE_DIR": str(home / ".cache" / "pypoetry")}) == [python]
 
 
 def test_poetry_configured_virtualenvs_path(tmp_path: Path, venv_at: VenvAt) -> None:
@@ -107,20 +107,20 @@ def test_poetry_configured_virtualenvs_path(tmp_path: Path, venv_at: VenvAt) -> 
     venv_at(home / ".cache" / "pypoetry" / "virtualenvs" / "ignored-AAAAAAAA-py3.12")
     chosen = venv_at(tmp_path / "poetry-envs" / "shop-2Tq1xZ9c-py3.12")
     config.write_text(f'[virtualenvs]\npath = "{tmp_path / "poetry-envs"}"\nin-project = false\n')
-    assert poetry.find({"HOME": str(home)}) == [chosen]
+    assert envs.find_poetry({"HOME": str(home)}) == [chosen]
 
     in_cache = venv_at(tmp_path / "cache" / "envs" / "api-BBBBBBBB-py3.12")
     config.write_text(f"cache-dir = '{tmp_path / 'cache'}'\nvirtualenvs.path = \"{{cache-dir}}/envs\"\n")
-    assert poetry.find({"HOME": str(home)}) == [in_cache]
+    assert envs.find_poetry({"HOME": str(home)}) == [in_cache]
 
     tilde = venv_at(home / "pe" / "x-CCCCCCCC-py3.12")
     config.write_text('[virtualenvs]\npath = "~/pe"\n')
-    assert poetry.find({"HOME": str(home)}) == [tilde]
-    assert poetry.find({"HOME": str(home), "POETRY_VIRTUALENVS_PATH": str(tmp_path / "poetry-envs")}) == [chosen]
+    assert envs.find_poetry({"HOME": str(home)}) == [tilde]
+    assert envs.find_poetry({"HOME": str(home), "POETRY_VIRTUALENVS_PATH": str(tmp_path / "poetry-envs")}) == [chosen]
     moved = tmp_path / "poetry-config"
     moved.mkdir()
     (moved / "config.toml").write_text(f'[virtualenvs]\npath = "{tmp_path / "cache" / "envs"}"\n')
-    assert poetry.find({"HOME": str(home), "POETRY_CONFIG_DIR": str(moved)}) == [in_cache]
+    assert envs.find_poetry({"HOME": str(home), "POETRY_CONFIG_DIR": str(moved)}) == [in_cache]
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_poetry_configured_virtualenvs_path(tmp_path: Path, venv_at: VenvAt) -> 
 )
 def test_poetry_config_reader(text: str, expected: dict[str, str]) -> None:
     """The two settings are read from what Poetry writes; anything else is skipped, never raised."""
-    assert poetry.parse_settings(text) == expected
+    assert envs.parse_poetry_settings(text) == expected
 
 
 def test_every_venv_source_through_the_cli(

@@ -110,3 +110,33 @@ def test_a_sigkilled_interpdb_takes_its_running_probes_with_it(tmp_path: Path, d
         time.sleep(0.05)
     assert own_probes_alive("37.25") == []
     assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == [f"interpdb-{os.getuid()}"]
+
+
+def test_ctrl_c_during_discover_scan_keeps_what_finished(tmp_path: Path, base_python: Path, db_path: Path) -> None:
+    """The issue's case: SIGINT during ``discover --scan`` of many venvs (each slow to answer)."""
+    folder = tmp_path / "venvs"
+    for i in range(12):
+        venv = folder / f"v{i}"
+        subprocess.run([str(base_python), "-m", "venv", "--without-pip", str(venv)], check=True)
+        (venv / "bin" / "python").unlink()
+        write_script(venv / "bin" / "python", f'sleep {SLOW}; exec "{base_python}" "$@"')
+    env = dict(os.environ, INTERPDB_DB=str(db_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interpdb", "discover", "--source", "venv", "--scan", str(folder), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while probe_rows(db_path) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    [line] = err.strip().splitlines()
+    kept = int(line.removeprefix("error: interrupted by SIGINT: ").split()[0])
+    assert 2 <= kept == probe_rows(db_path)
+    time.sleep(SLOW * 2)
+    assert probe_rows(db_path) == kept
+    assert own_probes_alive(str(folder)) == []

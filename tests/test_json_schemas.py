@@ -176,3 +176,17 @@ def test_hosts_validates(run: Cli, inventory: dict[str, Path]) -> None:
     document = run.json("hosts")
     assert document["hosts"] and document["hosts"][0]["current"] is True
     assert_valid(run, "hosts", document)
+
+
+def test_discover_and_prune_validate(run: Cli, inventory: dict[str, Path], tmp_path: Path) -> None:
+    """`discover` and `prune` print records too: each has its published schema, and their real
+    output (and each ndjson line) validates against it."""
+    discovered = run.json("discover", "--source", "venv", "--scan", inventory["venv"].parent.parent.parent)
+    assert any(r["path"] == str(inventory["venv"]) for r in discovered)
+    assert_valid(run, "discover", discovered)
+    for line in run("discover", "--offline", "--format", "ndjson").stdout.splitlines():
+        assert_valid(run, "discover", [json.loads(line)])
+    pruned = run.json("prune", "--missing-for", "0s", "--dry-run")
+    assert [(r["path"], r["status"], r["outcome"]) for r in pruned] == [(str(inventory["gone"]), "missing", "missing")]
+    assert_valid(run, "prune", pruned)
+    assert_valid(run, "prune", run.json("prune", "--missing-for", "0s"))

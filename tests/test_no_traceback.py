@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Cli, write_script
+from conftest import PYTHONS, Cli, write_script
 
 BAD_BYTES = os.fsdecode(b"/tmp/bad\xff")
 
@@ -65,6 +66,20 @@ CASES: list[tuple[tuple[str, ...], int]] = [
     (("import", "{tmp}/deep.json"), 1),
     (("import", "{tmp}/garbage"), 1),
     (("import", "{tmp}"), 2),
+    (("hosts", "--format", "bogus"), 2),
+    (("--db", "{tmp}/plain", "hosts"), 1),
+    (("--db", "{tmp}", "hosts", "--format", "json"), 1),
+    (("schema", "bogus"), 2),
+    (("db", "current", "extra"), 2),
+    (("--db", "{tmp}/plain", "db", "current"), 1),
+    (("--db", "{tmp}/plain", "db", "check"), 1),
+    (("--db", "{tmp}", "db", "check"), 1),
+    (("--db", "{tmp}/plain", "db", "backup"), 1),
+    (("db", "path", "--bogus"), 2),
+    (("db", "datasette-metadata", "--bogus"), 2),
+    (("--db", "{tmp}/plain", "export", "--all-hosts"), 1),
+    (("--read-only", "forget", "1"), 1),
+    (("--read-only", "import", "{tmp}/deep.json"), 1),
 ]
 
 
@@ -126,18 +141,80 @@ def test_the_installed_command_never_shows_a_traceback(
     assert len(errors) == max(1, sum(arg in (BAD_BYTES, "{tmp}/garbage") for arg in args)), done.stderr
 
 
-def test_export_to_a_full_disk_is_one_line(hostile_files: Path, db_path: Path) -> None:
+@pytest.fixture(scope="module")
+def populated_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The environment of a warm store that knows one real interpreter (the only one discovery finds)."""
+    folder = tmp_path_factory.mktemp("populated")
+    python = next(iter(PYTHONS.values()), Path(sys.executable))
+    env = dict(
+        os.environ,
+        INTERPDB_DB=str(folder / "interpdb.sqlite3"),
+        PATH=str(python.parent),
+        HOME=str(folder),
+        XDG_CONFIG_HOME=str(folder / "config"),
+        XDG_DATA_HOME=str(folder / "data"),
+        XDG_CACHE_HOME=str(folder / "cache"),
+    )
+    for name in ("PYENV_ROOT", "VIRTUAL_ENV", "INTERPDB_HOST", "CONDA_PREFIX"):
+        env.pop(name, None)
+    script = Path(sys.executable).with_name("interpdb")
+    subprocess.run([str(script), "-q", "list"], env=env, check=True, capture_output=True)
+    yield env
+
+
+#: Commands that print data on stdout, the warm (click-free) forms among them.
+PRINTING = [
+    ("export",),
+    ("find", "3"),
+    ("find", "3", "--format", "json"),
+    ("list",),
+    ("list", "--format", "json"),
+    ("list", "--format", "csv"),
+    ("show", "1"),
+    ("history",),
+    ("history", "--format", "json"),
+    ("hosts",),
+    ("sql", "SELECT * FROM probes"),
+    ("db", "current"),
+]
+
+
+@pytest.mark.parametrize("args", PRINTING, ids=" ".join)
+def test_output_to_a_full_disk_is_one_line(populated_db: dict[str, str], args: tuple[str, ...]) -> None:
+    """``> /dev/full``: one ``error:`` line and exit 1, never a traceback, from every command."""
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")
     script = Path(sys.executable).with_name("interpdb")
     with open("/dev/full", "w") as full:
         done = subprocess.run(
-            [str(script), "export"],
-            env=dict(os.environ, INTERPDB_DB=str(db_path)),
+            [str(script), *args],
+            env=populated_db,
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
             check=False,
         )
-    assert done.returncode == 1
-    assert done.stderr == "error: cannot write the export: No space left on device\n"
+    assert (done.returncode, done.stderr) == (1, "error: cannot write the output: No space left on device\n")
+
+
+@pytest.mark.parametrize("args", PRINTING, ids=" ".join)
+def test_a_reader_that_stops_reading_ends_the_command_quietly(
+    populated_db: dict[str, str], args: tuple[str, ...]
+) -> None:
+    """``interpdb ... | head``: the pipe closed before a byte was read ends the command with
+    its usual exit code and nothing on stderr (EPIPE is not the command's failure)."""
+    script = Path(sys.executable).with_name("interpdb")
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read: the first write fails with EPIPE
+    try:
+        done = subprocess.run(
+            [str(script), *args],
+            env=populated_db,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "")

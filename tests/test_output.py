@@ -142,6 +142,8 @@ def known(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> list[Path
         ["history", "--diff"],
         ["show", "3"],
         ["sql", "SELECT * FROM probe_audit"],
+        ["hosts"],
+        ["discover", "--offline", "--source", "pyenv"],
     ],
     ids=" ".join,
 )

@@ -208,6 +208,7 @@ def test_parse_path_is_absolute_and_normalised(text: str, expected: str) -> None
         ("3rc1", "a pre-release needs a minor version"),
         ("3.12tt", "expected a version"),
         ("3.12t", "Python 3.12 has no free-threaded build"),
+        ("3.12.1t", "Python 3.12 has no free-threaded build"),
         ("cpython-3.12-beos", "unknown operating system"),
         ("cpython-3.12-linux-x86_64-bionic", "unknown libc"),
         ("٣.١٢", "expected a version"),

@@ -80,6 +80,9 @@ READING = [
     ("history",),
     ("sql", "SELECT count(*) AS n FROM probes", "--format", "json"),
     ("export",),
+    ("hosts",),
+    ("hosts", "--format", "json"),
+    ("db", "datasette-metadata"),
     ("db", "path"),
     ("db", "current"),
     ("db", "check"),
@@ -94,6 +97,13 @@ def assert_read_only_behaviour(store: dict[str, Path], *global_args: str, env: d
     [record] = json.loads(listed.stdout)
     assert record["status"] == "stale" and record["stale_changes"], record
     assert "note: the store is read-only" in listed.stderr
+    # show and find too: the interpreter is stale, and the note says why nothing was probed
+    for args in (("show", venv), ("find", venv), ("show", venv, "--format", "json"), ("find", venv, "--json")):
+        shown = interpdb("--db", db, *global_args, *args, env=env)
+        assert shown.returncode == 0, (args, shown.stderr)
+        assert shown.stderr.startswith("note: the store is read-only ("), (args, shown.stderr)
+        if len(args) > 2:
+            assert json.loads(shown.stdout)["status"] == "stale", args
     for args in READING:
         done = interpdb("--db", db, *global_args, *args, env=env)
         assert done.returncode == 0, (args, done.stderr)
@@ -129,8 +139,20 @@ def test_read_only_flag_and_variable(changed_store: dict[str, Path]) -> None:
     assert_read_only_behaviour(changed_store, env=dict(os.environ, INTERPDB_READ_ONLY="1"))
 
 
-def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], tmp_path: Path) -> None:
-    """A teammate's 0444 file in a 0555 folder, read by an unprivileged user (nobody)."""
+#: (file mode, folder mode, whether nobody owns the file): a teammate's read-only file in a
+#: folder nobody may not write; the same file where nobody could create its -shm (the gate
+#: must still leave nothing behind); nobody's own writable file in a folder it cannot write.
+SHARED = {
+    "0444 file in a 0555 folder": (0o444, 0o555, False),
+    "0444 file in a 0777 folder": (0o444, 0o777, False),
+    "own 0644 file in a 0555 folder": (0o644, 0o555, True),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(SHARED))
+def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], layout: str) -> None:
+    """As an unprivileged user (nobody): reading commands work, a changed interpreter is stale
+    with the note, writing commands fail with one line and a hint, nothing is left or changed."""
     python = Path("/usr/bin/python3")
     if os.geteuid() != 0 or not python.exists():
         pytest.skip("needs root (to become nobody) and /usr/bin/python3")
@@ -146,81 +168,52 @@ def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], tmp_p
     import interpdb
 
     sources = [Path(interpdb.__file__).parent.parent, Path(sqlalchemy.__file__).parent.parent]
+    nobody = ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", str(python)]
     probe = subprocess.run(
-        [
-            "setpriv",
-            "--reuid",
-            "nobody",
-            "--regid",
-            "nogroup",
-            "--clear-groups",
-            python,
-            "-c",
-            "import os, sys; [os.listdir(p) for p in sys.argv[1:]]",
-            *map(str, sources),
-        ],
+        [*nobody, "-c", "import os, sys; [os.listdir(p) for p in sys.argv[1:]]", *map(str, sources)],
         capture_output=True,
         check=False,
     )
     if probe.returncode != 0:
         pytest.skip("nobody cannot read this checkout or its site-packages (a private home folder)")
+    file_mode, folder_mode, owned = SHARED[layout]
     shared = Path("/tmp") / f"interpdb-shared-{os.getpid()}"
     shared.mkdir(mode=0o755)
     try:
         db = shared / "team.sqlite3"
         db.write_bytes(changed_store["db"].read_bytes())
-        db.chmod(0o444)
-        shared.chmod(0o555)
+        db.chmod(file_mode)
+        if owned:
+            os.chown(db, 65534, -1)
+        shared.chmod(folder_mode)
         env = {
             "PATH": os.environ["PATH"],
             "HOME": str(shared),
             "PYTHONPATH": os.pathsep.join(map(str, sources)),
             "INTERPDB_DB": str(db),
         }
+
+        def as_nobody(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*nobody, "-m", "interpdb", *map(str, args)], capture_output=True, text=True, check=False, env=env
+            )
+
         before = digest(db)
         for args in READING:
-            done = subprocess.run(
-                [
-                    "setpriv",
-                    "--reuid",
-                    "nobody",
-                    "--regid",
-                    "nogroup",
-                    "--clear-groups",
-                    python,
-                    "-m",
-                    "interpdb",
-                    *args,
-                ],
-                capture_output=True,
-                text=True,
-                check=False,
-                env=env,
-            )
+            done = as_nobody(*args)
             assert done.returncode == 0, (args, done.stderr)
-        listed = subprocess.run(
-            [
-                "setpriv",
-                "--reuid",
-                "nobody",
-                "--regid",
-                "nogroup",
-                "--clear-groups",
-                python,
-                "-m",
-                "interpdb",
-                "list",
-                "--no-discover",
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            env=env,
-        )
+        listed = as_nobody("list", "--no-discover", "--format", "json")
         assert [r["status"] for r in json.loads(listed.stdout)] == ["stale"]
-        assert "read-only (the file is not writable)" in listed.stderr
+        why = "its folder is not writable" if owned else "the file is not writable"
+        assert f"note: the store is read-only ({why})" in listed.stderr
+        for args in (("probe", "--refresh", changed_store["venv"]), ("forget", "1"), ("db", "upgrade")):
+            refused = as_nobody(*args)
+            assert refused.returncode == 1, (args, refused.stderr)
+            assert refused.stderr.splitlines() == [
+                f"error: cannot write {db}: the store is read-only ({why})",
+                "hint: reading commands (list, find, show, history, sql, export) work on it; "
+                "to write, use a store you can write (--db PATH)",
+            ]
         assert digest(db) == before
         assert sorted(p.name for p in shared.iterdir()) == ["team.sqlite3"]
     finally:
@@ -311,16 +304,24 @@ def test_a_first_run_killed_at_any_point_leaves_a_store_the_next_run_uses(tmp_pa
     and a store that holds probe rows is never lost."""
     rng = random.Random(8)
     outcomes = {"no file": 0, "whole": 0}
+    firsts = (["db", "upgrade"], ["probe", str(base_python)])
+    # The first run as a user makes it (a probe) or as `db upgrade` makes it; the kill lands
+    # anywhere from the imports to a little after the whole run, timed here once, uninterrupted:
+    # a loaded machine takes seconds where an idle one takes 0.3-1 s.
+    lasts = []
+    for first in firsts:
+        env = dict(os.environ, INTERPDB_DB=str(tmp_path / f"timed-{first[0]}" / "interpdb.sqlite3"))
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "interpdb", *first], capture_output=True, env=env, check=True)
+        lasts.append(time.monotonic() - started)
     for i in range(KILLS):
         db = tmp_path / f"run{i}" / "interpdb.sqlite3"
         env = dict(os.environ, INTERPDB_DB=str(db))
-        # The first run as a user makes it (a probe) or as `db upgrade` makes it; the kill lands
-        # anywhere from the imports to the rename (creating takes about 0.3-1 s here).
-        first = ["probe", str(base_python)] if i % 2 else ["db", "upgrade"]
+        first, lasting = firsts[i % 2], lasts[i % 2]
         proc = subprocess.Popen(
             [sys.executable, "-m", "interpdb", *first], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
         )
-        time.sleep(rng.uniform(0.2, 1.2))
+        time.sleep(rng.uniform(0.2 * lasting, 1.2 * lasting))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         outcomes["whole" if db.exists() else "no file"] += 1
@@ -369,6 +370,18 @@ DAMAGE = {
     "broken JSON": ("UPDATE probes SET data = '{\"sys_path\": [' WHERE id = :id", "data is not valid JSON"),
     "wrong type": ("UPDATE probes SET version_major = 'three' WHERE id = :id", "version_major is not int"),
     "a bad time": ("UPDATE probes SET probed_at = 'yesterday' WHERE id = :id", "probed_at is not a time"),
+    "a change of the wrong shape": (
+        """UPDATE probes SET changes = '[{"role": 1}]' WHERE id = :id""",
+        "changes[0] is not a change",
+    ),
+    "data of the wrong shape": (
+        "UPDATE probes SET data = json_set(data, '$.sys_path', 5) WHERE id = :id",
+        "data.sys_path is not a JSON array",
+    ),
+    "a fingerprint entry not UTF-8": (
+        "UPDATE fingerprint_entries SET path = CAST(x'ff2f61' AS TEXT) WHERE probe_id = :id",
+        "path is not UTF-8 text",
+    ),
 }
 
 
@@ -396,12 +409,24 @@ def test_a_damaged_row_is_an_error_row_never_a_traceback(
         ("list", "--no-discover", "--all"),
         ("history",),
         ("history", "--format", "json"),
+        ("history", str(bad), "--diff"),
         ("show", str(bad), "--offline"),
+        ("show", str(bad), "--offline", "--format", "json"),
+        ("find", str(bad), "--offline", "--format", "json"),
     ):
         done = interpdb(*args, env=env)
         assert "Traceback" not in done.stderr and done.returncode in (0, 1), (args, done.stderr)
+    # export carries a row as it is stored; one it cannot read is one line naming it
+    exported = interpdb("export", env=env)
+    if kind in ("non-UTF-8 text", "a bad time", "broken JSON", "a fingerprint entry not UTF-8"):
+        assert exported.returncode == 1 and exported.stdout == "", exported.stderr
+        error, hint = exported.stderr.splitlines()
+        assert error.startswith("error: cannot export: damaged row in the store (") and reason in error, error
+        assert f"probe {probe_id})" in error and hint == "hint: `interpdb db check` lists every damaged row"
+    else:
+        assert exported.returncode == 0 and "Traceback" not in exported.stderr, exported.stderr
     events = json.loads(interpdb("history", "--format", "json", env=env).stdout)
-    if kind in ("non-UTF-8 text", "a bad time"):  # what an event reads (not data, not version_major)
+    if kind in ("non-UTF-8 text", "a bad time", "a change of the wrong shape"):  # what an event reads
         assert any(e["probe_id"] == probe_id and e["outcome"] == "error" and reason in e["error"] for e in events)
     check = interpdb("db", "check", env=env)
     assert check.returncode == 1 and f"probe {probe_id}" in check.stdout and reason in check.stdout
@@ -409,3 +434,38 @@ def test_a_damaged_row_is_an_error_row_never_a_traceback(
     refreshed = interpdb("probe", "--refresh-interpreter", bad, bad, env=env)
     assert refreshed.returncode == 0, refreshed.stderr
     assert json.loads(interpdb("list", "--no-discover", "--format", "json", env=env).stdout)[-1]["status"] == "cached"
+
+
+def test_a_damaged_interpreter_row_never_breaks_a_write_or_an_export(
+    run: Cli, make_venv: Callable[..., Path], db_path: Path
+) -> None:
+    """A column only the writer and ``export`` load (``created_at``): one line naming what failed, never a traceback."""
+    python = make_venv()
+    run("probe", python)
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("UPDATE interpreters SET created_at = 'yesterday'")
+    conn.close()
+    env = dict(os.environ, INTERPDB_DB=str(db_path))
+    for args in (
+        ("list", "--no-discover"),
+        ("forget", str(python)),
+        ("probe", "--refresh", str(python)),
+        ("prune", "--missing-for", "1d"),
+        ("export",),
+    ):
+        done = interpdb(*args, env=env)
+        assert "Traceback" not in done.stderr and done.returncode in (0, 1), (args, done.stderr)
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == done.returncode, (args, done.stderr)
+    forget = interpdb("forget", str(python), env=env)
+    assert forget.stderr.splitlines() == [
+        "error: cannot forget them: a stored row is damaged (ValueError: Invalid isoformat string: 'yesterday')",
+        "hint: `interpdb db check` lists every damaged row",
+    ]
+    exported = interpdb("export", env=env)
+    assert exported.stderr.startswith(
+        "error: cannot export: damaged row in the store (interpreter 1): created_at is not a time ('yesterday')"
+    )
+    check = interpdb("db", "check", env=env)
+    assert check.returncode == 1 and "(interpreter 1): created_at is not a time" in check.stdout

@@ -47,3 +47,19 @@ def test_an_unknown_section_is_a_usage_error() -> None:
     )
     assert done.returncode == 2
     assert "nope" in done.stderr and "concurrent" in done.stderr
+
+
+def test_a_short_kills_round_loses_nothing() -> None:
+    """Two rounds of SIGKILL (a first run, then a discover recording into the store): the next runs work."""
+    done = subprocess.run(
+        [sys.executable, str(STRESS), "--quick", "--only", "kills", "--kills", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = _figures(done.stdout)
+    assert figures["commands"] >= 6
+    for name in ("failures", "rows lost", "processes left", "tracebacks"):
+        assert figures[name] == 0, done.stdout
+    assert "4 SIGKILLs" in done.stdout and "result: ok" in done.stdout

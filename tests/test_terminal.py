@@ -6,6 +6,7 @@ Each test starts its own tmux server (``-L``, a private socket) and kills it aft
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -124,6 +125,7 @@ def test_progress_bar_counts_and_is_erased(terminal: Terminal, db_path: Path, ma
     screen = terminal.run(command, 120)
     drawn = log.read_text(errors="replace")
     assert "probing [" in drawn and "/6 " in drawn and "6/6" in drawn
+    assert re.search(r"\] [0-6]/6 [0-9]+\.[0-9]s", drawn), "done/total and the elapsed seconds"
     assert not any("probing" in line for line in screen), screen  # erased: the table is all that is left
     assert screen[0].split()[:2] == ["id", "path"] and len(screen) == 2 + 6
 
@@ -141,3 +143,27 @@ def test_find_escapes_a_hostile_path_on_a_terminal(
     assert "pwned" not in terminal.tmux("display-message", "-p", "#{pane_title}")
     listed = terminal.run(_interpdb(db_path, "list", "--no-discover", "--wide"), 250)
     assert len(listed) == 3 and "\\x1b[31m title\\x1b]0;pwned\\x07 new\\nline" in listed[2]
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_show_history_diff_and_hosts_fit_the_terminal(
+    terminal: Terminal, db_path: Path, inventory: list[Path], columns: int
+) -> None:
+    """The other tables a person reads, in a real terminal: nothing wraps, and what matters survives
+    (history --diff's diff cell, show's fingerprint table, the host's row)."""
+    venv = inventory[2]
+    site = next((venv.parent.parent / "lib").glob("python3*/site-packages"))
+    (site / "extra.pth").write_text(str(db_path.parent) + "\n")
+    subprocess.run(shlex.split(_interpdb(db_path, "-q", "probe", venv)), check=True, capture_output=True)
+    screens = {
+        "history": terminal.run(_interpdb(db_path, "history", venv, "--diff"), columns),
+        "show": terminal.run(_interpdb(db_path, "show", venv), columns, rows=120),
+        "hosts": terminal.run(_interpdb(db_path, "hosts"), columns),
+    }
+    for name, screen in screens.items():
+        assert screen and all(len(line) <= columns for line in screen), (name, screen)
+    header, _rule, changed, first = screens["history"]
+    assert header.split()[-1] == "diff" and "sys.path + " in changed and first.endswith("(first probe)")
+    assert screens["show"][0].split()[0] == "path"
+    assert any(line.split()[:3] == ["role", "path", "exists"] for line in screens["show"])
+    assert screens["hosts"][0].split()[0] == "host" and screens["hosts"][2].endswith("*")

@@ -19,12 +19,20 @@ from interpdb.location import resolve
 from interpdb.store import gate, read
 
 HEAVY = ("sqlalchemy", "alembic")
+#: Reports the modules imported at exit: atexit for the full CLI, and around ``os._exit``,
+#: with which a warm answer ends (skipping the interpreter's teardown and atexit).
 RUNNER = """
-import atexit, json, sys
-atexit.register(lambda: print("MODULES=" + json.dumps(sorted(
-    m for m in ("sqlalchemy", "alembic", "tabulate", "click", "dataclasses", "interpdb.service",
-                "interpdb.learning", "interpdb.launchers", "concurrent.futures")
-    if m in sys.modules)), file=sys.stderr))
+import atexit, json, os, sys
+def report():
+    print("MODULES=" + json.dumps(sorted(
+        m for m in ("sqlalchemy", "alembic", "tabulate", "click", "dataclasses", "interpdb.service",
+                    "interpdb.learning", "interpdb.launchers", "concurrent.futures")
+        if m in sys.modules)), file=sys.stderr, flush=True)
+atexit.register(report)
+def _exit(code, real=os._exit):
+    report()
+    real(code)
+os._exit = _exit
 from interpdb.{entry} import main
 sys.argv = ["interpdb"] + json.loads(sys.argv[1])
 main()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -87,6 +88,21 @@ def test_wheel_metadata_is_what_pypi_shows(wheel: Path) -> None:
     assert 'psycopg[binary]>=3.1; extra == "postgres"' in [
         d.replace("'", '"') for d in metadata.get_all("Requires-Dist")
     ]
+
+
+def test_the_long_description_has_no_link_that_breaks_on_pypi(wheel: Path) -> None:
+    """PyPI shows the README from the wheel's METADATA, away from the source tree: every
+    Markdown link or image there is absolute (http or https), or a ``#name`` with an
+    ``<a id="name"></a>`` to land on (PyPI gives headings no ids: pypa/readme_renderer#169)."""
+    with zipfile.ZipFile(wheel) as archive:
+        info = next(name for name in archive.namelist() if name.endswith(".dist-info/METADATA"))
+        description = Parser().parsestr(archive.read(info).decode()).get_payload()
+    assert isinstance(description, str) and "## Set-up" in description
+    targets = re.findall(r"\]\(([^)\s]+)\)", description)
+    assert targets, "the README has links"
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', description))
+    broken = [t for t in targets if not t.startswith(("https://", "http://")) and t[1:] not in anchors]
+    assert broken == []
 
 
 @pytest.mark.slow

@@ -17,6 +17,7 @@ import click
 
 from interpdb import __version__
 from interpdb.cli._common import AppState, message_line
+from interpdb.errors import OutputError, flush_output
 
 #: command name -> "module:attribute". Loaded when used, so a command pays only
 #: for its own imports (``db`` pulls in pathlib, ``export`` the ORM helpers...).
@@ -140,7 +141,10 @@ class _Group(click.Group):
         except click.Abort:
             message_line("aborted", "error")
             sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+        except OutputError as failed:
+            sys.exit(flush_output(0, failed.error))
+
+        sys.exit(flush_output(code if isinstance(code, int) else 0))
 
 
 @contextmanager

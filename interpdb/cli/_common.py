@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from interpdb.errors import write_output
+
 if TYPE_CHECKING:
     from interpdb.policy import Refresh
     from interpdb.records import Record
@@ -401,20 +403,20 @@ def _columns(chosen: str | None, allowed: Sequence[str], fmt: str) -> tuple[str,
 
 
 def emit(text: str) -> None:
-    """Data on stdout, exactly: ``color=True`` stops click from stripping what looks like an ANSI
-    sequence from a CSV cell or ``find``'s path when stdout is not a terminal (tables are escaped already)."""
+    """A line of data on stdout, exactly as given (a CSV cell or ``find``'s path may hold what
+    looks like an ANSI sequence: tables are escaped already), flushed (``errors.write_output``)."""
     if text:
-        click.echo(text, color=True)
+        write_output(text + "\n")
 
 
 def emit_pieces(pieces: Iterable[str]) -> None:
     """Data on stdout as ``emit`` writes it (then one newline), from pieces written as they come."""
     for piece in pieces:
-        click.echo(piece, nl=False, color=True)
-    click.echo("", color=True)
+        write_output(piece)
+    write_output("\n")
 
 
 def emit_lines(lines: Iterable[str]) -> None:
     """Each line written and flushed as it comes: a reader of ``--format ndjson`` sees rows as they are made."""
     for line in lines:
-        click.echo(line, color=True)  # click.echo flushes
+        write_output(line + "\n")

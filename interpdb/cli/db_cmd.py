@@ -71,16 +71,16 @@ def current_command(app: AppState) -> None:
     location = _location(app)
     access = gate.inspect(location, app.read_only)
     if access.state == "current":
-        click.echo(f"{access.revision} (head)")
+        emit(f"{access.revision} (head)")
     elif access.state == "behind":
-        click.echo(f"{access.revision} (behind the head: {gate.HEAD_REVISION})")
+        emit(f"{access.revision} (behind the head: {gate.HEAD_REVISION})")
         app.hint("interpdb db upgrade (on SQLite, the first command that writes also upgrades it)")
     elif access.state == "newer":
-        click.echo(f"{access.revision} (unknown to interpdb {_version()}; its head is {gate.HEAD_REVISION})")
+        emit(f"{access.revision} (unknown to interpdb {_version()}; its head is {gate.HEAD_REVISION})")
         app.hint("a newer interpdb wrote this database; use that one, or restore a backup")
     else:
         what = "no database yet" if access.state == "missing" else "no schema yet"
-        click.echo(f"none ({what}; head: {gate.HEAD_REVISION})")
+        emit(f"none ({what}; head: {gate.HEAD_REVISION})")
 
 
 @command.command("upgrade")
@@ -117,7 +117,7 @@ def _migrate(app: AppState, direction: str, target: str) -> None:
     access = gate.inspect(location, app.read_only)
     gate.refuse_writes(access)
     if (access.state == "current" and target == "head") or access.revision == target:
-        click.echo(safe(f"{location.describe()} is already at {access.revision}"))
+        emit(safe(f"{location.describe()} is already at {access.revision}"))
         return
     store = Store(location)
     try:
@@ -126,12 +126,12 @@ def _migrate(app: AppState, direction: str, target: str) -> None:
     finally:
         store.close()
     if before == after:
-        click.echo(safe(f"{location.describe()} stays at {after}: nothing to {direction} to {target}"))
+        emit(safe(f"{location.describe()} stays at {after}: nothing to {direction} to {target}"))
         return
     verb = "created" if before is None else f"{direction}d"
-    click.echo(safe(f"{verb} {location.describe()}: {before or 'nothing'} -> {after or 'base'}"))
+    emit(safe(f"{verb} {location.describe()}: {before or 'nothing'} -> {after or 'base'}"))
     if copy is not None:
-        click.echo(safe(f"backup: {copy}"))
+        emit(safe(f"backup: {copy}"))
 
 
 @contextmanager
@@ -188,13 +188,13 @@ def check_command(app: AppState) -> None:
     if warning:
         click.echo(f"warning: {warning}", err=True)
     if not problems:
-        click.echo(f"revision {revision} (head): ok")
-        click.echo("schema: matches the models")
-        click.echo("rows: every stored row reads back")
-        click.echo("integrity: not checked (SQLite only)" if integrity is None else "integrity: ok")
+        emit(f"revision {revision} (head): ok")
+        emit("schema: matches the models")
+        emit("rows: every stored row reads back")
+        emit("integrity: not checked (SQLite only)" if integrity is None else "integrity: ok")
         return
     for problem in problems:
-        click.echo(safe(problem))
+        emit(safe(problem))
     raise click.ClickException(f"{location.describe()} fails the check: {_count(len(problems), 'problem')}")
 
 
@@ -247,7 +247,7 @@ def datasette_metadata_command(app: AppState, name: str | None) -> None:
         if location.sqlite_path is None:
             raise click.UsageError("Datasette reads SQLite files only; name the database with --database NAME")
         name = location.sqlite_path.stem
-    click.echo(to_json(metadata(name)))
+    emit(to_json(metadata(name)))
 
 
 def _count(n: int, noun: str) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from interpdb.cli._common import AppState, HostChoice, host_options
+from interpdb.cli._common import AppState, HostChoice, emit, host_options
+from interpdb.errors import write_output
 
 
 @click.command("export")
@@ -46,11 +47,7 @@ def command(app: AppState, output: Path | None, fmt: str, hosts: HostChoice) -> 
         document = export_document(resolve(app.db), app.read_only, host=None if chosen else me, hosts=chosen)
     text = dumps(document)
     if output is None:
-        try:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        except OSError as error:  # a full disk, a closed pipe
-            raise click.ClickException(f"cannot write the export: {error.strerror or error}") from None
+        write_output(text)
     else:
         _write_whole(output, text)
     interpreters = document["interpreters"]
@@ -81,8 +78,9 @@ def import_command(app: AppState, file: Path) -> None:
     interpreter's current probe becomes its latest. A document that cannot be
     read whole changes nothing.
     """
+    from interpdb.errors import TransferError
     from interpdb.location import resolve
-    from interpdb.transfer import TransferError, import_document, parse_document
+    from interpdb.transfer import import_document, parse_document
 
     try:
         text = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
@@ -93,7 +91,7 @@ def import_command(app: AppState, file: Path) -> None:
     except TransferError as error:
         raise click.ClickException(f"{file}: {error}") from None
     summary = import_document(resolve(app.db), interpreters, app.read_only)
-    click.echo(
+    emit(
         f"imported {summary.new_interpreters} new of {summary.interpreters} interpreters, "
         f"{summary.new_probes} new of {summary.probes} probes, {summary.new_sources} new sources"
     )

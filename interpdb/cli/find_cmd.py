@@ -8,6 +8,7 @@ import click
 from click.core import ParameterSource
 
 from interpdb.cli._common import AppState, RunOptions, emit, refresh_options
+from interpdb.cli._records import report_notes
 
 if TYPE_CHECKING:
     from interpdb.service import Inventory
@@ -82,6 +83,7 @@ def command(
     from interpdb.render import plain, render
 
     emit(plain(best.path) if fmt == "path" else render([], fmt, document=_document(best.document(), fmt)))
+    report_notes(app, considered)
 
 
 def _document(document: dict[str, Any], fmt: str) -> Any:

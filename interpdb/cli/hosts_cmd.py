@@ -36,7 +36,11 @@ def command(app: AppState, output: Output) -> None:
         from interpdb.render import render
 
         document = {"schema_version": JSON_SCHEMA_VERSION, "hosts": documents}
-        emit(render([_row(row) for row in found], output.fmt, document=document, columns=output.columns))
+        emit(
+            render(
+                [_row(row) for row in found], output.fmt, document=document, columns=output.columns, wide=output.wide
+            )
+        )
     if not found and not output.machine:
         app.note("no hosts recorded yet")
 

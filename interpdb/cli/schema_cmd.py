@@ -13,8 +13,8 @@ from interpdb.json_schemas import NAMES
 def command(name: str | None) -> None:
     """Print the JSON Schema (Draft 2020-12) of NAME's JSON output; without NAME, list the names.
 
-    NAME is the command whose JSON it describes: list, probe, find, show,
-    history, sql or export. Keys may be added without a schema_version bump;
+    NAME is the command whose JSON it describes: list, probe, discover,
+    prune, find, show, history, hosts, sql or export. Keys may be added without a schema_version bump;
     removing, renaming or retyping one bumps it (README, "JSON").
 
     \b

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from interpdb.cli._common import AppState, Output, RunOptions, emit, format_option, ref_callback, refresh_options
-from interpdb.cli._records import report_problems
+from interpdb.cli._records import report_notes, report_problems
 from interpdb.records import ProbeEvent, Record
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ def command(
         emit(render([], output.fmt, document=[document] if output.fmt == "ndjson" else document))
     else:
         emit(_text(record, entries, probes, output))
+    report_notes(app, result)
     report_problems(app, result)
     if result.failed:
         raise click.exceptions.Exit(1)

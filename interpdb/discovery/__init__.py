@@ -8,7 +8,7 @@ can describe a whole machine in a dict and a ``tmp_path``. A source without ``HO
 ``env`` skips home-relative places.
 
 =====================  ===========================================================================
-source                 where it looks (one module each; the module docstring has the details)
+source                 where it looks (``find_NAME`` in ``bins``, ``installs`` or ``envs`` says more)
 =====================  ===========================================================================
 ``venv``               ``$VIRTUAL_ENV/bin/python``, then venvs (``pyvenv.cfg``) under the ``scan`` roots
                        (a project's ``.venv`` included)
@@ -40,22 +40,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 
 from interpdb._frozen import frozen
-from interpdb.discovery import (
-    asdf,
-    conda,
-    hatch,
-    mise,
-    path,
-    pdm,
-    pipenv,
-    poetry,
-    pyenv,
-    rye,
-    system,
-    uv,
-    venv,
-    virtualenvwrapper,
-)
+from interpdb.discovery import bins, envs, installs
 
 #: Every source, in tie-break order: the active venv first, PATH before the managers,
 #: the Python installers before the tools that keep virtual environments.
@@ -76,20 +61,21 @@ SOURCE_ORDER = (
     "system",
 )
 
+#: The sources but ``venv`` (which also takes the scan roots): name -> its finder.
 _FINDERS: dict[str, Callable[[Mapping[str, str]], list[str]]] = {
-    "path": path.find,
-    "pyenv": pyenv.find,
-    "asdf": asdf.find,
-    "mise": mise.find,
-    "uv": uv.find,
-    "rye": rye.find,
-    "hatch": hatch.find,
-    "pdm": pdm.find,
-    "virtualenvwrapper": virtualenvwrapper.find,
-    "poetry": poetry.find,
-    "pipenv": pipenv.find,
-    "conda": conda.find,
-    "system": system.find,
+    "path": bins.find_path,
+    "pyenv": installs.find_pyenv,
+    "asdf": installs.find_asdf,
+    "mise": installs.find_mise,
+    "uv": installs.find_uv,
+    "rye": installs.find_rye,
+    "hatch": installs.find_hatch,
+    "pdm": installs.find_pdm,
+    "virtualenvwrapper": envs.find_virtualenvwrapper,
+    "poetry": envs.find_poetry,
+    "pipenv": envs.find_pipenv,
+    "conda": envs.find_conda,
+    "system": bins.find_system,
 }
 
 
@@ -122,7 +108,7 @@ def discover(
 
     A path found twice by one source appears once; found by two sources, it appears once
     for each (the caller merges them per path). ``scan`` and ``scan_depth`` feed the
-    ``venv`` source (see ``interpdb.discovery.venv``).
+    ``venv`` source (see ``interpdb.discovery.envs.find_venv``).
     """
     chosen = check_sources(sources)
     environ: Mapping[str, str] = os.environ if env is None else env
@@ -130,7 +116,7 @@ def discover(
     found: list[Candidate] = []
     for source in chosen:
         if source == "venv":
-            paths = venv.find(environ, scan, scan_depth)
+            paths = envs.find_venv(environ, scan, scan_depth)
         else:
             paths = _FINDERS[source](environ)
         for found_path in paths:

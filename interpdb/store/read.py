@@ -125,11 +125,13 @@ class _Sqlite(Connection):
         self._conn.close()
 
     def table_columns(self) -> dict[str, frozenset[str]]:
-        tables = [row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        tables = [name for (name,) in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         return {
-            str(name): frozenset(str(col[1]) for col in self._conn.execute(f'PRAGMA table_info("{name}")'))
-            for name in tables
-            if not str(name).startswith("sqlite_")
+            str(table): frozenset(
+                str(name) for (name,) in self._conn.execute("SELECT name FROM pragma_table_info(?)", (table,))
+            )
+            for table in tables
+            if not str(table).startswith("sqlite_")
         }
 
 
@@ -258,6 +260,50 @@ def _json(value: Any, column: str, kind: type) -> Any:
     if value is not None and not isinstance(value, kind):
         raise Damaged(f"{column} is not a JSON {'object' if kind is dict else 'array'}")
     return value
+
+
+#: The parts of a stored answer that code walks (``Record.sys_path``, ``show``, ``--diff``...):
+#: a hand-edited ``data`` whose containers have another type is a damaged row, not a TypeError.
+_DATA_CONTAINERS = {
+    "sys_path": list,
+    "site_packages": list,
+    "site_modules": list,
+    "version_info": list,
+    "markers": dict,
+    "sysconfig_paths": dict,
+    "modules": dict,
+    "libc": dict,
+    "manylinux": dict,
+    "pyvenv_cfg": dict,
+    "launcher": dict,
+}
+_CHANGE_KINDS = ("added", "removed", "modified")
+
+
+def _data(value: Any) -> dict[str, Any]:
+    data: dict[str, Any] = _json(value, "data", dict) or {}
+    for key, kind in _DATA_CONTAINERS.items():
+        found = data.get(key)
+        if found is not None and not isinstance(found, kind):
+            raise Damaged(f"data.{key} is not a JSON {'object' if kind is dict else 'array'}")
+    for key in ("sys_path", "site_packages"):
+        if not all(isinstance(entry, str) for entry in data.get(key) or ()):
+            raise Damaged(f"data.{key} holds something other than text")
+    return data
+
+
+def _changes(value: Any) -> tuple[dict[str, Any], ...]:
+    changes = _json(value, "changes", list) or ()
+    for i, change in enumerate(changes):
+        if not (
+            isinstance(change, dict)
+            and isinstance(change.get("role"), str)
+            and isinstance(change.get("path"), str)
+            and change.get("kind") in _CHANGE_KINDS
+            and isinstance(change.get("fields") or [], list)
+        ):
+            raise Damaged(f"changes[{i}] is not a change ({str(change)[:40]!r})")
+    return tuple(changes)
 
 
 def _typed(row: Any, name: str, kind: type | tuple[type, ...]) -> Any:
@@ -461,7 +507,7 @@ def answers(conn: Connection, probe_ids: Sequence[int]) -> dict[int, dict[str, A
             if getattr(row, "undecodable", None):
                 continue
             try:
-                found[row["id"]] = _json(row["data"], "data", dict) or {}
+                found[row["id"]] = _data(row["data"])
             except Damaged:
                 continue
     return found
@@ -554,7 +600,7 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
             error=row["error"],
             duration_ms=_typed(row, "duration_ms", (int, float)),
             interpdb_version=row["interpdb_version"],
-            changes=tuple(_json(row["changes"], "changes", list) or ()),
+            changes=_changes(row["changes"]),
             implementation=_typed(row, "implementation", str),
             implementation_version=_typed(row, "implementation_version", str),
             version=_typed(row, "version", str),
@@ -570,7 +616,7 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
             real_executable=_typed(row, "real_executable", str),
             prefix=_typed(row, "prefix", str),
             base_prefix=_typed(row, "base_prefix", str),
-            data=(_json(row["data"], "data", dict) or {}) if with_data else {},
+            data=_data(row["data"]) if with_data else {},
             entries=entries,
             sources=found_through,
             forgotten_at=_datetime(row["forgotten_at"], "forgotten_at"),
@@ -764,7 +810,7 @@ def _with_diffs(conn: Connection, events: list[ProbeEvent]) -> list[ProbeEvent]:
 def _answer(value: Any) -> Any:
     """A stored answer for ``--diff``; one that cannot be read compares as no answer."""
     try:
-        return _json(value, "data", dict)
+        return None if value is None else _data(value)
     except Damaged:
         return None
 
@@ -787,7 +833,7 @@ def _event(row: Any) -> ProbeEvent:
             outcome=_typed(row, "outcome", str),
             error=row["error"],
             duration_ms=_typed(row, "duration_ms", (int, float)),
-            changes=tuple(_json(row["changes"], "changes", list) or ()),
+            changes=_changes(row["changes"]),
             interpdb_version=row["interpdb_version"],
             command=row["command"],
             version=_typed(row, "version", str),
@@ -838,6 +884,14 @@ def damaged_rows(conn: Connection) -> list[str]:
         if bad:
             entry = f"fingerprint entry {row['id']} of probe {row['probe_id']}"
             found.append(f"damaged row in the store ({entry}): {bad[0]} is not UTF-8 text")
+    # What only the writer and ``export`` load: the interpreter's own times.
+    times = [c for c in ("created_at", "forgotten_at") if conn.present is None or c in conn.present["interpreters"]]
+    for row in conn.rows(f"SELECT id, {', '.join(times)} FROM interpreters ORDER BY id", {}):
+        try:
+            for column in times:
+                _datetime(row[column], column)
+        except Damaged as damage:
+            found.append(f"damaged row in the store (interpreter {row['id']}): {damage}")
     return found
 
 
@@ -848,12 +902,14 @@ def hosts(conn: Connection) -> list[dict[str, Any]]:
     From the tables rather than the view, so a store at an older revision (no
     ``host_id``: the name is the id) is read too. Ordered by name, then id.
     """
-    has_id = conn.present is None or "host_id" in conn.present.get("interpreters", frozenset())
-    key = "i.host_id" if has_id else "i.host"
+    columns = conn.present["interpreters"] if conn.present is not None else None
+    key = "i.host_id" if columns is None or "host_id" in columns else "i.host"
+    # Before 0002_interface nothing could be forgotten: every row counts.
+    live = "i.forgotten_at IS NULL" if columns is None or "forgotten_at" in columns else "1 = 1"
     rows = conn.rows(
         f"SELECT {key} AS host_id, MAX(i.host) AS host, "
-        "SUM(CASE WHEN i.forgotten_at IS NULL THEN 1 ELSE 0 END) AS interpreters, "
-        "SUM(CASE WHEN i.forgotten_at IS NULL AND p.outcome = 'ok' THEN 1 ELSE 0 END) AS ok, "
+        f"SUM(CASE WHEN {live} THEN 1 ELSE 0 END) AS interpreters, "
+        f"SUM(CASE WHEN {live} AND p.outcome = 'ok' THEN 1 ELSE 0 END) AS ok, "
         "MAX(p.probed_at) AS last_probed_at, "
         "(SELECT q.interpdb_version FROM probes q JOIN interpreters j ON j.id = q.interpreter_id "
         f"WHERE j.{key[2:]} = {key} ORDER BY q.probed_at DESC, q.id DESC LIMIT 1) AS interpdb_version "
@@ -864,7 +920,7 @@ def hosts(conn: Connection) -> list[dict[str, Any]]:
     for row in conn.rows(
         f"SELECT DISTINCT {key} AS host_id, p.version_major AS major, p.version_minor AS minor "
         "FROM interpreters i JOIN probes p ON p.id = i.current_probe_id "
-        "WHERE i.forgotten_at IS NULL AND p.outcome = 'ok' AND p.version_major IS NOT NULL",
+        f"WHERE {live} AND p.outcome = 'ok' AND p.version_major IS NOT NULL",
         {},
     ):
         if isinstance(row["major"], int) and isinstance(row["minor"], int):

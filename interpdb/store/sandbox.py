@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable
-from contextlib import suppress
 
 from interpdb.errors import QueryError
 from interpdb.location import Location
@@ -103,8 +102,10 @@ _TABLE_FUNCTIONS = (
 
 def _warm_table_functions(conn: sqlite3.Connection) -> None:
     for function in _TABLE_FUNCTIONS:
-        with suppress(sqlite3.Error):  # not in this SQLite build: it stays refused
+        try:
             conn.execute(f"SELECT 1 FROM {function} LIMIT 0").fetchall()
+        except sqlite3.Error:  # not in this SQLite build: it stays refused
+            continue
 
 
 def _authorize(denied: list[str], action: int, arg1: str | None, arg2: str | None) -> int:

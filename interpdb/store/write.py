@@ -261,6 +261,11 @@ def write_error(action: str, error: BaseException) -> StoreError:
     """A failed write in words; SQLite's "database is locked" (busy_timeout ran out) as what it means."""
     if "database is locked" in str(getattr(error, "orig", None) or error):
         return StoreError("the database is busy: another interpdb is writing; try again")
+    if isinstance(error, ValueError):  # a stored value the ORM could not load
+        return StoreError(
+            f"cannot {action}: a stored row is damaged ({one_line(error)})",
+            hint="`interpdb db check` lists every damaged row",
+        )
     return StoreError(f"cannot {action}: {one_line(error)}")
 
 
