@@ -119,7 +119,7 @@ class _Sqlite(Connection):
             if "decode" not in str(error):
                 raise
             return None  # text that is not UTF-8: ``rows`` reads it cell by cell
-        return {column[0]: index for index, column in enumerate(cursor.description)}, found
+        return {name: index for index, (name, *_details) in enumerate(cursor.description)}, found
 
     def close(self) -> None:
         self._conn.close()
