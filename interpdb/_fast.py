@@ -25,7 +25,7 @@ Accepted forms (anything else goes to click)::
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
@@ -140,31 +140,34 @@ def fast(argv: Sequence[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
-    from interpdb.errors import InventoryError, NeedsWrite, report
+    from interpdb.errors import InventoryError, NeedsWrite, OutputError, flush_output, report, write_output
 
     try:
         text = _answer(parsed)
+        if text is None:
+            return None
+        if isinstance(text, str):
+            write_output(text + "\n")
+        else:
+            for piece in text:  # a long listing, written as it is rendered
+                write_output(piece)
+            write_output("\n")
     except NeedsWrite:
         return None  # the full CLI probes or writes
+    except OutputError as failed:
+        return flush_output(0, failed.error)
     except InventoryError as error:
         from interpdb.render import safe
 
         code, lines = report(error)
         sys.stderr.write("".join(f"{safe(line)}\n" for line in lines))
         return code
-    if text is None:
-        return None
-    from interpdb.errors import OutputError, flush_output, write_output
-
-    try:
-        write_output(text + "\n")
-    except OutputError as failed:
-        return flush_output(0, failed.error)
     return 0
 
 
-def _answer(parsed: _Parsed) -> str | None:
-    """The same calls the click commands make (``interpdb.cli``), minus click."""
+def _answer(parsed: _Parsed) -> str | Iterator[str] | None:
+    """The same calls the click commands make (``interpdb.cli``), minus click; a long
+    listing as pieces of text to write as they come."""
     from interpdb.render import render
 
     options, flags = parsed.options, parsed.flags
@@ -204,12 +207,18 @@ def _answer(parsed: _Parsed) -> str | None:
                 return plain(best.path)
             return render([], fmt, document=[best.document()] if fmt == "ndjson" else best.document())
         if parsed.command == "list":
-            from interpdb.listing import render_records, select
+            from interpdb.listing import render_records, select, stream_records
 
-            result = inventory.list(discover="--no-discover" not in flags)
+            result = inventory.list(discover="--no-discover" not in flags, light=True)
             if not result.records or result.problems or result.notes:
                 return None  # the full CLI prints the hint, the notes and the problems
-            text = render_records(select(result), options.get("--format", "table"), wide="--wide" in flags)
+            records = select(result)
+            fmt = options.get("--format", "table")
+            if fmt in ("json", "ndjson"):
+                if not records and fmt == "ndjson":
+                    return None  # nothing to print: the full CLI decides what to say
+                return stream_records(inventory.answers(records), fmt)
+            text = render_records(records, fmt, wide="--wide" in flags)  # the table reads no answers
             return text or None  # nothing to print: the full CLI decides what to say
     raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
 

@@ -6,7 +6,7 @@ both print the same rows for the same flags.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from interpdb.aliases import group, with_aliases
 from interpdb.records import Record
@@ -158,6 +158,20 @@ def _launcher_note(record: Record) -> str:
     if launcher.get("kind") == "wrapper":
         return f"wrapper -> {launcher.get('target')}"
     return f"{launcher['manager']} shim -> {launcher.get('version')} ({launcher.get('origin')})"
+
+
+def stream_records(records: Iterable[Record], fmt: str) -> Iterator[str]:
+    """What :func:`render_records` prints for ``json`` or ``ndjson``, in pieces, each record
+    rendered as it comes (no final newline): a long listing is never held whole."""
+    from interpdb.render import json_chunks, ndjson
+
+    if fmt == "json":
+        yield from json_chunks(r.to_json() for r in records)
+        return
+    separator = ""
+    for line in ndjson(r.to_json() for r in records):
+        yield separator + line
+        separator = "\n"
 
 
 def render_records(

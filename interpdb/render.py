@@ -337,6 +337,19 @@ def to_json(document: Any) -> str:
     return json.dumps(document, sort_keys=True, indent=2, default=str)
 
 
+def json_chunks(documents: Iterable[Any]) -> Iterator[str]:
+    """:func:`to_json` of the list of ``documents`` in pieces, one document at a time, each
+    produced as it is asked for: a long listing is written without being held whole.
+
+    A document inside the array is indented one level more: each of its lines gains two
+    spaces (no JSON string holds a raw newline, so every newline starts a line)."""
+    opening = "[\n  "
+    for document in documents:
+        yield opening + to_json(document).replace("\n", "\n  ")
+        opening = ",\n  "
+    yield "[]" if opening == "[\n  " else "\n]"
+
+
 def ndjson(documents: Iterable[Any]) -> Iterator[str]:
     """One compact JSON object a line (``jq -c``'s form), each produced as it is asked for."""
     for document in documents:

@@ -412,16 +412,26 @@ def rank(
     return _by_preference(first, request, order) + _by_preference(rest, request, order)
 
 
+def build_rank(record: Record, request: Request) -> int:
+    """The build preferences within a release line as one number, lower first: 4 for an
+    implementation other than CPython, plus 2 for a debug build and 1 for a free-threaded
+    one when the request leaves that open. ``store.read.venvs_that_may_outrank`` says the same in SQL."""
+    return (
+        4 * ((record.implementation or "").lower() != "cpython")
+        + 2 * (request.debug is None and bool(record.debug_build))
+        + (request.free_threaded is None and bool(record.free_threaded))
+    )
+
+
+def line_of(record: Record) -> tuple[int, int] | None:
+    """The release line ``rank`` sorts ``record`` by (``(3, 12)``); None when its version cannot be read."""
+    parsable, line = _line_key(record)
+    return (line[0], line[1]) if parsable else None
+
+
 def _by_preference(records: list[Record], request: Request, source_order: Mapping[int, int]) -> list[Record]:
-    def build(record: Record) -> tuple[bool, bool, bool, bool]:
-        unwanted_debug = request.debug is None and bool(record.debug_build)
-        unwanted_free_threading = request.free_threaded is None and bool(record.free_threaded)
-        return (
-            (record.implementation or "").lower() != "cpython",
-            unwanted_debug,
-            unwanted_free_threading,
-            bool(record.is_venv),
-        )
+    def build(record: Record) -> tuple[int, bool]:
+        return build_rank(record, request), bool(record.is_venv)
 
     def discovered(record: Record) -> tuple[bool, int, int]:
         return record.id not in source_order, source_order.get(record.id, 0), record.id

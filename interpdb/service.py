@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from interpdb import fingerprint, hostid
@@ -46,8 +46,12 @@ __all__ = ["Inventory", "Problem", "Result", "default_jobs", "source_rank"]
 #: ``_FLUSH_SECONDS`` have passed: an interrupted run keeps what finished.
 _FLUSH_PROBES = 32
 _FLUSH_SECONDS = 0.5
-#: ``find`` loads the fingerprints of at most this many interpreters by id; more, and all at once.
-_ENTRIES_BY_ID = 400
+#: Paths (or prefixes) per query: far below SQLite's oldest limit of 999 bound parameters.
+_PATHS_PER_QUERY = 400
+#: ``list(light=True)`` reads and judges this many records at a time; ``answers`` reads back
+#: this many answers a query. A batch is what is held in memory beyond the light records.
+_BATCH = 500
+_ANSWERS_PER_BATCH = 500
 
 
 def default_jobs() -> int:
@@ -293,17 +297,42 @@ class Inventory:
         result = self._revalidate(storable, refresh or Refresh(), explicit=True, revive=revive)
         return replace(result, problems=[*unstorable, *result.problems]) if unstorable else result
 
-    def list(self, refresh: Refresh | None = None, discover: bool = True) -> Result:
+    def list(self, refresh: Refresh | None = None, discover: bool = True, *, light: bool = False) -> Result:
         """Revalidate every known interpreter on this host, discovering new ones first.
 
         ``discover`` looks on ``PATH``, in the version managers' folders and at the
         active venv (not ``--scan`` folders): stat and listdir calls, no interpreter.
+
+        ``light``, for a long listing: the store is read and judged in batches, and a record
+        answered from it keeps neither its probe's answer (``data`` is empty, except for a
+        launcher: ``data["launcher"]`` is what grouping and the table read) nor, unless
+        grouping needs it (a working base interpreter), its fingerprint. ``answers`` reads
+        the answers back a batch at a time as they are printed, so memory stays flat.
         """
         policy = refresh or Refresh()
         if not discover:
-            return self._revalidate(None, policy)
+            return self._revalidate(None, policy, light=light)
         found = self._discovered()
-        return self._revalidate(None, policy, sources=found, also=builtins.list(found))
+        return self._revalidate(None, policy, sources=found, also=builtins.list(found), light=light)
+
+    def answers(self, records: Iterable[Record]) -> Iterator[Record]:
+        """``records`` with their probes' answers, read back in batches where ``list(light=True)``
+        left them out; in order, each as it is asked for."""
+        batch: builtins.list[Record] = []
+        conn: read.Connection | None = None
+        try:
+            for record in records:
+                batch.append(record)
+                if len(batch) >= _ANSWERS_PER_BATCH:
+                    conn = conn or self._reader()
+                    yield from _with_answers(conn, batch)
+                    batch = []
+            if batch:
+                conn = conn or self._reader()
+                yield from _with_answers(conn, batch)
+        finally:
+            if conn is not None:
+                conn.close()
 
     def discover(
         self,
@@ -394,9 +423,12 @@ class Inventory:
     ) -> tuple[Record, Result] | None:
         """The best match, when it is fresh, found by checking fingerprints in rank order.
 
-        Every base interpreter and every stored failure is judged (they are few); the
-        venvs are ranked as stored and only the best match's paths (its alias group)
-        are judged, so the cost does not grow with every venv on the machine.
+        Every base interpreter and every stored failure is read and judged (they are few).
+        Of the venvs, the many, only those that could outrank the best matching base
+        interpreter are read (``store.read.venvs_that_may_outrank``: the active venv, a
+        newer release line, a better build of the same line), with the other paths into
+        them; they are ranked as stored and only the best match's paths (its alias group)
+        are judged. So the cost does not grow with every venv on the machine.
         Whatever could change the answer, or needs a write, returns None and ``find``
         takes the exhaustive way, which probes exactly what it always did: a path
         discovered but never stored, a discovery source to record, an explicit refresh
@@ -409,54 +441,46 @@ class Inventory:
         if policy.everything or policy.interpreters or policy.max_age is not None:
             return None
         found = self._discovered() if discover else {}
-
-        def load(conn: read.Connection) -> tuple[builtins.list[Record], dict[str, Record]]:
-            """Every record without its fingerprint, then the fingerprints grouping needs.
-
-            Grouping paths into interpreters reads a base interpreter's executable
-            entries (a venv is grouped by its prefix); failures are judged, below.
-            """
-            # What ranks venvs is in columns, unless the request names a machine, an OS or a
-            # libc (read from the probe's answer): then the answers are decoded too.
-            plain = arch is None and parsed.machine is None and parsed.os is None and parsed.libc is None
-            light = read.current_records(
-                conn, self.host, with_entries=False, include_forgotten=True, with_data=not plain
-            )
-            needed = [r.id for r in light if r.forgotten_at is None and (r.outcome != "ok" or not r.is_venv)]
-            if len(needed) > _ENTRIES_BY_ID:
-                return light, {r.path: r for r in read.current_records(conn, self.host)}
-            return light, {r.path: r for r in read.current_records(conn, self.host, ids=needed)} if needed else {}
-
-        nothing: tuple[builtins.list[Record], dict[str, Record]] = ([], {})
-        everything, full = self._read(load, nothing)
-        light = {r.path: r for r in everything if r.forgotten_at is None}
-        forgotten = {r.path for r in everything if r.forgotten_at is not None}  # left out, as by ``list``
-        if any(path not in light and path not in forgotten for path in found):
-            return None  # never probed: only a probe can rank it
-        if not policy.offline and (
-            self.store_read_only
-            or any(name not in light[path].sources for path, names in found.items() if path in light for name in names)
-        ):
-            return None  # the exhaustive way says the store is read-only, or records the sources
-        records = [full.get(path, record) for path, record in light.items()]
-        probe_hash = script_hash()
-        stats: dict[str, os.stat_result | None] = {}
-        # Base interpreters are few and their fingerprints are loaded anyway: all are judged,
-        # so one upgraded in place (a new micro version that would now rank first) is
-        # re-probed as before. Only venvs, the many, are judged in rank order.
-        for record in records:
-            judged_now = record.outcome != "ok" or not record.is_venv
-            if judged_now and not isinstance(judge(record.path, record, policy, probe_hash, stats), Record):
-                return None
-        sources = {p: builtins.list(v) for p, v in found.items()}
-        order = source_rank(Result(records, sources=sources))
-        active = os.environ.get("VIRTUAL_ENV")
-        ranked = rank(records, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
+        conn = self._reader()
+        if conn is None:
+            return None  # no store yet: the exhaustive way probes what discovery found
+        try:
+            # Base interpreters, failures and every discovered path, with fingerprints and answers.
+            few = {r.path: r for r in self._read_few(conn, read.not_venvs(), None)}
+            unread = [path for path in found if path not in few]
+            for start in range(0, len(unread), _PATHS_PER_QUERY):
+                few.update((r.path, r) for r in self._read_few(conn, None, unread[start : start + _PATHS_PER_QUERY]))
+            if any(path not in few for path in found):
+                return None  # never probed: only a probe can rank it
+            # Forgotten interpreters are left out, as by ``list``.
+            records = {path: r for path, r in few.items() if r.forgotten_at is None}
+            unrecorded = any(n not in records[p].sources for p, names in found.items() if p in records for n in names)
+            if not policy.offline and (self.store_read_only or unrecorded):
+                return None  # the exhaustive way says the store is read-only, or records the sources
+            probe_hash = script_hash()
+            stats: dict[str, os.stat_result | None] = {}
+            # Base interpreters are few and their fingerprints are loaded anyway: all are judged,
+            # so one upgraded in place (a new micro version that would now rank first) is
+            # re-probed as before. Only venvs, the many, are judged in rank order.
+            for record in records.values():
+                judged_now = record.outcome != "ok" or not record.is_venv
+                if judged_now and not isinstance(judge(record.path, record, policy, probe_hash, stats), Record):
+                    return None
+            sources = {p: builtins.list(v) for p, v in found.items()}
+            active = os.environ.get("VIRTUAL_ENV")
+            if allow_venv:
+                records.update(self._venvs_to_rank(conn, parsed, records, sources, active, arch))
+        finally:
+            conn.close()
+        full = set(few)  # read with their fingerprints and answers
+        everything = builtins.list(records.values())
+        order = source_rank(Result(everything, sources=sources))
+        ranked = rank(everything, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
         if not ranked:
             return None
         best = identity(ranked[0])
         # The paths ``rank`` grouped into the best match: its candidates of the same identity.
-        members = [r for r in records if parsed.matches(r, arch=arch, allow_venv=allow_venv) and identity(r) == best]
+        members = [r for r in everything if parsed.matches(r, arch=arch, allow_venv=allow_venv) and identity(r) == best]
         lacking = [r.id for r in members if r.path not in full]
         if lacking:
             loaded = {r.path: r for r in self.stored(ids=lacking)}
@@ -471,6 +495,57 @@ class Inventory:
         if not answer:
             return None
         return answer[0], Result(judged, sources={p: sources[p] for p in (r.path for r in judged) if p in sources})
+
+    def _read_few(
+        self, conn: read.Connection, facts: tuple[str, dict[str, Any]] | None, paths: Sequence[str] | None
+    ) -> builtins.list[Record]:
+        """This host's records (forgotten ones too) with their fingerprints and answers."""
+        return read.current_records(conn, self.host, paths=paths, include_forgotten=True, facts=facts)
+
+    def _venvs_to_rank(
+        self,
+        conn: read.Connection,
+        parsed: Request,
+        known: Mapping[str, Record],
+        sources: Mapping[str, Sequence[str]],
+        active: str | None,
+        arch: str | None,
+    ) -> dict[str, Record]:
+        """The stored venvs that could rank before the best matching base interpreter in ``known``
+        (every venv when none matches), with every other path into those venvs; as stored,
+        without fingerprints (``find`` loads the entries of the ones it judges)."""
+        from interpdb.request import build_rank, line_of, rank
+
+        # What ranks venvs is in columns, unless the request names a machine, an OS or a
+        # libc (read from the probe's answer): then the answers are decoded too.
+        plain = arch is None and parsed.machine is None and parsed.os is None and parsed.libc is None
+        bases = [r for r in known.values() if not (r.outcome == "ok" and r.is_venv)]
+        order = source_rank(Result(bases, sources={p: builtins.list(v) for p, v in sources.items()}))
+        ranked = rank(bases, parsed, source_order=order, arch=arch)
+        line = line_of(ranked[0]) if ranked else None
+        facts = read.venvs_that_may_outrank(
+            line,
+            build_rank(ranked[0], parsed) if ranked else 0,
+            debug_counts=parsed.debug is None,
+            free_threading_counts=parsed.free_threaded is None,
+            active=os.path.normpath(active) if active else None,
+        )
+        found = {
+            r.path: r
+            for r in read.current_records(conn, self.host, with_entries=False, with_data=not plain, facts=facts)
+            if r.path not in known
+        }
+        if line is None:
+            return found  # every venv: none is left to add
+        prefixes = builtins.list(dict.fromkeys(r.prefix for r in found.values() if r.prefix is not None))
+        for start in range(0, len(prefixes), _PATHS_PER_QUERY):
+            chunk = prefixes[start : start + _PATHS_PER_QUERY]
+            for record in read.current_records(
+                conn, self.host, with_entries=False, with_data=not plain, facts=read.venvs_in(chunk)
+            ):
+                if record.path not in known:
+                    found.setdefault(record.path, record)
+        return found
 
     def _behind_launcher(self, launcher: Record, policy: Refresh) -> Record:
         """A shim's answer depends on the folder and the environment: answer with the
@@ -491,14 +566,17 @@ class Inventory:
         explicit: bool = False,
         revive: bool = False,
         also: Sequence[str] = (),
+        light: bool = False,
     ) -> Result:
         """Revalidate ``wanted`` (None: everything stored), plus the paths ``also`` names.
 
         ``explicit``: the paths were named by the user, which brings forgotten ones
         back (``revive``); otherwise (``list``, ``discover``, ``find``) forgotten
-        interpreters are left out. One query loads every stored record involved.
+        interpreters are left out. One query loads every stored record involved, or
+        (``light``, everything stored) one batch at a time (see ``list``).
         """
-        stored, order = self._targets(wanted, explicit, revive, also)
+        batched = light and wanted is None
+        stored, order = ({}, []) if batched else self._targets(wanted, explicit, revive, also)
         notes: builtins.list[str] = []
         if not policy.offline and self.store_read_only:
             if policy.everything or policy.interpreters or policy.max_age is not None:
@@ -514,21 +592,70 @@ class Inventory:
         problems: builtins.list[Problem] = []
         due: builtins.list[Due] = []
         stats: dict[str, os.stat_result | None] = {}  # files venvs share are stat-ed once
-        selected = _Selected(self, stored, probe_hash, stats)
-        for path in order:
-            verdict = judge(path, stored.get(path), policy, probe_hash, stats, selected)
+
+        def take(path: str, record: Record | None, selected: _Selected) -> None:
+            verdict = judge(path, record, policy, probe_hash, stats, selected)
             if isinstance(verdict, Record):
-                results[path] = verdict
+                results[path] = _light(verdict) if light else verdict
             elif isinstance(verdict, Problem):
                 problems.append(verdict)
             else:
                 due.append(verdict)
+
+        if batched:
+            order = self._judge_in_batches(also, probe_hash, stats, take)
+        else:
+            selected = _Selected(self, stored, probe_hash, stats)
+            for path in order:
+                take(path, stored.get(path), selected)
         if due:
             results.update(self._probe_and_record(due, probe_hash))
         if sources and not policy.offline:
             self._remember_sources(results, sources)
         found_through = {p: builtins.list(v) for p, v in (sources or {}).items()}
         return Result([results[p] for p in order if p in results], problems, found_through, notes)
+
+    def _judge_in_batches(
+        self,
+        also: Sequence[str],
+        probe_hash: str,
+        stats: dict[str, os.stat_result | None],
+        take: Callable[[str, Record | None, _Selected], None],
+    ) -> builtins.list[str]:
+        """``take`` every stored record of this host (forgotten ones left out) and then each
+        path of ``also`` not stored, reading the store a batch at a time; the paths in order.
+
+        What ``_targets`` does for everything, without holding every record at once: a shim
+        that now selects another interpreter looks it up in the whole store (``_Selected``),
+        which is then read once, on that first need.
+        """
+        order: builtins.list[str] = []
+        forgotten: set[str] = set()
+        selected = _Selected(self, _Everything(self), probe_hash, stats)
+        conn = self._reader()
+        after = 0
+        try:
+            while conn is not None:
+                batch = read.current_records(conn, self.host, include_forgotten=True, after=after, limit=_BATCH)
+                if not batch:
+                    break
+                after = batch[-1].id
+                for record in batch:
+                    if record.forgotten_at is not None:
+                        forgotten.add(record.path)
+                        continue
+                    order.append(record.path)
+                    take(record.path, record, selected)
+        finally:
+            if conn is not None:
+                conn.close()
+        known = set(order) | forgotten
+        for path in also:
+            if path not in known:
+                known.add(path)
+                order.append(path)
+                take(path, None, selected)
+        return order
 
     def _targets(
         self, wanted: builtins.list[str] | None, explicit: bool, revive: bool, also: Sequence[str]
@@ -690,6 +817,47 @@ class Inventory:
             r.path: replace(r, status=RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
             for r in fresh
         }
+
+
+def _light(record: Record) -> Record:
+    """A record as ``list(light=True)`` keeps it: no probe answer but a launcher's, and no
+    fingerprint unless ``aliases.identity`` reads it (a working base interpreter)."""
+    keep_entries = record.outcome == "ok" and not record.is_venv
+    keep_data = bool(record.data.get("launcher"))
+    if keep_entries and keep_data:
+        return record
+    return replace(record, entries=record.entries if keep_entries else (), data=record.data if keep_data else {})
+
+
+def _with_answers(conn: read.Connection | None, records: builtins.list[Record]) -> Iterator[Record]:
+    """``records`` with the answers ``_light`` left out read back (by probe: what was judged)."""
+    lacking = [r.probe_id for r in records if r.probe_id is not None and r.outcome == "ok" and not r.data]
+    found = read.answers(conn, lacking) if lacking and conn is not None else {}
+    for record in records:
+        answer = found.get(record.probe_id) if record.probe_id is not None and not record.data else None
+        yield replace(record, data=answer) if answer else record
+
+
+class _Everything(Mapping[str, Record]):
+    """This host's stored records (forgotten ones left out), read whole on first use."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self._records: dict[str, Record] | None = None
+
+    def _loaded(self) -> dict[str, Record]:
+        if self._records is None:
+            self._records = {r.path: r for r in self.inventory.stored()}
+        return self._records
+
+    def __getitem__(self, path: str) -> Record:
+        return self._loaded()[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 class _Selected:

@@ -531,8 +531,7 @@ class Bench:
                 found,
                 "parallel",
                 "serial",
-                1.0,
-                strict=True,
+                0.55,  # issue 11: two probes at once on two cores, each answer written as it comes
             )
         )
         say(f"warm list of {count} venvs")
@@ -552,6 +551,19 @@ class Bench:
         }
         peaks = interleaved(memory_cases, 3, warmup=0)
         floor = max(max(s.floor_bytes) for s in (*peaks.values(), found["parallel"]))
+        tenth = max(1, count // 10)
+        small = self.first_of(keep, tenth)
+        say(f"warm list of {count} venvs against {tenth}")
+        listing = ["list", "--no-discover", "--format", "json"]
+        scaling = interleaved(
+            {
+                "many": lambda: run(self.command(listing, keep, "scale-list.json")),
+                "tenth": lambda: run(self.command(listing, small, "tenth.json")),
+            },
+            self.settings.reps,
+        )
+        expect_cached(self.root / "out" / "tenth.json", tenth, f"list of {tenth}")
+        per_many, per_tenth = scaling["many"].median / count, scaling["tenth"].median / tenth
         self.rows += [
             Row(
                 "4b",
@@ -559,8 +571,17 @@ class Bench:
                 f"probe python{self.target.line} directly",
                 listed,
                 warm["probe"].median,
-                target="<= 1 s",
-                met=listed <= 1.0,
+                target="<= 1.5 s",
+                met=listed <= 1.5,
+            ),
+            Row(
+                "4f",
+                f"list --format json, per interpreter ({count})",
+                f"the same, per interpreter ({tenth})",
+                per_many,
+                per_tenth,
+                target="ratio <= 1.2",
+                met=per_many / per_tenth <= 1.2,
             ),
             Row("4c", f"database size ({count} venvs)", "-", db_bytes(keep), unit="bytes"),
             Row(
@@ -578,13 +599,38 @@ class Bench:
                 peaks["list"].median_rss,
                 peaks["pass"].median_rss,
                 unit="bytes",
+                target="<= 150 MiB",
+                met=peaks["list"].median_rss <= 150 * 2**20,
             ),
         ]
+        self.notes.append(
+            f"4f: median wall time of the whole command divided by the interpreters listed "
+            f"({per_many * 1e6:.0f} us at {count}, {per_tenth * 1e6:.0f} us at {tenth}: start-up weighs "
+            f"more on the smaller store); the {tenth} are the first of the same store"
+        )
         self.notes.append(
             "4d/4e: peak RSS of the largest single process (interpdb, or one of its probes), from wait4 in a "
             f"small launcher whose own {floor / 2**20:.1f} MiB is the smallest value it can report; medians of 3 "
             "runs (4d: of the timed runs)"
         )
+
+    def first_of(self, db: Path, count: int) -> Path:
+        """A copy of ``db`` that keeps its first ``count`` interpreters (their probes, fingerprints
+        and sources go with them, by the schema's cascades)."""
+        small = db.with_name(f"first-{count}.sqlite3")
+        shutil.copyfile(db, small)
+        conn = sqlite3.connect(small)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            with conn:
+                conn.execute(
+                    "DELETE FROM interpreters WHERE id NOT IN (SELECT id FROM interpreters ORDER BY id LIMIT ?)",
+                    (count,),
+                )
+            conn.execute("VACUUM")
+        finally:
+            conn.close()
+        return small
 
     def group_history(self) -> None:
         from interpdb import __version__

@@ -4,14 +4,17 @@ fresh does it answer; everything that could change the answer goes the exhaustiv
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Cli, python_for
 from test_warm_path import warm_db  # noqa: F401 (the fixture: a store that knows a few interpreters)
 
 from interpdb import Inventory
+from interpdb.store import read
 
 REQUESTS = ["3.12", "3.11", "3", "any", ">=3.11,<3.13", "cpython@3.12", "python3.12", "3.12-64"]
 
@@ -140,3 +143,109 @@ def test_a_changed_base_interpreter_goes_the_exhaustive_way(
     found = run.json("find", "3.12", "--format", "json")
     assert run.count(link) == before + 1
     assert found["version"].startswith("3.12.")
+
+
+# -- venvs that outrank the best base interpreter, among many that do not ----------------------------
+
+LESSER = 12
+
+
+@pytest.fixture
+def lesser_venvs(
+    warm_db: dict[str, Path],  # noqa: F811
+    run: Cli,
+    make_venv: Callable[..., Path],
+) -> list[Path]:
+    """Venvs of the 3.12 base interpreter: each ranks after it (same line, same build, a venv)."""
+    venvs = [make_venv(f"lesser-{index:02d}", python_for("3.12")) for index in range(LESSER)]
+    run("probe", *venvs)
+    return venvs
+
+
+def _quick_and_exhaustive(db_path: Path, request_text: str, *, discover: bool = True) -> tuple[Any, Any]:
+    with Inventory(str(db_path)) as inventory:
+        quick, considered = inventory.find(request_text, discover=discover)
+        full, _ = inventory.find(request_text, discover=discover, exhaustive=True)
+    assert quick is not None and full is not None
+    assert quick.to_json() == full.to_json()
+    assert {r.path for r in considered.records} == {quick.path, *quick.aliases}  # answered the quick way
+    return quick, full
+
+
+def test_a_venv_of_a_newer_line_wins_among_many_lesser_venvs(
+    lesser_venvs: list[Path], db_path: Path, run: Cli, make_venv: Callable[..., Path]
+) -> None:
+    """No 3.13 base is known: a 3.13 venv is the newest line, so it answers ``find 3``."""
+    newer = make_venv("newer", python_for("3.13"))
+    run("probe", newer)
+    before = run.count()
+    quick, _ = _quick_and_exhaustive(db_path, "3")
+    assert quick.path == str(newer) and quick.status == "cached"
+    assert run.json("find", "3", "--format", "json")["path"] == str(newer)
+    assert run.count() == before
+
+
+@pytest.mark.parametrize("spelling", ["plain", "trailing slash", "doubled slash"])
+@pytest.mark.parametrize("discover", [True, False])
+def test_the_active_venv_wins_among_many_lesser_venvs(
+    lesser_venvs: list[Path], db_path: Path, run: Cli, monkeypatch: pytest.MonkeyPatch, spelling: str, discover: bool
+) -> None:
+    """``$VIRTUAL_ENV`` ranks first however it is spelt, found by discovery or (``--no-discover``) in the store."""
+    active = lesser_venvs[LESSER // 2].parent.parent
+    value = {"plain": str(active), "trailing slash": f"{active}/", "doubled slash": f"{active.parent}//{active.name}"}
+    monkeypatch.setenv("VIRTUAL_ENV", value[spelling])
+    flags = [] if discover else ["--no-discover"]
+    run("find", "3.12", *flags)  # discovery found it as the active venv: that source is recorded once
+    before = run.count()
+    quick, _ = _quick_and_exhaustive(db_path, "3.12", discover=discover)
+    assert quick.prefix == str(active)
+    assert run.json("find", "3.12", *flags, "--format", "json")["prefix"] == str(active)
+    assert run.count() == before
+
+
+def test_a_venv_of_a_better_build_wins_among_many_lesser_venvs(
+    lesser_venvs: list[Path], db_path: Path, run: Cli, make_venv: Callable[..., Path]
+) -> None:
+    """When the only 3.12 base interpreters are debug builds (as stored), a release venv of 3.12
+    ranks before them: CPython, release, default build come before base-before-venv."""
+    better = make_venv("better", python_for("3.12"))
+    run("probe", better)
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "UPDATE probes SET debug_build = 1 WHERE id IN (SELECT i.current_probe_id FROM interpreters i "
+            "JOIN probes p ON p.id = i.current_probe_id WHERE p.is_venv = 0 AND p.version_minor = 12)"
+        )
+        # Every venv but ``better`` is a debug build too: it is the one release 3.12 left.
+        conn.execute(
+            "UPDATE probes SET debug_build = 1 WHERE id IN (SELECT i.current_probe_id FROM interpreters i "
+            "JOIN probes p ON p.id = i.current_probe_id WHERE p.is_venv = 1 AND i.path <> :better)",
+            {"better": str(better)},
+        )
+    conn.close()
+    before = run.count()
+    quick, _ = _quick_and_exhaustive(db_path, "3.12")
+    assert quick.path == str(better) and quick.is_venv and not quick.debug_build
+    assert run.json("find", "3.12", "--format", "json")["path"] == str(better)
+    debug, _ = _quick_and_exhaustive(db_path, "3.12d")  # asked for: a debug base comes before debug venvs
+    assert debug.debug_build and not debug.is_venv
+    assert run.count() == before
+
+
+def test_find_reads_no_venv_that_cannot_outrank(
+    lesser_venvs: list[Path], db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a 3.12 base interpreter fresh, ``find 3.12`` builds no record of the lesser venvs:
+    its cost does not grow with them."""
+    built: list[str] = []
+    original = read.current_records
+
+    def counting(*args: Any, **kwargs: Any) -> list[Any]:
+        records = original(*args, **kwargs)
+        built.extend(r.path for r in records)
+        return records
+
+    monkeypatch.setattr(read, "current_records", counting)
+    with Inventory(str(db_path)) as inventory:
+        best, _ = inventory.find("3.12")
+    assert best is not None and not best.is_venv
+    assert not {str(v) for v in lesser_venvs} & set(built)

@@ -320,3 +320,70 @@ def test_progress_bar_counts_shows_elapsed_and_erases_itself() -> None:
     drawn = stream.getvalue()
     assert "10/10" in drawn
     assert drawn.endswith("\r") and drawn.rsplit("\r", 2)[-2].strip() == ""  # the last thing written is a blank line
+
+
+# -- a JSON array written in pieces, as json.dumps writes it whole --------------------------------
+
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text()
+    | st.datetimes()  # not JSON: written through default=str, as json.dumps(default=str) does
+)
+_KEYS = st.text() | st.integers() | st.booleans() | st.floats(allow_nan=False)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+        | st.dictionaries(_KEYS, inner, max_size=3)
+    ),
+    max_leaves=25,
+)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, sort_keys=True, indent=2, default=str)
+
+
+@given(st.lists(_DOCUMENTS, max_size=4))
+def test_json_chunks_are_the_json_array_in_pieces(documents: list[object]) -> None:
+    try:
+        expected = _dumps(documents)
+    except TypeError:
+        return
+    pieces = list(render.json_chunks(iter(documents)))
+    assert "".join(pieces) == expected
+    assert len(pieces) == len(documents) + 1  # one piece a document, then the closing bracket
+
+
+def test_light_list_and_its_answers_are_the_whole_list(run: Cli, known: list[Path]) -> None:
+    """``list(light=True)`` keeps neither answers nor (venvs') fingerprints; ``answers`` reads
+    the answers back a batch at a time: the records are then the ones a whole list returns."""
+    from interpdb import Inventory
+
+    with Inventory() as inventory:
+        whole = inventory.list(discover=False)
+        light = inventory.list(discover=False, light=True)
+        assert [r.path for r in light.records] == [r.path for r in whole.records]
+        assert any(r.is_venv for r in light.records)
+        assert all(not r.data and not r.entries for r in light.records if r.is_venv)
+        assert all(r.entries for r in light.records if r.outcome == "ok" and not r.is_venv)
+        answered = list(inventory.answers(light.records))
+    assert [r.to_json() for r in answered] == [r.to_json() for r in whole.records]
+    assert [r.data for r in answered] == [r.data for r in whole.records]
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson"])
+def test_a_listing_is_written_as_it_is_rendered_and_reads_as_one(run: Cli, known: list[Path], fmt: str) -> None:
+    """The fast path writes a JSON listing in pieces; the text is the full CLI's, whole."""
+    from test_warm_path import run_entry
+
+    fast, _modules, code = run_entry(["list", "--no-discover", "--format", fmt], run.db)
+    assert code == 0
+    assert fast == run("list", "--no-discover", "--format", fmt).stdout
+    records = json.loads(fast) if fmt == "json" else [json.loads(line) for line in fast.splitlines()]
+    assert {r["path"] for r in records} >= {str(p) for p in known}

@@ -409,6 +409,13 @@ def emit(text: str) -> None:
         write_output(text + "\n")
 
 
+def emit_pieces(pieces: Iterable[str]) -> None:
+    """Data on stdout as ``emit`` writes it (then one newline), from pieces written as they come."""
+    for piece in pieces:
+        write_output(piece)
+    write_output("\n")
+
+
 def emit_lines(lines: Iterable[str]) -> None:
     """Each line written and flushed as it comes: a reader of ``--format ndjson`` sees rows as they are made."""
     for line in lines:

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from interpdb.cli._common import AppState, Output, emit, emit_lines, error
+from interpdb.cli._common import AppState, Output, emit, emit_lines, emit_pieces, error
 from interpdb.records import Record
 
 
-def print_records(app: AppState, records: Sequence[Record], output: Output) -> None:
-    from interpdb.listing import describe_change, render_records
+def print_records(
+    app: AppState,
+    records: Sequence[Record],
+    output: Output,
+    answers: Callable[[Sequence[Record]], Iterable[Record]] | None = None,
+) -> None:
+    """``answers`` (``Inventory.answers``): for ``list(light=True)``'s records, which JSON
+    prints whole; they are read back and printed a batch at a time."""
+    from interpdb.listing import describe_change, render_records, stream_records
 
     if output.fmt == "ndjson":
         from interpdb.render import ndjson
 
-        emit_lines(ndjson(r.to_json() for r in records))
+        emit_lines(ndjson(r.to_json() for r in (answers(records) if answers else records)))
+    elif output.fmt == "json" and answers is not None:
+        emit_pieces(stream_records(answers(records), "json"))
     else:
         emit(render_records(records, output.fmt, wide=output.wide, columns=output.columns))
     if app.verbose:

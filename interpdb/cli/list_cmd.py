@@ -87,7 +87,8 @@ def command(
         elif forgotten:  # hidden from everything else: shown as stored, never probed
             result = Result([r for r in inventory.stored(include_forgotten=True) if r.forgotten_at is not None])
         else:
-            result = inventory.list(run.policy, discover=not no_discover)
+            # Light records unless --version asks about what only their answers hold (markers, libc).
+            result = inventory.list(run.policy, discover=not no_discover, light=version_request is None)
         remote = hosts.remote(inventory, include_forgotten=forgotten)
         if forgotten:
             remote = [r for r in remote if r.forgotten_at is not None]
@@ -103,7 +104,7 @@ def command(
         show_all=show_all,
         per_path=per_path,
     )
-    print_records(app, records, output)
+    print_records(app, records, output, answers=inventory.answers)
     report_notes(app, result)
     if forgotten:
         if records:

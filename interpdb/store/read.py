@@ -79,6 +79,11 @@ class Connection:
     def reset(self) -> None:
         """After a failed statement (PostgreSQL aborts the transaction)."""
 
+    def tuples(self, sql: str, params: dict[str, Any]) -> tuple[dict[str, int], Sequence[Any]] | None:
+        """The rows as plain tuples and where each column is in them (read by name all the
+        same), for the many rows of a fingerprint; None where ``rows`` must read them."""
+        return None
+
     def table_columns(self) -> dict[str, frozenset[str]]:
         """Each table's columns (a server database: from ``information_schema``)."""
         found: dict[str, set[str]] = {}
@@ -118,6 +123,17 @@ class _Sqlite(Connection):
             return [_DecodedRow(row) for row in self._conn.execute(sql, params).fetchall()]
         finally:
             self._conn.text_factory = str
+
+    def tuples(self, sql: str, params: dict[str, Any]) -> tuple[dict[str, int], Sequence[Any]] | None:
+        cursor = self._conn.cursor()
+        cursor.row_factory = None  # a sqlite3.Row costs more than the tuple it wraps
+        try:
+            found = cursor.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if "decode" not in str(error):
+                raise
+            return None  # text that is not UTF-8: ``rows`` reads it cell by cell
+        return {name: index for index, (name, *_details) in enumerate(cursor.description)}, found
 
     def close(self) -> None:
         self._conn.close()
@@ -433,11 +449,17 @@ def current_records(
     *,
     hosts: Sequence[str] | None = None,
     exclude: Host | None = None,
+    facts: tuple[str, dict[str, Any]] | None = None,
+    after: int | None = None,
+    limit: int | None = None,
 ) -> list[Record]:
     """Interpreters with their current probes (and fingerprints), in id order.
 
     ``paths``/``ids`` narrow the set; neither means every interpreter on ``host``
     (``host_where`` says how ``host``, ``hosts`` and ``exclude`` choose them).
+    ``facts`` narrows it by the current probe's columns (SQL on ``p`` and its
+    parameters: ``not_venvs``, ``venvs_that_may_outrank``, ``venvs_in``).
+    ``after``/``limit``: the first ``limit`` of those with an id above ``after`` (a batch).
     Three queries in all, whatever the number of interpreters. ``with_data=False``
     leaves the probe's answer out (``data`` is empty: decoding it is most of a
     record's cost): for ranking on the columns alone, never for an answer.
@@ -455,23 +477,124 @@ def current_records(
         clause, extra = _in_clause("id", list(ids))
         where += f" AND i.id IN ({clause or 'NULL'})"
         params.update(extra)
+    if facts is not None:
+        where += f" AND {facts[0]}"
+        params.update(facts[1])
+    if after is not None:
+        where += " AND i.id > :after"
+        params["after"] = after
     spec = RECORD if with_data else {name: column for name, column in RECORD.items() if name != "data"}
     rows = conn.rows(
         f"SELECT {select_list(spec, present)} FROM interpreters i "
-        f"LEFT JOIN probes p ON p.id = i.current_probe_id WHERE {where} ORDER BY i.id",
+        f"LEFT JOIN probes p ON p.id = i.current_probe_id WHERE {where} ORDER BY i.id"
+        + ("" if limit is None else f" LIMIT {int(limit)}"),
         params,
     )
+    if not rows:
+        return []
+    # The fingerprints and sources of the same interpreters: chosen as they were, or, when the
+    # probe's columns or a batch chose them (a few of many), by id, so that SQLite starts from those.
+    chosen = [(where, params)]
+    if facts is not None or limit is not None:
+        ids = [row["id"] for row in rows]
+        chunks = (_in_clause("id", ids[start : start + _IDS_PER_QUERY]) for start in range(0, len(ids), _IDS_PER_QUERY))
+        chosen = [(f"i.id IN ({clause})", values) for clause, values in chunks]
     entries: dict[int, list[Any]] = {}
-    if with_entries and rows:
-        for row in conn.rows(
-            f"SELECT {select_list(ENTRY_SELECT)} FROM fingerprint_entries e "
-            f"JOIN interpreters i ON e.probe_id = i.current_probe_id WHERE {where} "
-            "ORDER BY e.probe_id, e.position",
-            params,
-        ):
-            entries.setdefault(row["probe_id"], []).append(row)
-    found_through = _sources_where(conn, where, params) if rows and conn.has_table("interpreter_sources") else {}
+    found_through: dict[int, tuple[str, ...]] = {}
+    for these, values in chosen:
+        if with_entries:
+            _entries_where(conn, these, values, entries)
+        if conn.has_table("interpreter_sources"):
+            found_through.update(_sources_where(conn, these, values))
     return [_record(row, entries.get(row["probe_id"], ()), found_through.get(row["id"], ()), with_data) for row in rows]
+
+
+#: A working venv as ``_record`` reads one: outcome ``ok`` and ``is_venv`` true. Every current
+#: probe is either this or ``not_venvs()`` (NULL included): the two sets split the store.
+_VENV = "(p.outcome = 'ok' AND p.is_venv = :venv_true)"
+#: A prefix that ``os.path.normpath`` would change (relative, ``//``, ``/./``, ``/../``, a trailing
+#: ``/``, ``/.`` or ``/..``): it may still name the active venv, so it is never filtered out.
+_UNNORMAL_PREFIX = (
+    "p.prefix NOT LIKE '/%' OR p.prefix LIKE '%//%' OR p.prefix LIKE '%/./%' OR p.prefix LIKE '%/../%' "
+    "OR p.prefix LIKE '%/' OR p.prefix LIKE '%/.' OR p.prefix LIKE '%/..'"
+)
+
+
+def not_venvs() -> tuple[str, dict[str, Any]]:
+    """``facts`` for every interpreter that is not a working venv: base interpreters, failures,
+    rows without a probe, and an ``is_venv`` SQL does not read as true (a hand-edited row)."""
+    return (
+        "(p.id IS NULL OR p.outcome IS NULL OR p.outcome <> 'ok' OR p.is_venv IS NULL OR p.is_venv <> :venv_true)",
+        {"venv_true": True},
+    )
+
+
+def venvs_in(prefixes: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """``facts`` for the working venvs with one of these prefixes (the paths into them)."""
+    clause, params = _in_clause("prefix", list(prefixes))
+    return f"{_VENV} AND p.prefix IN ({clause or 'NULL'})", {"venv_true": True, **params}
+
+
+def venvs_that_may_outrank(
+    line: tuple[int, int] | None,
+    build: int,
+    *,
+    debug_counts: bool,
+    free_threading_counts: bool,
+    active: str | None,
+) -> tuple[str, dict[str, Any]]:
+    """``facts`` for the working venvs ``request.rank`` could put before a base interpreter of
+    release ``line`` whose build rank is ``build`` (``request.build_rank``); ``line`` None: every venv.
+
+    A venv outranks such a base only when it is the active venv (``active``: the normalised
+    ``$VIRTUAL_ENV``), its line is newer, or it is of that line with a better build (a lower
+    rank: CPython, release, default build; ``debug_counts``/``free_threading_counts`` say
+    whether the request leaves those builds to rank last). This is a superset of those venvs,
+    never less: a row whose columns could read otherwise in Python (a version column that is
+    NULL or disagrees with ``python_version``, a prefix ``normpath`` would change, a flag
+    that is not 0 or 1) is kept, and ``rank`` decides.
+    """
+    params: dict[str, Any] = {"venv_true": True}
+    if line is None:
+        return _VENV, params
+    params.update(major=line[0], minor=line[1], build=build, line_text=f"{line[0]}.{line[1]}.%")
+    rank = "(CASE WHEN lower(p.implementation) = 'cpython' THEN 0 ELSE 4 END"
+    if debug_counts:
+        rank += " + CASE WHEN p.debug_build = :venv_true THEN 2 ELSE 0 END"
+    if free_threading_counts:
+        rank += " + CASE WHEN p.free_threaded = :venv_true THEN 1 ELSE 0 END"
+    rank += ")"
+    either = [
+        "p.version_major IS NULL OR p.version_minor IS NULL OR p.python_version IS NULL",
+        "p.python_version NOT LIKE p.version_major || '.' || p.version_minor || '.%'",
+        "p.version_major > :major OR (p.version_major = :major AND p.version_minor > :minor)",
+    ]
+    # The many venvs of the base's own line, told apart first and cheaply: their text and
+    # columns both say that line, so only a better build can put them first.
+    outranks = (
+        "CASE WHEN p.python_version LIKE :line_text AND p.version_major = :major AND p.version_minor = :minor "
+        f"THEN {rank} < :build ELSE ({' OR '.join(either)}) END"
+    )
+    if active is not None:
+        params["active"] = active
+        outranks = f"p.prefix = :active OR {_UNNORMAL_PREFIX} OR {outranks}"
+    return f"{_VENV} AND ({outranks})", params
+
+
+def answers(conn: Connection, probe_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """``{probe id: its answer}`` (``data``) for these probes, 500 a query; an answer that
+    cannot be read (see ``_record``, which has said so already) is left out."""
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(probe_ids), _IDS_PER_QUERY):
+        clause, params = _in_clause("pid", probe_ids[start : start + _IDS_PER_QUERY])
+        for row in conn.rows(f"SELECT p.id AS id, p.data AS data FROM probes p WHERE p.id IN ({clause})", params):
+            if getattr(row, "undecodable", None):
+                continue
+            try:
+                found[row["id"]] = _data(row["data"])
+            except Damaged:
+                continue
+    return found
 
 
 def is_id(ref: str) -> bool:
@@ -502,6 +625,30 @@ def interpreter_id(conn: Connection, ref: str, host: Host | None, *, hosts: Sequ
     return rows[0]["id"] if rows else None
 
 
+def _entries_where(conn: Connection, where: str, params: dict[str, Any], into: dict[int, list[Any]]) -> None:
+    """The fingerprints of the interpreters ``where`` chooses, by probe, in position order:
+    ``Entry`` objects built from plain tuples, or (a damaged store) rows ``_record`` checks."""
+    sql = (
+        f"SELECT {select_list(ENTRY_SELECT)} FROM fingerprint_entries e "
+        f"JOIN interpreters i ON e.probe_id = i.current_probe_id WHERE {where} ORDER BY e.probe_id, e.position"
+    )
+    found = conn.tuples(sql, params)
+    if found is None:
+        for row in conn.rows(sql, params):
+            into.setdefault(row["probe_id"], []).append(row)
+        return
+    from interpdb.fingerprint import Entry
+
+    at, rows = found
+    probe = at["probe_id"]
+    fields = [at[name] for name in ENTRY_FIELDS]  # by name, in ``Entry``'s field order
+    exists = ENTRY_FIELDS.index("exists")
+    for row in rows:
+        values = [row[index] for index in fields]
+        values[exists] = bool(values[exists])  # SQLite stores booleans as 0 and 1
+        into.setdefault(row[probe], []).append(Entry(*values))
+
+
 def _sources_where(conn: Connection, where: str, params: dict[str, Any]) -> dict[int, tuple[str, ...]]:
     found: dict[int, list[str]] = {}
     for row in conn.rows(
@@ -523,7 +670,7 @@ def _record(row: Any, entry_rows: Sequence[Any], found_through: tuple[str, ...] 
         ]
         if undecodable:
             raise Damaged(f"{undecodable[0]} is not UTF-8 text")
-        entries = tuple(_entry(Entry, e) for e in entry_rows)
+        entries = tuple(e if isinstance(e, Entry) else _entry(Entry, e) for e in entry_rows)
         return Record(
             id=row["id"],
             host=row["host"],
