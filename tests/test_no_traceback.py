@@ -184,16 +184,8 @@ def test_output_to_a_full_disk_is_one_line(populated_db: dict[str, str], args: t
     """``> /dev/full``: one ``error:`` line and exit 1, never a traceback, from every command."""
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")
-    script = Path(sys.executable).with_name("interpdb")
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [str(script), *args],
-            env=populated_db,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
+        done = _installed(args, populated_db, full.fileno())
     assert (done.returncode, done.stderr) == (1, "error: cannot write the output: No space left on device\n")
 
 
@@ -203,18 +195,16 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(
 ) -> None:
     """``interpdb ... | head``: the pipe closed before a byte was read ends the command with
     its usual exit code and nothing on stderr (EPIPE is not the command's failure)."""
-    script = Path(sys.executable).with_name("interpdb")
     read_end, write_end = os.pipe()
     os.close(read_end)  # nobody will ever read: the first write fails with EPIPE
     try:
-        done = subprocess.run(
-            [str(script), *args],
-            env=populated_db,
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            text=True,
-            check=False,
-        )
+        done = _installed(args, populated_db, write_end)
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def _installed(args: tuple[str, ...], env: dict[str, str], stdout: int) -> subprocess.CompletedProcess[str]:
+    """The installed console script (the warm path first, as a user runs it), stdout at ``stdout``."""
+    script = Path(sys.executable).with_name("interpdb")
+    return subprocess.run([str(script), *args], env=env, stdout=stdout, stderr=subprocess.PIPE, text=True, check=False)
