@@ -1104,9 +1104,12 @@ def fill_history(
     conn = sqlite3.connect(db)
     try:
         conn.execute("PRAGMA synchronous = OFF")  # a benchmark fixture: nothing to lose
-        found = conn.execute("SELECT id FROM interpreters WHERE host = ? AND path = ?", (host, real_path)).fetchone()
+        found = conn.execute(
+            "SELECT id, host_id FROM interpreters WHERE host = ? AND path = ?", (host, real_path)
+        ).fetchone()
         if found is None:
             raise BenchError(f"{real_path} was not recorded by `interpdb probe`")
+        host_id = found[1]  # the fake interpreters are this host's too
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         start = now - timedelta(days=730)
         span = (now - timedelta(hours=1)) - start
@@ -1115,8 +1118,8 @@ def fill_history(
             for n in range(1, HISTORY_INTERPRETERS):
                 fake = root / "history" / f"venv-{n:02d}" / "bin" / "python"
                 cursor = conn.execute(
-                    "INSERT INTO interpreters (host, path, created_at) VALUES (?, ?, ?)",
-                    (host, str(fake), start.strftime(SQLITE_TIME)),
+                    "INSERT INTO interpreters (host, host_id, path, created_at) VALUES (?, ?, ?, ?)",
+                    (host, host_id, str(fake), start.strftime(SQLITE_TIME)),
                 )
                 ids.append(int(cursor.lastrowid or 0))
             columns = (
