@@ -309,6 +309,15 @@ def test_find_answers_with_the_interpreter_behind_a_shim(run: Cli, pyenv_root: P
     assert os.path.realpath(by_path) == os.path.realpath(printed)
 
 
+def two_projects(tmp_path: Path, version: str) -> tuple[Path, Path]:
+    """Two project folders: the first gets pyenv's global version, the second selects ``version``."""
+    project_a, project_b = tmp_path / "project-a", tmp_path / "project-b"
+    project_a.mkdir()
+    project_b.mkdir()
+    (project_b / ".python-version").write_text(version + "\n")
+    return project_a, project_b
+
+
 def test_moving_between_projects_answers_shims_from_the_store(
     run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -317,10 +326,7 @@ def test_moving_between_projects_answers_shims_from_the_store(
     interpreter it selects there (the version, the selection, and which record answered)."""
     monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
     v311, v312 = python_for("3.11").parent.parent.name, python_for("3.12").parent.parent.name
-    project_a, project_b = tmp_path / "project-a", tmp_path / "project-b"
-    project_a.mkdir()
-    project_b.mkdir()
-    (project_b / ".python-version").write_text(v312 + "\n")
+    project_a, project_b = two_projects(tmp_path, v312)
     shim = str(pyenv_root / "shims" / "python3")
 
     def visit(folder: Path) -> dict[str, Any]:
@@ -352,10 +358,7 @@ def test_a_shim_no_project_provides_is_not_rewritten_on_every_switch(
     extra.chmod(0o755)
     monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
     v311, v312 = python_for("3.11").parent.parent.name, python_for("3.12").parent.parent.name
-    project_a, project_b = tmp_path / "project-a", tmp_path / "project-b"
-    project_a.mkdir()
-    project_b.mkdir()
-    (project_b / ".python-version").write_text(v312 + "\n")
+    project_a, project_b = two_projects(tmp_path, v312)
 
     def visit(folder: Path) -> dict[str, Any]:
         monkeypatch.chdir(folder)
@@ -382,10 +385,7 @@ def test_a_switched_shim_is_an_alias_of_what_it_selects_there(
     store are grouped with the interpreter they select there (by its file), in `list` and in
     `find --format json`'s aliases: not with the one they selected when last probed."""
     monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
-    project_a, project_b = tmp_path / "project-a", tmp_path / "project-b"
-    project_a.mkdir()
-    project_b.mkdir()
-    (project_b / ".python-version").write_text(python_for("3.12").parent.parent.name + "\n")
+    project_a, project_b = two_projects(tmp_path, python_for("3.12").parent.parent.name)
     shim = str(pyenv_root / "shims" / "python3")
 
     def leads_to(folder: Path) -> list[str]:
