@@ -23,6 +23,14 @@ def slow_pythons(folder: Path, base_python: Path, count: int) -> list[Path]:
     return [write_script(folder / f"python{i}", f'sleep {SLOW}; exec "{base_python}" "$@"') for i in range(count)]
 
 
+def as_from_a_terminal() -> None:
+    """The child's signals as a terminal leaves them: default. A suite started in the background
+    (``pytest &`` in a script) runs with SIGINT ignored, which children inherit and Python keeps
+    ignoring, as it should: interpdb started that way is meant not to stop on Ctrl-C."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
 def probe_rows(db: Path) -> int:
     if not db.exists():
         return 0
@@ -60,6 +68,7 @@ def test_a_signal_keeps_finished_probes_and_starts_no_more(
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=as_from_a_terminal,
     )
     deadline = time.monotonic() + 60
     while probe_rows(db_path) < 2 and time.monotonic() < deadline:  # some have finished and are recorded
@@ -127,6 +136,7 @@ def test_ctrl_c_during_discover_scan_keeps_what_finished(tmp_path: Path, base_py
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=as_from_a_terminal,
     )
     deadline = time.monotonic() + 60
     while probe_rows(db_path) < 2 and time.monotonic() < deadline:
