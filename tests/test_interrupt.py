@@ -31,6 +31,25 @@ def as_from_a_terminal() -> None:
         signal.signal(signum, signal.SIG_DFL)
 
 
+def interrupted(args: list[str], db: Path, signum: int) -> tuple[subprocess.Popen[str], str]:
+    """Run ``interpdb ARGS``, send ``signum`` once two probes are recorded, and return the
+    ended process with its stderr."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interpdb", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, INTERPDB_DB=str(db)),
+        preexec_fn=as_from_a_terminal,
+    )
+    deadline = time.monotonic() + 60
+    while probe_rows(db) < 2 and time.monotonic() < deadline:  # some have finished and are recorded
+        time.sleep(0.05)
+    proc.send_signal(signum)
+    _out, err = proc.communicate(timeout=60)
+    return proc, err
+
+
 def probe_rows(db: Path) -> int:
     if not db.exists():
         return 0
@@ -61,20 +80,7 @@ def test_a_signal_keeps_finished_probes_and_starts_no_more(
     tmp_path: Path, base_python: Path, db_path: Path, signum: int, code: int
 ) -> None:
     pythons = slow_pythons(tmp_path / "slow", base_python, 16)
-    env = dict(os.environ, INTERPDB_DB=str(db_path))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "interpdb", "probe", "--jobs", "2", *map(str, pythons)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        preexec_fn=as_from_a_terminal,
-    )
-    deadline = time.monotonic() + 60
-    while probe_rows(db_path) < 2 and time.monotonic() < deadline:  # some have finished and are recorded
-        time.sleep(0.05)
-    proc.send_signal(signum)
-    _out, err = proc.communicate(timeout=60)
+    proc, err = interrupted(["probe", "--jobs", "2", *map(str, pythons)], db_path, signum)
     assert proc.returncode == code, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: interrupted by "), err
@@ -89,7 +95,7 @@ def test_a_signal_keeps_finished_probes_and_starts_no_more(
         [sys.executable, "-m", "interpdb", "probe", "--format", "json", *map(str, pythons)],
         capture_output=True,
         text=True,
-        env=env,
+        env=dict(os.environ, INTERPDB_DB=str(db_path)),
         check=False,
     )
     assert again.returncode == 0, again.stderr
@@ -129,20 +135,9 @@ def test_ctrl_c_during_discover_scan_keeps_what_finished(tmp_path: Path, base_py
         subprocess.run([str(base_python), "-m", "venv", "--without-pip", str(venv)], check=True)
         (venv / "bin" / "python").unlink()
         write_script(venv / "bin" / "python", f'sleep {SLOW}; exec "{base_python}" "$@"')
-    env = dict(os.environ, INTERPDB_DB=str(db_path))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "interpdb", "discover", "--source", "venv", "--scan", str(folder), "--jobs", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        preexec_fn=as_from_a_terminal,
+    proc, err = interrupted(
+        ["discover", "--source", "venv", "--scan", str(folder), "--jobs", "2"], db_path, signal.SIGINT
     )
-    deadline = time.monotonic() + 60
-    while probe_rows(db_path) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     [line] = err.strip().splitlines()
     kept = int(line.removeprefix("error: interrupted by SIGINT: ").split()[0])
