@@ -121,9 +121,6 @@ class _Generated:
         function = _compile(self.owner)[self.method]
         return function if instance is None else function.__get__(instance, owner)
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:  # called through the class, as Cls.__init__(obj, ...)
-        return _compile(self.owner)[self.method](*args, **kwargs)
-
 
 def _compile(cls: type) -> dict[str, Any]:
     """Generate ``cls``'s methods from its fields, install them and return them by name."""
