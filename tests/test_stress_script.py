@@ -29,16 +29,16 @@ def _figures(stdout: str) -> dict[str, int]:
     return found
 
 
+def _ran(*args: str, timeout: int) -> tuple[subprocess.CompletedProcess[str], dict[str, int]]:
+    """``scripts/stress.py ARGS``, which must exit 0, and the figures it printed."""
+    done = subprocess.run([sys.executable, str(STRESS), *args], capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done, _figures(done.stdout)
+
+
 def test_one_zoo_round_and_a_concurrent_batch_report_zeroes() -> None:
     """Every hostile interpreter answered in one JSON document; nothing left running, lost or traced."""
-    done = subprocess.run(
-        [sys.executable, str(STRESS), "--quick", "--only", "zoo,concurrent", "--rounds", "1", "--workers", "2"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    figures = _figures(done.stdout)
+    done, figures = _ran("--quick", "--only", "zoo,concurrent", "--rounds", "1", "--workers", "2", timeout=300)
     assert figures["commands"] >= 5 and figures["probes"] >= 19
     for name in ("failures", "rows lost", "processes left", "tracebacks"):
         assert figures[name] == 0, done.stdout
@@ -55,14 +55,7 @@ def test_an_unknown_section_is_a_usage_error() -> None:
 
 def test_a_short_kills_round_loses_nothing() -> None:
     """Two rounds of SIGKILL (a first run, then a discover recording into the store): the next runs work."""
-    done = subprocess.run(
-        [sys.executable, str(STRESS), "--quick", "--only", "kills", "--kills", "2"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    figures = _figures(done.stdout)
+    done, figures = _ran("--quick", "--only", "kills", "--kills", "2", timeout=300)
     assert figures["commands"] >= 6
     for name in ("failures", "rows lost", "processes left", "tracebacks"):
         assert figures[name] == 0, done.stdout
@@ -74,14 +67,7 @@ def test_a_short_fleet_run_loses_duplicates_and_touches_nothing() -> None:
     """4 simulated hosts, each probing its own venvs (one changed) and listing and reading every
     host's rows at once, on SQLite and on a throwaway PostgreSQL server: 0 lost, 0 duplicated,
     0 rows touched by another host, 0 errors. Under CI the server must have started."""
-    done = subprocess.run(
-        [sys.executable, str(STRESS), "--quick", "--only", "fleet", "--hosts", "4", "--seconds", "1"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    figures = _figures(done.stdout)
+    done, figures = _ran("--quick", "--only", "fleet", "--hosts", "4", "--seconds", "1", timeout=900)
     for name in ("failures", "rows lost", "processes left", "tracebacks", "rows duplicated", "foreign touched"):
         assert figures[name] == 0, done.stdout
     assert "result: ok" in done.stdout
