@@ -140,7 +140,7 @@ def fast(argv: Sequence[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
-    from interpdb.errors import InventoryError, NeedsWrite, OutputError, flush_output, report, write_output
+    from interpdb.errors import InventoryError, NeedsWrite, OutputError, flush_output, report, write_output, write_pieces
 
     try:
         text = _answer(parsed)
@@ -149,9 +149,7 @@ def fast(argv: Sequence[str]) -> int | None:
         if isinstance(text, str):
             write_output(text + "\n")
         else:
-            for piece in text:  # a long listing, written as it is rendered
-                write_output(piece)
-            write_output("\n")
+            write_pieces(text)  # a long listing, written as it is rendered
     except NeedsWrite:
         return None  # the full CLI probes or writes
     except OutputError as failed:

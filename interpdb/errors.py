@@ -20,6 +20,11 @@ The hierarchy::
 
 from __future__ import annotations
 
+#: Annotations only: this module imports nothing at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 
 class InventoryError(Exception):
     """An expected failure with a one-line message (bad reference, unusable database).
@@ -117,6 +122,22 @@ def write_output(text: str) -> None:
         sys.stdout.flush()
     except OSError as error:
         raise OutputError(error) from None
+
+
+def write_pieces(pieces: Iterable[str], *, flush_at: int = 1 << 16) -> None:
+    """Data on stdout from pieces rendered as they come, then one newline, flushed every
+    ``flush_at`` characters or so (``write_output``): a long listing is never held whole,
+    and costs a write call every few dozen records rather than one each."""
+    held: list[str] = []
+    size = 0
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size >= flush_at:
+            write_output("".join(held))
+            held, size = [], 0
+    held.append("\n")
+    write_output("".join(held))
 
 
 def flush_output(code: int, error: OSError | None = None) -> int:

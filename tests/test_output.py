@@ -61,6 +61,31 @@ def test_safe_never_lets_a_control_character_through(text: str) -> None:
         assert shown == text
 
 
+# -- render.to_json ---------------------------------------------------------------------------
+
+_json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+_json_values = st.recursive(
+    _json_scalars,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    | st.dictionaries(st.integers(), inner, max_size=2),  # a key json.dumps turns into text
+    max_leaves=20,
+)
+
+
+@given(_json_values | st.datetimes() | st.lists(st.datetimes(), max_size=2))
+def test_to_json_is_json_dumps_indented_with_sorted_keys(document: object) -> None:
+    """The hand-written encoder writes exactly what ``json.dumps`` writes, NaN, non-text keys and
+    values that need ``default=str`` included (it hands those to ``json.dumps``)."""
+    assert render.to_json(document) == json.dumps(document, sort_keys=True, indent=2, default=str)
+
+
+def test_to_json_writes_a_record_as_json_dumps_does(run: Cli, known: list[Path]) -> None:
+    listed = json.loads(run("list", "--format", "json").stdout)
+    assert listed and all(render.to_json(doc) == json.dumps(doc, sort_keys=True, indent=2) for doc in listed)
+
+
 # -- render.table -----------------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from interpdb.errors import write_output
+from interpdb.errors import write_output, write_pieces
 
 if TYPE_CHECKING:
     from interpdb.policy import Refresh
@@ -410,10 +410,9 @@ def emit(text: str) -> None:
 
 
 def emit_pieces(pieces: Iterable[str]) -> None:
-    """Data on stdout as ``emit`` writes it (then one newline), from pieces written as they come."""
-    for piece in pieces:
-        write_output(piece)
-    write_output("\n")
+    """Data on stdout as ``emit`` writes it (then one newline), from pieces written as they
+    come (``errors.write_pieces``)."""
+    write_pieces(pieces)
 
 
 def emit_lines(lines: Iterable[str]) -> None:

@@ -640,13 +640,28 @@ def _entries_where(conn: Connection, where: str, params: dict[str, Any], into: d
     from interpdb.fingerprint import Entry
 
     at, rows = found
+    # By name, in ``Entry``'s field order: one tuple unpacking a row, not a lookup a field.
+    role, path, exists, mtime, ctime, size, ino, dev, target = (at[name] for name in ENTRY_FIELDS)
     probe = at["probe_id"]
-    fields = [at[name] for name in ENTRY_FIELDS]  # by name, in ``Entry``'s field order
-    exists = ENTRY_FIELDS.index("exists")
+    current: list[Any] = []
+    last = None
     for row in rows:
-        values = [row[index] for index in fields]
-        values[exists] = bool(values[exists])  # SQLite stores booleans as 0 and 1
-        into.setdefault(row[probe], []).append(Entry(*values))
+        if row[probe] != last:
+            last = row[probe]
+            current = into.setdefault(last, [])
+        current.append(
+            Entry(
+                row[role],
+                row[path],
+                bool(row[exists]),  # SQLite stores booleans as 0 and 1
+                row[mtime],
+                row[ctime],
+                row[size],
+                row[ino],
+                row[dev],
+                row[target],
+            )
+        )
 
 
 def _sources_where(conn: Connection, where: str, params: dict[str, Any]) -> dict[int, tuple[str, ...]]:
