@@ -7,9 +7,8 @@ on a loaded machine) plus a few ms per decorated class, more than the work a war
 answer does. :func:`frozen` gives the same class from the same one definition (the
 annotated fields, their defaults, :func:`field` for a factory or ``compare=False``):
 ``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__match_args__`` and
-assignment refused. The methods are generated with one ``exec`` per class, on the
-first use of any of them (:class:`_Generated`): a class a command never instantiates
-costs no compilation.
+assignment refused. The methods are closures over the class's fields (:func:`_methods`):
+nothing is compiled at run time, which a warm ``find`` would pay for every class it uses.
 
 They stay dataclasses for anyone who asks: ``dataclasses.fields``, ``replace``,
 ``asdict`` and ``is_dataclass`` work, because ``__dataclass_fields__`` is built on
@@ -102,73 +101,76 @@ def _refuse(self: object, name: str, value: object = None) -> None:
 _METHODS = ("__init__", "__eq__", "__hash__", "__repr__")
 
 
-class _Generated:
-    """A generated method, compiled the first time it is looked up.
+def _methods(cls: type, specs: dict[str, _Field]) -> dict[str, Any]:
+    """``cls``'s ``__init__``, ``__eq__``, ``__hash__`` and ``__repr__``, as closures over its fields.
 
-    Compiling the four methods of a class costs about 0.1-0.5 ms (``Record`` has 35
-    fields); a warm command instantiates only a few of the classes it imports, so the
-    ``exec`` waits until one of the methods is first used, then replaces all of them on
-    the class with plain functions.
+    No source is generated and compiled (``dataclasses`` ``exec``s a function per method:
+    about 0.1-0.5 ms a class, 5 ms on a warm ``find``). ``__init__`` fills the instance's
+    ``__dict__`` from the defaults, then the positional values (``zip``), then the keywords,
+    all in C, and checks what a generated signature would have checked: too many values,
+    an unknown or repeated name, a required field missing. ``__eq__`` and ``__hash__``
+    compare tuples read with ``operator.attrgetter``.
     """
+    from operator import attrgetter
 
-    __slots__ = ("method", "owner")
+    names = tuple(specs)
+    count = len(names)
+    defaults = {name: spec.default for name, spec in specs.items() if spec.default is not MISSING}
+    factories = {name: spec.default_factory for name, spec in specs.items() if spec.default_factory is not MISSING}
+    qualname = cls.__qualname__
 
-    def __init__(self, owner: type, method: str) -> None:
-        self.owner = owner
-        self.method = method
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) == count and not kwargs:  # every field given in order: a fingerprint row
+            self.__dict__.update(zip(names, args))
+            return
+        if len(args) > count:
+            raise TypeError(f"{qualname}.__init__() takes {count + 1} positional arguments but {len(args) + 1} were given")
+        values = self.__dict__
+        values.update(defaults)
+        values.update(zip(names, args))
+        if kwargs:
+            if not kwargs.keys() <= specs.keys():
+                unknown = kwargs.keys() - specs.keys()
+                raise TypeError(f"{qualname}.__init__() got an unexpected keyword argument {min(unknown)!r}")
+            repeated = kwargs.keys() & names[: len(args)] if args else ()
+            if repeated:
+                raise TypeError(f"{qualname}.__init__() got multiple values for argument {min(repeated)!r}")
+            values.update(kwargs)
+        if len(values) < count:
+            for name, factory in factories.items():
+                if name not in values:
+                    values[name] = factory()
+            if len(values) < count:
+                missing = [name for name in names if name not in values]
+                raise TypeError(f"{qualname}.__init__() missing required argument(s): {', '.join(missing)}")
 
-    def __get__(self, instance: object, owner: type | None = None) -> Any:
-        function = _compile(self.owner)[self.method]
-        return function if instance is None else function.__get__(instance, owner)
+    def values_of(fields: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+        if not fields:
+            return lambda instance: ()
+        if len(fields) == 1:
+            one = attrgetter(fields[0])
+            return lambda instance: (one(instance),)
+        return attrgetter(*fields)  # type: ignore[return-value]
 
+    compared = values_of([n for n, s in specs.items() if s.compare])
+    hashed = values_of([n for n, s in specs.items() if (s.compare if s.hash is None else s.hash)])
 
-def _compile(cls: type) -> dict[str, Any]:
-    """Generate ``cls``'s methods from its fields, install them and return them by name."""
-    specs: dict[str, _Field] = cls.__dict__["__frozen_specs__"]
-    names = list(specs)
-    namespace: dict[str, Any] = {"MISSING": MISSING}
-    # Fields go straight into the instance's ``__dict__`` (as attrs does for frozen
-    # classes): an ``object.__setattr__`` call per field made building the ~150,000
-    # fingerprint entries of a 10,000-venv ``list`` cost about a second.
-    params, body = [], ["values = self.__dict__"] if specs else []
-    for name, spec in specs.items():
-        if spec.default_factory is not MISSING:
-            namespace[f"_factory_{name}"] = spec.default_factory
-            params.append(f"{name}=MISSING")
-            body.append(f"values[{name!r}] = _factory_{name}() if {name} is MISSING else {name}")
-        else:
-            if spec.default is not MISSING:
-                namespace[f"_default_{name}"] = spec.default
-                params.append(f"{name}=_default_{name}")
-            else:
-                params.append(name)
-            body.append(f"values[{name!r}] = {name}")
-    compared = [n for n, s in specs.items() if s.compare]
-    hashed = [n for n, s in specs.items() if (s.compare if s.hash is None else s.hash)]
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return compared(self) == compared(other)
 
-    def values(fields: list[str]) -> str:
-        return "(" + "".join(f"self.{n}, " for n in fields) + ")"
+    def __hash__(self: Any) -> int:
+        return hash(hashed(self))
 
-    source = (
-        f"def __init__(self, {', '.join(params)}):\n    " + ("\n    ".join(body) or "pass") + "\n"
-        "def __eq__(self, other):\n"
-        "    if other.__class__ is not self.__class__:\n        return NotImplemented\n"
-        f"    return {values(compared)} == {values(compared).replace('self.', 'other.')}\n"
-        f"def __hash__(self):\n    return hash({values(hashed)})\n"
-        "def __repr__(self):\n"
-        f"    return self.__class__.__qualname__ + '(' + "
-        + (" + ', ' + ".join(f"'{n}=' + repr(self.{n})" for n in names) or "''")
-        + " + ')'\n"
-    )
-    exec(source, namespace)
-    generated = {}
-    for method in _METHODS:
-        function = namespace[method]
-        function.__qualname__ = f"{cls.__qualname__}.{method}"
-        generated[method] = function
-        if isinstance(cls.__dict__.get(method), _Generated):
-            type.__setattr__(cls, method, function)
-    return generated
+    def __repr__(self: Any) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{self.__class__.__qualname__}({shown})"
+
+    made = {"__init__": __init__, "__eq__": __eq__, "__hash__": __hash__, "__repr__": __repr__}
+    for method, function in made.items():
+        function.__qualname__ = f"{qualname}.{method}"
+    return made
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
@@ -189,10 +191,10 @@ def frozen(cls: type[T]) -> type[T]:
     # ``__hash__`` is generated unless defined (a class body with ``__eq__`` alone sets it to None).
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
     type.__setattr__(cls, "__frozen_specs__", specs)
-    for method in _METHODS:
+    for method, function in _methods(cls, specs).items():
         if method in own and (method != "__hash__" or explicit_hash):
             continue
-        type.__setattr__(cls, method, _Generated(cls, method))
+        type.__setattr__(cls, method, function)
     for name, spec in specs.items():
         if isinstance(cls.__dict__.get(name), _Field):
             if spec.default is MISSING:
