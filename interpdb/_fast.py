@@ -140,7 +140,15 @@ def fast(argv: Sequence[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
-    from interpdb.errors import InventoryError, NeedsWrite, OutputError, flush_output, report, write_output, write_pieces
+    from interpdb.errors import (
+        InventoryError,
+        NeedsWrite,
+        OutputError,
+        flush_output,
+        report,
+        write_output,
+        write_pieces,
+    )
 
     try:
         text = _answer(parsed)

@@ -124,7 +124,9 @@ def _methods(cls: type, specs: dict[str, _Field]) -> dict[str, Any]:
             self.__dict__.update(zip(names, args))
             return
         if len(args) > count:
-            raise TypeError(f"{qualname}.__init__() takes {count + 1} positional arguments but {len(args) + 1} were given")
+            raise TypeError(
+                f"{qualname}.__init__() takes {count + 1} positional arguments but {len(args) + 1} were given"
+            )
         values = self.__dict__
         values.update(defaults)
         values.update(zip(names, args))
@@ -150,7 +152,7 @@ def _methods(cls: type, specs: dict[str, _Field]) -> dict[str, Any]:
         if len(fields) == 1:
             one = attrgetter(fields[0])
             return lambda instance: (one(instance),)
-        return attrgetter(*fields)  # type: ignore[return-value]
+        return attrgetter(*fields)
 
     compared = values_of([n for n, s in specs.items() if s.compare])
     hashed = values_of([n for n, s in specs.items() if (s.compare if s.hash is None else s.hash)])

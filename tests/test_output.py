@@ -66,10 +66,12 @@ def test_safe_never_lets_a_control_character_through(text: str) -> None:
 _json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
 _json_values = st.recursive(
     _json_scalars,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.tuples(inner, inner)
-    | st.dictionaries(st.text(max_size=6), inner, max_size=4)
-    | st.dictionaries(st.integers(), inner, max_size=2),  # a key json.dumps turns into text
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+        | st.dictionaries(st.integers(), inner, max_size=2)
+    ),  # a key json.dumps turns into text
     max_leaves=20,
 )
 
