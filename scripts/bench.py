@@ -539,9 +539,12 @@ class Bench:
             "probe": lambda: run(self.direct_probe(self.target.path)),
             "pass": lambda: run(self.python_c("pass")),
             "list": lambda: run(self.command(["list", "--no-discover", "--format", "json"], keep, "scale-list.json")),
+            "floor": lambda: run(self.floor_list(keep)),
         }
         warm = interleaved(cases, self.settings.reps)
         expect_cached(self.root / "out" / "scale-list.json", count, f"list of {count}")
+        if (self.root / "out" / "floor-list.json").read_bytes() != (self.root / "out" / "scale-list.json").read_bytes():
+            raise BenchError("scripts/floor_list.py and interpdb list --format json wrote different listings")
         listed = warm["list"].median
         memory_cases: dict[str, Callable[[], Run]] = {
             "pass": lambda: run(self.python_c("pass"), memory=True),
@@ -573,6 +576,22 @@ class Bench:
                 warm["probe"].median,
                 target="<= 1.5 s",
                 met=listed <= 1.5,
+            ),
+            Row(
+                "4g",
+                f"floor: floor_list.py ({count})",
+                f"probe python{self.target.line} directly",
+                warm["floor"].median,
+                warm["probe"].median,
+            ),
+            self.ratio_row(
+                "4h",
+                f"list --no-discover --format json ({count})",
+                "floor_list.py, the same bytes",
+                warm,
+                "list",
+                "floor",
+                None,
             ),
             Row(
                 "4f",
@@ -607,6 +626,12 @@ class Bench:
             f"4f: median wall time of the whole command divided by the interpreters listed "
             f"({per_many * 1e6:.0f} us at {count}, {per_tenth * 1e6:.0f} us at {tenth}: start-up weighs "
             f"more on the smaller store); the {tenth} are the first of the same store"
+        )
+        self.notes.append(
+            "4g/4h: scripts/floor_list.py does the same listing's work with the standard library alone "
+            "(one query per table, one stat per path, one decode per answer, json.dumps per record) and "
+            "writes the same bytes (checked): 4g is the floor any Python tool pays here, 4h what interpdb "
+            "costs above it"
         )
         self.notes.append(
             "4d/4e: peak RSS of the largest single process (interpdb, or one of its probes), from wait4 in a "
@@ -855,6 +880,12 @@ class Bench:
             "11a/11b: a throwaway PostgreSQL on a unix socket of this machine (fsync off); both warm, "
             "read through libpq (interpdb.store.libpq; no psycopg, no SQLAlchemy)"
         )
+
+    def floor_list(self, db: Path) -> Command:
+        """``scripts/floor_list.py``: the same work as a warm ``list --no-discover --format json``, stdlib only."""
+        script = Path(__file__).with_name("floor_list.py")
+        env = dict(self.env, INTERPDB_DB=str(db))
+        return Command([sys.executable, str(script)], env, self.empty, self.root / "out" / "floor-list.json")
 
     def floor_find(self, line: str, db: Path) -> Command:
         """``scripts/floor_find.py``: the same work as a warm ``find``, stdlib only (the floor)."""

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from conftest import python_for
@@ -71,3 +72,27 @@ def test_the_floor_prototype_answers_as_find_does(tmp_path: Path) -> None:
     prototype = subprocess.run(floor, env=env, capture_output=True, text=True, check=True)
     answers = {os.path.realpath(done.stdout.strip()) for done in (prototype, found)}
     assert answers == {os.path.realpath(pythons[1])}
+
+
+def test_the_list_floor_writes_the_bytes_list_writes(tmp_path: Path, make_venv: Callable[..., Path]) -> None:
+    """scripts/floor_list.py (bench rows 4g/4h, the floor of a long ``list``) writes exactly what
+    ``list --no-discover --format json`` writes for a store of fresh venvs, and refuses (exit 1)
+    once one is stale, where interpdb would probe: its figures are for the same work."""
+    venvs = [make_venv(f"v{i}") for i in range(3)]
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "INTERPDB_DB": str(tmp_path / "interpdb.sqlite3"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    interpdb = [sys.executable, "-m", "interpdb"]
+    subprocess.run([*interpdb, "-q", "probe", *map(str, venvs)], env=env, check=True, capture_output=True)
+    listed = subprocess.run(
+        [*interpdb, "list", "--no-discover", "--format", "json"], env=env, capture_output=True, check=True
+    )
+    floor = [sys.executable, str(BENCH.with_name("floor_list.py"))]
+    prototype = subprocess.run(floor, env=env, capture_output=True, check=True)
+    assert len(json.loads(listed.stdout)) == 3 and prototype.stdout == listed.stdout
+    (site,) = (venvs[1].parent.parent / "lib").glob("python*/site-packages")
+    (site / "extra.pth").write_text("/nowhere\n")
+    assert subprocess.run(floor, env=env, capture_output=True).returncode == 1
