@@ -21,7 +21,7 @@ find        warm ``find 3.12 --format json`` vs one direct run of the probe scri
 list        warm ``list`` over 20 interpreters vs probing all 20; vs ``uv python list``
 revalidate  ``fingerprint.changes`` in-process: one interpreter, then every scale venv
 scale       1,000 venvs (``--venvs``): cold ``discover`` parallel vs ``--jobs 1``, warm
-            ``list``, database size, peak memory
+            ``list`` and its floor (``floor_list.py``), database size, peak memory
 history     1,000,000 probe rows (``--rows``): ``history PATH`` and the ``probe_audit`` view
 help        ``interpdb --help`` vs ``python -c pass`` and ``python -c "import click"``
 virtualenv  warm ``virtualenv -p 3.12 --no-seed DIR`` through ``--discovery interpdb`` vs
