@@ -114,6 +114,7 @@ def _methods(cls: type, specs: dict[str, _Field]) -> dict[str, Any]:
     from operator import attrgetter
 
     names = tuple(specs)
+    fields = specs.keys()
     count = len(names)
     defaults = {name: spec.default for name, spec in specs.items() if spec.default is not MISSING}
     factories = {name: spec.default_factory for name, spec in specs.items() if spec.default_factory is not MISSING}
@@ -138,11 +139,11 @@ def _methods(cls: type, specs: dict[str, _Field]) -> dict[str, Any]:
             if repeated:
                 raise TypeError(f"{qualname}.__init__() got multiple values for argument {min(repeated)!r}")
             values.update(kwargs)
-        if len(values) < count:
+        if not fields <= values.keys():
             for name, factory in factories.items():
                 if name not in values:
                     values[name] = factory()
-            if len(values) < count:
+            if not fields <= values.keys():
                 missing = [name for name in names if name not in values]
                 raise TypeError(f"{qualname}.__init__() missing required argument(s): {', '.join(missing)}")
 
@@ -189,11 +190,15 @@ def frozen(cls: type[T]) -> type[T]:
         elif defaulted:
             raise TypeError(f"non-default field {name!r} follows a default one in {cls.__qualname__}")
     own = cls.__dict__
+    if "__slots__" in own and "__dict__" not in own["__slots__"]:
+        raise TypeError(f"{cls.__qualname__}: a frozen class keeps its fields in __dict__; drop __slots__")
     # As dataclasses does: what the class defines itself stays (``Version.__eq__``), and
     # ``__hash__`` is generated unless defined (a class body with ``__eq__`` alone sets it to None).
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
     type.__setattr__(cls, "__frozen_specs__", specs)
-    for method, function in _methods(cls, specs).items():
+    methods = _methods(cls, specs)
+    type.__setattr__(cls, "__frozen_init__", methods["__init__"])
+    for method, function in methods.items():
         if method in own and (method != "__hash__" or explicit_hash):
             continue
         type.__setattr__(cls, method, function)
@@ -213,18 +218,21 @@ def frozen(cls: type[T]) -> type[T]:
 def replace(obj: T, **changes: Any) -> T:
     """A copy of ``obj`` with ``changes`` (``dataclasses.replace`` for :func:`frozen` classes).
 
-    The copy takes the instance's ``__dict__`` whole rather than calling ``__init__``
-    again (:func:`frozen` classes have no ``__init__`` of their own to run): a
-    10,000-venv ``list`` replaces records tens of thousands of times.
+    The copy takes the fields from the instance's ``__dict__`` rather than calling the
+    generated ``__init__`` again (a 10,000-venv ``list`` replaces records tens of
+    thousands of times); a class with an ``__init__`` of its own gets it called.
     """
     cls = type(obj)
     fields = cls_fields(cls)
     for name in changes:
         if name not in fields:
             raise TypeError(f"{cls.__qualname__}.__init__() got an unexpected keyword argument {name!r}")
+    if cls.__init__ is not getattr(cls, "__frozen_init__", None):  # an __init__ of its own: run it
+        return cls(**{name: changes[name] if name in changes else getattr(obj, name) for name in fields})
     copy = object.__new__(cls)
     values = copy.__dict__
-    values.update(obj.__dict__)
+    current = obj.__dict__
+    values.update(current if len(current) == len(fields) else {name: current[name] for name in fields})
     values.update(changes)
     return copy
 

@@ -127,15 +127,24 @@ def write_output(text: str) -> None:
 def write_pieces(pieces: Iterable[str], *, flush_at: int = 1 << 16) -> None:
     """Data on stdout from pieces rendered as they come, then one newline, flushed every
     ``flush_at`` characters or so (``write_output``): a long listing is never held whole,
-    and costs a write call every few dozen records rather than one each."""
+    and costs a write call every few dozen records rather than one each. Only warm reads
+    stream this way (the records come from the store, milliseconds apart); a failure
+    part-way writes what was rendered before it is raised."""
     held: list[str] = []
     size = 0
-    for piece in pieces:
-        held.append(piece)
-        size += len(piece)
-        if size >= flush_at:
+    try:
+        for piece in pieces:
+            held.append(piece)
+            size += len(piece)
+            if size >= flush_at:
+                write_output("".join(held))
+                held, size = [], 0
+    except NeedsWrite:
+        raise  # the full CLI answers from the top: nothing of this answer is printed twice
+    except BaseException:
+        if held:  # what was rendered before the failure is written, as a piece at a time was
             write_output("".join(held))
-            held, size = [], 0
+        raise
     held.append("\n")
     write_output("".join(held))
 

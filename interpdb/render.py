@@ -347,7 +347,7 @@ def to_json(document: Any) -> str:
     out: list[str] = []
     try:
         _pretty(document, "\n", out.append)
-    except _NotPlain:
+    except (_NotPlain, RecursionError):  # json.dumps words a cycle as it always has
         return json.dumps(document, sort_keys=True, indent=2, default=str)
     return "".join(out)
 

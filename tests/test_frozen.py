@@ -80,3 +80,27 @@ def test_a_class_keeps_the_methods_it_defines() -> None:
     """``Version`` defines ``__eq__``/``__hash__``/``__lt__``: ``3.12 == 3.12.0`` as PEP 440 says."""
     assert Version((3, 12)) == Version((3, 12, 0)) and hash(Version((3, 12))) == hash(Version((3, 12, 0)))
     assert Version((3, 12)) < Version((3, 13))
+
+
+def test_init_replace_and_slots_edges() -> None:
+    """A required field is missing even when ``__dict__`` holds something else; ``replace`` runs an
+    ``__init__`` a subclass defines and copies fields only; ``__slots__`` without a ``__dict__`` is refused."""
+
+    class Noted(Sample):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.__dict__["note"] = "made by hand"
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.raises(TypeError, match="name"):
+        Noted(size=1)
+    noted = Noted("a", 2)
+    changed = replace(noted, size=3)
+    assert type(changed) is Noted and changed == Noted("a", 3) and changed.__dict__["note"] == "made by hand"
+    plain = replace(Sample("a", 2, ("t",)), name="b")
+    assert plain == Sample("b", 2) and plain.tags == ("t",) and set(plain.__dict__) == {"name", "size", "tags", "data"}
+    with pytest.raises(TypeError, match="__slots__"):
+
+        @frozen
+        class Slotted:
+            __slots__ = ("a",)
+            a: int

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -414,3 +414,23 @@ def test_a_listing_is_written_as_it_is_rendered_and_reads_as_one(run: Cli, known
     assert fast == run("list", "--no-discover", "--format", fmt).stdout
     records = json.loads(fast) if fmt == "json" else [json.loads(line) for line in fast.splitlines()]
     assert {r["path"] for r in records} >= {str(p) for p in known}
+
+
+def test_to_json_words_a_cycle_as_json_dumps_does() -> None:
+    looped: list[object] = []
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular"):
+        render.to_json(looped)
+
+
+def test_a_stream_that_fails_part_way_writes_what_it_rendered(capsys: pytest.CaptureFixture[str]) -> None:
+    """``errors.write_pieces`` holds up to 64 KiB; a failure mid-stream still writes the pieces before it."""
+    from interpdb.errors import InventoryError, write_pieces
+
+    def pieces() -> Iterator[str]:
+        yield from (f"line {n}\n" for n in range(50))
+        raise InventoryError("the store went away")
+
+    with pytest.raises(InventoryError):
+        write_pieces(pieces())
+    assert capsys.readouterr().out.splitlines() == [f"line {n}" for n in range(50)]
