@@ -161,7 +161,7 @@ def test_a_database_another_interpdb_keeps_writing_is_one_line(
     """A writer that holds the database past busy_timeout: say it is busy; what was stored stays."""
     run("probe", base_python)
     venv = make_venv()
-    monkeypatch.setattr("interpdb.store.BUSY_TIMEOUT_MS", 100, raising=False)
+    monkeypatch.setattr("interpdb.store.schema.BUSY_TIMEOUT_MS", 100)
     writer = sqlite3.connect(db_path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
@@ -189,7 +189,7 @@ def test_maintenance_on_a_busy_database_is_one_line(
         conn.execute("UPDATE probes SET outcome = 'missing', probed_at = '2000-01-01 00:00:00.000000'")
         conn.execute("UPDATE interpreters SET path = '/gone/python'")
     conn.close()
-    monkeypatch.setattr("interpdb.store.BUSY_TIMEOUT_MS", 100, raising=False)
+    monkeypatch.setattr("interpdb.store.schema.BUSY_TIMEOUT_MS", 100)
     writer = sqlite3.connect(db_path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     try:
