@@ -16,34 +16,40 @@ costs is what any Python tool doing the same job pays.
 import json
 import os
 import sqlite3
+import stat
 import sys
 
-STAT_FIELDS = ("mtime_ns", "ctime_ns", "size", "ino", "dev")
+#: Value entries: as cheap as a dict lookup, not the floor's concern (the probe hash is checked).
+VALUE_ROLES = ("env", "host", "cwd", "launcher-env", "pth-path")
 
 
-def fresh(entries, probe_hash):
+def fresh(entries, probe_hash, stats):
+    """Do ``entries`` still describe the disk? One ``stat`` (``lstat`` and ``readlink`` for a
+    link) per path, kept in ``stats`` for every call of one run, as interpdb shares them."""
     for role, path, exists, mtime, ctime, size, ino, dev, target in entries:
         if role == "probe":
             if target != probe_hash:
                 return False
             continue
-        if role in ("env", "host", "cwd", "pth-path"):
-            continue  # values: as cheap as a dict lookup; not the floor's concern
-        try:
-            st = os.lstat(path) if role == "link" else os.stat(path)
-        except OSError:
+        if role in VALUE_ROLES:
+            continue
+        link = role == "link"
+        key = (link, path)
+        if key not in stats:
+            try:
+                st = os.lstat(path) if link else os.stat(path)
+                stats[key] = (st, os.readlink(path) if link and stat.S_ISLNK(st.st_mode) else None)
+            except OSError:
+                stats[key] = None
+        seen = stats[key]
+        if seen is None:
             if exists:
                 return False
             continue
-        if not exists or (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev) != (
-            mtime,
-            ctime,
-            size,
-            ino,
-            dev,
-        ):
+        st, now = seen
+        if not exists or (link and now != target):
             return False
-        if role == "link" and os.readlink(path) != target:
+        if (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev) != (mtime, ctime, size, ino, dev):
             return False
     return True
 
@@ -103,11 +109,12 @@ def main():
     known = {row[1] for row in rows}
     if any(path not in known for path in discovered()):
         return 1  # interpdb would probe: not a warm answer
+    stats = {}
     best = None
     for _id, path, probe_id, impl, vmajor, vminor, micro, venv, debug, threaded, outcome, data, _changes in rows:
         if not venv or outcome != "ok":
             json.loads(data or "{}")  # interpdb decodes what it judges
-            if not fresh(entries.get(probe_id, ()), probe_hash):
+            if not fresh(entries.get(probe_id, ()), probe_hash, stats):
                 return 1  # interpdb would probe
         if outcome != "ok" or (vmajor, vminor) != (major, minor):
             continue
@@ -126,6 +133,7 @@ def main():
             )
         ],
         probe_hash,
+        stats,
     ):
         return 1
     sys.stdout.write(best[1] + "\n")

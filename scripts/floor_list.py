@@ -17,48 +17,9 @@ what any Python tool doing the same job pays.
 import json
 import os
 import sqlite3
-import stat
 import sys
 
-_UNSEEN = object()
-
-
-def fresh(entries, probe_hash, stats):
-    for role, path, exists, mtime, ctime, size, ino, dev, target in entries:
-        if role == "probe":
-            if target != probe_hash:
-                return False
-            continue
-        if role in ("env", "host", "cwd", "launcher-env", "pth-path"):
-            continue  # values: as cheap as a dict lookup; not the floor's concern
-        link = role == "link"
-        key = ("l" if link else "s") + path
-        st = stats.get(key, _UNSEEN)
-        if st is _UNSEEN:
-            try:
-                st = os.lstat(path) if link else os.stat(path)
-                if link:
-                    st = (st, os.readlink(path) if stat.S_ISLNK(st.st_mode) else None)
-            except OSError:
-                st = None
-            stats[key] = st
-        if st is None:
-            if exists:
-                return False
-            continue
-        if link:
-            st, now = st
-            if now != target:
-                return False
-        if not exists or (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev) != (
-            mtime,
-            ctime,
-            size,
-            ino,
-            dev,
-        ):
-            return False
-    return True
+from floor_find import fresh  # the same fingerprint check as the find floor
 
 
 def iso(text):
