@@ -98,9 +98,6 @@ def _refuse(self: object, name: str, value: object = None) -> None:
     raise FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
-_METHODS = ("__init__", "__eq__", "__hash__", "__repr__")
-
-
 def _methods(cls: type, specs: dict[str, _Field]) -> dict[str, Any]:
     """``cls``'s ``__init__``, ``__eq__``, ``__hash__`` and ``__repr__``, as closures over its fields.
 
@@ -195,7 +192,6 @@ def frozen(cls: type[T]) -> type[T]:
     # As dataclasses does: what the class defines itself stays (``Version.__eq__``), and
     # ``__hash__`` is generated unless defined (a class body with ``__eq__`` alone sets it to None).
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    type.__setattr__(cls, "__frozen_specs__", specs)
     methods = _methods(cls, specs)
     type.__setattr__(cls, "__frozen_init__", methods["__init__"])
     for method, function in methods.items():
