@@ -539,7 +539,7 @@ class Bench:
             "probe": lambda: run(self.direct_probe(self.target.path)),
             "pass": lambda: run(self.python_c("pass")),
             "list": lambda: run(self.command(["list", "--no-discover", "--format", "json"], keep, "scale-list.json")),
-            "floor": lambda: run(self.floor_list(keep)),
+            "floor": lambda: run(self.floor("floor_list.py", [], keep, "floor-list.json")),
         }
         warm = interleaved(cases, self.settings.reps)
         expect_cached(self.root / "out" / "scale-list.json", count, f"list of {count}")
@@ -798,7 +798,7 @@ class Bench:
             "find": lambda: run(self.command(["find", target.line], db, "warm-find.txt", env)),
             "find-json": lambda: run(self.command(["find", target.line, "--format", "json"], db, "warm-find.json")),
             "list": lambda: run(self.command(["list"], db, "warm-list.txt", env)),
-            "floor": lambda: run(self.floor_find(target.line, db)),
+            "floor": lambda: run(self.floor("floor_find.py", [target.line], db, "floor-find.txt")),
         }
         found = interleaved(cases, self.settings.reps)
         answers = {
@@ -881,17 +881,13 @@ class Bench:
             "read through libpq (interpdb.store.libpq; no psycopg, no SQLAlchemy)"
         )
 
-    def floor_list(self, db: Path) -> Command:
-        """``scripts/floor_list.py``: the same work as a warm ``list --no-discover --format json``, stdlib only."""
-        script = Path(__file__).with_name("floor_list.py")
+    def floor(self, script: str, args: list[str], db: Path, out: str) -> Command:
+        """``scripts/SCRIPT``, a floor prototype (``floor_find.py``, ``floor_list.py``): the same
+        work as the warm interpdb command it stands beside, stdlib only."""
         env = dict(self.env, INTERPDB_DB=str(db))
-        return Command([sys.executable, str(script)], env, self.empty, self.root / "out" / "floor-list.json")
-
-    def floor_find(self, line: str, db: Path) -> Command:
-        """``scripts/floor_find.py``: the same work as a warm ``find``, stdlib only (the floor)."""
-        script = Path(__file__).with_name("floor_find.py")
-        env = dict(self.env, INTERPDB_DB=str(db))
-        return Command([sys.executable, str(script), line], env, self.empty, self.root / "out" / "floor-find.txt")
+        return Command(
+            [sys.executable, str(Path(__file__).with_name(script)), *args], env, self.empty, self.root / "out" / out
+        )
 
     def find_at_scale(self) -> None:
         """``find`` over a store that knows the scale venvs, against one that knows none of them."""
