@@ -119,8 +119,6 @@ def _find_on_hosts(
     no_discover: bool,
 ) -> tuple[Record | None, list[Record]]:
     """The best match among the chosen hosts' interpreters: others' as stored, this one's revalidated."""
-    import os
-
     from interpdb.request import parse_request, rank
 
     try:

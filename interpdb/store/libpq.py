@@ -23,7 +23,7 @@ import sys
 from datetime import datetime
 
 from interpdb.errors import StoreError
-from interpdb.store.read import Connection
+from interpdb.store.read import NAMED_PARAMETER, Connection
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
@@ -135,8 +135,6 @@ def positional(sql: str) -> tuple[str, tuple[str, ...]]:
     found = _positional_cache.get(sql)
     if found is None:
         import re
-
-        from interpdb.store.read import NAMED_PARAMETER
 
         names: list[str] = []
 
