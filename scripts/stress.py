@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -439,15 +440,12 @@ def _fleet_run(ctx: Context, db: str, label: str, seconds: float) -> None:
     elapsed = time.monotonic() - started
     ctx.figures.processes_left += sweep_marked()
     rows = _fleet_rows(db)
-    stored: dict[tuple[str, str, datetime], int] = {}
-    for host_id, path, when, _id, forgotten in rows:
-        stored[(host_id, path, when)] = stored.get((host_id, path, when), 0) + 1
+    stored = Counter((host_id, path, when) for host_id, path, when, _id, _forgotten in rows)
+    for host_id, path, _at, _id, forgotten in rows:
         if forgotten:
             ctx.figures.foreign_touched += 1
             ctx.problem(f"{label}: {host_id}'s {path} was forgotten by someone")
-    said = {}
-    for key in reported:
-        said[key] = said.get(key, 0) + 1
+    said = Counter(reported)
     lost = [key for key in said if key not in stored]
     twice = sum(n - 1 for n in stored.values() if n > 1) + sum(n - 1 for n in said.values() if n > 1)
     unreported = [key for key in stored if key not in said]
