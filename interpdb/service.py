@@ -497,7 +497,7 @@ class Inventory:
         return answer[0], Result(judged, sources={p: sources[p] for p in (r.path for r in judged) if p in sources})
 
     def _read_few(
-        self, conn: read.Connection, facts: tuple[str, dict[str, Any]] | None, paths: Sequence[str] | None
+        self, conn: read.Connection, facts: read.Facts | None, paths: Sequence[str] | None
     ) -> builtins.list[Record]:
         """This host's records (forgotten ones too) with their fingerprints and answers."""
         return read.current_records(conn, self.host, paths=paths, include_forgotten=True, facts=facts)

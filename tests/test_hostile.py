@@ -412,3 +412,18 @@ def test_probing_leaks_no_file_descriptor(tmp_path: Path) -> None:
             run_probe(str(python)).error == "not a Python interpreter: printed 'nothing' instead of the probe's answer"
         )
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_the_longest_prefix_an_answer_may_hold_is_stored(
+    run: Cli, answering: Callable[..., Path], real_answer: dict[str, Any], backend: str
+) -> None:
+    """A prefix of 16,384 characters that do not compress (the most ``answer`` accepts) is an
+    answer like another: ``ix_probes_prefix`` does not refuse it (PostgreSQL's B-tree entries
+    hold about 2.7 kB, so it is a hash index there). ``sys_path`` stays the real one: a
+    ``sys_path_entries.path`` that long is still refused by PostgreSQL's B-tree on ``path``."""
+    prefix = "/" + "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(answer.MAX_STRING - 1))
+    python = answering("python", dict(real_answer, prefix=prefix, base_prefix=prefix))
+    [record] = run.json("probe", python, "--format", "json")
+    assert record["status"] == "probed" and record["prefix"] == prefix
+    assert run.json("show", python, "--format", "json")["prefix"] == prefix

@@ -59,8 +59,14 @@ if TYPE_CHECKING:
 #: The newest Alembic revision; ``KNOWN_REVISIONS`` every one, oldest first.
 #: ``tests/test_migrations.py`` checks both against the migration scripts, so the
 #: gate needs no Alembic to tell an older store from a newer interpdb's.
-HEAD_REVISION = "0004_host_identity"
-KNOWN_REVISIONS = ("0001_initial", "0002_interface", "0003_scrub_secrets", "0004_host_identity")
+HEAD_REVISION = "0005_ranking_indexes"
+KNOWN_REVISIONS = (
+    "0001_initial",
+    "0002_interface",
+    "0003_scrub_secrets",
+    "0004_host_identity",
+    "0005_ranking_indexes",
+)
 
 READ_ONLY_ENV = "INTERPDB_READ_ONLY"
 

@@ -28,10 +28,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from interpdb.store.columns import TABLES
+from interpdb.store.read import IRREGULAR_PROBES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,7 +57,11 @@ class Interpreter(Base):
 
     __tablename__ = "interpreters"
     # ``--host NAME`` looks rows up by name as well as by id.
-    __table_args__ = (UniqueConstraint("host_id", "path"), Index("ix_interpreters_host", "host"))
+    __table_args__ = (
+        UniqueConstraint("host_id", "path"),
+        Index("ix_interpreters_host", "host"),
+        Index("ix_interpreters_current_probe_id", "current_probe_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     host_id: Mapped[str] = mapped_column(String(255))
@@ -95,6 +101,16 @@ class Probe(Base):
         Index("ix_probes_interpreter_id_probed_at", "interpreter_id", "probed_at"),
         Index("ix_probes_trigger_probed_at", "trigger", "probed_at"),
         Index("ix_probes_probed_at", "probed_at"),
+        # What ``find`` ranks by (``store.read.not_venvs``, ``venvs_that_may_outrank``, ``venvs_in``).
+        Index("ix_probes_kind", "is_venv", "outcome", "version_major", "version_minor"),
+        # Hash on PostgreSQL: a prefix may be longer than a B-tree entry holds there.
+        Index("ix_probes_prefix", "prefix", postgresql_using="hash"),
+        Index(
+            "ix_probes_irregular",
+            "id",
+            sqlite_where=text(IRREGULAR_PROBES),
+            postgresql_where=text(IRREGULAR_PROBES),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
