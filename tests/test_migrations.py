@@ -227,3 +227,27 @@ def test_downgrade_to_0001_and_back_keeps_the_data(
     # And the CLI still reads it, as cached.
     listed = run.json("list", "--offline", "--all", code=None)
     assert sorted(r["path"] for r in listed) == sorted([str(venv), str(broken)])
+
+
+def test_an_upgrade_gets_past_old_orphans_and_a_half_done_0005(db_path: Path, run: Cli, base_python: Path) -> None:
+    """A row already without its parent (a hand prune with foreign keys off) is not the
+    migration's doing: the upgrade keeps it for ``db check`` to report. And an index that
+    an interrupted ``0005`` left behind (SQLite commits each ``CREATE INDEX`` at once) does
+    not stop the next attempt."""
+    run("probe", base_python)
+    store = Store(resolve(str(db_path)))
+    try:
+        store.downgrade("0004_host_identity")
+    finally:
+        store.close()
+    conn = sqlite3.connect(db_path)  # foreign keys off, as in the sqlite3 shell
+    with conn:
+        conn.execute("DELETE FROM probes")  # the interpreter's current_probe_id now names nothing
+        conn.execute("CREATE INDEX ix_interpreters_current_probe_id ON interpreters (current_probe_id)")
+    conn.close()
+    upgraded = run("db", "upgrade")
+    assert "0004_host_identity -> 0005_ranking_indexes" in upgraded.stdout
+    assert _query(db_path, "SELECT version_num FROM alembic_version") == [(gate.HEAD_REVISION,)]
+    assert set(_objects(db_path, "index")) >= {"ix_probes_kind", "ix_probes_prefix", "ix_probes_irregular"}
+    checked = run("db", "check", code=1)
+    assert "interpreters row 1 points to a missing probes row" in checked.stdout
