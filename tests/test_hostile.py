@@ -415,15 +415,19 @@ def test_probing_leaks_no_file_descriptor(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
-def test_the_longest_prefix_an_answer_may_hold_is_stored(
+def test_the_longest_paths_an_answer_may_hold_are_stored(
     run: Cli, answering: Callable[..., Path], real_answer: dict[str, Any], backend: str
 ) -> None:
-    """A prefix of 16,384 characters that do not compress (the most ``answer`` accepts) is an
-    answer like another: ``ix_probes_prefix`` does not refuse it (PostgreSQL's B-tree entries
-    hold about 2.7 kB, so it is a hash index there). ``sys_path`` stays the real one: a
-    ``sys_path_entries.path`` that long is still refused by PostgreSQL's B-tree on ``path``."""
+    """A prefix and a ``sys.path`` entry of 16,384 characters that do not compress (the most
+    ``answer`` accepts) make an answer like another: no index of the store refuses them.
+    PostgreSQL's B-tree entries hold about 2.7 kB, so ``probes.prefix`` and
+    ``sys_path_entries.path`` have hash indexes there; before, the whole batch was lost."""
     prefix = "/" + "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(answer.MAX_STRING - 1))
-    python = answering("python", dict(real_answer, prefix=prefix, base_prefix=prefix))
+    entry = "/" + "".join(chr(0x4E00 + (i * 104729) % 20000) for i in range(answer.MAX_STRING - 1))
+    liar = dict(real_answer, prefix=prefix, base_prefix=prefix, sys_path=[*real_answer["sys_path"], entry])
+    python = answering("python", liar)
     [record] = run.json("probe", python, "--format", "json")
     assert record["status"] == "probed" and record["prefix"] == prefix
-    assert run.json("show", python, "--format", "json")["prefix"] == prefix
+    shown = run.json("show", python, "--format", "json")
+    assert shown["prefix"] == prefix and shown["sys_path"][-1] == entry
+    assert run.rows(f"SELECT entry FROM current_sys_path WHERE entry = '{entry}'") == [(entry,)]

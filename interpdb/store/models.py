@@ -189,10 +189,12 @@ class SysPathEntry(Base):
     """One entry of an ``ok`` probe's ``sys.path``: rows, so "who has X on sys.path" is a join."""
 
     __tablename__ = "sys_path_entries"
+    # Hash on PostgreSQL: an entry may be longer than a B-tree entry holds there.
+    __table_args__ = (Index("ix_sys_path_entries_path", "path", postgresql_using="hash"),)
 
     probe_id: Mapped[int] = mapped_column(ForeignKey("probes.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    path: Mapped[str] = mapped_column(Text, index=True)
+    path: Mapped[str] = mapped_column(Text)
 
     probe: Mapped[Probe] = relationship(back_populates="sys_path_entries")
 

@@ -19,6 +19,12 @@ through ``current_probe_id``:
   paths into a venv). A hash index on PostgreSQL: a prefix comes from the probe's
   answer and may be 16,384 characters long, more than a B-tree entry holds there
   (about 2.7 kB); SQLite's B-tree takes any length;
+- ``ix_sys_path_entries_path`` (from ``0002_interface``) becomes a hash index on
+  PostgreSQL, for the same reason as ``ix_probes_prefix``: a ``sys.path`` entry of an
+  answer may be 16,384 characters long, and a B-tree entry that long made PostgreSQL
+  refuse the whole batch of probes being recorded. Equality is all it serves there (a
+  B-tree on PostgreSQL serves ``LIKE 'x%'`` only with the C collation). SQLite keeps
+  its B-tree.
 - ``ix_probes_irregular``, partial: the probes whose version columns disagree with
   ``python_version`` or whose prefix is not normalised, few in any store, which the
   ranking keeps whatever their columns say.
@@ -63,9 +69,20 @@ def upgrade() -> None:
         postgresql_where=sa.text(IRREGULAR),
         if_not_exists=True,
     )
+    _sys_path_index("hash")
+
+
+def _sys_path_index(method: str) -> None:
+    """``ix_sys_path_entries_path`` made again with ``method`` (PostgreSQL only: its DDL is
+    transactional, so there is no half-done state to get past)."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.drop_index("ix_sys_path_entries_path", table_name="sys_path_entries")
+    op.create_index("ix_sys_path_entries_path", "sys_path_entries", ["path"], postgresql_using=method)
 
 
 def downgrade() -> None:
+    _sys_path_index("btree")
     op.drop_index("ix_probes_irregular", table_name="probes", if_exists=True)
     op.drop_index("ix_probes_prefix", table_name="probes", if_exists=True)
     op.drop_index("ix_probes_kind", table_name="probes", if_exists=True)
