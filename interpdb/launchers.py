@@ -72,8 +72,9 @@ import re
 import stat as stat_module
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import cmp_to_key
+
+from interpdb._frozen import frozen
 
 MANAGERS = ("pyenv", "asdf", "mise")
 
@@ -83,21 +84,23 @@ _HEAD_BYTES = 4096
 #: Version files bigger than this are truncated (pyenv reads them a line at a time).
 _VERSION_FILE_MAX = 1024 * 1024
 
-_PYENV_EXEC = re.compile(r'^exec "(?P<pyenv>[^"\n]*/pyenv)" exec ', re.MULTILINE)
-_PYENV_ROOT_LINE = re.compile(r'^export PYENV_ROOT="(?P<root>[^"\n]*)"$', re.MULTILINE)
-_ASDF_PLUGIN = re.compile(r"^# asdf-plugin: ", re.MULTILINE)
-_MISE_FILE_SHIM = re.compile(r'^exec "?(?:[^"\s]*/)?mise"? x -- ', re.MULTILINE)
+# Patterns are compiled on first use (``re``'s own cache), not at import: a warm ``find``
+# in another folder than the last one imports this module to resolve the shims again.
+_PYENV_EXEC = r'(?m)^exec "(?P<pyenv>[^"\n]*/pyenv)" exec '
+_PYENV_ROOT_LINE = r'(?m)^export PYENV_ROOT="(?P<root>[^"\n]*)"$'
+_ASDF_PLUGIN = r"(?m)^# asdf-plugin: "
+_MISE_FILE_SHIM = r'(?m)^exec "?(?:[^"\s]*/)?mise"? x -- '
 _MISE_BINARIES = frozenset({"mise", "rtx"})
 
 # pyenv-version-file-read splits lines on the default IFS plus a carriage return.
 _IFS = " \t\r\n"
-_IFS_RUN = re.compile(r"[ \t\r\n]+")
+_IFS_RUN = r"[ \t\r\n]+"
 _PYENV_READ_CHUNK = 1024
 # pyenv-latest: what a prefix never resolves to, and its sort key's name-dash form.
-_UNSTABLE = re.compile(r"(?:-dev|-src|-latest|(?:a|b|rc)[0-9]+)\Z")
-_FREE_THREADED = re.compile(r"[0-9]t\Z")
-_NAMED_HEAD = re.compile(r"[A-Za-z0-9]+-")
-_LEADING_NUMBER = re.compile(r"[ \t]*(-?[0-9]+)")
+_UNSTABLE = r"(?:-dev|-src|-latest|(?:a|b|rc)[0-9]+)\Z"
+_FREE_THREADED = r"[0-9]t\Z"
+_NAMED_HEAD = r"[A-Za-z0-9]+-"
+_LEADING_NUMBER = r"[ \t]*(-?[0-9]+)"
 
 # mise's per-directory config names, highest precedence first (LOCAL_CONFIG_FILENAMES
 # in mise's src/config/mod.rs lists them lowest first).
@@ -118,7 +121,7 @@ _MISE_LOCAL_NAMES = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Selection:
     """What a shim would run, and everything that decided it.
 
@@ -265,11 +268,11 @@ def _identify(path: str, env: Mapping[str, str]) -> tuple[str, str] | None:
     if not os.path.isfile(path):
         return None
     head = _head(path)
-    if _PYENV_EXEC.search(head):
+    if re.search(_PYENV_EXEC, head):
         return "pyenv", head
-    if _ASDF_PLUGIN.search(head):
+    if re.search(_ASDF_PLUGIN, head):
         return "asdf", head
-    if _MISE_FILE_SHIM.search(head):
+    if re.search(_MISE_FILE_SHIM, head):
         return "mise", head
     if (
         os.path.islink(path)
@@ -329,7 +332,7 @@ def _upward(start: str) -> Iterator[str]:
 # -- pyenv --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class _PyenvName:
     """One selected version: ``name`` as ``pyenv version-name -f`` prints it, and whether it is there."""
 
@@ -339,9 +342,9 @@ class _PyenvName:
 
 def _resolve_pyenv(shim: str, head: str, trail: _Trail) -> Selection:
     command = os.path.basename(shim)
-    baked_root = _PYENV_ROOT_LINE.search(head)
+    baked_root = re.search(_PYENV_ROOT_LINE, head)
     root = _strip_slash(baked_root["root"]) if baked_root else _pyenv_root(trail.var)
-    baked_pyenv = _PYENV_EXEC.search(head)
+    baked_pyenv = re.search(_PYENV_EXEC, head)
     pyenv = baked_pyenv["pyenv"] if baked_pyenv else None
     if pyenv is not None and not trail.is_executable(pyenv):
         return trail.selection(
@@ -402,7 +405,7 @@ def _resolve_pyenv(shim: str, head: str, trail: _Trail) -> Selection:
 def _pyenv_shim_root(path: str) -> str | None:
     """The ``PYENV_ROOT`` a pyenv shim bakes in, or None for anything else."""
     head = _head(path)
-    baked = _PYENV_ROOT_LINE.search(head) if _PYENV_EXEC.search(head) else None
+    baked = re.search(_PYENV_ROOT_LINE, head) if re.search(_PYENV_EXEC, head) else None
     return _strip_slash(baked["root"]) if baked else None
 
 
@@ -423,7 +426,7 @@ def _pyenv_read_version_file(path: str, root: str, trail: _Trail) -> list[str]:
     words: list[str] = []
     for line in (text or "").replace("\0", "").split("\n"):
         for start in range(0, max(len(line), 1), _PYENV_READ_CHUNK):
-            word = _IFS_RUN.split(line[start : start + _PYENV_READ_CHUNK].strip(_IFS), 1)[0]
+            word = re.split(_IFS_RUN, line[start : start + _PYENV_READ_CHUNK].strip(_IFS), maxsplit=1)[0]
             if not word or word.startswith("#"):
                 continue
             if (word == ".." or "/" in word) and not _pyenv_version_is_safe(word, root, trail):
@@ -472,7 +475,7 @@ def _pyenv_latest(prefix: str, versions: str, trail: _Trail) -> str | None:
     candidates = [
         name
         for name in installed
-        if under.match(name) and not _UNSTABLE.search(name) and (suffix or not _FREE_THREADED.search(name))
+        if under.match(name) and not re.search(_UNSTABLE, name) and (suffix or not re.search(_FREE_THREADED, name))
     ]
     if not candidates:
         return None
@@ -482,7 +485,7 @@ def _pyenv_latest(prefix: str, versions: str, trail: _Trail) -> str | None:
 
 def _latest_sort_line(name: str) -> str:
     """The line pyenv-latest's awk builds: ``miniconda3-4.7.12`` sorts as ``miniconda3.4.7.12..``."""
-    head = _NAMED_HEAD.match(name)
+    head = re.match(_NAMED_HEAD, name)
     key = f"{name[: head.end() - 1]}.{name[head.end() :]}.." if head else f"{name}..."
     return f"{key}|{name}"
 
@@ -502,7 +505,7 @@ def _latest_order(a: str, b: str) -> int:
 
 
 def _sort_number(field: str) -> int:
-    match = _LEADING_NUMBER.match(field)
+    match = re.match(_LEADING_NUMBER, field)
     return int(match.group(1)) if match else 0
 
 
@@ -669,7 +672,7 @@ def _mise_install(version: str, installs: str, trail: _Trail) -> tuple[str, str]
         for name in trail.names(installs)
         if (prefix == "latest" or name.startswith((prefix + ".", prefix + "-")) or name == prefix)
         and not name.startswith(".")
-        and not _UNSTABLE.search(name)
+        and not re.search(_UNSTABLE, name)
         and not os.path.islink(os.path.join(installs, name))
         and os.path.isdir(os.path.join(installs, name))
     ]

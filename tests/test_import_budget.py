@@ -14,7 +14,9 @@ interpdb modules, exactly (``COMMON`` is every warm command but ``sql``):
                               ``render``, ``service``, ``store`` (``columns``, ``gate``, ``read``)
 ``list`` (table, ``--format   ``COMMON`` + ``aliases``, ``discovery`` (all its sources), ``listing``;
 json``, ``--no-discover``)    ``--no-discover`` too: ``Record.conda_env`` reads ``discovery.envs``
-``find 3.12``                 ``COMMON`` + ``aliases``, ``discovery``, ``request``, ``versions``
+``find 3.12``                 ``COMMON`` + ``aliases``, ``discovery``, ``request``, ``versions``;
+                              in another folder than the last, + ``launchers`` (pyenv's shims
+                              are resolved again: their fingerprint holds the working folder)
 ============================  ==================================================================
 
 Never on a warm path: ``sqlalchemy``, ``alembic``, ``click``, ``tabulate`` (the full CLI and
@@ -37,6 +39,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import Cli
+from test_discover_find import pyenv_root  # noqa: F401 (the fixture: a pyenv root with real-shaped shims)
 from test_warm_path import warm_db  # noqa: F401 (the fixture: a store that knows a few interpreters)
 
 #: Prints every module imported, without importing anything itself (not even json), at
@@ -152,5 +156,35 @@ def test_a_warm_command_imports_its_budget_and_nothing_more(
     imported = after - before
     own = {name for name in imported if name == "interpdb" or name.startswith("interpdb.")}
     assert own == allowed, f"unexpected: {sorted(own - allowed)}, missing: {sorted(allowed - own)}"
+    heavy = sorted(name for name in imported if name in NEVER or name.split(".")[0] in NEVER)
+    assert heavy == [], heavy
+
+
+def test_a_warm_find_in_another_folder_resolves_the_shims_as_cheaply(
+    pyenv_root: Path,  # noqa: F811 (the fixture imported above)
+    run: Cli,
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A pyenv user moving between projects: a shim's fingerprint holds the working folder,
+    so a warm ``find`` in another one resolves the shims again (``interpdb.launchers``,
+    a few ``stat`` calls) and answers without a probe. That module used to import
+    ``dataclasses`` and compile its patterns at import: a third more than the whole answer."""
+    monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no other pyenv, conda... to discover
+    run("list")
+    elsewhere = tmp_path / "another-project"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    before = run.count()
+    base, _ = _modules(BASELINE, [], db_path)
+    after, proc = _modules(RUNNER, ["find", "3.12"], db_path)
+    assert proc.returncode == 0, proc.stderr
+    answer = Path(proc.stdout.strip())  # the interpreter the shim runs, as ``find`` answers a shim
+    assert answer.parent.parent.parent == pyenv_root / "versions" and answer.name == "python3.12"
+    assert run.count() == before, "the shims still select what they did: nothing to probe"
+    imported = after - base
+    assert "interpdb.launchers" in imported, "the shims were not resolved again: the test proves nothing"
     heavy = sorted(name for name in imported if name in NEVER or name.split(".")[0] in NEVER)
     assert heavy == [], heavy
