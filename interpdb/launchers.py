@@ -190,7 +190,10 @@ class _Trail:
     def read(self, path: str, limit: int = _VERSION_FILE_MAX) -> str | None:
         try:
             with open(self.saw(path), "rb") as handle:
-                data = handle.read(limit)
+                # Sized to the file: ``read(limit)`` allocates all of ``limit`` first, and a
+                # warm ``find`` in another folder reads a version file per shim.
+                size = os.fstat(handle.fileno()).st_size
+                data = handle.read(min(size, limit) if size > 0 else limit)
         except OSError:
             return None
         return data.decode("utf-8", "surrogateescape")

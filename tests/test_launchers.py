@@ -176,6 +176,18 @@ def test_empty_local_file_selects_system(tmp_path: Path, root: Path, project: Pa
     assert selection.origin == str(project / ".python-version")
 
 
+def test_a_version_file_is_read_up_to_one_mib(tmp_path: Path, root: Path, project: Path, sysbin: Path) -> None:
+    """A huge version file is read only so far (the read is sized to the file, never past
+    the limit): a name within its first MiB selects, one past it is never seen."""
+    padding = "#" + " " * (1 << 20) + "\n"
+    (project / ".python-version").write_text("3.12.1\n" + padding)
+    assert pyenv(root, "python3", environment(tmp_path, root, sysbin), project).version == "3.12.1"
+    (project / ".python-version").write_text(padding + "3.12.1\n")
+    selection = pyenv(root, "python3", environment(tmp_path, root, sysbin), project)
+    assert selection.version == "system"
+    assert selection.target == str(sysbin / "python3")
+
+
 def test_no_global_file_is_system_by_default(tmp_path: Path, root: Path, project: Path, sysbin: Path) -> None:
     """Without any version file the choice is system, its origin "default", and the missing global file is watched."""
     selection = pyenv(root, "python3", environment(tmp_path, root, sysbin), project)
