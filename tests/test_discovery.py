@@ -99,6 +99,27 @@ def test_natural_order() -> None:
     ]
 
 
+def _split_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """``natural_key`` as it was, with a pattern (it failed on a digit that is not ASCII)."""
+    parts = (part for part in re.split("([0-9]+)", name) if part)
+    return tuple((0, int(part)) if "0" <= part[0] <= "9" else (1, part) for part in parts)
+
+
+@given(st.text(alphabet="0123456789.-tabc\u00b2\u0663\u2167", max_size=12))
+def test_natural_key_splits_at_ascii_digits_as_the_pattern_did(name: str) -> None:
+    """Runs of ASCII digits are numbers, everything else (``²``, Arabic-Indic digits) is text."""
+    assert natural_key(name) == _split_key(name)
+
+
+def test_a_version_folder_with_a_digit_that_is_not_ascii_is_sorted_not_fatal(tmp_path: Path) -> None:
+    """``versions/3.1²`` once made every discovery fail (``int('²')``), and with it every ``list``."""
+    from interpdb.discovery import installs
+
+    real = exe(tmp_path / ".pyenv" / "versions" / "3.12.1" / "bin" / "python3.12")
+    odd = exe(tmp_path / ".pyenv" / "versions" / "3.1\u00b2" / "bin" / "python3")
+    assert installs.find_pyenv({"HOME": str(tmp_path)}) == [odd, real]
+
+
 # -- the interface ----------------------------------------------------------------------
 
 

@@ -7,7 +7,6 @@ wants symlinked version folders asks for them (``links=True``).
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Iterable, Mapping
 
@@ -78,7 +77,14 @@ MAX_TEXT = 1 << 20
 
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     """Sort ``3.9`` before ``3.10``, ``python3`` before ``python3.12``, numbers before names."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split("([0-9]+)", name) if part)
+    key: list[tuple[int, int | str]] = []
+    start = 0
+    for at in range(1, len(name) + 1):  # a part ends where ASCII digits start or stop
+        if at == len(name) or ("0" <= name[at] <= "9") != ("0" <= name[start] <= "9"):
+            part = name[start:at]
+            key.append((0, int(part)) if "0" <= part[0] <= "9" else (1, part))
+            start = at
+    return tuple(key)
 
 
 def is_executable_file(path: str) -> bool:
