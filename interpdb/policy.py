@@ -18,7 +18,6 @@ happen once per run even when a path is reached twice (an alias, a second argume
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -40,6 +39,8 @@ class DurationTooLong(ValueError):
 
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``12h``, ``7d``, ``2w`` (a bare number is seconds)."""
+    import re  # here, not at import: a warm answer never parses a duration
+
     match = re.match(_DURATION, text, re.IGNORECASE)
     if not match:
         raise ValueError(f"{text!r} is not a duration (try 90s, 15m, 12h, 7d or 2w)")

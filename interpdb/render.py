@@ -15,9 +15,7 @@ JSON, NDJSON and CSV carry the exact text.
 from __future__ import annotations
 
 import io
-import json
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -25,7 +23,11 @@ from datetime import datetime
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from typing import Any
+
+# ``json`` and ``re`` are imported where they are used, not here: a warm ``find`` or
+# ``list`` needs neither (``json`` imports ``re``, ``re`` imports ``enum``: a few ms).
 
 #: The formats interpdb draws itself; any tabulate format name is accepted besides.
 FORMATS = ("table", "json", "ndjson", "csv")
@@ -64,6 +66,8 @@ def safe(text: object) -> str:
     text = str(text)
     if text.isprintable():  # the common case, and a quick test
         return text
+    import re
+
     return re.sub(_UNSAFE, _escape, text)
 
 
@@ -268,7 +272,21 @@ def _tilde(text: str, home: str) -> str:
     """``/home/me/x`` as ``~/x`` wherever a path starts (at the start, or after a space, comma or colon)."""
     if home not in text:
         return text
-    return re.sub(r"(?:(?<=^)|(?<=[\s,:(=]))" + re.escape(home) + r"(?=/|$|[\s,)])", "~", text)
+    out: list[str] = []
+    copied = 0  # text[:copied] is in ``out``
+    at = text.find(home)
+    while at >= 0:
+        end = at + len(home)
+        if (at == 0 or text[at - 1] in ",:(=" or text[at - 1].isspace()) and (
+            end == len(text) or text[end] in "/,)" or text[end].isspace()
+        ):
+            out += (text[copied:at], "~")
+            copied = end
+            at = text.find(home, end)
+        else:
+            at = text.find(home, at + 1)
+    out.append(text[copied:])
+    return "".join(out)
 
 
 def _shorten(text: str, width: int, kind: str, ellipsis: str) -> str:
@@ -348,11 +366,17 @@ def to_json(document: Any) -> str:
     try:
         _pretty(document, "\n", out.append)
     except (_NotPlain, RecursionError):  # json.dumps words a cycle as it always has
+        import json
+
         return json.dumps(document, sort_keys=True, indent=2, default=str)
     return "".join(out)
 
 
-_string = json.encoder.encode_basestring_ascii  # what ``json.dumps`` writes a string with
+# What ``json.dumps`` writes a string with: CPython's own function, without importing ``json``.
+try:
+    from _json import encode_basestring_ascii as _string
+except ImportError:  # a Python without json's accelerator module
+    from json.encoder import encode_basestring_ascii as _string
 
 
 class _NotPlain(Exception):
@@ -419,6 +443,8 @@ def json_chunks(documents: Iterable[Any]) -> Iterator[str]:
 
 def ndjson(documents: Iterable[Any]) -> Iterator[str]:
     """One compact JSON object a line (``jq -c``'s form), each produced as it is asked for."""
+    import json
+
     for document in documents:
         yield json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
 
@@ -439,6 +465,8 @@ def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = No
 
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, (list, tuple, dict)):
+        import json
+
         return json.dumps(value, sort_keys=True)
     if isinstance(value, bool):
         return yes_no(value)

@@ -66,12 +66,16 @@ the working directory or the environment: never a shim (see ``interpdb.aliases``
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 
 from interpdb._frozen import frozen, replace
 from interpdb.records import Record
 from interpdb.versions import Specifier, Version, cached_parse, plain_release
+
+#: ``re`` is imported where a pattern is used, not at import (a warm answer needs none).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 #: Statuses of records that may answer a request (``missing`` and ``error`` never do);
 #: ``remote``: another host's, as recorded there (only ``find --host``/``--all-hosts`` has them).
@@ -221,6 +225,13 @@ def parse_request(text: str, implementation: str | None = None) -> Request:
     return replace(request, implementation=wanted)
 
 
+def _fullmatch(pattern: str, text: str) -> re.Match[str] | None:
+    """``re.fullmatch``, with ``re`` imported on first use: ``3.12``, the common request, needs none."""
+    import re
+
+    return re.fullmatch(pattern, text)
+
+
 def _rejected(text: str, reason: str = "") -> ValueError:
     """One line: the reason when there is one, else the forms a request can take."""
     return ValueError(f"{text.strip()!r} is not an interpreter request: {reason or _ACCEPTED}")
@@ -242,7 +253,7 @@ def _parse(text: str) -> Request:
     found = _prefixed(text, lowered)
     if found is not None:
         return found
-    bits = re.fullmatch(_BITNESS, lowered) if "-" in lowered else None
+    bits = _fullmatch(_BITNESS, lowered) if "-" in lowered else None
     if bits:  # virtualenv's 3.12-64, cpython3.12-64-arm64
         inner = _prefixed(text, bits["body"]) or (
             _versioned(text, None, bits["body"]) if bits["body"][0].isdigit() else None
@@ -257,7 +268,7 @@ def _parse(text: str) -> Request:
         return key
     if os.path.exists(stripped):  # uv: an existing file or folder here
         return _path_request(text, stripped)
-    if not re.fullmatch(_NAME, lowered):
+    if not _fullmatch(_NAME, lowered):
         raise _rejected(text)
     return Request(text, executable_name=stripped)
 
@@ -315,7 +326,7 @@ def _bare(body: str) -> tuple[str, str | None] | None:
     """``3.12`` as (release, None) or ``3.13rc2`` as (release, pre-release), else None."""
     if plain_release(body) is not None:  # the common case, without compiling ``_BARE``
         return body, None
-    found = re.fullmatch(_BARE, body)
+    found = _fullmatch(_BARE, body)
     return None if found is None else (found["release"], found["pre"])
 
 
@@ -345,7 +356,7 @@ def _version_specifier(text: str, body: str) -> Specifier:
 
 def _key_request(text: str, lowered: str) -> Request | None:
     """uv's ``cpython-3.12.1-linux-x86_64-gnu`` (any part may be ``any``), or None."""
-    match = re.fullmatch(_KEY, lowered)
+    match = _fullmatch(_KEY, lowered)
     if match is None or (match["impl"] not in IMPLEMENTATION_NAMES and match["impl"] != "any"):
         return None
     implementation = None if match["impl"] == "any" else IMPLEMENTATION_NAMES[match["impl"]]

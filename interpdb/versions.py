@@ -22,10 +22,14 @@ it on their warm path. ``tests/test_versions.py`` holds it to packaging's answer
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache, total_ordering
 
 from interpdb._frozen import frozen
+
+#: ``re`` is imported where a pattern is used, not at import (a warm answer needs none).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 _PRE_SPELLINGS = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "rc": 2, "c": 2, "pre": 2, "preview": 2}
 _PRE = r"(?:[-_.]?(?P<kind>alpha|beta|preview|pre|rc|a|b|c)[-_.]?(?P<n>[0-9]+)?)?"
@@ -54,11 +58,15 @@ class Version:
         release = plain_release(stripped)
         if release is not None:
             return cls(release)
+        import re  # on first use only: plain releases, the common case, need none
+
         return cls._from(re.fullmatch(_VERSION, stripped, re.IGNORECASE), text)
 
     @classmethod
     def parse_strict(cls, text: str) -> Version:
         """A version as a specifier may name it: no local suffix."""
+        import re
+
         return cls._from(re.fullmatch(_STRICT, text.strip(), re.IGNORECASE), text)
 
     @classmethod
@@ -216,6 +224,8 @@ class Specifier:
 
 
 def _clause(part: str) -> Clause:
+    import re
+
     match = re.fullmatch(_CLAUSE, part)
     if not match or not match["op"]:
         raise ValueError(f"{part!r} is not a version specifier: it needs an operator (==, !=, <, <=, >, >=, ~=)")

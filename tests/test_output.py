@@ -425,3 +425,17 @@ def test_a_stream_that_fails_part_way_writes_what_it_rendered(capsys: pytest.Cap
     with pytest.raises(InventoryError):
         write_pieces(pieces())
     assert capsys.readouterr().out.splitlines() == [f"line {n}" for n in range(50)]
+
+
+@given(
+    st.text(alphabet="/ab ,:(=)\t\u3000\u2028~.x", max_size=30),
+    st.text(alphabet="/ab.", min_size=1, max_size=4).filter(lambda home: not home.endswith("/")),
+)
+def test_tilde_shortens_home_where_the_pattern_did(text: str, home: str) -> None:
+    """``_tilde`` is a scan, not a pattern (``re`` is not imported by a warm ``list``): the same
+    places, at the start or after a space, comma, colon, ``(`` or ``=``, and only before ``/``,
+    the end, a space, a comma or ``)``."""
+    import re
+
+    pattern = r"(?:(?<=^)|(?<=[\s,:(=]))" + re.escape(home) + r"(?=/|$|[\s,)])"
+    assert render._tilde(text, home) == re.sub(pattern, "~", text)

@@ -8,7 +8,6 @@ follow ``_fs.is_interpreter_name``. They share a module because every warm ``fin
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 
 from interpdb.discovery._fs import interpreters_in, natural_key
@@ -63,8 +62,11 @@ def system_directories(env: Mapping[str, str]) -> list[str]:
     for parent, pattern, inside in SYSTEM_PATTERNED:
         base = os.path.join(root, parent)
         try:
-            names = sorted((n for n in os.listdir(base) if re.match(pattern, n)), key=natural_key)
+            listed = os.listdir(base)
         except OSError:
             continue
+        import re  # only where the folder exists: macOS's Homebrew and python.org ones
+
+        names = sorted((n for n in listed if re.match(pattern, n)), key=natural_key)
         found += [os.path.join(base, name, inside) for name in names]
     return [os.path.normpath(directory) for directory in found]

@@ -8,9 +8,7 @@ each about 0.1 ms of import at start-up.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 
 from interpdb.discovery._fs import (
@@ -184,6 +182,8 @@ def parse_poetry_settings(text: str) -> dict[str, str]:
     dotted keys. Other values (booleans, numbers) and anything unreadable are skipped:
     this is a reader of two settings, not a TOML parser.
     """
+    import re
+
     settings: dict[str, str] = {}
     table = ""
     for raw in text.splitlines():
@@ -215,6 +215,8 @@ def _toml_string(value: str) -> str | None:
                 end += 2
                 continue
             if value[end] == '"':
+                import json
+
                 try:
                     decoded = json.loads(value[: end + 1])  # TOML basic strings escape as JSON does
                 except ValueError:

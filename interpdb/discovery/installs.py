@@ -8,7 +8,6 @@ own costs each about 0.1 ms of import at start-up.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 
@@ -160,6 +159,8 @@ def _hatch_recorded(prefix: str) -> str | None:
     text = read_text(os.path.join(prefix, HATCH_METADATA))
     if text is None:
         return None
+    import json
+
     try:
         relative = json.loads(text).get("python_path")
     except (ValueError, AttributeError):

@@ -17,7 +17,6 @@ outcome ``error``. ``damaged_rows`` lists them all for ``db check``.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -338,12 +337,63 @@ def _datetime(value: Any, column: str) -> datetime | None:
         raise Damaged(f"{column} is not a time ({str(value)[:40]!r})") from None
 
 
+class _Defaults:
+    """What ``_json.make_scanner`` reads from a ``json.JSONDecoder``: the defaults ``json.loads`` uses."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+
+    @staticmethod
+    def parse_constant(name: str) -> float:
+        return float(name.replace("Infinity", "inf"))  # NaN, Infinity, -Infinity
+
+
+_scan: Any = None
+_JSON_SPACE = " \t\n\r"
+
+
+def loads(text: str | bytes) -> Any:
+    """``json.loads(text)``, without importing ``json`` for text.
+
+    ``json`` imports ``re``, and ``re`` imports ``enum``: about 3 ms of a warm ``find``
+    started by the console script pip writes (which imports ``re`` itself), about 6 ms
+    started by uv's (which does not), where the answer's own work is about 10 ms. The
+    scanner is the one ``json.loads`` runs on CPython (``_json.make_scanner`` over a
+    decoder's defaults); the whitespace either side and the errors are ``json.loads``'
+    (``tests/test_store_read_json.py`` holds the two to each other). Bytes, and a Python
+    without that scanner (PyPy), take ``json.loads`` itself.
+    """
+    global _scan
+    if _scan is None:
+        try:
+            from _json import make_scanner
+        except ImportError:
+            _scan = False
+        else:
+            _scan = make_scanner(_Defaults())  # type: ignore[arg-type]  # any object with those attributes
+    if _scan is False or not isinstance(text, str):
+        import json
+
+        return json.loads(text)
+    start = len(text) - len(text.lstrip(_JSON_SPACE))
+    try:
+        value, end = _scan(text, start)
+    except StopIteration:
+        raise ValueError(f"expecting a JSON value at {start}") from None
+    if text[end:].strip(_JSON_SPACE):
+        raise ValueError(f"extra data after the JSON value at {end}")
+    return value
+
+
 def _json(value: Any, column: str, kind: type) -> Any:
     if value == "[]" and kind is list:
-        return []  # most probes' ``changes``: not worth a json.loads per record
+        return []  # most probes' ``changes``: not worth a decode per record
     if isinstance(value, (str, bytes)):
         try:
-            value = json.loads(value)
+            value = loads(value)
         except (ValueError, RecursionError):
             raise Damaged(f"{column} is not valid JSON") from None
     if value is not None and not isinstance(value, kind):
