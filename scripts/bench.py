@@ -56,8 +56,9 @@ import timeit
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,16 @@ def real_pyenv_versions() -> list[Path]:
         if (folder / "bin" / f"python{line}").exists() and version > newest.get(line, ((), folder))[0]:
             newest[line] = (version, folder)
     return [folder for _, folder in sorted(newest.values())]
+
+
+#: A shim the shape ``pyenv rehash`` writes (interpdb recognises it by these lines and
+#: resolves it by reading what pyenv reads, without running it).
+PYENV_SHIM = """#!/usr/bin/env bash
+set -e
+program="${{0##*/}}"
+export PYENV_ROOT="{root}"
+exec "{root}/libexec/pyenv" exec "$program" "$@"
+"""
 
 
 def child_environment(root: Path) -> dict[str, str]:
@@ -226,6 +237,38 @@ class Bench:
 
             self._source = script_source()
         return self._source
+
+    def shim_store(self) -> tuple[Path, dict[str, str]]:
+        """A pyenv root of its own (the target's version, shims for it on ``PATH`` and nothing
+        else) and a store that learned them by a ``list`` in ``self.empty``: the store a pyenv
+        user has, and the environment to ask it in."""
+        root = self.root / "shim-pyenv"
+        env = dict(self.env, PATH=str(root / "shims"), PYENV_ROOT=str(root))
+        db = self.root / "db" / "shims.sqlite3"
+        if not db.exists():
+            (root / "versions").mkdir(parents=True)
+            (root / "shims").mkdir()
+            version = Path(self.target.path).parent.parent
+            (root / "versions" / version.name).symlink_to(os.path.realpath(version), target_is_directory=True)
+            (root / "version").write_text(version.name + "\n")
+            real_libexec = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "libexec"
+            if real_libexec.is_dir():
+                (root / "libexec").symlink_to(real_libexec, target_is_directory=True)
+            for name in ("python", "python3", f"python{self.target.line}"):
+                shim = root / "shims" / name
+                shim.write_text(PYENV_SHIM.format(root=root))
+                shim.chmod(0o755)
+            run(self.command(["-q", "list", "--format", "json"], db, "shims-list.json", env))
+        return db, env
+
+    def plain_start_script(self) -> Path:
+        """A console script that imports nothing before interpdb (uv writes such a one; pip's imports ``re``)."""
+        script = self.root / "plain-bin" / "interpdb"
+        if not script.exists():
+            script.parent.mkdir(parents=True, exist_ok=True)
+            script.write_text(f"#!{sys.executable}\nimport sys\nfrom interpdb._fast import main\nsys.exit(main())\n")
+            script.chmod(0o755)
+        return script
 
     def direct_probe(self, python: str, out: str = "probe.json") -> Command:
         """What interpdb runs for one probe, run by hand: ``python -E -c <probe script>``."""
@@ -800,10 +843,38 @@ class Bench:
             "list": lambda: run(self.command(["list"], db, "warm-list.txt", env)),
             "floor": lambda: run(self.floor("floor_find.py", [target.line], db, "floor-find.txt")),
         }
+        if len(self.interpdb) == 1:  # a console script: the same find, started without its ``import re``
+            plain = self.plain_start_script()
+            cases["find-plain"] = lambda: run(
+                Command(
+                    [str(plain), "find", target.line],
+                    dict(env, INTERPDB_DB=str(db)),
+                    self.empty,
+                    self.root / "out" / "warm-find-plain.txt",
+                )
+            )
+        shims_db, shims_env = self.shim_store()
+        elsewhere = self.root / "another-project"
+        elsewhere.mkdir(exist_ok=True)
+        for key, folder in (("shims-same", self.empty), ("shims-elsewhere", elsewhere)):
+            shim_find = replace(
+                self.command(["find", target.line], shims_db, f"warm-find-{key}.txt", shims_env), cwd=folder
+            )
+            cases[key] = partial(run, shim_find)
+        shim_probes = probe_count(shims_db)
         found = interleaved(cases, self.settings.reps)
+        if probe_count(shims_db) != shim_probes:
+            raise BenchError("a warm find through the shims probed: the shim rows would time probes")
+        shim_answers = {
+            (self.root / "out" / f"warm-find-{key}.txt").read_text(encoding="utf-8")
+            for key in ("shims-same", "shims-elsewhere")
+        }
+        if len(shim_answers) != 1:
+            raise BenchError(f"find through the shims answered differently by folder: {sorted(shim_answers)}")
         answers = {
             (self.root / "out" / name).read_text(encoding="utf-8").strip()
-            for name in ("floor-find.txt", "warm-find.txt")
+            for name in ("floor-find.txt", "warm-find.txt", "warm-find-plain.txt")
+            if (self.root / "out" / name).exists()
         }
         if len({os.path.realpath(answer) for answer in answers}) != 1:
             raise BenchError(f"scripts/floor_find.py and interpdb answered differently: {sorted(answers)}")
@@ -824,6 +895,24 @@ class Bench:
             self.ratio_row(
                 "9h", f"find {target.line} (path)", "floor_find.py, the same answer", found, "find", "floor", None
             ),
+            self.ratio_row(
+                "9j",
+                f"find {target.line} via pyenv's shims, in another folder",
+                "the same, in the folder of the last list",
+                found,
+                "shims-elsewhere",
+                "shims-same",
+                None,
+            ),
+            *(
+                [
+                    self.ratio_row(
+                        "9i", f"find {target.line}, no 'import re' start", probe, found, "find-plain", "probe", 0.8
+                    )
+                ]
+                if "find-plain" in found
+                else []
+            ),
             Row(
                 "9e",
                 f"interpdb's own imports, find {target.line}",
@@ -837,6 +926,16 @@ class Bench:
         self.notes.append(
             f"9e: sum of the interpdb modules' -X importtime self times, median of {len(own)} runs "
             f"(min {own[0] * 1e3:.1f} ms); the console script pip writes imports re before interpdb"
+        )
+        if "find-plain" in found:
+            self.notes.append(
+                "9i: the same find through a three-line script that imports sys and calls interpdb's "
+                "entry point, as the console script uv writes does; pip's (9a) imports re first"
+            )
+        self.notes.append(
+            "9j: a shim's fingerprint holds the working folder, so in another folder find resolves "
+            f"the shims again (reading what pyenv reads, no probe); {found['shims-same'].median * 1e3:.1f} ms "
+            "in the folder of the last list"
         )
         self.notes.append(
             "9g/9h: scripts/floor_find.py does a warm find's work with the standard library alone "
