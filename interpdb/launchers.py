@@ -68,7 +68,6 @@ Left out, on purpose:
 from __future__ import annotations
 
 import os
-import re
 import stat as stat_module
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -84,17 +83,18 @@ _HEAD_BYTES = 4096
 #: Version files bigger than this are truncated (pyenv reads them a line at a time).
 _VERSION_FILE_MAX = 1024 * 1024
 
-# Patterns are compiled on first use (``re``'s own cache), not at import: a warm ``find``
-# in another folder than the last one imports this module to resolve the shims again.
-_PYENV_EXEC = r'(?m)^exec "(?P<pyenv>[^"\n]*/pyenv)" exec '
-_PYENV_ROOT_LINE = r'(?m)^export PYENV_ROOT="(?P<root>[^"\n]*)"$'
-_ASDF_PLUGIN = r"(?m)^# asdf-plugin: "
-_MISE_FILE_SHIM = r'(?m)^exec "?(?:[^"\s]*/)?mise"? x -- '
+# A warm ``find`` in another folder than the last one resolves the shims again: what every
+# resolution reads (a shim's lines, a version file's words, pyenv's variable names) is
+# scanned by hand, and the patterns of rarer cases (a version prefix to complete, a newest
+# install to pick) are compiled on first use by ``re``'s own cache, not at import.
+_PYENV_EXEC_START = 'exec "'
+_PYENV_EXEC_END = '" exec '
+_PYENV_ROOT_START = 'export PYENV_ROOT="'
+_ASDF_PLUGIN = "# asdf-plugin: "
 _MISE_BINARIES = frozenset({"mise", "rtx"})
 
 # pyenv-version-file-read splits lines on the default IFS plus a carriage return.
 _IFS = " \t\r\n"
-_IFS_RUN = r"[ \t\r\n]+"
 _PYENV_READ_CHUNK = 1024
 # pyenv-latest: what a prefix never resolves to, and its sort key's name-dash form.
 _UNSTABLE = r"(?:-dev|-src|-latest|(?:a|b|rc)[0-9]+)\Z"
@@ -191,9 +191,12 @@ class _Trail:
         try:
             with open(self.saw(path), "rb") as handle:
                 # Sized to the file: ``read(limit)`` allocates all of ``limit`` first, and a
-                # warm ``find`` in another folder reads a version file per shim.
+                # warm ``find`` in another folder reads a version file per shim. One byte
+                # more than the size shows a file that grew since: then it is read on.
                 size = os.fstat(handle.fileno()).st_size
-                data = handle.read(min(size, limit) if size > 0 else limit)
+                data = handle.read(min(size + 1, limit) if size > 0 else limit)
+                if 0 < size < len(data) < limit:
+                    data += handle.read(limit - len(data))
         except OSError:
             return None
         return data.decode("utf-8", "surrogateescape")
@@ -266,16 +269,56 @@ def _strip_slash(path: str) -> str:
     return path[:-1] if path.endswith("/") else path  # pyenv's ${PYENV_ROOT%/}
 
 
+def _pyenv_exec(head: str) -> str | None:
+    """The ``pyenv`` a pyenv shim execs: a line ``exec "<dir>/pyenv" exec ...``, or None."""
+    for line in head.split("\n"):
+        if line.startswith(_PYENV_EXEC_START):
+            end = line.find('"', len(_PYENV_EXEC_START))
+            pyenv = line[len(_PYENV_EXEC_START) : end]
+            if end > 0 and pyenv.endswith("/pyenv") and line.startswith(_PYENV_EXEC_END, end):
+                return pyenv
+    return None
+
+
+def _pyenv_baked_root(head: str) -> str | None:
+    """The ``PYENV_ROOT`` of a whole line ``export PYENV_ROOT="<root>"`` (no quote inside), or None."""
+    for line in head.split("\n"):
+        root = line[len(_PYENV_ROOT_START) : -1]
+        whole = line.startswith(_PYENV_ROOT_START) and len(line) > len(_PYENV_ROOT_START) and line.endswith('"')
+        if whole and '"' not in root:
+            return root
+    return None
+
+
+def _is_asdf_shim(head: str) -> bool:
+    return head.startswith(_ASDF_PLUGIN) or f"\n{_ASDF_PLUGIN}" in head
+
+
+def _is_mise_file_shim(head: str) -> bool:
+    """A line ``exec [\"][<dir>/]mise[\"] x -- ...``: what mise writes into a file shim."""
+    for line in head.split("\n"):
+        if not line.startswith("exec "):
+            continue
+        rest = line[6:] if line.startswith('"', 5) else line[5:]
+        end = 0
+        while end < len(rest) and rest[end] != '"' and not rest[end].isspace():
+            end += 1
+        word, after = rest[:end], rest[end + 1 :] if rest.startswith('"', end) else rest[end:]
+        if (word == "mise" or word.endswith("/mise")) and after.startswith(" x -- "):
+            return True
+    return False
+
+
 def _identify(path: str, env: Mapping[str, str]) -> tuple[str, str] | None:
     """``(manager, head of the script)`` for a shim, by content first and location second."""
     if not os.path.isfile(path):
         return None
     head = _head(path)
-    if re.search(_PYENV_EXEC, head):
+    if _pyenv_exec(head) is not None:
         return "pyenv", head
-    if re.search(_ASDF_PLUGIN, head):
+    if _is_asdf_shim(head):
         return "asdf", head
-    if re.search(_MISE_FILE_SHIM, head):
+    if _is_mise_file_shim(head):
         return "mise", head
     if (
         os.path.islink(path)
@@ -345,10 +388,9 @@ class _PyenvName:
 
 def _resolve_pyenv(shim: str, head: str, trail: _Trail) -> Selection:
     command = os.path.basename(shim)
-    baked_root = re.search(_PYENV_ROOT_LINE, head)
-    root = _strip_slash(baked_root["root"]) if baked_root else _pyenv_root(trail.var)
-    baked_pyenv = re.search(_PYENV_EXEC, head)
-    pyenv = baked_pyenv["pyenv"] if baked_pyenv else None
+    baked_root = _pyenv_baked_root(head)
+    root = _strip_slash(baked_root) if baked_root is not None else _pyenv_root(trail.var)
+    pyenv = _pyenv_exec(head)
     if pyenv is not None and not trail.is_executable(pyenv):
         return trail.selection(
             "pyenv", shim, version=None, origin="default", target=None, reason=f"pyenv shim: {pyenv}: not found"
@@ -408,8 +450,8 @@ def _resolve_pyenv(shim: str, head: str, trail: _Trail) -> Selection:
 def _pyenv_shim_root(path: str) -> str | None:
     """The ``PYENV_ROOT`` a pyenv shim bakes in, or None for anything else."""
     head = _head(path)
-    baked = re.search(_PYENV_ROOT_LINE, head) if re.search(_PYENV_EXEC, head) else None
-    return _strip_slash(baked["root"]) if baked else None
+    baked = _pyenv_baked_root(head) if _pyenv_exec(head) is not None else None
+    return _strip_slash(baked) if baked is not None else None
 
 
 def _pyenv_version_file(root: str, pyenv_dir: str, trail: _Trail) -> str:
@@ -423,13 +465,18 @@ def _pyenv_version_file(root: str, pyenv_dir: str, trail: _Trail) -> str:
     return os.path.join(root, "version")
 
 
+def _first_word(text: str) -> str:
+    """``text`` up to its first IFS character (space, tab, carriage return, newline)."""
+    return text[: min((at for at in map(text.find, _IFS) if at >= 0), default=len(text))]
+
+
 def _pyenv_read_version_file(path: str, root: str, trail: _Trail) -> list[str]:
     """pyenv-version-file-read: the first word of each line (1024 characters at a time)."""
     text = trail.read(path) if os.path.isfile(trail.saw(path)) else None
     words: list[str] = []
     for line in (text or "").replace("\0", "").split("\n"):
         for start in range(0, max(len(line), 1), _PYENV_READ_CHUNK):
-            word = re.split(_IFS_RUN, line[start : start + _PYENV_READ_CHUNK].strip(_IFS), maxsplit=1)[0]
+            word = _first_word(line[start : start + _PYENV_READ_CHUNK].strip(_IFS))
             if not word or word.startswith("#"):
                 continue
             if (word == ".." or "/" in word) and not _pyenv_version_is_safe(word, root, trail):
@@ -469,6 +516,8 @@ def _pyenv_latest(prefix: str, versions: str, trail: _Trail) -> str | None:
     """pyenv-latest: ``prefix`` itself when installed, else the newest stable install under it."""
     if trail.is_dir(os.path.join(versions, prefix)):
         return prefix
+    import re  # a prefix to complete (``3.12`` -> ``3.12.10``): the rare case
+
     installed = [name for name in trail.names(versions) if os.path.isdir(os.path.join(versions, name))]
     suffix = ""
     free_threaded = re.fullmatch(r"(.*[0-9])t", prefix, re.DOTALL)
@@ -488,6 +537,8 @@ def _pyenv_latest(prefix: str, versions: str, trail: _Trail) -> str | None:
 
 def _latest_sort_line(name: str) -> str:
     """The line pyenv-latest's awk builds: ``miniconda3-4.7.12`` sorts as ``miniconda3.4.7.12..``."""
+    import re
+
     head = re.match(_NAMED_HEAD, name)
     key = f"{name[: head.end() - 1]}.{name[head.end() :]}.." if head else f"{name}..."
     return f"{key}|{name}"
@@ -508,6 +559,8 @@ def _latest_order(a: str, b: str) -> int:
 
 
 def _sort_number(field: str) -> int:
+    import re
+
     match = re.match(_LEADING_NUMBER, field)
     return int(match.group(1)) if match else 0
 
@@ -517,7 +570,7 @@ def _pyenv_system_command(command: str, shim: str, root: str, install_prefix: st
     shims = f"{root}/shims"
     shim_dir = os.path.dirname(shim)
     upper = "".join(c.upper() if "a" <= c <= "z" else c for c in command)  # tr a-z- A-Z_, then sed
-    program = re.sub(r"[^A-Z0-9_]", "_", upper.replace("-", "_"))
+    program = "".join(c if "A" <= c <= "Z" or "0" <= c <= "9" or c == "_" else "_" for c in upper)
     extra = trail.var(f"_PYENV_SHIM_PATHS_{program}") or ""
     if shim_dir != shims:  # the shim exports _PYENV_SHIM_PATH and pyenv-exec adds it to the list
         extra = f"{shim_dir}:{extra}" if extra else shim_dir
@@ -670,6 +723,8 @@ def _mise_install(version: str, installs: str, trail: _Trail) -> tuple[str, str]
     prefix = version[len("prefix:") :] if version.startswith("prefix:") else version
     if prefix == version and version != "latest" and trail.is_dir(os.path.join(installs, version)):
         return version, os.path.join(installs, version)
+    import re  # a prefix or ``latest`` to complete: the rare case
+
     fits = [
         name
         for name in trail.names(installs)

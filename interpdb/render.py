@@ -270,7 +270,7 @@ def _home() -> str | None:
 
 def _tilde(text: str, home: str) -> str:
     """``/home/me/x`` as ``~/x`` wherever a path starts (at the start, or after a space, comma or colon)."""
-    if home not in text:
+    if not home or home not in text:
         return text
     out: list[str] = []
     copied = 0  # text[:copied] is in ``out``

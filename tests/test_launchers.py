@@ -13,7 +13,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from interpdb import launchers
 from interpdb.launchers import Selection, resolve, shim_manager
 
 INTERPRETER = '#!/bin/sh\necho "$0"\n'
@@ -186,6 +189,24 @@ def test_a_version_file_is_read_up_to_one_mib(tmp_path: Path, root: Path, projec
     selection = pyenv(root, "python3", environment(tmp_path, root, sysbin), project)
     assert selection.version == "system"
     assert selection.target == str(sysbin / "python3")
+
+
+def test_a_version_file_that_grows_while_it_is_read_is_read_on(
+    tmp_path: Path, root: Path, project: Path, sysbin: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read is sized by ``fstat``; a line written between that and the read still counts."""
+    version_file = project / ".python-version"
+    version_file.write_text("# chosen below\n")
+    real_fstat = os.fstat
+
+    def fstat_then_grow(fd: int) -> os.stat_result:
+        found = real_fstat(fd)
+        with version_file.open("a") as handle:
+            handle.write("3.12.1\n")
+        return found
+
+    monkeypatch.setattr(os, "fstat", fstat_then_grow)
+    assert pyenv(root, "python3", environment(tmp_path, root, sysbin), project).version == "3.12.1"
 
 
 def test_no_global_file_is_system_by_default(tmp_path: Path, root: Path, project: Path, sysbin: Path) -> None:
@@ -563,3 +584,49 @@ def test_mise_config_that_is_not_toml_fails_the_shim(tmp_path: Path, project: Pa
     assert selection.target is None
     assert selection.reason is not None
     assert selection.reason.startswith(f"mise: {project / 'mise.toml'} is not valid TOML")
+
+
+# -- the hand scans, held to the patterns they replaced ------------------------------------
+
+#: Pieces a shim's lines are made of, so that near misses are common.
+_PIECES = st.sampled_from(
+    [
+        'exec "',
+        '" exec ',
+        "/pyenv",
+        "pyenv",
+        "export PYENV_ROOT=",
+        '"',
+        "\n",
+        " ",
+        "\t",
+        "\r",
+        "x",
+        "/",
+        "# asdf-plugin: ",
+        "#",
+        "exec ",
+        "mise",
+        "/usr/bin/",
+        " x -- ",
+        "\u00a0",
+        "rtx",
+    ]
+)
+_LINES = st.lists(_PIECES, max_size=14).map("".join)
+
+
+@given(_LINES)
+def test_shim_lines_are_recognised_as_the_patterns_did(head: str) -> None:
+    pyenv_exec = re.search(r'(?m)^exec "(?P<pyenv>[^"\n]*/pyenv)" exec ', head)
+    assert launchers._pyenv_exec(head) == (pyenv_exec["pyenv"] if pyenv_exec else None)
+    root_line = re.search(r'(?m)^export PYENV_ROOT="(?P<root>[^"\n]*)"$', head)
+    assert launchers._pyenv_baked_root(head) == (root_line["root"] if root_line else None)
+    assert launchers._is_asdf_shim(head) == bool(re.search(r"(?m)^# asdf-plugin: ", head))
+    assert launchers._is_mise_file_shim(head) == bool(re.search(r'(?m)^exec "?(?:[^"\s]*/)?mise"? x -- ', head))
+
+
+@given(st.text(alphabet=" \t\r\n\u00a0ab#.", max_size=12))
+def test_a_version_file_word_is_cut_as_the_pattern_did(chunk: str) -> None:
+    text = chunk.strip(" \t\r\n")
+    assert launchers._first_word(text) == re.split(r"[ \t\r\n]+", text, maxsplit=1)[0]

@@ -439,3 +439,8 @@ def test_tilde_shortens_home_where_the_pattern_did(text: str, home: str) -> None
 
     pattern = r"(?:(?<=^)|(?<=[\s,:(=]))" + re.escape(home) + r"(?=/|$|[\s,)])"
     assert render._tilde(text, home) == re.sub(pattern, "~", text)
+
+
+def test_tilde_with_no_home_returns_the_text() -> None:
+    """No home to shorten (``_home`` gives None for an empty or ``/`` HOME): never a loop on ``""``."""
+    assert render._tilde("/x y", "") == "/x y"

@@ -374,7 +374,7 @@ def loads(text: str | bytes) -> Any:
             _scan = False
         else:
             _scan = make_scanner(_Defaults())  # type: ignore[arg-type]  # any object with those attributes
-    if _scan is False or not isinstance(text, str):
+    if _scan is False or type(text) is not str:  # bytes, or a str subclass with its own methods
         import json
 
         return json.loads(text)
