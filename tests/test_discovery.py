@@ -100,14 +100,15 @@ def test_natural_order() -> None:
 
 
 def _split_key(name: str) -> tuple[tuple[int, int | str], ...]:
-    """``natural_key`` as it was, with a pattern (it failed on a digit that is not ASCII)."""
+    """The split ``natural_key`` made with a pattern, runs of ASCII digits read as numbers. (The
+    old code then read every ``str.isdigit()`` part as a number: ``٣`` as 3, ``²`` a crash.)"""
     parts = (part for part in re.split("([0-9]+)", name) if part)
     return tuple((0, int(part)) if "0" <= part[0] <= "9" else (1, part) for part in parts)
 
 
 @given(st.text(alphabet="0123456789.-tabc\u00b2\u0663\u2167", max_size=12))
 def test_natural_key_splits_at_ascii_digits_as_the_pattern_did(name: str) -> None:
-    """Runs of ASCII digits are numbers, everything else (``²``, Arabic-Indic digits) is text."""
+    """Runs of ASCII digits are numbers, everything else (``²``, Arabic-Indic ``٣``) is text."""
     assert natural_key(name) == _split_key(name)
 
 
