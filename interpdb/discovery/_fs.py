@@ -75,15 +75,20 @@ _PREFERENCE = {
 MAX_TEXT = 1 << 20
 
 
+_ASCII_DIGITS = frozenset("0123456789")
+
+
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     """Sort ``3.9`` before ``3.10``, ``python3`` before ``python3.12``, numbers before names."""
     key: list[tuple[int, int | str]] = []
-    start = 0
-    for at in range(1, len(name) + 1):  # a part ends where ASCII digits start or stop
-        if at == len(name) or ("0" <= name[at] <= "9") != ("0" <= name[start] <= "9"):
-            part = name[start:at]
-            key.append((0, int(part)) if "0" <= part[0] <= "9" else (1, part))
-            start = at
+    start, digits = 0, False
+    for at, char in enumerate(name):  # a part ends where ASCII digits start or stop
+        if (char in _ASCII_DIGITS) is not digits:
+            if at:
+                key.append((0, int(name[start:at])) if digits else (1, name[start:at]))
+            start, digits = at, not digits
+    if name:
+        key.append((0, int(name[start:])) if digits else (1, name[start:]))
     return tuple(key)
 
 
