@@ -68,7 +68,13 @@ class _Parsed:
 
 
 def main() -> None:
-    code = fast(sys.argv[1:])
+    try:
+        code = fast(sys.argv[1:])
+    except KeyboardInterrupt as stopped:  # Ctrl-C during a warm answer: the full CLI's one line
+        from interpdb.errors import report
+
+        code, lines = report(stopped)
+        sys.stderr.write("".join(f"{line}\n" for line in lines))
     if code is None:
         from interpdb.cli import main as full
 

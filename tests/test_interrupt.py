@@ -145,3 +145,29 @@ def test_ctrl_c_during_discover_scan_keeps_what_finished(tmp_path: Path, base_py
     time.sleep(SLOW * 2)
     assert probe_rows(db_path) == kept
     assert own_probes_alive(str(folder)) == []
+
+
+@pytest.mark.parametrize("args", [["find", "3.12"], ["list", "--format", "json"]])
+def test_ctrl_c_during_a_warm_answer_is_one_line(db_path: Path, args: list[str]) -> None:
+    """The click-free warm path (``interpdb._fast``) words an interrupt as the full CLI does:
+    one line, exit 130, no traceback. The interrupt is raised where a warm answer does its work
+    (a real Ctrl-C lands there at any moment: importing, reading, ranking)."""
+    code = (
+        "import sys\n"
+        "import interpdb._fast as fast\n"
+        "def stopped(parsed):\n"
+        "    raise KeyboardInterrupt\n"
+        "fast._answer = stopped\n"
+        "sys.argv = ['interpdb', *sys.argv[1:]]\n"
+        "fast.main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, INTERPDB_DB=str(db_path)),
+        timeout=60,
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "error: interrupted by SIGINT: 0 finished probes kept\n"
+    assert done.stdout == ""
