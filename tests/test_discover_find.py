@@ -221,6 +221,16 @@ def test_find_nothing_matches_lists_what_was_considered(run: Cli, known: dict[st
     assert "cpython 3.12" in result.stderr
 
 
+def test_what_was_considered_is_listed_in_version_order(run: Cli, known: dict[str, Path]) -> None:
+    """3.9 before 3.11, as a person reads versions, not as text sorts them (3.11 < 3.9)."""
+    run("probe", python_for("3.9"))
+    stderr = run("find", "pypy", "--no-discover", code=1).stderr
+    listed = stderr.split("(considered ", 1)[1].split(": ", 1)[1].rstrip().rstrip(")").split(", ")
+    versions = [tuple(int(part) for part in item.split()[1].split(".")) for item in listed]
+    assert versions[:2] == [(2, 7, versions[0][2]), (3, 9, versions[1][2])]
+    assert versions == sorted(versions)
+
+
 def test_find_bad_request_is_one_line(run: Cli, known: dict[str, Path]) -> None:
     result = run("find", "3.x", "--no-discover", code=2)
     assert "Traceback" not in result.stderr

@@ -98,7 +98,9 @@ def command(
     if best is None:
         _explain_a_path(request, records, considered)
         working = [r for r in records if r.outcome == "ok"]
-        seen = ", ".join(sorted({f"{r.implementation} {r.version}" for r in working})) or "none"
+        from interpdb.discovery._fs import natural_key  # 3.9 before 3.10, as a person reads them
+
+        seen = ", ".join(sorted({f"{r.implementation} {r.version}" for r in working}, key=natural_key)) or "none"
         for path in hidden:
             app.note(f"note: forgotten {path} would match; `interpdb probe {path}` brings it back")
         raise click.ClickException(f"no interpreter matches {request!r} (considered {len(working)}: {seen})")
