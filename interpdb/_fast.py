@@ -2,13 +2,14 @@
 
 ``find``, ``list``, ``history`` and ``sql`` with JSON output are what tools call
 in loops, and they are meant to cost less than running the interpreter they
-describe. Python's start-up plus ``import click`` alone costs more than probing a
-fast interpreter, so these forms are answered here without click. Any other
+describe; ``show`` is what people (and tools wanting the fingerprint) ask next.
+Python's start-up plus ``import click`` alone costs more than probing a fast
+interpreter, so these forms are answered here without click. Any other
 form, or any answer that would need a probe or a write
 (``Inventory(hand_over_writes=True)`` raises ``NeedsWrite``), hands over to the
 full click CLI, which starts again from the top. The fast path only parses: it
-calls the very functions the click commands call (``Inventory``, the ``sql``
-sandbox), reaches the store through the same gate, and words failures with the
+calls the very functions the click commands call (``Inventory``, ``showing``, the
+``sql`` sandbox), reaches the store through the same gate, and words failures with the
 same ``errors.report``, so it can never decide anything differently. The parity
 tests in ``tests/test_warm_path.py`` hold it to that.
 
@@ -17,6 +18,7 @@ Accepted forms (anything else goes to click)::
     interpdb [--db X] [--read-only] [-q] find [REQUEST] [--format path|json|ndjson] [--json] [--no-venv]
              [--no-discover] [--implementation NAME] [--arch MACHINE]
     interpdb [--db X] [-q] list [--format table|json|ndjson] [--json] [--wide] [--no-discover]
+    interpdb [--db X] [--read-only] [-q] show PATH|ID [--format table|json|ndjson] [--json] [--wide]
     interpdb [--db X] [-q] history [PATH|ID] --format json|--json [--limit N]
              [--trigger NAME] [--host NAME] [--diff]
     interpdb [--db X] [-q] sql QUERY --format json|--json [--param NAME=VALUE]...
@@ -43,6 +45,7 @@ _SPECS: dict[str, tuple[dict[str, tuple[str, ...] | None], set[str], set[str], b
         True,
     ),
     "list": ({"--format": ("table", "json", "ndjson")}, {"--no-discover", "--json", "--wide"}, set(), False, False),
+    "show": ({"--format": ("table", "json", "ndjson")}, {"--json", "--wide"}, set(), True, True),
     "history": (
         {"--format": ("json", "ndjson"), "--limit": None, "--trigger": None, "--host": None},
         {"--diff", "--json"},
@@ -218,6 +221,16 @@ def _answer(parsed: _Parsed) -> str | Iterator[str] | None:
 
                 return plain(best.path)
             return render([], fmt, document=[best.document()] if fmt == "ndjson" else best.document())
+        if parsed.command == "show":
+            from interpdb.showing import here, render_shown
+
+            ref = parsed.argument or ""
+            if ref.isascii() and ref.isdigit() and int(ref) >= 2**63:
+                return None  # out of range for an id: a usage error, worded by click
+            result, record, probes = here(inventory, ref, None)
+            if record is None or result.problems or result.notes or result.failed:
+                return None  # the full CLI prints the record, then the notes and the problems
+            return render_shown(record, probes, options.get("--format", "table"), "--wide" in flags)
         if parsed.command == "list":
             from interpdb.listing import render_records, select, stream_records
 

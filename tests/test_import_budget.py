@@ -17,6 +17,9 @@ json``, ``--no-discover``)    ``--no-discover`` too: ``Record.conda_env`` reads 
 ``find 3.12``                 ``COMMON`` + ``aliases``, ``discovery``, ``request``, ``versions``;
                               in another folder than the last, + ``launchers`` (pyenv's shims
                               are resolved again: their fingerprint holds the working folder)
+``show PATH|ID``              ``COMMON`` + ``showing``; the sections + ``listing`` (a change in
+                              words) and ``aliases``; ``--format json`` + ``discovery``
+                              (``Record.conda_env``)
 ============================  ==================================================================
 
 Never on a warm path: ``sqlalchemy``, ``alembic``, ``click``, ``tabulate`` (the full CLI and
@@ -91,6 +94,8 @@ COMMON = {
 DISCOVERY = {f"interpdb.discovery{name}" for name in ("", "._fs", ".bins", ".installs", ".envs")}
 LIST = COMMON | DISCOVERY | {"interpdb.aliases", "interpdb.listing"}
 FIND = COMMON | DISCOVERY | {"interpdb.aliases", "interpdb.request", "interpdb.versions"}
+SHOW = COMMON | {"interpdb.showing", "interpdb.listing", "interpdb.aliases"}
+SHOW_JSON = COMMON | DISCOVERY | {"interpdb.showing"}
 
 NEVER = (
     "sqlalchemy",
@@ -130,6 +135,8 @@ BUDGETS = [
     # Records' ``conda_env`` reads ``discovery.envs``, and the package imports every source.
     (["list", "--format", "json", "--no-discover"], LIST),
     (["history", "--format", "json"], COMMON),
+    (["show", "1"], SHOW),
+    (["show", "1", "--format", "json"], SHOW_JSON),
     (["sql", "SELECT count(*) AS n FROM probes", "--format", "json"], SQL),
 ]
 

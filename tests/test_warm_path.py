@@ -82,6 +82,8 @@ WARM_COMMANDS = [
     ["find", ">=3.11", "--no-venv"],
     ["history", "--limit", "5", "--format", "json"],
     ["sql", "SELECT count(*) AS n FROM probes", "--format", "json"],
+    ["show", "1"],
+    ["show", "3", "--format", "json"],
 ]
 
 
@@ -121,6 +123,8 @@ def test_fast_path_skips_click_for_warm_json_reads(warm_db: dict[str, Path], db_
         ["list"],
         ["list", "--json"],
         ["history", str(warm_db["venv"]), "--limit", "20", "--format", "json"],
+        ["show", str(warm_db["venv"])],
+        ["show", "1", "--format", "json"],
         ["sql", "SELECT * FROM probe_audit WHERE path = :p", "--param", f"p={warm_db['venv']}", "--format", "json"],
     ):
         _out, modules, _code = run_entry(args, db_path)
@@ -152,6 +156,11 @@ def test_fast_path_skips_click_for_warm_json_reads(warm_db: dict[str, Path], db_
         ["history", "1", "--format", "json", "--host="],
         ["sql", "SELECT path, python_version FROM interpreters_current ORDER BY path", "--format", "json"],
         ["sql", "SELECT count(*) AS n FROM probes WHERE trigger = :t", "--param", "t=new", "--format", "json"],
+        ["show", "1"],
+        ["show", "2", "--wide"],
+        ["show", "3", "--format", "json"],
+        ["show", "3", "--json"],
+        ["show", "1", "--format", "ndjson"],
     ],
     ids=lambda a: " ".join(a),
 )
@@ -186,6 +195,10 @@ def test_fast_history_of_a_path_is_the_full_clis(warm_db: dict[str, Path], db_pa
         ["history", "/no/such/python", "--format", "json"],
         ["sql", "SELECT 1 AS a", "--format", "json", "-p=x=1"],
         ["find", "9.9"],
+        ["show", "999"],
+        ["show", "/no/such/python"],
+        ["show", "9" * 20],
+        ["show", "1", "--format", "csv"],
     ],
     ids=lambda a: " ".join(a),
 )
@@ -195,6 +208,40 @@ def test_fast_path_failures_are_the_full_clis(warm_db: dict[str, Path], db_path:
     full, _m, full_code = run_entry(args, db_path, entry="cli")
     assert (fast, fast_code) == (full, full_code)
     assert fast_code != 0
+
+
+def test_fast_show_of_a_path_is_the_full_clis(warm_db: dict[str, Path], db_path: Path, run: Cli) -> None:
+    """``show PATH`` answers without click, the same bytes as the click command: the sections
+    at a terminal's 80 columns and the document, the fingerprint checked, nothing probed."""
+    before = run.count()
+    env = dict(os.environ, COLUMNS="80")
+    for args in (["show", str(warm_db["venv"])], ["show", str(warm_db["3.12"]), "--format", "json"]):
+        fast, fast_modules, fast_code = run_entry(args, db_path, env=env)
+        full, _m, full_code = run_entry(args, db_path, entry="cli", env=env)
+        assert (fast, fast_code) == (full, full_code)
+        assert fast_code == 0 and "click" not in fast_modules
+    assert "fingerprint" in fast and all(entry["matches"] for entry in json.loads(fast)["fingerprint"])
+    assert run.count() == before
+
+
+def test_fast_show_hands_over_what_it_does_not_word(warm_db: dict[str, Path], db_path: Path, run: Cli) -> None:
+    """A changed fingerprint (a probe to run) and a broken interpreter (its error line, exit 1)
+    go to the full CLI, which answers as it always has."""
+    site = next(p for p in run.json("show", warm_db["venv"])["site_packages"] if "venv" in p)
+    Path(site, "extra.pth").write_text(str(db_path.parent) + "\n")
+    before = run.count()
+    out, modules, code = run_entry(["show", str(warm_db["venv"]), "--format", "json"], db_path)
+    assert code == 0 and "click" in modules
+    assert str(db_path.parent) in json.loads(out)["sys_path"]
+    assert run.count() == before + 1
+    broken = db_path.parent / "python3.99"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    run("probe", broken, code=1)
+    args = ["show", str(broken)]
+    fast, fast_modules, fast_code = run_entry(args, db_path)
+    full, _m, full_code = run_entry(args, db_path, entry="cli")
+    assert (fast, fast_code) == (full, full_code) and fast_code == 1 and "click" in fast_modules
 
 
 def test_fast_path_hands_over_when_something_must_be_probed(warm_db: dict[str, Path], db_path: Path, run: Cli) -> None:
