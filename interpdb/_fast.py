@@ -18,6 +18,8 @@ Accepted forms (anything else goes to click)::
     interpdb [--db X] [--read-only] [-q] find [REQUEST] [--format path|json|ndjson] [--json] [--no-venv]
              [--no-discover] [--implementation NAME] [--arch MACHINE]
     interpdb [--db X] [-q] list [--format table|json|ndjson] [--json] [--wide] [--no-discover]
+             [--implementation NAME] [--version REQUEST] [--venv|--no-venv] [--status S]... [--all]
+             [--aliases]
     interpdb [--db X] [--read-only] [-q] show PATH|ID [--format table|json|ndjson] [--json] [--wide]
     interpdb [--db X] [-q] history [PATH|ID] --format json|--json [--limit N]
              [--trigger NAME] [--host NAME] [--diff]
@@ -44,7 +46,13 @@ _SPECS: dict[str, tuple[dict[str, tuple[str, ...] | None], set[str], set[str], b
         False,
         True,
     ),
-    "list": ({"--format": ("table", "json", "ndjson")}, {"--no-discover", "--json", "--wide"}, set(), False, False),
+    "list": (
+        {"--format": ("table", "json", "ndjson"), "--implementation": None, "--version": None},
+        {"--no-discover", "--json", "--wide", "--venv", "--no-venv", "--all", "--aliases"},
+        {"--status"},
+        False,
+        False,
+    ),
     "show": ({"--format": ("table", "json", "ndjson")}, {"--json", "--wide"}, set(), True, True),
     "history": (
         {"--format": ("json", "ndjson"), "--limit": None, "--trigger": None, "--host": None},
@@ -123,6 +131,8 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
             allowed = values.get(name)
             if value is None or (allowed is not None and value not in allowed):
                 return None
+            if not eq and value.startswith("-") and value != "-":
+                return None  # an option where a value belongs: click decides what that means
             if name in repeatable:
                 parsed.repeated.append(value)
             elif name in parsed.options:
@@ -232,20 +242,52 @@ def _answer(parsed: _Parsed) -> str | Iterator[str] | None:
                 return None  # the full CLI prints the record, then the notes and the problems
             return render_shown(record, probes, options.get("--format", "table"), "--wide" in flags)
         if parsed.command == "list":
-            from interpdb.listing import render_records, select, stream_records
-
-            result = inventory.list(discover="--no-discover" not in flags, light=True)
-            if not result.records or result.problems or result.notes:
-                return None  # the full CLI prints the hint, the notes and the problems
-            records = select(result)
-            fmt = options.get("--format", "table")
-            if fmt in ("json", "ndjson"):
-                if not records and fmt == "ndjson":
-                    return None  # nothing to print: the full CLI decides what to say
-                return stream_records(inventory.answers(records), fmt)
-            text = render_records(records, fmt, wide="--wide" in flags)  # the table reads no answers
-            return text or None  # nothing to print: the full CLI decides what to say
+            return _list(inventory, parsed)
     raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
+
+
+def _list(inventory: Inventory, parsed: _Parsed) -> str | Iterator[str] | None:
+    """``list`` exactly as ``interpdb.cli.list_cmd`` asks ``Inventory.list`` and ``select`` for it."""
+    from interpdb.listing import render_records, select, stream_records
+    from interpdb.records import STATUSES
+
+    options, flags = parsed.options, parsed.flags
+    if "--venv" in flags and "--no-venv" in flags:
+        return None  # click takes the last one given: it says which
+    if any(status not in STATUSES for status in parsed.repeated):
+        return None  # a usage error: click words it
+    version = options.get("--version")
+    wanted = None
+    if version is not None:
+        from interpdb.request import parse_request
+
+        try:
+            wanted = parse_request(version)
+        except ValueError:
+            return None  # a usage error: click words it
+    # Light records unless --version asks about what only their answers hold (markers, libc).
+    result = inventory.list(discover="--no-discover" not in flags, light=wanted is None)
+    if wanted is not None:
+        from interpdb._frozen import replace
+
+        result = replace(result, records=[r for r in result.records if wanted.satisfied_by(r)])
+    if not result.records or result.problems or result.notes:
+        return None  # the full CLI prints the hint, the notes and the problems
+    records = select(
+        result,
+        implementation=options.get("--implementation"),
+        venv=True if "--venv" in flags else False if "--no-venv" in flags else None,
+        statuses=tuple(parsed.repeated),
+        show_all="--all" in flags,
+        per_path="--aliases" in flags,
+    )
+    fmt = options.get("--format", "table")
+    if fmt in ("json", "ndjson"):
+        if not records and fmt == "ndjson":
+            return None  # nothing to print: the full CLI decides what to say
+        return stream_records(inventory.answers(records), fmt)
+    text = render_records(records, fmt, wide="--wide" in flags)  # the table reads no answers
+    return text or None  # nothing to print: the full CLI decides what to say
 
 
 def _history(inventory: Inventory, parsed: _Parsed) -> str | None:

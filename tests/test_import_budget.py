@@ -13,7 +13,8 @@ interpdb modules, exactly (``COMMON`` is every warm command but ``sql``):
                               ``freshness``, ``location``, ``policy``, ``probe``, ``records``,
                               ``render``, ``service``, ``store`` (``columns``, ``gate``, ``read``)
 ``list`` (table, ``--format   ``COMMON`` + ``aliases``, ``discovery`` (all its sources), ``listing``;
-json``, ``--no-discover``)    ``--no-discover`` too: ``Record.conda_env`` reads ``discovery.envs``
+json``, ``--no-discover``,    ``--no-discover`` too: ``Record.conda_env`` reads ``discovery.envs``;
+its filters)                  ``--version REQUEST`` + ``request``, ``versions``
 ``find 3.12``                 ``COMMON`` + ``aliases``, ``discovery``, ``request``, ``versions``;
                               in another folder than the last, + ``launchers`` (pyenv's shims
                               are resolved again: their fingerprint holds the working folder)
@@ -134,6 +135,8 @@ BUDGETS = [
     (["list", "--format", "json"], LIST),
     # Records' ``conda_env`` reads ``discovery.envs``, and the package imports every source.
     (["list", "--format", "json", "--no-discover"], LIST),
+    (["list", "--aliases", "--implementation", "cpython", "--no-venv", "--all"], LIST),
+    (["list", "--version", "3.12", "--format", "json"], LIST | {"interpdb.request", "interpdb.versions"}),
     (["history", "--format", "json"], COMMON),
     (["show", "1"], SHOW),
     (["show", "1", "--format", "json"], SHOW_JSON),

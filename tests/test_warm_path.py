@@ -156,6 +156,15 @@ def test_fast_path_skips_click_for_warm_json_reads(warm_db: dict[str, Path], db_
         ["history", "1", "--format", "json", "--host="],
         ["sql", "SELECT path, python_version FROM interpreters_current ORDER BY path", "--format", "json"],
         ["sql", "SELECT count(*) AS n FROM probes WHERE trigger = :t", "--param", "t=new", "--format", "json"],
+        ["list", "--all"],
+        ["list", "--aliases"],
+        ["list", "--aliases", "--format", "json", "--no-discover"],
+        ["list", "--venv", "--format", "json"],
+        ["list", "--no-venv", "--wide"],
+        ["list", "--implementation", "CPython", "--format", "ndjson"],
+        ["list", "--version", "3.12", "--format", "json"],
+        ["list", "--version=>=3.11", "--aliases"],
+        ["list", "--status", "cached", "--status", "error", "--all"],
         ["show", "1"],
         ["show", "2", "--wide"],
         ["show", "3", "--format", "json"],
@@ -195,6 +204,8 @@ def test_fast_history_of_a_path_is_the_full_clis(warm_db: dict[str, Path], db_pa
         ["history", "/no/such/python", "--format", "json"],
         ["sql", "SELECT 1 AS a", "--format", "json", "-p=x=1"],
         ["find", "9.9"],
+        ["list", "--status", "bogus"],
+        ["list", "--version", "3.x"],
         ["show", "999"],
         ["show", "/no/such/python"],
         ["show", "9" * 20],
@@ -208,6 +219,42 @@ def test_fast_path_failures_are_the_full_clis(warm_db: dict[str, Path], db_path:
     full, _m, full_code = run_entry(args, db_path, entry="cli")
     assert (fast, fast_code) == (full, full_code)
     assert fast_code != 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--venv", "--no-venv"],
+        ["list", "--no-venv", "--venv", "--format", "json"],
+        ["list", "--version", "3.99"],
+        ["list", "--implementation", "graalpy", "--format", "ndjson"],
+        ["list", "--implementation", "--all"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_fast_list_hands_over_what_click_words(warm_db: dict[str, Path], db_path: Path, args: list[str]) -> None:
+    """Both of a flag pair (click takes the last), an option where a value belongs, and
+    nothing left to print (a hint, or nothing): the click command answers, so the output
+    is its own."""
+    fast, fast_modules, fast_code = run_entry(args, db_path, entry="_fast")
+    full, _m, full_code = run_entry(args, db_path, entry="cli")
+    assert (fast, fast_code) == (full, full_code)
+    assert "click" in fast_modules
+
+
+def test_fast_list_filters_a_broken_interpreter_as_click_does(
+    warm_db: dict[str, Path], db_path: Path, run: Cli
+) -> None:
+    """A stored failure is left out unless ``--all`` or ``--status`` asks, on both paths."""
+    broken = db_path.parent / "python3.98"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    run("probe", broken, code=1)
+    for args in (["list"], ["list", "--all"], ["list", "--status", "error", "--format", "json"]):
+        fast, fast_modules, fast_code = run_entry(args, db_path, entry="_fast")
+        full, _m, full_code = run_entry(args, db_path, entry="cli")
+        assert (fast, fast_code) == (full, full_code) and "click" not in fast_modules
+        assert (broken.name in fast) == (args != ["list"])  # shown as ~/python3.98: HOME is its folder
 
 
 def test_fast_show_of_a_path_is_the_full_clis(warm_db: dict[str, Path], db_path: Path, run: Cli) -> None:
