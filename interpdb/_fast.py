@@ -2,7 +2,7 @@
 
 ``find``, ``list``, ``history`` and ``sql`` with JSON output are what tools call
 in loops, and they are meant to cost less than running the interpreter they
-describe; ``show`` is what people (and tools wanting the fingerprint) ask next.
+describe; the tables of ``list``, ``show`` and ``history`` are what people ask.
 Python's start-up plus ``import click`` alone costs more than probing a fast
 interpreter, so these forms are answered here without click. Any other
 form, or any answer that would need a probe or a write
@@ -21,8 +21,8 @@ Accepted forms (anything else goes to click)::
              [--implementation NAME] [--version REQUEST] [--venv|--no-venv] [--status S]... [--all]
              [--aliases]
     interpdb [--db X] [--read-only] [-q] show PATH|ID [--format table|json|ndjson] [--json] [--wide]
-    interpdb [--db X] [-q] history [PATH|ID] --format json|--json [--limit N]
-             [--trigger NAME] [--host NAME] [--diff]
+    interpdb [--db X] [-q] history [PATH|ID] [--format table|json|ndjson] [--json] [--wide]
+             [--limit N] [--trigger NAME] [--host NAME] [--diff]
     interpdb [--db X] [-q] sql QUERY --format json|--json [--param NAME=VALUE]...
 """
 
@@ -55,8 +55,8 @@ _SPECS: dict[str, tuple[dict[str, tuple[str, ...] | None], set[str], set[str], b
     ),
     "show": ({"--format": ("table", "json", "ndjson")}, {"--json", "--wide"}, set(), True, True),
     "history": (
-        {"--format": ("json", "ndjson"), "--limit": None, "--trigger": None, "--host": None},
-        {"--diff", "--json"},
+        {"--format": ("table", "json", "ndjson"), "--limit": None, "--trigger": None, "--host": None},
+        {"--diff", "--json", "--wide"},
         set(),
         False,
         True,
@@ -149,8 +149,8 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
         return None
     if "--json" in parsed.flags and parsed.options.setdefault("--format", "json") != "json":
         return None  # --json with another --format: the full CLI says it is a usage error
-    if parsed.command in ("history", "sql") and parsed.options.get("--format") not in ("json", "ndjson"):
-        return None  # their tables and notes: the full CLI draws them
+    if parsed.command == "sql" and parsed.options.get("--format") not in ("json", "ndjson"):
+        return None  # its tables and notes: the full CLI draws them
     return parsed
 
 
@@ -235,8 +235,8 @@ def _answer(parsed: _Parsed) -> str | Iterator[str] | None:
             from interpdb.showing import here, render_shown
 
             ref = parsed.argument or ""
-            if ref.isascii() and ref.isdigit() and int(ref) >= 2**63:
-                return None  # out of range for an id: a usage error, worded by click
+            if _beyond_any_id(ref):
+                return None  # a usage error: click words it
             result, record, probes = here(inventory, ref, None)
             if record is None or result.problems or result.notes or result.failed:
                 return None  # the full CLI prints the record, then the notes and the problems
@@ -244,6 +244,11 @@ def _answer(parsed: _Parsed) -> str | Iterator[str] | None:
         if parsed.command == "list":
             return _list(inventory, parsed)
     raise AssertionError(f"no fast path for {parsed.command}")  # parse() admits only the above
+
+
+def _beyond_any_id(ref: str) -> bool:
+    """An id no integer column holds: click calls it out of range (``cli._common.ref_callback``)."""
+    return ref.isascii() and ref.isdigit() and int(ref) >= 2**63
 
 
 def _list(inventory: Inventory, parsed: _Parsed) -> str | Iterator[str] | None:
@@ -296,6 +301,8 @@ def _history(inventory: Inventory, parsed: _Parsed) -> str | None:
     from interpdb.render import render
 
     options = parsed.options
+    if parsed.argument is not None and _beyond_any_id(parsed.argument):
+        return None  # a usage error: click words it
     limit = options.get("--limit")
     if limit is not None and (not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) < 2**63):
         return None  # a usage error: the full CLI says so
@@ -309,4 +316,17 @@ def _history(inventory: Inventory, parsed: _Parsed) -> str | None:
         hosts=None if host is None else [host],
         with_diff="--diff" in parsed.flags,
     )
-    return render([], options["--format"], document=[e.to_json() for e in events]) or None  # empty ndjson
+    fmt = options.get("--format", "table")
+    if fmt == "table":
+        if not events:
+            return None  # the full CLI says that no probes are recorded (that match)
+        from interpdb.auditing import render_history
+
+        return render_history(
+            events,
+            fmt,
+            one_interpreter=parsed.argument is not None,
+            wide="--wide" in parsed.flags,
+            with_diff="--diff" in parsed.flags,
+        )
+    return render([], fmt, document=[e.to_json() for e in events]) or None  # empty ndjson

@@ -12,6 +12,10 @@ interpdb modules, exactly (``COMMON`` is every warm command but ``sql``):
 ``history --format json``     ``COMMON``: ``_fast``, ``_frozen``, ``errors``, ``fingerprint``,
                               ``freshness``, ``location``, ``policy``, ``probe``, ``records``,
                               ``render``, ``service``, ``store`` (``columns``, ``gate``, ``read``)
+``history`` (its table)       ``COMMON`` + ``auditing``, ``listing`` (a change in words) and
+                              ``aliases``. ``--diff`` (either form) is not held to this list:
+                              ``interpdb.diff`` compares answers with ``json`` and a dataclass,
+                              an audit a person runs, not a loop
 ``list`` (table, ``--format   ``COMMON`` + ``aliases``, ``discovery`` (all its sources), ``listing``;
 json``, ``--no-discover``,    ``--no-discover`` too: ``Record.conda_env`` reads ``discovery.envs``;
 its filters)                  ``--version REQUEST`` + ``request``, ``versions``
@@ -138,6 +142,7 @@ BUDGETS = [
     (["list", "--aliases", "--implementation", "cpython", "--no-venv", "--all"], LIST),
     (["list", "--version", "3.12", "--format", "json"], LIST | {"interpdb.request", "interpdb.versions"}),
     (["history", "--format", "json"], COMMON),
+    (["history"], COMMON | {"interpdb.auditing", "interpdb.listing", "interpdb.aliases"}),
     (["show", "1"], SHOW),
     (["show", "1", "--format", "json"], SHOW_JSON),
     (["sql", "SELECT count(*) AS n FROM probes", "--format", "json"], SQL),

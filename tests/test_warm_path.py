@@ -84,6 +84,7 @@ WARM_COMMANDS = [
     ["sql", "SELECT count(*) AS n FROM probes", "--format", "json"],
     ["show", "1"],
     ["show", "3", "--format", "json"],
+    ["history", "--limit", "5"],
 ]
 
 
@@ -165,6 +166,12 @@ def test_fast_path_skips_click_for_warm_json_reads(warm_db: dict[str, Path], db_
         ["list", "--version", "3.12", "--format", "json"],
         ["list", "--version=>=3.11", "--aliases"],
         ["list", "--status", "cached", "--status", "error", "--all"],
+        ["history"],
+        ["history", "--wide"],
+        ["history", "--diff", "--limit", "3"],
+        ["history", "1"],
+        ["history", "3", "--wide", "--diff"],
+        ["history", "--trigger", "refresh", "--format", "json"],
         ["show", "1"],
         ["show", "2", "--wide"],
         ["show", "3", "--format", "json"],
@@ -206,6 +213,8 @@ def test_fast_history_of_a_path_is_the_full_clis(warm_db: dict[str, Path], db_pa
         ["find", "9.9"],
         ["list", "--status", "bogus"],
         ["list", "--version", "3.x"],
+        ["history", "9" * 20],
+        ["history", "9" * 20, "--format", "json"],
         ["show", "999"],
         ["show", "/no/such/python"],
         ["show", "9" * 20],
@@ -229,13 +238,14 @@ def test_fast_path_failures_are_the_full_clis(warm_db: dict[str, Path], db_path:
         ["list", "--version", "3.99"],
         ["list", "--implementation", "graalpy", "--format", "ndjson"],
         ["list", "--implementation", "--all"],
+        ["history", "--trigger", "refresh"],
     ],
     ids=lambda a: " ".join(a),
 )
-def test_fast_list_hands_over_what_click_words(warm_db: dict[str, Path], db_path: Path, args: list[str]) -> None:
+def test_fast_path_hands_over_what_click_words(warm_db: dict[str, Path], db_path: Path, args: list[str]) -> None:
     """Both of a flag pair (click takes the last), an option where a value belongs, and
-    nothing left to print (a hint, or nothing): the click command answers, so the output
-    is its own."""
+    nothing left to print (a hint, a note, or nothing): the click command answers, so the
+    output is its own."""
     fast, fast_modules, fast_code = run_entry(args, db_path, entry="_fast")
     full, _m, full_code = run_entry(args, db_path, entry="cli")
     assert (fast, fast_code) == (full, full_code)
