@@ -29,7 +29,8 @@ virtualenv  warm ``virtualenv -p 3.12 --no-seed DIR`` through ``--discovery inte
             ``virtualenv`` console script is beside this Python
 warm        issue 11's targets: warm ``find 3.12`` vs one direct probe and vs ``python -S -E
             -c pass``; the default ``list`` of 20 vs the same; interpdb's own import time
-            (``-X importtime``) vs ``python -c pass``; ``find`` with the scale venvs known vs none
+            (``-X importtime``) vs ``python -c pass``; ``find`` with the scale venvs known vs none;
+            the tables people read (``show PATH``, ``history --limit 20``) vs the same probe
 postgres    issue 12: warm ``list`` of 20 and ``history`` on a throwaway PostgreSQL server
             (``scripts/_pgserver.py``) vs the same on SQLite; skipped, saying why, without one
 ==========  =============================================================================
@@ -841,6 +842,8 @@ class Bench:
             "find": lambda: run(self.command(["find", target.line], db, "warm-find.txt", env)),
             "find-json": lambda: run(self.command(["find", target.line, "--format", "json"], db, "warm-find.json")),
             "list": lambda: run(self.command(["list"], db, "warm-list.txt", env)),
+            "show": lambda: run(self.command(["show", str(target.path)], db, "warm-show.txt", env)),
+            "history": lambda: run(self.command(["history", "--limit", "20"], db, "warm-history.txt", env)),
             "floor": lambda: run(self.floor("floor_find.py", [target.line], db, "floor-find.txt")),
         }
         if len(self.interpdb) == 1:  # a console script: the same find, started without its ``import re``
@@ -882,6 +885,12 @@ class Bench:
         listed = (self.root / "out" / "warm-list.txt").read_text(encoding="utf-8").splitlines()
         if len(listed) != n + 2:
             raise BenchError(f"list: expected a header, a rule and {n} rows, got {len(listed)} lines")
+        shown = (self.root / "out" / "warm-show.txt").read_text(encoding="utf-8")
+        if "fingerprint" not in shown or "latest probes" not in shown:
+            raise BenchError("show: expected its fingerprint and latest probes sections")
+        logged = (self.root / "out" / "warm-history.txt").read_text(encoding="utf-8").splitlines()
+        if len(logged) != 22:
+            raise BenchError(f"history --limit 20: expected a header, a rule and 20 rows, got {len(logged)} lines")
         probe = f"probe python{target.line} directly"
         bare_what = f"python{sys.version_info[0]}.{sys.version_info[1]} -S -E -c pass"
         own = sorted(self.own_import_seconds(["find", target.line], db) for _ in range(self.settings.reps))
@@ -892,6 +901,8 @@ class Bench:
             self.ratio_row("9c", f"find {target.line} (path)", bare_what, found, "find", "bare", 3.0),
             self.ratio_row("9d", f"list, default table ({n})", bare_what, found, "list", "bare", 3.5),
             self.ratio_row("9g", f"floor: floor_find.py {target.line}", probe, found, "floor", "probe", None),
+            self.ratio_row("9k", f"show PATH of {target.line} (sections)", probe, found, "show", "probe", None),
+            self.ratio_row("9l", "history --limit 20 (table)", probe, found, "history", "probe", None),
             self.ratio_row(
                 "9h", f"find {target.line} (path)", "floor_find.py, the same answer", found, "find", "floor", None
             ),
@@ -936,6 +947,10 @@ class Bench:
             "9j: a shim's fingerprint holds the working folder, so in another folder find resolves "
             f"the shims again (reading what pyenv reads, no probe); {found['shims-same'].median * 1e3:.1f} ms "
             "in the folder of the last list"
+        )
+        self.notes.append(
+            "9k/9l: the tables a person reads (show's sections, the probe log), answered without click "
+            "as find and list are; no target (issue 11 names find and list), kept here so they stay so"
         )
         self.notes.append(
             "9g/9h: scripts/floor_find.py does a warm find's work with the standard library alone "
