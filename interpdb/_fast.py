@@ -13,17 +13,19 @@ calls the very functions the click commands call (``Inventory``, ``showing``, th
 same ``errors.report``, so it can never decide anything differently. The parity
 tests in ``tests/test_warm_path.py`` hold it to that.
 
-Accepted forms (anything else goes to click)::
+Accepted forms (anything else goes to click), each after ``interpdb [--db X] [--read-only] [-q]``::
 
-    interpdb [--db X] [--read-only] [-q] find [REQUEST] [--format path|json|ndjson] [--json] [--no-venv]
-             [--no-discover] [--implementation NAME] [--arch MACHINE]
-    interpdb [--db X] [-q] list [--format table|json|ndjson] [--json] [--wide] [--no-discover]
-             [--implementation NAME] [--version REQUEST] [--venv|--no-venv] [--status S]... [--all]
-             [--aliases]
-    interpdb [--db X] [--read-only] [-q] show PATH|ID [--format table|json|ndjson] [--json] [--wide]
-    interpdb [--db X] [-q] history [PATH|ID] [--format table|json|ndjson] [--json] [--wide]
-             [--limit N] [--trigger NAME] [--host NAME] [--diff]
-    interpdb [--db X] [-q] sql QUERY --format json|--json [--param NAME=VALUE]...
+    find [REQUEST] [--format path|json|ndjson] [--json] [--no-venv] [--no-discover]
+         [--implementation NAME] [--arch MACHINE]
+    list [--format table|json|ndjson] [--json] [--wide] [--no-discover] [--implementation NAME]
+         [--version REQUEST] [--venv|--no-venv] [--status S]... [--all] [--aliases]
+    show PATH|ID [--format table|json|ndjson] [--json] [--wide]
+    history [PATH|ID] [--format table|json|ndjson] [--json] [--wide] [--limit N]
+            [--trigger NAME] [--host NAME] [--diff]
+    sql QUERY --format json|--json [--param NAME=VALUE]...
+
+A read-only store gives ``find``, ``list`` and ``show`` a note to print (nothing is
+probed, changed rows are shown stale), so with it they are answered by click.
 """
 
 from __future__ import annotations
@@ -132,7 +134,7 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
             if value is None or (allowed is not None and value not in allowed):
                 return None
             if not eq and value.startswith("-") and value != "-":
-                return None  # an option where a value belongs: click decides what that means
+                return None  # an option where a value belongs: left to click, whose versions differ here
             if name in repeatable:
                 parsed.repeated.append(value)
             elif name in parsed.options:
@@ -232,12 +234,13 @@ def _answer(parsed: _Parsed) -> str | Iterator[str] | None:
                 return plain(best.path)
             return render([], fmt, document=[best.document()] if fmt == "ndjson" else best.document())
         if parsed.command == "show":
-            from interpdb.showing import here, render_shown
+            from interpdb.showing import render_shown, revalidated
 
-            ref = parsed.argument or ""
+            ref = parsed.argument
+            assert ref is not None  # parse() requires it
             if _beyond_any_id(ref):
                 return None  # a usage error: click words it
-            result, record, probes = here(inventory, ref, None)
+            result, record, probes = revalidated(inventory, ref, None)
             if record is None or result.problems or result.notes or result.failed:
                 return None  # the full CLI prints the record, then the notes and the problems
             return render_shown(record, probes, options.get("--format", "table"), "--wide" in flags)
@@ -248,7 +251,9 @@ def _answer(parsed: _Parsed) -> str | Iterator[str] | None:
 
 def _beyond_any_id(ref: str) -> bool:
     """An id no integer column holds: click calls it out of range (``cli._common.ref_callback``)."""
-    return ref.isascii() and ref.isdigit() and int(ref) >= 2**63
+    from interpdb.records import MAX_ID
+
+    return ref.isascii() and ref.isdigit() and int(ref) > MAX_ID
 
 
 def _list(inventory: Inventory, parsed: _Parsed) -> str | Iterator[str] | None:
@@ -272,15 +277,12 @@ def _list(inventory: Inventory, parsed: _Parsed) -> str | Iterator[str] | None:
             return None  # a usage error: click words it
     # Light records unless --version asks about what only their answers hold (markers, libc).
     result = inventory.list(discover="--no-discover" not in flags, light=wanted is None)
-    if wanted is not None:
-        from interpdb._frozen import replace
-
-        result = replace(result, records=[r for r in result.records if wanted.satisfied_by(r)])
     if not result.records or result.problems or result.notes:
         return None  # the full CLI prints the hint, the notes and the problems
     records = select(
         result,
         implementation=options.get("--implementation"),
+        request=wanted,
         venv=True if "--venv" in flags else False if "--no-venv" in flags else None,
         statuses=tuple(parsed.repeated),
         show_all="--all" in flags,
@@ -297,14 +299,14 @@ def _list(inventory: Inventory, parsed: _Parsed) -> str | Iterator[str] | None:
 
 def _history(inventory: Inventory, parsed: _Parsed) -> str | None:
     """``history`` exactly as ``interpdb.cli.history_cmd`` asks ``Inventory.history`` for it."""
-    from interpdb.records import TRIGGERS
+    from interpdb.records import MAX_ID, TRIGGERS
     from interpdb.render import render
 
     options = parsed.options
     if parsed.argument is not None and _beyond_any_id(parsed.argument):
         return None  # a usage error: click words it
     limit = options.get("--limit")
-    if limit is not None and (not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) < 2**63):
+    if limit is not None and (not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= MAX_ID):
         return None  # a usage error: the full CLI says so
     if options.get("--trigger", TRIGGERS[0]) not in TRIGGERS:
         return None  # a usage error: the full CLI says so

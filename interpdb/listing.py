@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from typing import Any
 
     from interpdb.render import Column
+    from interpdb.request import Request
     from interpdb.service import Result
-    from interpdb.versions import Specifier
 
 #: Shown without ``--all``: interpreters that work.
 WORKING = ("cached", "probed", "stale")
@@ -28,23 +28,27 @@ def select(
     result: Result,
     *,
     implementation: str | None = None,
-    version: Specifier | None = None,
+    request: Request | None = None,
     venv: bool | None = None,
     statuses: Sequence[str] = (),
     show_all: bool = False,
     per_path: bool = False,
 ) -> list[Record]:
-    """Filter, then group aliases (or, ``per_path``, keep every path naming its aliases)."""
+    """Filter, then group aliases (or, ``per_path``, keep every path naming its aliases).
+
+    ``request`` (``list --version``): what it asks of a record's markers and libc is only
+    known from full records, not from ``Inventory.list(light=True)``'s.
+    """
     from interpdb.service import source_rank
 
-    kept = [r for r in result.records if _keep(r, implementation, version, venv, statuses, show_all)]
+    kept = [r for r in result.records if _keep(r, implementation, request, venv, statuses, show_all)]
     return with_aliases(kept) if per_path else group(kept, source_rank(result))
 
 
 def _keep(
     record: Record,
     implementation: str | None,
-    version: Specifier | None,
+    request: Request | None,
     venv: bool | None,
     statuses: Sequence[str],
     show_all: bool,
@@ -56,7 +60,7 @@ def _keep(
         return False  # another host's row: kept when it worked there
     if implementation and (record.implementation or "").lower() != implementation.lower():
         return False
-    if version is not None and not version.contains(record.version or ""):
+    if request is not None and not request.satisfied_by(record):
         return False
     return venv is None or record.is_venv == venv
 

@@ -25,6 +25,8 @@ TRIGGERS = ("new", "changed", "refresh", "refresh-interpreter", "probe-changed",
 #: ``forgotten`` / ``remembered`` mark the history events of ``forget`` and of a probe that brings one back.
 OUTCOMES = ("ok", "error", "missing", "forgotten", "remembered")
 JSON_SCHEMA_VERSION = 1
+#: The largest id an interpreter can have (SQLite and PostgreSQL integers are 64-bit at most).
+MAX_ID = 2**63 - 1
 
 
 def utcnow() -> datetime:

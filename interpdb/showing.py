@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 RECENT_PROBES = 10
 
 
-def here(inventory: Inventory, ref: str, policy: Refresh | None) -> tuple[Result, Record | None, list[ProbeEvent]]:
+def revalidated(
+    inventory: Inventory, ref: str, policy: Refresh | None
+) -> tuple[Result, Record | None, list[ProbeEvent]]:
     """``ref`` (a path or an id) on this host, revalidated under ``policy`` (a forgotten one is
     not brought back: showing only looks), and its latest probes. No record: the result's
     problems say why."""

@@ -96,6 +96,9 @@ def test_list_version_takes_every_request_form(run: Cli, known: dict[str, Path])
     assert listed(">=3.12") == {str(known["3.12"]), str(known["3.13"])}
     assert listed("python3.6m") == {str(known["3.6"])}
     run("list", "--no-discover", "--version", "3.x", code=2)
+    # Matching nothing is an empty listing, as for any filter: not "no interpreters known yet".
+    assert listed("3.99") == set()
+    assert "no interpreters known" not in run("list", "--no-discover", "--version", "3.99").stderr
 
 
 def test_find_a_venv_folder_answers_with_its_interpreter(

@@ -238,6 +238,7 @@ def test_fast_path_failures_are_the_full_clis(warm_db: dict[str, Path], db_path:
         ["list", "--version", "3.99"],
         ["list", "--implementation", "graalpy", "--format", "ndjson"],
         ["list", "--implementation", "--all"],
+        ["list", "--implementation", "--all", "--format", "json"],
         ["history", "--trigger", "refresh"],
     ],
     ids=lambda a: " ".join(a),
@@ -250,6 +251,40 @@ def test_fast_path_hands_over_what_click_words(warm_db: dict[str, Path], db_path
     full, _m, full_code = run_entry(args, db_path, entry="cli")
     assert (fast, fast_code) == (full, full_code)
     assert "click" in fast_modules
+
+
+def test_fast_list_version_reads_full_records_for_markers(warm_db: dict[str, Path], db_path: Path) -> None:
+    """A request naming a platform and libc is judged on the answers, which light records lack."""
+    args = ["list", "--version", f"cpython-3.12-linux-{os.uname().machine}-gnu", "--format", "json", "--no-venv"]
+    fast, fast_modules, fast_code = run_entry(args, db_path, entry="_fast")
+    full, _m, full_code = run_entry(args, db_path, entry="cli")
+    assert (fast, fast_code) == (full, full_code) and "click" not in fast_modules
+    assert {r["version"][:4] for r in json.loads(fast)} == {"3.12"}
+
+
+def _streams(args: list[str], db: Path, entry: str) -> tuple[str, str, int]:
+    """stdout, stderr (the modules report left out) and exit code of one entry."""
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER.format(entry=entry), json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, INTERPDB_DB=str(db)),
+        timeout=120,
+    )
+    stderr = "".join(line + "\n" for line in proc.stderr.splitlines() if not line.startswith("MODULES="))
+    return proc.stdout, stderr, proc.returncode
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--read-only", "show", "2"], ["--read-only", "list"], ["--read-only", "find", "3.12"], ["show", "999"]],
+    ids=lambda a: " ".join(a),
+)
+def test_fast_path_notes_and_errors_are_the_full_clis(warm_db: dict[str, Path], db_path: Path, args: list[str]) -> None:
+    """stderr too: a read-only store's note, an error line."""
+    fast = _streams(args, db_path, "_fast")
+    assert fast == _streams(args, db_path, "cli")
+    assert fast[1].startswith("note: the store is read-only") or fast[1].startswith("error:")
 
 
 def test_fast_list_filters_a_broken_interpreter_as_click_does(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from interpdb.errors import write_output, write_pieces
+from interpdb.records import MAX_ID
 
 if TYPE_CHECKING:
     from interpdb.policy import Refresh
@@ -154,10 +155,6 @@ class ProgressBar:
     def _tick(self) -> None:
         while not self._stop.wait(self.TICK):
             self._draw()
-
-
-#: The largest id an interpreter can have (SQLite and PostgreSQL integers are 64-bit at most).
-MAX_ID = 2**63 - 1
 
 
 def ref_callback(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:

@@ -98,9 +98,7 @@ def command(
     if best is None:
         _explain_a_path(request, records, considered)
         working = [r for r in records if r.outcome == "ok"]
-        from interpdb.discovery._fs import natural_key  # 3.9 before 3.10, as a person reads them
-
-        seen = ", ".join(sorted({f"{r.implementation} {r.version}" for r in working}, key=natural_key)) or "none"
+        seen = ", ".join(f"{impl} {version}" for impl, version in _in_version_order(working)) or "none"
         for path in hidden:
             app.note(f"note: forgotten {path} would match; `interpdb probe {path}` brings it back")
         raise click.ClickException(f"no interpreter matches {request!r} (considered {len(working)}: {seen})")
@@ -167,3 +165,16 @@ def _forgotten_matches(
     parsed = parse_request(request, implementation)  # find already parsed it: this cannot fail
     stored = [r for r in inventory.stored(include_forgotten=True) if r.forgotten_at is not None]
     return [r.path for r in stored if parsed.matches(r, arch=arch, allow_venv=allow_venv)]
+
+
+def _in_version_order(records: list[Record]) -> list[tuple[str | None, str | None]]:
+    """Each (implementation, version) once, as a person reads them: 3.9 before 3.10, 3.13.0rc1
+    before 3.13.0 (``versions.Version``); a version that does not parse last, as text."""
+    from interpdb.versions import cached_parse
+
+    def key(pair: tuple[str | None, str | None]) -> tuple[Any, ...]:
+        impl, version = pair
+        parsed = cached_parse(version or "")
+        return (impl or "", 0, parsed) if parsed is not None else (impl or "", 1, version or "")
+
+    return sorted({(r.implementation, r.version) for r in records}, key=key)

@@ -8,7 +8,6 @@ import click
 
 from interpdb.auditing import COLUMN_NAMES
 from interpdb.cli._common import (
-    MAX_ID,
     AppState,
     HostChoice,
     Output,
@@ -18,7 +17,7 @@ from interpdb.cli._common import (
     host_options,
     ref_callback,
 )
-from interpdb.records import OUTCOMES, TRIGGERS
+from interpdb.records import MAX_ID, OUTCOMES, TRIGGERS
 
 
 def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:

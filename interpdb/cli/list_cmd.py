@@ -94,11 +94,10 @@ def command(
             remote = [r for r in remote if r.forgotten_at is not None]
         if remote:
             result = replace(result, records=[*result.records, *remote])
-    if version_request is not None:
-        result = replace(result, records=[r for r in result.records if version_request.satisfied_by(r)])
     records = select(
         result,
         implementation=implementation,
+        request=version_request,
         venv=venv,
         statuses=statuses,
         show_all=show_all,

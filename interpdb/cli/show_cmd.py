@@ -43,13 +43,13 @@ def command(
         raise click.UsageError(
             "show prints one interpreter as a document: use --format json or ndjson, or a table format"
         )
-    from interpdb.showing import here, render_shown
+    from interpdb.showing import render_shown, revalidated
 
     with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         if host_names and not any(inventory.host.matches(name) for name in host_names):
             _show_remote(app, inventory, ref, host_names, output)
             return
-        result, record, probes = here(inventory, ref, run.policy)
+        result, record, probes = revalidated(inventory, ref, run.policy)
         if record is None:
             report_problems(app, result)
             raise click.exceptions.Exit(1)
