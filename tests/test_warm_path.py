@@ -43,17 +43,21 @@ def run_entry(
     args: list[str], db: Path, entry: str = "_fast", env: dict[str, str] | None = None
 ) -> tuple[str, list[str], int]:
     """Run the console entry (``_fast``) or the click CLI (``cli``) in a fresh interpreter."""
-    environment = dict(os.environ if env is None else env, INTERPDB_DB=str(db))
-    proc = subprocess.run(
-        [sys.executable, "-c", RUNNER.format(entry=entry), json.dumps(args)],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+    proc = _run(args, db, entry, env)
     marker = [line for line in proc.stderr.splitlines() if line.startswith("MODULES=")]
     assert marker, proc.stderr
     return proc.stdout, json.loads(marker[-1][len("MODULES=") :]), proc.returncode
+
+
+def _run(args: list[str], db: Path, entry: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``RUNNER`` for ``entry`` with ``args``, on the store ``db``; its modules report on stderr."""
+    return subprocess.run(
+        [sys.executable, "-c", RUNNER.format(entry=entry), json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ if env is None else env, INTERPDB_DB=str(db)),
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -182,10 +186,12 @@ ANSWERED = [
 ]
 
 
-def _both(args: list[str], db: Path) -> tuple[tuple[str, int], tuple[str, int], list[str]]:
+def _both(
+    args: list[str], db: Path, env: dict[str, str] | None = None
+) -> tuple[tuple[str, int], tuple[str, int], list[str]]:
     """(stdout, exit code) of the fast path and of click for ``args``, and the fast path's modules."""
-    fast, fast_modules, fast_code = run_entry(args, db, entry="_fast")
-    full, _modules, full_code = run_entry(args, db, entry="cli")
+    fast, fast_modules, fast_code = run_entry(args, db, entry="_fast", env=env)
+    full, _modules, full_code = run_entry(args, db, entry="cli", env=env)
     return (fast, fast_code), (full, full_code), fast_modules
 
 
@@ -268,21 +274,14 @@ def test_fast_path_hands_over_what_click_words(warm_db: dict[str, Path], db_path
 def test_fast_list_version_reads_full_records_for_markers(warm_db: dict[str, Path], db_path: Path) -> None:
     """A request naming a platform and libc is judged on the answers, which light records lack."""
     args = ["list", "--version", f"cpython-3.12-linux-{os.uname().machine}-gnu", "--format", "json", "--no-venv"]
-    fast, fast_modules, fast_code = run_entry(args, db_path, entry="_fast")
-    full, _m, full_code = run_entry(args, db_path, entry="cli")
-    assert (fast, fast_code) == (full, full_code) and "click" not in fast_modules
-    assert {r["version"][:4] for r in json.loads(fast)} == {"3.12"}
+    fast, full, modules = _both(args, db_path)
+    assert fast == full and "click" not in modules
+    assert {r["version"][:4] for r in json.loads(fast[0])} == {"3.12"}
 
 
 def _streams(args: list[str], db: Path, entry: str) -> tuple[str, str, int]:
     """stdout, stderr (the modules report left out) and exit code of one entry."""
-    proc = subprocess.run(
-        [sys.executable, "-c", RUNNER.format(entry=entry), json.dumps(args)],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, INTERPDB_DB=str(db)),
-        timeout=120,
-    )
+    proc = _run(args, db, entry)
     stderr = "".join(line + "\n" for line in proc.stderr.splitlines() if not line.startswith("MODULES="))
     return proc.stdout, stderr, proc.returncode
 
@@ -309,10 +308,9 @@ def test_fast_list_filters_a_broken_interpreter_as_click_does(
     broken.chmod(0o755)
     run("probe", broken, code=1)
     for args in (["list"], ["list", "--all"], ["list", "--status", "error", "--format", "json"]):
-        fast, fast_modules, fast_code = run_entry(args, db_path, entry="_fast")
-        full, _m, full_code = run_entry(args, db_path, entry="cli")
-        assert (fast, fast_code) == (full, full_code) and "click" not in fast_modules
-        assert (broken.name in fast) == (args != ["list"])  # shown as ~/python3.98: HOME is its folder
+        fast, full, modules = _both(args, db_path)
+        assert fast == full and "click" not in modules
+        assert (broken.name in fast[0]) == (args != ["list"])  # shown as ~/python3.98: HOME is its folder
 
 
 def test_fast_show_of_a_path_is_the_full_clis(warm_db: dict[str, Path], db_path: Path, run: Cli) -> None:
@@ -321,11 +319,10 @@ def test_fast_show_of_a_path_is_the_full_clis(warm_db: dict[str, Path], db_path:
     before = run.count()
     env = dict(os.environ, COLUMNS="80")
     for args in (["show", str(warm_db["venv"])], ["show", str(warm_db["3.12"]), "--format", "json"]):
-        fast, fast_modules, fast_code = run_entry(args, db_path, env=env)
-        full, _m, full_code = run_entry(args, db_path, entry="cli", env=env)
-        assert (fast, fast_code) == (full, full_code)
-        assert fast_code == 0 and "click" not in fast_modules
-    assert "fingerprint" in fast and all(entry["matches"] for entry in json.loads(fast)["fingerprint"])
+        fast, full, modules = _both(args, db_path, env)
+        assert fast == full
+        assert fast[1] == 0 and "click" not in modules
+    assert "fingerprint" in fast[0] and all(entry["matches"] for entry in json.loads(fast[0])["fingerprint"])
     assert run.count() == before
 
 
@@ -343,10 +340,8 @@ def test_fast_show_hands_over_what_it_does_not_word(warm_db: dict[str, Path], db
     broken.write_text("#!/bin/sh\nexit 3\n")
     broken.chmod(0o755)
     run("probe", broken, code=1)
-    args = ["show", str(broken)]
-    fast, fast_modules, fast_code = run_entry(args, db_path)
-    full, _m, full_code = run_entry(args, db_path, entry="cli")
-    assert (fast, fast_code) == (full, full_code) and fast_code == 1 and "click" in fast_modules
+    fast, full, modules = _both(["show", str(broken)], db_path)
+    assert fast == full and fast[1] == 1 and "click" in modules
 
 
 def test_fast_path_hands_over_when_something_must_be_probed(warm_db: dict[str, Path], db_path: Path, run: Cli) -> None:
