@@ -279,9 +279,9 @@ def test_fast_list_version_reads_full_records_for_markers(warm_db: dict[str, Pat
     assert {r["version"][:4] for r in json.loads(fast[0])} == {"3.12"}
 
 
-def _streams(args: list[str], db: Path, entry: str) -> tuple[str, str, int]:
+def _streams(args: list[str], db: Path, entry: str, env: dict[str, str] | None = None) -> tuple[str, str, int]:
     """stdout, stderr (the modules report left out) and exit code of one entry."""
-    proc = _run(args, db, entry)
+    proc = _run(args, db, entry, env)
     stderr = "".join(line + "\n" for line in proc.stderr.splitlines() if not line.startswith("MODULES="))
     return proc.stdout, stderr, proc.returncode
 
@@ -297,6 +297,39 @@ def test_fast_path_notes_and_errors_are_the_full_clis(warm_db: dict[str, Path], 
         fast = _streams(args, db_path, "_fast")
         assert fast == _streams(args, db_path, "cli"), args
         assert fast[1].startswith("note: the store is read-only") or fast[1].startswith("error:"), args
+
+
+#: INTERPDB_READ_ONLY's values, read as click reads a boolean (blanks and case aside), and what
+#: each makes the first line of stderr: the note naming the variable, nothing, or a usage error.
+READ_ONLY_VALUES = {
+    "t": "note: the store is read-only (INTERPDB_READ_ONLY is set)",
+    " ON ": "note: the store is read-only (INTERPDB_READ_ONLY is set)",
+    "y": "note: the store is read-only (INTERPDB_READ_ONLY is set)",
+    "off": "",
+    "maybe": "error: INTERPDB_READ_ONLY='maybe' is neither true nor false",
+    "2": "error: INTERPDB_READ_ONLY='2' is neither true nor false",
+}
+
+
+def test_the_read_only_variable_reads_alike_on_both_paths(warm_db: dict[str, Path], db_path: Path) -> None:
+    """Both paths read INTERPDB_READ_ONLY through ``gate.read_only_requested``: the same note,
+    or the same one-line usage error (exit 2) for a value that is neither true nor false."""
+    differ = []
+    for value, first_line in READ_ONLY_VALUES.items():
+        env = dict(os.environ, INTERPDB_READ_ONLY=value)
+        for args in (["list"], ["find", "3.12"], ["show", "2"], ["history"], ["sql", "SELECT 1 AS a", "--json"]):
+            fast, full = _streams(args, db_path, "_fast", env), _streams(args, db_path, "cli", env)
+            note_expected = first_line.startswith("note") and args[0] in ("list", "find", "show")
+            expected = first_line if first_line.startswith("error") or note_expected else ""
+            code = 2 if first_line.startswith("error") else 0
+            if (
+                fast != full
+                or not fast[1].startswith(expected)
+                or (expected == "") != (fast[1] == "")
+                or fast[2] != code
+            ):
+                differ.append((value, args, fast, full))
+    assert not differ, differ
 
 
 def test_fast_list_filters_a_broken_interpreter_as_click_does(

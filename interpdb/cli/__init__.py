@@ -18,6 +18,7 @@ import click
 from interpdb import __version__
 from interpdb.cli._common import AppState, message_line
 from interpdb.errors import OutputError, flush_output
+from interpdb.store import gate
 
 #: command name -> "module:attribute". Loaded when used, so a command pays only
 #: for its own imports (``db`` pulls in pathlib, ``export`` the ORM helpers...).
@@ -181,7 +182,6 @@ def stop_on_signals() -> Iterator[None]:
 @click.option(
     "--read-only",
     is_flag=True,
-    envvar="INTERPDB_READ_ONLY",
     help="Open the store read-only: nothing is probed or written, changed interpreters show as stale "
     "[env: INTERPDB_READ_ONLY].",
 )
@@ -195,6 +195,7 @@ def cli(ctx: click.Context, db: str | None, read_only: bool, quiet: bool, verbos
     of everything that decides it, and probes again only when that fingerprint
     changes or you ask.
     """
+    gate.read_only_requested(read_only)  # a value of INTERPDB_READ_ONLY that means nothing: one line, exit 2
     ctx.obj = AppState(db=db, quiet=quiet, verbose=verbose, read_only=read_only)
 
 

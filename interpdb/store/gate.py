@@ -101,13 +101,26 @@ class Access:
         return self.state in ("current", "behind", "newer")
 
 
+#: The values of ``INTERPDB_READ_ONLY``: those click's boolean options take, read case-blind
+#: around any blanks. Anything else is refused in one line (a usage error), never taken as no.
+_TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
+_FALSE = frozenset({"", "0", "false", "f", "no", "n", "off"})
+
+
 def read_only_requested(flag: bool = False) -> str | None:
-    """Why the user asked for a read-only store (``--read-only``, the variable), or None."""
+    """Why the user asked for a read-only store (``--read-only``, the variable), or None.
+
+    The variable is read here only (not by click's ``envvar``), so that the click CLI
+    and the warm path read it alike and the note names what the user actually set."""
+    value = os.environ.get(READ_ONLY_ENV, "")
+    wanted = value.strip().lower()
+    if wanted not in _TRUE and wanted not in _FALSE:
+        from interpdb.errors import BadRequest
+
+        raise BadRequest(f"{READ_ONLY_ENV}={value!r} is neither true nor false (1/0, yes/no, true/false, on/off)")
     if flag:
         return "--read-only was given"
-    if os.environ.get(READ_ONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
-        return f"{READ_ONLY_ENV} is set"
-    return None
+    return f"{READ_ONLY_ENV} is set" if wanted in _TRUE else None
 
 
 def _file_read_only_reason(path: str) -> str | None:
