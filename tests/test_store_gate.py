@@ -120,6 +120,24 @@ def assert_read_only_behaviour(store: dict[str, Path], *global_args: str, env: d
         assert sorted(p.name for p in db.parent.iterdir()) == listing
 
 
+def test_a_store_locked_past_the_busy_timeout_is_called_busy_not_damaged(changed_store: dict[str, Path]) -> None:
+    """Another program holding an exclusive lock (a rollback-journal store: WAL readers are never
+    blocked) is waited for five seconds, then named in one line: never "no schema revision" with
+    a hint to restore a backup, which would send someone to replace a healthy store."""
+    db = changed_store["db"]
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("PRAGMA journal_mode=DELETE")
+        holder.execute("BEGIN EXCLUSIVE")
+        listed = interpdb("--db", db, "list", "--no-discover", "--format", "json")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert (listed.returncode, listed.stdout) == (1, ""), listed
+    assert listed.stderr == f"error: {db} is busy: another program has held it locked for 5 seconds; try again\n"
+    assert interpdb("--db", db, "list", "--no-discover", "--format", "json").returncode == 0
+
+
 def test_an_immutable_file_is_read_not_written(changed_store: dict[str, Path]) -> None:
     """A file that cannot be written: every reading command works, a changed interpreter is
     stale with a note, a writing command fails with one line and a hint, the bytes stay."""

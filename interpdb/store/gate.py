@@ -223,6 +223,12 @@ def _classify(conn: Connection, location: Location, reason: str | None) -> Acces
     try:
         return _state(conn, location, reason)
     except sqlite3.DatabaseError as error:  # not a database at all, or damaged beyond reading
+        from interpdb.store.read import is_busy
+
+        if is_busy(error):
+            raise StoreError(
+                f"{location.describe()} is busy: another program has held it locked for 5 seconds; try again"
+            ) from error
         raise StoreError(f"{location.describe()} is not an interpdb database: {error}") from error
 
 

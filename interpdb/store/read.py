@@ -42,6 +42,11 @@ if TYPE_CHECKING:
     Facts = tuple[str, dict[str, Any], "str | None"]
 
 
+def is_busy(error: BaseException) -> bool:
+    """SQLite's "database is locked": another connection held the lock past the busy timeout."""
+    return "database is locked" in str(getattr(error, "orig", None) or error)
+
+
 class Connection:
     """A read connection to a store the gate has looked at (``access``).
 
@@ -75,7 +80,9 @@ class Connection:
     def revision(self) -> str | None:
         try:
             found = self.rows("SELECT version_num FROM alembic_version", {})
-        except Exception:  # no table yet: an empty or foreign store
+        except Exception as error:  # no table yet: an empty or foreign store
+            if is_busy(error):
+                raise  # locked, not empty: never told apart from a store that lost its revision
             self.reset()
             return None
         return str(found[0]["version_num"]) if found else None

@@ -259,7 +259,9 @@ class Store:
 
 def write_error(action: str, error: BaseException) -> StoreError:
     """A failed write in words; SQLite's "database is locked" (busy_timeout ran out) as what it means."""
-    if "database is locked" in str(getattr(error, "orig", None) or error):
+    from interpdb.store.read import is_busy
+
+    if is_busy(error):
         return StoreError("the database is busy: another interpdb is writing; try again")
     if isinstance(error, ValueError):  # a stored value the ORM could not load
         return StoreError(
