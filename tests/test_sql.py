@@ -79,6 +79,8 @@ def test_select_with_parameters(run: Cli, venv: Path, backend: str) -> None:
     assert run.json("sql", "SELECT path FROM interpreters_current WHERE interpreter_id = :id", "-p", "id=1") == [
         {"path": str(venv)}
     ]
+    for edge in (-(2**63), 2**63 - 1):  # the whole 64-bit range binds; one beyond is a usage error
+        assert run.json("sql", "SELECT :x AS x", "-p", f"x={edge}") == [{"x": edge}]
 
 
 def test_csv_and_table_keep_the_column_order(run: Cli, venv: Path) -> None:
@@ -165,6 +167,7 @@ def test_anything_that_would_write_is_refused(run: Cli, sql: str, tmp_path: Path
         ("SELEC 1", "syntax error"),
         ("SELECT nope FROM probes", "no such column: nope"),
         ("SELECT :missing", "binding parameter :missing"),
+        ("SELECT '\udcff'", "the query is not valid UTF-8 text"),  # a byte argv could not decode
     ],
 )
 @pytest.mark.sqlite_only  # SQLite's own sandbox or file
@@ -178,8 +181,15 @@ def test_invalid_queries_are_one_line_errors(run: Cli, sql: str, message: str) -
 
 
 def test_bad_param_is_a_usage_error(run: Cli) -> None:
-    result = run("sql", "SELECT 1", "--param", "no-equals-sign", code=2)
-    assert "NAME=VALUE" in result.stderr
+    """One line and a hint, exit 2: never the OverflowError or UnicodeEncodeError of binding it."""
+    for param, message in (
+        ("no-equals-sign", "NAME=VALUE"),
+        ("x=9223372036854775808", "does not fit in 64 bits"),
+        ("x=-9223372036854775809", "does not fit in 64 bits"),
+        ("x=\udcff", "is not valid UTF-8 text"),
+    ):
+        result = run("sql", "SELECT :x AS x", "--param", param, code=2)
+        assert message in result.stderr and result.stderr.count("\n") == 2, (param, result.stderr)
 
 
 @pytest.mark.sqlite_only  # SQLite's own sandbox or file

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from interpdb.errors import QueryError
-from interpdb.location import Location
+from interpdb.location import Location, is_utf8
 from interpdb.store import gate, read
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
@@ -31,6 +31,8 @@ def query(
     The database enforces it, not a parse of the SQL (see the module docstring);
     on PostgreSQL the query is one ``SELECT``, ``VALUES``, ``TABLE`` or ``WITH``.
     """
+    if not is_utf8(sql):  # a byte the file system encoding could not decode, from argv or stdin
+        raise QueryError("the query is not valid UTF-8 text")
     reader = gate.open_read(location, read_only)
     if reader is None:
         raise QueryError(f"no database at {location.describe()}")
@@ -226,7 +228,14 @@ def bindings(pairs: Iterable[str]) -> dict[str, Any]:
         name, equals, text = pair.partition("=")
         if not equals or not name.isidentifier():
             raise ValueError(f"{pair!r}: use NAME=VALUE, binding :NAME in the query")
-        params[name] = int(text) if re.fullmatch(_INTEGER, text) else text
+        if not (is_utf8(name) and is_utf8(text)):
+            raise ValueError(f"{pair!r} is not valid UTF-8 text")
+        if re.fullmatch(_INTEGER, text):
+            if not -(2**63) <= int(text) < 2**63:
+                raise ValueError(f"{pair!r}: the integer does not fit in 64 bits, as SQLite stores integers")
+            params[name] = int(text)
+        else:
+            params[name] = text
     return params
 
 
