@@ -81,6 +81,10 @@ class _Parsed:
 
 
 def main() -> None:
+    if sys.stdout is None or sys.stderr is None:  # closed by the shell (``>&-``, ``2>&-``)
+        from interpdb.errors import standard_streams
+
+        standard_streams()
     try:
         code = fast(sys.argv[1:])
     except KeyboardInterrupt as stopped:  # Ctrl-C during a warm answer: the full CLI's one line

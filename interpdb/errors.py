@@ -149,6 +149,40 @@ def write_pieces(pieces: Iterable[str], *, flush_at: int = 1 << 16) -> None:
     write_output("".join(held))
 
 
+def standard_streams() -> None:
+    """Give the streams a shell closed (``2>&-``, ``>&-``; Python leaves them None) something
+    to write to, at the start of a command.
+
+    Without stderr, notes and errors go nowhere: nothing could show them. Without stdout,
+    every write fails as one to a closed file descriptor does (EBADF), so a command with
+    output says so in one line and exits 1, as for a full disk (``flush_output``), and a
+    command without output is not disturbed.
+    """
+    import sys
+
+    if sys.stderr is None:
+        import os
+
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (open for the whole process)
+    if sys.stdout is None:
+        import io
+
+        class ClosedOutput(io.TextIOBase):
+            encoding = "utf-8"  # click reads these of a text stream
+            errors = "strict"
+
+            def writable(self) -> bool:
+                return True
+
+            def write(self, text: str) -> int:
+                import errno
+                import os
+
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+        sys.stdout = ClosedOutput()
+
+
 def flush_output(code: int, error: OSError | None = None) -> int:
     """Flush stdout at the end of a command and return the exit code to end with.
 

@@ -177,9 +177,11 @@ PRINTING = [
     ("sql", "SELECT * FROM probes"),
     ("db", "current"),
 ]
+#: What click itself prints. A reader that stops reading gets click's own quiet exit 1 there.
+CLICK_PRINTING = [("--help",), ("list", "--help"), ("--version",)]
 
 
-@pytest.mark.parametrize("args", PRINTING, ids=" ".join)
+@pytest.mark.parametrize("args", PRINTING + CLICK_PRINTING, ids=" ".join)
 def test_output_to_a_full_disk_is_one_line(populated_db: dict[str, str], args: tuple[str, ...]) -> None:
     """``> /dev/full``: one ``error:`` line and exit 1, never a traceback, from every command."""
     if not os.path.exists("/dev/full"):
@@ -202,6 +204,26 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def test_a_stream_the_shell_closed_is_one_line_or_nothing(populated_db: dict[str, str]) -> None:
+    """``>&-``: one ``error:`` line (EBADF) and exit 1, as for a full disk; ``2>&-``: the
+    data and exit 0, the notes going nowhere. Python leaves a closed stream None, which
+    was an AttributeError traceback on every path."""
+    script = str(Path(sys.executable).with_name("interpdb"))
+    wrong = []
+    for args in PRINTING + CLICK_PRINTING:
+        closed = subprocess.run(
+            [script, *args], env=populated_db, capture_output=True, text=True, preexec_fn=lambda: os.close(1)
+        )
+        if (closed.returncode, closed.stderr) != (1, "error: cannot write the output: Bad file descriptor\n"):
+            wrong.append((args, ">&-", closed.returncode, closed.stderr[-300:]))
+        quiet = subprocess.run(
+            [script, *args], env=populated_db, capture_output=True, text=True, preexec_fn=lambda: os.close(2)
+        )
+        if quiet.returncode != 0 or not quiet.stdout:
+            wrong.append((args, "2>&-", quiet.returncode, quiet.stdout[-300:]))
+    assert not wrong, wrong
 
 
 def _installed(args: tuple[str, ...], env: dict[str, str], stdout: int) -> subprocess.CompletedProcess[str]:

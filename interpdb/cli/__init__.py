@@ -144,6 +144,10 @@ class _Group(click.Group):
             sys.exit(1)
         except OutputError as failed:
             sys.exit(flush_output(0, failed.error))
+        except OSError as error:
+            if not _written_by_click(error):
+                raise
+            sys.exit(flush_output(0, error))  # --help or --version to a full disk or a closed stdout
 
         sys.exit(flush_output(code if isinstance(code, int) else 0))
 
@@ -199,5 +203,18 @@ def cli(ctx: click.Context, db: str | None, read_only: bool, quiet: bool, verbos
     ctx.obj = AppState(db=db, quiet=quiet, verbose=verbose, read_only=read_only)
 
 
+def _written_by_click(error: OSError) -> bool:
+    """Did ``error`` come from click writing (its help, its version), not from a command?"""
+    import traceback
+
+    return any(
+        frame.f_code.co_name == "echo" and frame.f_globals.get("__name__") == "click.utils"
+        for frame, _line in traceback.walk_tb(error.__traceback__)
+    )
+
+
 def main() -> None:
+    from interpdb.errors import standard_streams
+
+    standard_streams()
     cli(prog_name="interpdb")
