@@ -85,13 +85,18 @@ def main() -> None:
         from interpdb.errors import standard_streams
 
         standard_streams()
+    from interpdb.errors import Interrupted, stop_on_signals
+
+    restore = stop_on_signals()  # SIGTERM, SIGHUP: the full CLI's one line, as Ctrl-C
     try:
         code = fast(sys.argv[1:])
-    except KeyboardInterrupt as stopped:  # Ctrl-C during a warm answer: the full CLI's one line
+    except (KeyboardInterrupt, Interrupted) as stopped:  # stopped during a warm answer
         from interpdb.errors import report
 
         code, lines = report(stopped)
         sys.stderr.write("".join(f"{line}\n" for line in lines))
+    finally:
+        restore()  # click sets its own while it runs a command
     if code is None:
         from interpdb.cli import main as full
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 #: Annotations only: this module imports nothing at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 
 class InventoryError(Exception):
@@ -102,6 +102,38 @@ def report(error: BaseException) -> tuple[int, list[str]]:
             lines.append(f"hint: {error.hint}")
         return error.exit_code, lines
     raise error
+
+
+def stop_on_signals() -> Callable[[], None]:
+    """From now on SIGTERM and SIGHUP raise :class:`Interrupted`, as Ctrl-C raises
+    KeyboardInterrupt; returns what puts the previous handlers back.
+
+    Through ``_signal``: ``signal`` wraps the same functions and imports ``enum`` for its
+    names, milliseconds of a warm answer. Outside the main thread (an embedding program)
+    the signals are left to the program."""
+    try:
+        import _signal  # type: ignore[import-not-found]  # signal's C half, no stubs of its own
+    except ImportError:  # a Python without it (PyPy)
+        import signal as _signal
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(_signal, name, None)
+        if signum is not None:
+            try:  # noqa: SIM105 (contextlib is an import this module does not make)
+                previous[signum] = _signal.signal(signum, stop)
+            except ValueError:  # not the main thread
+                pass
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            if handler is not None:  # None: set outside Python, which cannot put it back
+                _signal.signal(signum, handler)
+
+    return restore
 
 
 class OutputError(Exception):

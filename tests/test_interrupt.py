@@ -147,27 +147,31 @@ def test_ctrl_c_during_discover_scan_keeps_what_finished(tmp_path: Path, base_py
     assert own_probes_alive(str(folder)) == []
 
 
-@pytest.mark.parametrize("args", [["find", "3.12"], ["list", "--format", "json"]])
-def test_ctrl_c_during_a_warm_answer_is_one_line(db_path: Path, args: list[str]) -> None:
-    """The click-free warm path (``interpdb._fast``) words an interrupt as the full CLI does:
-    one line, exit 130, no traceback. The interrupt is raised where a warm answer does its work
-    (a real Ctrl-C lands there at any moment: importing, reading, ranking)."""
-    code = (
-        "import sys\n"
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_during_a_warm_answer_is_one_line(db_path: Path, signum: int, code: int) -> None:
+    """The click-free warm path (``interpdb._fast``) words Ctrl-C, SIGTERM and SIGHUP as the
+    full CLI does: one line, exit 128 + the signal, no traceback (SIGTERM and SIGHUP used to
+    kill it without a word). The signal arrives where a warm answer does its work (a real one
+    lands there at any moment: importing, reading, ranking, waiting on a locked store)."""
+    script = (
+        "import os, sys, time\n"
         "import interpdb._fast as fast\n"
         "def stopped(parsed):\n"
-        "    raise KeyboardInterrupt\n"
+        f"    os.kill(os.getpid(), {int(signum)})\n"
+        "    time.sleep(30)\n"
         "fast._answer = stopped\n"
         "sys.argv = ['interpdb', *sys.argv[1:]]\n"
         "fast.main()\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, INTERPDB_DB=str(db_path)),
-        timeout=60,
-    )
-    assert done.returncode == 130, done.stderr
-    assert done.stderr == "error: interrupted by SIGINT: 0 finished probes kept\n"
-    assert done.stdout == ""
+    name = signal.Signals(signum).name
+    for args in (["find", "3.12"], ["list", "--format", "json"]):
+        done = subprocess.run(
+            [sys.executable, "-c", script, *args],
+            capture_output=True,
+            text=True,
+            env=dict(os.environ, INTERPDB_DB=str(db_path)),
+            timeout=60,
+            preexec_fn=as_from_a_terminal,
+        )
+        assert (done.returncode, done.stdout) == (code, ""), (args, done.returncode, done.stderr)
+        assert done.stderr == f"error: interrupted by {name}: 0 finished probes kept\n", args

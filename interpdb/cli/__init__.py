@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -156,23 +156,13 @@ class _Group(click.Group):
 def stop_on_signals() -> Iterator[None]:
     """SIGTERM and SIGHUP stop a command as Ctrl-C does: finished probes kept, running ones
     killed, one line, exit 128 + the signal (``errors.report``)."""
-    import signal
+    from interpdb.errors import stop_on_signals as install
 
-    from interpdb.errors import Interrupted
-
-    def stop(signum: int, _frame: Any) -> None:
-        raise Interrupted(signum)
-
-    previous = {}
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        # ValueError: not the main thread (an embedding program): leave signals to it.
-        with suppress(ValueError):
-            previous[signum] = signal.signal(signum, stop)
+    restore = install()
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        restore()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
