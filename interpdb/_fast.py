@@ -81,7 +81,7 @@ class _Parsed:
 
 
 def main() -> None:
-    if sys.stdout is None or sys.stderr is None:  # closed by the shell (``>&-``, ``2>&-``)
+    if sys.stdin is None or sys.stdout is None or sys.stderr is None:  # closed by the shell (``>&-``...)
         from interpdb.errors import standard_streams
 
         standard_streams()

@@ -106,7 +106,10 @@ def report(error: BaseException) -> tuple[int, list[str]]:
 
 def stop_on_signals() -> Callable[[], None]:
     """From now on SIGTERM and SIGHUP raise :class:`Interrupted`, as Ctrl-C raises
-    KeyboardInterrupt; returns what puts the previous handlers back.
+    KeyboardInterrupt (unless ignored); returns what puts the previous handlers back.
+
+    Python runs the handler between two bytecodes: a wait inside SQLite for a store another
+    program holds locked (up to its five-second busy timeout) ends before the handler runs.
 
     Through ``_signal``: ``signal`` wraps the same functions and imports ``enum`` for its
     names, milliseconds of a warm answer. Outside the main thread (an embedding program)
@@ -122,16 +125,19 @@ def stop_on_signals() -> Callable[[], None]:
     previous = {}
     for name in ("SIGTERM", "SIGHUP"):
         signum = getattr(_signal, name, None)
-        if signum is not None:
-            try:  # noqa: SIM105 (contextlib is an import this module does not make)
-                previous[signum] = _signal.signal(signum, stop)
-            except ValueError:  # not the main thread
-                pass
+        current = None if signum is None else _signal.getsignal(signum)
+        # Ignored (``nohup``, a background job) stays ignored, as Python leaves SIGINT; None
+        # is a handler set outside Python, which could not be put back afterwards.
+        if current is None or current == _signal.SIG_IGN:
+            continue
+        try:  # noqa: SIM105 (no contextlib import for a warm answer)
+            previous[signum] = _signal.signal(signum, stop)
+        except ValueError:  # not the main thread
+            pass
 
     def restore() -> None:
         for signum, handler in previous.items():
-            if handler is not None:  # None: set outside Python, which cannot put it back
-                _signal.signal(signum, handler)
+            _signal.signal(signum, handler)
 
     return restore
 
@@ -182,19 +188,28 @@ def write_pieces(pieces: Iterable[str], *, flush_at: int = 1 << 16) -> None:
 
 
 def standard_streams() -> None:
-    """Give the streams a shell closed (``2>&-``, ``>&-``; Python leaves them None) something
-    to write to, at the start of a command.
+    """Give the streams a shell closed (``<&-``, ``>&-``, ``2>&-``; Python leaves them None)
+    something to use, at the start of a command.
 
-    Without stderr, notes and errors go nowhere: nothing could show them. Without stdout,
-    every write fails as one to a closed file descriptor does (EBADF), so a command with
-    output says so in one line and exits 1, as for a full disk (``flush_output``), and a
-    command without output is not disturbed.
+    Their file descriptors are taken by ``/dev/null`` first, so that no file opened later
+    (the store, a lock file) gets descriptor 1 and receives what is meant for stdout.
+    Without stdin, ``sql -`` and ``import -`` read nothing. Without stderr, notes and errors
+    go nowhere: nothing could show them. Without stdout, every write fails as one to a
+    closed descriptor does (EBADF), so a command with output says so in one line and exits
+    1, as for a full disk (``flush_output``), and a command without output is not disturbed.
     """
+    import os
     import sys
 
+    closed = [fd for fd, stream in enumerate((sys.stdin, sys.stdout, sys.stderr)) if stream is None]
+    for fd in closed:  # lowest first: os.open takes the lowest free descriptor
+        held = os.open(os.devnull, os.O_RDWR)
+        if held != fd:
+            os.dup2(held, fd)
+            os.close(held)
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull)  # noqa: SIM115 (open for the whole process)
     if sys.stderr is None:
-        import os
-
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (open for the whole process)
     if sys.stdout is None:
         import io
@@ -208,7 +223,6 @@ def standard_streams() -> None:
 
             def write(self, text: str) -> int:
                 import errno
-                import os
 
                 raise OSError(errno.EBADF, os.strerror(errno.EBADF))
 

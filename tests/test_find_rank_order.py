@@ -29,8 +29,13 @@ def test_the_answer_is_the_exhaustive_answer(
     db_path: Path,
 ) -> None:
     """Same record, same aliases, same status as revalidating every interpreter first: each
-    request, with and without venvs, on one store (none of them writes)."""
-    differ = []
+    request, with and without venvs, on one store, which none of them writes to."""
+
+    def probes() -> int:
+        with sqlite3.connect(db_path) as conn:
+            return int(conn.execute("SELECT count(*) FROM probes").fetchone()[0])
+
+    before, differ = probes(), []
     for request_text in REQUESTS:
         for allow_venv in (True, False):
             with Inventory(str(db_path)) as inventory:
@@ -40,6 +45,7 @@ def test_the_answer_is_the_exhaustive_answer(
             if quick.to_json() != full.to_json():
                 differ.append((request_text, allow_venv, quick.to_json(), full.to_json()))
     assert not differ, differ
+    assert probes() == before
 
 
 def test_only_the_best_matchs_paths_are_checked(
@@ -199,7 +205,7 @@ def test_the_active_venv_wins_among_many_lesser_venvs(
         "doubled slash": f"{active.parent}//{active.name}",
     }
     wrong = []
-    for discover in (True, False):
+    for discover in (False, True):  # the store alone first: no discovery has recorded it yet
         flags = [] if discover else ["--no-discover"]
         for spelling, value in spellings.items():
             monkeypatch.setenv("VIRTUAL_ENV", value)

@@ -102,6 +102,35 @@ def test_a_signal_keeps_finished_probes_and_starts_no_more(
     assert probe_rows(db_path) == len(pythons)
 
 
+def test_an_ignored_hangup_stays_ignored(db_path: Path) -> None:
+    """Started under ``nohup`` (SIGHUP ignored), a warm answer goes on through a hangup,
+    as Python leaves an ignored SIGINT ignored."""
+    script = (
+        "import os, signal, sys, time\n"
+        "import interpdb._fast as fast\n"
+        "def hung_up(parsed):\n"
+        "    os.kill(os.getpid(), signal.SIGHUP)\n"
+        "    time.sleep(0.2)\n"
+        "    return 'still here'\n"
+        "fast._answer = hung_up\n"
+        "sys.argv = ['interpdb', *sys.argv[1:]]\n"
+        "fast.main()\n"
+    )
+
+    def as_under_nohup() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    done = subprocess.run(
+        [sys.executable, "-c", script, "list"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, INTERPDB_DB=str(db_path)),
+        timeout=60,
+        preexec_fn=as_under_nohup,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "still here\n", "")
+
+
 def test_a_sigkilled_interpdb_takes_its_running_probes_with_it(tmp_path: Path, db_path: Path) -> None:
     """SIGKILL cannot be caught; the kernel ends the probes then (PR_SET_PDEATHSIG), and the
     temp folder holds nothing new (every probe runs in one fixed private folder)."""

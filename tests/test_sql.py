@@ -181,15 +181,28 @@ def test_invalid_queries_are_one_line_errors(run: Cli, sql: str, message: str) -
 
 
 def test_bad_param_is_a_usage_error(run: Cli) -> None:
-    """One line and a hint, exit 2: never the OverflowError or UnicodeEncodeError of binding it."""
+    """One line and a hint, exit 2: never the UnicodeEncodeError of binding it, nor int()'s
+    advice to call sys.set_int_max_str_digits."""
     for param, message in (
         ("no-equals-sign", "NAME=VALUE"),
-        ("x=9223372036854775808", "does not fit in 64 bits"),
-        ("x=-9223372036854775809", "does not fit in 64 bits"),
         ("x=\udcff", "is not valid UTF-8 text"),
+        ("x=" + "9" * 4500, "x: an integer of more than 4000 digits"),
     ):
         result = run("sql", "SELECT :x AS x", "--param", param, code=2)
-        assert message in result.stderr and result.stderr.count("\n") == 2, (param, result.stderr)
+        assert message in result.stderr and result.stderr.count("\n") == 2, (param, result.stderr[:300])
+
+
+def test_an_integer_beyond_64_bits_is_one_line_on_sqlite_and_binds_on_postgresql(
+    run: Cli, venv: Path, backend: str
+) -> None:
+    """sqlite3 binds integers as 64-bit ones (an OverflowError traceback, before); psycopg
+    binds a bigger one as a numeric, which JSON shows as text, as every numeric."""
+    for value in (2**63, -(2**63) - 1):
+        if backend == "sqlite":
+            result = run("sql", "SELECT :x AS x", "--param", f"x={value}", code=1)
+            assert result.stderr == "error: --param x: the integer does not fit in 64 bits, as SQLite stores integers\n"
+        else:
+            assert run.json("sql", "SELECT :x AS x", "--param", f"x={value}") == [{"x": str(value)}]
 
 
 @pytest.mark.sqlite_only  # SQLite's own sandbox or file

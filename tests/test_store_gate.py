@@ -129,12 +129,14 @@ def test_a_store_locked_past_the_busy_timeout_is_called_busy_not_damaged(changed
     try:
         holder.execute("PRAGMA journal_mode=DELETE")
         holder.execute("BEGIN EXCLUSIVE")
-        listed = interpdb("--db", db, "list", "--no-discover", "--format", "json")
+        listed = interpdb("--db", db, "list", "--no-discover", "--format", "json")  # the warm path
+        probed = interpdb("--db", db, "probe", changed_store["venv"])  # click, a write
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert (listed.returncode, listed.stdout) == (1, ""), listed
-    assert listed.stderr == f"error: {db} is busy: another program has held it locked for 5 seconds; try again\n"
+    for done in (listed, probed):
+        assert (done.returncode, done.stdout) == (1, ""), done
+        assert done.stderr == f"error: {db} is busy: another program has held it locked for 5 seconds; try again\n"
     assert interpdb("--db", db, "list", "--no-discover", "--format", "json").returncode == 0
 
 

@@ -329,6 +329,15 @@ def test_the_read_only_variable_reads_alike_on_both_paths(warm_db: dict[str, Pat
                 or fast[2] != code
             ):
                 differ.append((value, args, fast, full))
+        # --read-only wins over the variable, whatever its value, as an option does in click
+        args = ["--read-only", "list"]
+        fast, full = _streams(args, db_path, "_fast", env), _streams(args, db_path, "cli", env)
+        if (
+            fast != full
+            or fast[2] != 0
+            or not fast[1].startswith("note: the store is read-only (--read-only was given)")
+        ):
+            differ.append((value, args, fast, full))
     assert not differ, differ
 
 

@@ -194,7 +194,9 @@ def cli(ctx: click.Context, db: str | None, read_only: bool, quiet: bool, verbos
 
 
 def _written_by_click(error: OSError) -> bool:
-    """Did ``error`` come from click writing (its help, its version), not from a command?"""
+    """Did ``error`` come from ``click.echo``: click's help or version on stdout, or a
+    message line on a stderr that cannot be written either (then nothing more is said)?
+    A command's data goes through ``errors.write_output`` and its own ``OutputError``."""
     import traceback
 
     return any(

@@ -50,8 +50,8 @@ def command(app: AppState, query: str, params: dict[str, Any], output: Output) -
     from interpdb.render import render
     from interpdb.store.sandbox import query_records
 
-    if query == "-":
-        query = sys.stdin.read()
+    if query == "-":  # as UTF-8 whatever the locale says; a byte that is not is query()'s one line
+        query = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
     records = query_records(resolve(app.db), query, params, app.read_only)
     if output.fmt == "ndjson":
         from interpdb.render import ndjson

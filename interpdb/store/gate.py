@@ -44,7 +44,7 @@ import os
 import sqlite3
 import stat
 
-from interpdb.errors import ReadOnlyStore, StoreError
+from interpdb.errors import ReadOnlyStore, StoreError, UsageError
 from interpdb.location import Location
 from interpdb.store.columns import ADDED_IN, TABLES
 
@@ -111,15 +111,16 @@ def read_only_requested(flag: bool = False) -> str | None:
     """Why the user asked for a read-only store (``--read-only``, the variable), or None.
 
     The variable is read here only (not by click's ``envvar``), so that the click CLI
-    and the warm path read it alike and the note names what the user actually set."""
+    and the warm path read it alike and the note names what the user actually set. The
+    flag wins over it, as a command-line option does over its variable in click."""
+    if flag:
+        return "--read-only was given"
     value = os.environ.get(READ_ONLY_ENV, "")
     wanted = value.strip().lower()
     if wanted not in _TRUE and wanted not in _FALSE:
-        from interpdb.errors import BadRequest
-
-        raise BadRequest(f"{READ_ONLY_ENV}={value!r} is neither true nor false (1/0, yes/no, true/false, on/off)")
-    if flag:
-        return "--read-only was given"
+        raise UsageError(
+            f"{READ_ONLY_ENV}={value!r} is neither true nor false (1/0, true/false, t/f, yes/no, y/n, on/off)"
+        )
     return f"{READ_ONLY_ENV} is set" if wanted in _TRUE else None
 
 
@@ -185,6 +186,8 @@ def _look(location: Location, read_only: bool) -> tuple[Connection | None, Acces
         try:
             conn = read.sqlite_connection(path, writable=reason is None)
         except sqlite3.Error as error:
+            if read.is_busy(error):
+                raise _busy(location) from error
             raise StoreError(f"cannot read {path}: {error}") from error
     try:
         access = _classify(conn, location, reason)
@@ -226,10 +229,17 @@ def _classify(conn: Connection, location: Location, reason: str | None) -> Acces
         from interpdb.store.read import is_busy
 
         if is_busy(error):
-            raise StoreError(
-                f"{location.describe()} is busy: another program has held it locked for 5 seconds; try again"
-            ) from error
+            raise _busy(location) from error
         raise StoreError(f"{location.describe()} is not an interpdb database: {error}") from error
+
+
+def _busy(location: Location) -> StoreError:
+    """The store another program held locked for longer than the busy timeout: busy, not broken."""
+    from interpdb.store.read import BUSY_TIMEOUT
+
+    return StoreError(
+        f"{location.describe()} is busy: another program has held it locked for {BUSY_TIMEOUT:g} seconds; try again"
+    )
 
 
 def _state(conn: Connection, location: Location, reason: str | None) -> Access:

@@ -42,8 +42,12 @@ if TYPE_CHECKING:
     Facts = tuple[str, dict[str, Any], "str | None"]
 
 
+#: How long a connection waits for a lock another connection holds (SQLite's busy timeout).
+BUSY_TIMEOUT = 5.0
+
+
 def is_busy(error: BaseException) -> bool:
-    """SQLite's "database is locked": another connection held the lock past the busy timeout."""
+    """SQLite's "database is locked": another connection held the lock past ``BUSY_TIMEOUT``."""
     return "database is locked" in str(getattr(error, "orig", None) or error)
 
 
@@ -285,7 +289,7 @@ def sqlite_connection(path: str, writable: bool) -> Connection:
     # escaping in the path (urllib.parse would cost more to import than it saves).
     escaped = path.replace("%", "%25").replace("?", "%3f").replace("#", "%23")
     if writable:
-        conn = sqlite3.connect(f"file:{escaped}?mode=rw", uri=True, timeout=5.0)
+        conn = sqlite3.connect(f"file:{escaped}?mode=rw", uri=True, timeout=BUSY_TIMEOUT)
         conn.execute("PRAGMA query_only = ON")
         return _Sqlite(conn)
     import os
@@ -293,15 +297,17 @@ def sqlite_connection(path: str, writable: bool) -> Connection:
     if not os.path.exists(path + "-wal"):
         # Nothing is being written (no WAL): read the file as it is, as immutable, so that no
         # -wal/-shm file is left beside it, owned by this user, to get in its owner's way.
-        return _Sqlite(sqlite3.connect(f"file:{escaped}?mode=ro&immutable=1", uri=True, timeout=5.0))
-    conn = sqlite3.connect(f"file:{escaped}?mode=ro", uri=True, timeout=5.0)
+        return _Sqlite(sqlite3.connect(f"file:{escaped}?mode=ro&immutable=1", uri=True, timeout=BUSY_TIMEOUT))
+    conn = sqlite3.connect(f"file:{escaped}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
     try:
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as error:
+        conn.close()
+        if is_busy(error):
+            raise  # held locked by another program: not a reason to read past its WAL
         # A WAL database in a folder this process cannot write, with no -shm file:
         # SQLite can open it only as immutable.
-        conn.close()
-        conn = sqlite3.connect(f"file:{escaped}?mode=ro&immutable=1", uri=True, timeout=5.0)
+        conn = sqlite3.connect(f"file:{escaped}?mode=ro&immutable=1", uri=True, timeout=BUSY_TIMEOUT)
     return _Sqlite(conn)
 
 

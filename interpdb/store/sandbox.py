@@ -56,6 +56,9 @@ def query(
         cursor = conn.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
         return columns, [tuple(row) for row in cursor.fetchall()]
+    except OverflowError:  # sqlite3 binds integers as 64-bit ones (PostgreSQL takes any)
+        too_big = next(name for name, value in params.items() if type(value) is int and not -(2**63) <= value < 2**63)
+        raise QueryError(f"--param {too_big}: the integer does not fit in 64 bits, as SQLite stores integers") from None
     except (sqlite3.Error, sqlite3.Warning) as error:  # Python 3.9 raises a Warning for two statements
         if denied:
             raise QueryError(f"{denied[0]} is not allowed: interpdb sql only reads") from error
@@ -219,6 +222,7 @@ def _first_line(error: BaseException) -> str:
 
 
 _INTEGER = r"-?(0|[1-9][0-9]*)"  # compiled on first use (``re`` caches it)
+_MAX_DIGITS = 4000  # below CPython's default limit for int() of text, 4300 digits
 
 
 def bindings(pairs: Iterable[str]) -> dict[str, Any]:
@@ -228,11 +232,11 @@ def bindings(pairs: Iterable[str]) -> dict[str, Any]:
         name, equals, text = pair.partition("=")
         if not equals or not name.isidentifier():
             raise ValueError(f"{pair!r}: use NAME=VALUE, binding :NAME in the query")
-        if not (is_utf8(name) and is_utf8(text)):
+        if not is_utf8(text):  # the name is an identifier: never a surrogate
             raise ValueError(f"{pair!r} is not valid UTF-8 text")
         if re.fullmatch(_INTEGER, text):
-            if not -(2**63) <= int(text) < 2**63:
-                raise ValueError(f"{pair!r}: the integer does not fit in 64 bits, as SQLite stores integers")
+            if len(text) > _MAX_DIGITS:  # int() would refuse it, naming sys.set_int_max_str_digits
+                raise ValueError(f"{name}: an integer of more than {_MAX_DIGITS} digits")
             params[name] = int(text)
         else:
             params[name] = text
