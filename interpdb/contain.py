@@ -84,12 +84,10 @@ def die_with_parent(argv: list[str]) -> list[str]:
     setpriv = _setpriv()
     if setpriv is None:
         return argv
-    try:
-        with open(argv[0], "rb") as handle:
-            head = handle.read(4)
-    except OSError:
-        return argv
-    if not (head.startswith(b"#!") or head == b"\x7fELF") or not os.access(argv[0], os.X_OK):
+    from interpdb.location import read_regular
+
+    head = read_regular(argv[0], 4)  # None: not a regular file (a FIFO would block an open)
+    if head is None or not (head.startswith(b"#!") or head == b"\x7fELF") or not os.access(argv[0], os.X_OK):
         return argv
     return [setpriv, "--pdeathsig", "KILL", "--", *argv]
 

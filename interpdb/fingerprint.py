@@ -55,7 +55,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from interpdb._frozen import frozen
-from interpdb.location import is_utf8
+from interpdb.location import is_utf8, read_regular
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
@@ -258,11 +258,10 @@ def _pth_folders(directory: str, pth: str) -> list[str]:
     So whether each exists is part of the answer (an editable install's checkout
     moved away, or created later). ``import`` lines and comments are not folders.
     """
-    try:
-        with open(pth, "rb") as handle:
-            lines = handle.read(256 * 1024).decode("utf-8", "surrogateescape").splitlines()[:_PTH_LINES]
-    except OSError:
+    data = read_regular(pth, 256 * 1024)  # site reads only regular files; a FIFO would block here
+    if data is None:
         return []
+    lines = data.decode("utf-8", "surrogateescape").splitlines()[:_PTH_LINES]
     folders = []
     for line in lines:
         if not line.strip() or line.startswith("#") or line.startswith(("import ", "import\t")):

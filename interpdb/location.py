@@ -84,6 +84,35 @@ def is_utf8(text: str) -> bool:
     return True
 
 
+def read_regular(path: str, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of the regular file at ``path``; None for anything else: a FIFO,
+    a device, a folder, a missing or unreadable file. Opened without blocking, so a FIFO
+    where an interpreter, a ``.pth`` file or a config file belongs never waits for a writer
+    (a plain ``open`` would, for ever, before any timeout applies)."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks: list[bytes] = []
+        left = limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def normalize_path(path: str) -> str:
     """An interpreter's path as stored: absolute and normalised, symlinks kept, so each
     path is its own interpreter row."""

@@ -322,6 +322,29 @@ def test_other_children_of_the_caller_are_left_alone(tmp_path: Path, base_python
         own.wait()
 
 
+def test_a_fifo_where_an_interpreter_or_a_pth_file_belongs_never_blocks(
+    tmp_path: Path, make_venv: Callable[..., Path], db_path: Path
+) -> None:
+    """Opening a FIFO waits for a writer, before any timeout applies: interpdb looked at the
+    first bytes of an interpreter (``contain.die_with_parent``) and read each ``.pth`` file
+    that way, and hung for ever (with Ctrl-C unable to end a run of several paths). Each is
+    now one line within the timeout: the kernel's refusal to run a FIFO, and the probe's
+    own timeout (``site`` does open the FIFO, in the probed interpreter)."""
+    fake = tmp_path / "fake" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    os.mkfifo(fake)
+    fake.chmod(0o755)
+    venv = make_venv()
+    env = dict(os.environ, INTERPDB_DB=str(db_path))
+    probe = [sys.executable, "-m", "interpdb", "probe", "--timeout", "2"]
+    subprocess.run([*probe, str(venv)], env=env, check=True, capture_output=True, timeout=60)
+    site = next((venv.parent.parent / "lib").glob("python*/site-packages"))
+    os.mkfifo(site / "evil.pth")
+    for python, message in ((fake, "cannot execute: Permission denied"), (venv, "timed out after 2 s")):
+        done = subprocess.run([*probe, str(python)], env=env, capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stderr) == (1, f"error: {python}: {message}\n"), done
+
+
 # -- files that change while they are probed --------------------------------------------------
 
 

@@ -178,12 +178,12 @@ def version_dirs(root: str, links: bool) -> list[str]:
 
 def read_text(path: str) -> str | None:
     """A small text file's content, or None when it is missing, unreadable or too big."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(MAX_TEXT + 1)
-    except OSError:
+    from interpdb.location import read_regular
+
+    data = read_regular(path, MAX_TEXT + 1)  # None for a FIFO too, which would block an open
+    if data is None or len(data) > MAX_TEXT:
         return None
-    return None if len(text) > MAX_TEXT else text
+    return data.decode("utf-8", "replace")
 
 
 def absolute(value: str | None) -> str | None:
