@@ -24,6 +24,9 @@ CASES: list[tuple[tuple[str, ...], int]] = [
     (("list", "--status", "bogus"), 2),
     (("list", "--jobs", "0"), 2),
     (("list", "--timeout", "-1"), 2),
+    (("list", "--timeout", "nan"), 2),  # NaN passed the range check: a ValueError in the poll
+    (("list", "--timeout", "inf"), 2),  # and past about 24 days an OverflowError
+    (("probe", "/usr/bin/python3", "--refresh", "--timeout", "3000000"), 2),
     (("find", ">=3."), 2),
     (("find", "cpython@"), 2),
     (("find", "99999999999999999999999.1"), 1),

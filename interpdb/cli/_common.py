@@ -185,6 +185,22 @@ class RunOptions:
     jobs: int | None
 
 
+class _Seconds(click.FloatRange):
+    """A number of seconds from 0.1 to a day. NaN passes any range check, and the poll that
+    waits on a probe takes no more than about 24 days (an OverflowError past that)."""
+
+    name = "number of seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # NaN
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
+
+
+_TIMEOUT = _Seconds(min=0.1, max=86400.0)
+
+
 def refresh_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--refresh``, ``--refresh-interpreter``, ``--offline``, ``--max-age``, ``--timeout``, ``--jobs``.
 
@@ -225,7 +241,8 @@ def refresh_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0.1),
+            type=_TIMEOUT,
+            metavar="SECONDS",
             default=10.0,
             show_default=True,
             help="Seconds a probe may take before it counts as hung.",
