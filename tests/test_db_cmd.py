@@ -51,6 +51,22 @@ def test_downgrade_to_0001_and_upgrade_again_keeps_the_data(run: Cli, db_path: P
     assert run("db", "check").stdout.startswith(f"revision {gate.HEAD_REVISION} (head): ok")
 
 
+def test_downgrade_to_base_leaves_a_store_the_next_command_creates_again(
+    run: Cli, db_path: Path, base_python: Path
+) -> None:
+    """``db downgrade base`` drops every table but Alembic's own, emptied. That store read
+    as damaged ("no schema revision", restore a backup) to every command, ``db upgrade``
+    included; it is an empty store now, which the next write creates as a new one."""
+    run("probe", base_python)
+    run("db", "downgrade", "base")
+    assert query(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'") == [("alembic_version",)]
+    assert run("list", "--no-discover", "--format", "json").stdout == "[]\n"
+    assert run("db", "upgrade").stdout.startswith(f"created {db_path}: nothing -> {gate.HEAD_REVISION}")
+    [record] = run.json("probe", base_python)
+    assert (record["id"], record["trigger"]) == (1, "new")
+    assert run("db", "check").stdout.startswith(f"revision {gate.HEAD_REVISION} (head): ok")
+
+
 def test_upgrade_creates_a_missing_database_and_is_a_no_op_at_the_head(run: Cli, db_path: Path) -> None:
     """Nothing to back up on creation; nothing done (and no backup) when already current."""
     result = run("db", "upgrade")

@@ -258,7 +258,9 @@ def _state(conn: Connection, location: Location, reason: str | None) -> Access:
             )
         return Access(location, state, revision, reason, present)
     ours = set(TABLES) | {"alembic_version"}
-    if not present:
+    if not present or (set(present) == {"alembic_version"} and not conn.has_rows("alembic_version")):
+        # Nothing, or what ``db downgrade base`` leaves (Alembic keeps its empty table): a
+        # store to create, as a new one is.
         return Access(location, "empty", None, reason, present)
     if set(present) <= ours and "probes" in present and not conn.has_rows("probes"):
         return Access(location, "half-made", None, reason, present)
