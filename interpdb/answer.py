@@ -63,7 +63,7 @@ def parse(stdout: bytes, token: str) -> tuple[dict[str, Any], str | None]:
     other = (stdout[:start] + stdout[stop + len(end) :]).strip()
     note = None
     if other:
-        text = other.decode("utf-8", "replace")
+        text = other.decode("utf-8", "backslashreplace")  # a byte that is not UTF-8 as \xff
         note = text if len(text) <= NOTE_LIMIT else text[: NOTE_LIMIT - 1] + "…"
     return document, note
 

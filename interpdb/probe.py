@@ -202,7 +202,7 @@ def _read_answer(stdout: bytes, stderr: bytes, returncode: int, elapsed: float, 
 
 
 def _tail(stderr: bytes) -> str:
-    text = stderr.decode("utf-8", "replace").strip()
+    text = stderr.decode("utf-8", "backslashreplace").strip()  # a byte that is not UTF-8 as \xff
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     last = lines[-1] if lines else ""
     return last[-STDERR_TAIL:]

@@ -89,6 +89,7 @@ def test_probe_sees_manylinux_override(make_venv: Callable[..., Path]) -> None:
     [
         ("exit 3", "exited with code 3"),
         ("echo 'boom' >&2; exit 1", "exited with code 1: boom"),
+        ("printf 'bad \\377\\376 utf8' >&2; exit 1", "exited with code 1: bad \\xff\\xfe utf8"),  # not U+FFFD
         ("kill -9 $$", "killed by SIGKILL"),
         ("echo hello", "not a Python interpreter"),
         ("echo '{\"a\": 1}'", "not a Python interpreter: printed '{\"a\": 1}' instead of the probe's answer"),
