@@ -97,12 +97,18 @@ def assert_read_only_behaviour(store: dict[str, Path], *global_args: str, env: d
     [record] = json.loads(listed.stdout)
     assert record["status"] == "stale" and record["stale_changes"], record
     assert "note: the store is read-only" in listed.stderr
-    # show and find too: the interpreter is stale, and the note says why nothing was probed
-    for args in (("show", venv), ("find", venv), ("show", venv, "--format", "json"), ("find", venv, "--json")):
+    # show, find and discover too: the interpreter is stale, and the note says why nothing was probed
+    for args in (
+        ("show", venv),
+        ("find", venv),
+        ("show", venv, "--format", "json"),
+        ("find", venv, "--json"),
+        ("discover", "--scan", venv.parent.parent, "--source", "venv"),
+    ):
         shown = interpdb("--db", db, *global_args, *args, env=env)
         assert shown.returncode == 0, (args, shown.stderr)
         assert shown.stderr.startswith("note: the store is read-only ("), (args, shown.stderr)
-        if len(args) > 2:
+        if "--format" in args or "--json" in args:
             assert json.loads(shown.stdout)["status"] == "stale", args
     for args in READING:
         done = interpdb("--db", db, *global_args, *args, env=env)

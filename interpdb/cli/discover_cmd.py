@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from interpdb.cli._common import AppState, Output, RunOptions, format_option, refresh_options
-from interpdb.cli._records import print_records
+from interpdb.cli._records import print_records, report_notes
 from interpdb.listing import COLUMN_NAMES
 
 
@@ -54,5 +54,6 @@ def command(
     with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         result = inventory.discover(sources or None, scan=scan, scan_depth=scan_depth, refresh=run.policy)
     print_records(app, result.records, output)
+    report_notes(app, result)  # a read-only store: nothing was probed, and why
     probed = sum(1 for r in result.records if r.probed_now)  # --offline runs none
     app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")
