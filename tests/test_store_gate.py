@@ -155,9 +155,16 @@ def test_an_immutable_file_is_read_not_written(changed_store: dict[str, Path]) -
 
 def test_a_file_in_a_folder_that_cannot_be_written_is_read(changed_store: dict[str, Path]) -> None:
     """SQLite cannot open a WAL database read-only where it cannot create the -shm file;
-    the gate opens it as immutable there, and the folder listing does not change."""
-    with immutable(changed_store["db"].parent):
+    the gate opens it as immutable there, and the folder listing does not change. ``db
+    backup`` to another folder is a read too: it goes through the same connection (a
+    plain mode=ro one failed there with "unable to open database file")."""
+    db = changed_store["db"]
+    copy = db.parent.parent / "backup-of-a-read-only-store.sqlite3"
+    with immutable(db.parent):
         assert_read_only_behaviour(changed_store)
+        backed_up = interpdb("--db", db, "db", "backup", copy)
+        assert (backed_up.returncode, backed_up.stdout, backed_up.stderr) == (0, f"{copy}\n", ""), backed_up
+    assert query(copy, "SELECT count(*) FROM probes") == query(db, "SELECT count(*) FROM probes")
 
 
 def test_read_only_flag_and_variable(changed_store: dict[str, Path]) -> None:

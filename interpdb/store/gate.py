@@ -124,7 +124,7 @@ def read_only_requested(flag: bool = False) -> str | None:
     return f"{READ_ONLY_ENV} is set" if wanted in _TRUE else None
 
 
-def _file_read_only_reason(path: str) -> str | None:
+def file_read_only_reason(path: str) -> str | None:
     """Why this process cannot write the SQLite file at ``path`` (or create it), or None."""
     folder = os.path.dirname(path)
     if os.path.exists(path):
@@ -155,7 +155,7 @@ def inspect(location: Location, read_only: bool = False) -> Access:
 def _missing(location: Location, read_only: bool) -> Access:
     reason = read_only_requested(read_only)
     if reason is None and location.sqlite_file is not None:
-        reason = _file_read_only_reason(location.sqlite_file)
+        reason = file_read_only_reason(location.sqlite_file)
     return Access(location, "missing", read_only_reason=reason)
 
 
@@ -182,7 +182,7 @@ def _look(location: Location, read_only: bool) -> tuple[Connection | None, Acces
             raise StoreError(f"cannot read {path}: {error.strerror}") from error
         if stat.S_ISDIR(mode):
             raise StoreError(f"{path} is a directory, not a database file", hint="choose another --db")
-        reason = read_only_requested(read_only) or _file_read_only_reason(path)
+        reason = read_only_requested(read_only) or file_read_only_reason(path)
         try:
             conn = read.sqlite_connection(path, writable=reason is None)
         except sqlite3.Error as error:

@@ -344,8 +344,14 @@ def backup_to(location: Location, target: Path) -> Path:
     except OSError as error:
         raise StoreError(f"cannot create {target}: {error.strerror}") from error
     os.close(fd)
+    from interpdb.store import gate, read
+
+    path = str(location.sqlite_path)
     try:
-        source = sqlite3.connect(f"{location.sqlite_path.as_uri()}?mode=ro", uri=True)
+        # The gate's own read connection: where this user may not write the file or its folder
+        # (a teammate's store, a read-only mount) SQLite opens it read-only or, failing that,
+        # as immutable, which a plain mode=ro connection cannot do for a WAL store.
+        source = read.sqlite_connection(path, writable=gate.file_read_only_reason(path) is None).raw
         try:
             dest = sqlite3.connect(target)
             try:
