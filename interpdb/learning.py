@@ -170,6 +170,21 @@ def same_file_key(path: str) -> tuple[int, int, str] | str:
     return st.st_dev, st.st_ino, os.path.dirname(os.path.abspath(path))
 
 
+def same_file_paths(path: str) -> list[str]:
+    """The other names in ``path``'s folder for the same interpreter (``same_file_key``):
+    ``python3.12`` and ``python3`` for ``python``, in name order."""
+    key = same_file_key(path)
+    if isinstance(key, str):
+        return []
+    folder = key[2]
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    others = (os.path.join(folder, name) for name in names)
+    return [other for other in others if other != path and same_file_key(other) == key]
+
+
 def _as_alias(result: ProbeResult, ran: str, alias: str) -> ProbeResult:
     """The leader's answer as the alias would have given it: only ``sys.executable`` differs."""
     if alias == ran or result.data is None:

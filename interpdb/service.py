@@ -553,10 +553,26 @@ class Inventory:
         target = (launcher.data.get("launcher") or {}).get("target")
         if not isinstance(target, str) or not target:
             return launcher
-        found = self.probe([target], policy, revive=False).records
+        path = normalize_path(target)
+        if not is_utf8(path):
+            return launcher
+        found = self._revalidate([path], policy, explicit=True, revive=False, same_file=True).records
         if not found or found[0].outcome != "ok":
             return launcher
         return replace(found[0], aliases=tuple(sorted({launcher.path, *launcher.aliases, *found[0].aliases})))
+
+    def _same_file_answer(
+        self, path: str, policy: Refresh, probe_hash: str, stats: dict[str, os.stat_result | None]
+    ) -> Record | None:
+        """The judged record of another name for the file at ``path``, when one works."""
+        from interpdb.learning import same_file_paths
+
+        others = same_file_paths(path)
+        for record in self.stored(paths=others) if others else ():
+            verdict = judge(record.path, record, policy, probe_hash, stats)
+            if isinstance(verdict, Record) and verdict.outcome == "ok" and not verdict.data.get("launcher"):
+                return verdict
+        return None
 
     def _revalidate(
         self,
@@ -567,8 +583,14 @@ class Inventory:
         revive: bool = False,
         also: Sequence[str] = (),
         light: bool = False,
+        same_file: bool = False,
     ) -> Result:
         """Revalidate ``wanted`` (None: everything stored), plus the paths ``also`` names.
+
+        ``same_file``: a path the store does not know is answered by a record of another
+        name for the same file in its folder (``bin/python3.12`` for the ``bin/python`` a
+        pyenv shim selects), when the store holds one that works, instead of being probed
+        (or, offline, refused).
 
         ``explicit``: the paths were named by the user, which brings forgotten ones
         back (``revive``); otherwise (``list``, ``discover``, ``find``) forgotten
@@ -595,6 +617,8 @@ class Inventory:
 
         def take(path: str, record: Record | None, selected: _Selected) -> None:
             verdict = judge(path, record, policy, probe_hash, stats, selected)
+            if same_file and record is None and not isinstance(verdict, Record):
+                verdict = self._same_file_answer(path, policy, probe_hash, stats) or verdict
             if isinstance(verdict, Record):
                 results[path] = _light(verdict) if light else verdict
             elif isinstance(verdict, Problem):
@@ -890,8 +914,13 @@ class _Selected:
             return None
         candidate = self.stored.get(target) or self._same_file(target)
         if candidate is None:
-            found = self.inventory.stored(paths=[target])
-            candidate = found[0] if found else None
+            # Not among the records at hand (``show SHIM`` and ``find SHIM`` hold only the
+            # shim's): the store's, by path or by another name of the same file, as ``list``
+            # finds it among all of them (pyenv's ``bin/python`` is ``bin/python3.12``).
+            from interpdb.learning import same_file_paths
+
+            found = {r.path: r for r in self.inventory.stored(paths=[target, *same_file_paths(target)])}
+            candidate = found.get(target) or next(iter(found.values()), None)
         if candidate is None or candidate.outcome != "ok" or candidate.damaged or candidate.forgotten_at:
             return None
         if candidate.data.get("launcher") or any(fingerprint.changes(candidate.entries, self.probe_hash, self.stats)):

@@ -356,6 +356,29 @@ def test_moving_between_projects_answers_shims_from_the_store(
     assert run.count() == rows  # no probe, no write
 
 
+def test_a_shim_named_in_another_project_is_answered_by_another_name_of_the_same_file(
+    run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``list`` learns each version by the names discovery finds (``python3.12``). In a project
+    selecting the other version, ``find SHIM`` and ``show SHIM`` answer without a probe, as
+    ``list`` does: the shim selects ``bin/python3``, the same file under another name, which
+    the store knows fresh. ``find SHIM --offline`` answers so too, where it printed the shim."""
+    monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
+    v312 = python_for("3.12").parent.parent.name
+    project_a, project_b = two_projects(tmp_path, v312)
+    shim = pyenv_root / "shims" / "python3"
+    monkeypatch.chdir(project_a)
+    run("list")
+    rows = run.count()
+    monkeypatch.chdir(project_b)
+    for flags in ([], ["--offline"]):
+        printed = run("find", shim, *flags).stdout.strip()
+        assert "/shims/" not in printed and os.path.realpath(printed) == os.path.realpath(python_for("3.12")), flags
+    shown = run.json("show", shim, "--format", "json")
+    assert shown["version"].startswith("3.12.") and shown["status"] == "cached"
+    assert run.count() == rows  # no probe, no write
+
+
 def test_a_shim_no_project_provides_is_not_rewritten_on_every_switch(
     run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
