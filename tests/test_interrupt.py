@@ -90,6 +90,8 @@ def test_a_signal_keeps_finished_probes_and_starts_no_more(
     time.sleep(SLOW * 2)
     assert probe_rows(db_path) == kept  # no probe started after the signal
     assert own_probes_alive(str(tmp_path / "slow")) == []
+    if signum != signal.SIGINT:
+        return  # what was kept is the same rows whichever signal kept them: one resumption suffices
     # The next run picks up where it stopped: the kept ones are cached.
     again = subprocess.run(
         [sys.executable, "-m", "interpdb", "probe", "--format", "json", *map(str, pythons)],
