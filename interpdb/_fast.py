@@ -81,18 +81,13 @@ class _Parsed:
 
 
 def main() -> None:
-    if sys.stdin is None or sys.stdout is None or sys.stderr is None:  # closed by the shell (``>&-``...)
-        from interpdb.errors import standard_streams
+    from interpdb.errors import Interrupted, flush_output, report, standard_streams, stop_on_signals
 
-        standard_streams()
-    from interpdb.errors import Interrupted, stop_on_signals
-
+    standard_streams()  # streams the shell closed (``>&-``...), which Python leaves None
     restore = stop_on_signals()  # SIGTERM, SIGHUP: the full CLI's one line, as Ctrl-C
     try:
         code = fast(sys.argv[1:])
     except (KeyboardInterrupt, Interrupted) as stopped:  # stopped during a warm answer
-        from interpdb.errors import report
-
         code, lines = report(stopped)
         sys.stderr.write("".join(f"{line}\n" for line in lines))
     finally:
@@ -102,8 +97,6 @@ def main() -> None:
 
         full()
         return
-    from interpdb.errors import flush_output
-
     code = flush_output(code)
     sys.stderr.flush()
     # A warm answer holds nothing that needs closing (its connection was read-only and is

@@ -202,6 +202,8 @@ def standard_streams() -> None:
     import sys
 
     closed = [fd for fd, stream in enumerate((sys.stdin, sys.stdout, sys.stderr)) if stream is None]
+    if not closed:
+        return  # the usual case, at the start of every command
     for fd in closed:  # lowest first: os.open takes the lowest free descriptor
         held = os.open(os.devnull, os.O_RDWR)
         if held != fd:
