@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -104,32 +105,41 @@ def test_a_signal_keeps_finished_probes_and_starts_no_more(
     assert probe_rows(db_path) == len(pythons)
 
 
-def test_an_ignored_hangup_stays_ignored(db_path: Path) -> None:
-    """Started under ``nohup`` (SIGHUP ignored), a warm answer goes on through a hangup,
-    as Python leaves an ignored SIGINT ignored."""
+def signalled_warm_answer(
+    args: list[str], db: Path, signum: int, preexec: Callable[[], None]
+) -> subprocess.CompletedProcess[str]:
+    """``interpdb ARGS`` on the click-free warm path (``interpdb._fast``), which sends itself
+    ``signum`` where a warm answer does its work and, if that does not stop it, answers
+    ``still here`` a moment later. ``preexec`` sets the signals as the caller left them."""
     script = (
-        "import os, signal, sys, time\n"
+        "import os, sys, time\n"
         "import interpdb._fast as fast\n"
-        "def hung_up(parsed):\n"
-        "    os.kill(os.getpid(), signal.SIGHUP)\n"
-        "    time.sleep(0.2)\n"
+        "def signalled(parsed):\n"
+        f"    os.kill(os.getpid(), {int(signum)})\n"
+        "    time.sleep(0.5)\n"
         "    return 'still here'\n"
-        "fast._answer = hung_up\n"
+        "fast._answer = signalled\n"
         "sys.argv = ['interpdb', *sys.argv[1:]]\n"
         "fast.main()\n"
     )
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, INTERPDB_DB=str(db)),
+        timeout=60,
+        preexec_fn=preexec,
+    )
+
+
+def test_an_ignored_hangup_stays_ignored(db_path: Path) -> None:
+    """Started under ``nohup`` (SIGHUP ignored), a warm answer goes on through a hangup,
+    as Python leaves an ignored SIGINT ignored."""
 
     def as_under_nohup() -> None:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
-    done = subprocess.run(
-        [sys.executable, "-c", script, "list"],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, INTERPDB_DB=str(db_path)),
-        timeout=60,
-        preexec_fn=as_under_nohup,
-    )
+    done = signalled_warm_answer(["list"], db_path, signal.SIGHUP, as_under_nohup)
     assert (done.returncode, done.stdout, done.stderr) == (0, "still here\n", "")
 
 
@@ -184,25 +194,8 @@ def test_a_signal_during_a_warm_answer_is_one_line(db_path: Path, signum: int, c
     full CLI does: one line, exit 128 + the signal, no traceback (SIGTERM and SIGHUP used to
     kill it without a word). The signal arrives where a warm answer does its work (a real one
     lands there at any moment: importing, reading, ranking, waiting on a locked store)."""
-    script = (
-        "import os, sys, time\n"
-        "import interpdb._fast as fast\n"
-        "def stopped(parsed):\n"
-        f"    os.kill(os.getpid(), {int(signum)})\n"
-        "    time.sleep(30)\n"
-        "fast._answer = stopped\n"
-        "sys.argv = ['interpdb', *sys.argv[1:]]\n"
-        "fast.main()\n"
-    )
     name = signal.Signals(signum).name
     for args in (["find", "3.12"], ["list", "--format", "json"]):
-        done = subprocess.run(
-            [sys.executable, "-c", script, *args],
-            capture_output=True,
-            text=True,
-            env=dict(os.environ, INTERPDB_DB=str(db_path)),
-            timeout=60,
-            preexec_fn=as_from_a_terminal,
-        )
+        done = signalled_warm_answer(args, db_path, signum, as_from_a_terminal)
         assert (done.returncode, done.stdout) == (code, ""), (args, done.returncode, done.stderr)
         assert done.stderr == f"error: interrupted by {name}: 0 finished probes kept\n", args
