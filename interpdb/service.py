@@ -285,16 +285,20 @@ class Inventory:
 
     # -- revalidating -------------------------------------------------------------------
 
-    def probe(self, paths: Iterable[str], refresh: Refresh | None = None, revive: bool = True) -> Result:
+    def probe(
+        self, paths: Iterable[str], refresh: Refresh | None = None, revive: bool = True, *, same_file: bool = False
+    ) -> Result:
         """Learn or revalidate these paths under ``refresh``; records in the order asked.
 
         Naming a forgotten interpreter brings it back (``revive``), unless the caller
-        only looks (``show``).
+        only looks (``show``). ``same_file``: a path the store does not know is answered
+        by a working record of another name for the same file in its folder, if there is
+        one (``_revalidate``).
         """
         wanted = builtins.list(dict.fromkeys(normalize_path(p) for p in paths))
         unstorable = [not_utf8(p) for p in wanted if not is_utf8(p)]
         storable = [p for p in wanted if is_utf8(p)]
-        result = self._revalidate(storable, refresh or Refresh(), explicit=True, revive=revive)
+        result = self._revalidate(storable, refresh or Refresh(), explicit=True, revive=revive, same_file=same_file)
         return replace(result, problems=[*unstorable, *result.problems]) if unstorable else result
 
     def list(self, refresh: Refresh | None = None, discover: bool = True, *, light: bool = False) -> Result:
@@ -553,10 +557,7 @@ class Inventory:
         target = (launcher.data.get("launcher") or {}).get("target")
         if not isinstance(target, str) or not target:
             return launcher
-        path = normalize_path(target)
-        if not is_utf8(path):
-            return launcher
-        found = self._revalidate([path], policy, explicit=True, revive=False, same_file=True).records
+        found = self.probe([target], policy, revive=False, same_file=True).records
         if not found or found[0].outcome != "ok":
             return launcher
         return replace(found[0], aliases=tuple(sorted({launcher.path, *launcher.aliases, *found[0].aliases})))
