@@ -19,9 +19,9 @@ happen once per run even when a path is reached twice (an alias, a second argume
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
 
 from interpdb._frozen import field, frozen
+from interpdb._stdlib import datetime, timedelta
 from interpdb.fingerprint import Change
 from interpdb.location import normalize_path
 from interpdb.records import utcnow

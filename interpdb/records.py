@@ -6,9 +6,8 @@ so a warm command needs neither SQLAlchemy nor a session to produce them.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from interpdb._frozen import field, frozen, replace
+from interpdb._stdlib import datetime, timezone
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False

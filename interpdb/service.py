@@ -16,10 +16,10 @@ import builtins
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
 
 from interpdb import fingerprint, hostid
 from interpdb._frozen import field, frozen, replace
+from interpdb._stdlib import datetime, timedelta
 from interpdb.errors import BadRequest, Interrupted, InventoryError, NeedsWrite
 from interpdb.freshness import RUN_STATUS_OF_OUTCOME, Due, Problem, judge, not_utf8
 from interpdb.hostid import Host

@@ -41,9 +41,9 @@ Standard library only on SQLite (``sqlite3``, ``os``): it is on every warm path.
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 
+from interpdb._stdlib import sqlite3
 from interpdb.errors import ReadOnlyStore, StoreError, UsageError
 from interpdb.location import Location
 from interpdb.store.columns import ADDED_IN, TABLES

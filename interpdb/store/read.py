@@ -17,10 +17,9 @@ outcome ``error``. ``damaged_rows`` lists them all for ``db check``.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
+from interpdb._stdlib import datetime, sqlite3
 from interpdb.location import Location, is_utf8, normalize_path
 from interpdb.store.columns import ENTRY_FIELDS, ENTRY_SELECT, EVENT, RECORD, select_list
 

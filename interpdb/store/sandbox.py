@@ -10,9 +10,9 @@ never migrated for a query: an older schema is queried as it is.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterable
 
+from interpdb._stdlib import sqlite3
 from interpdb.errors import QueryError
 from interpdb.location import Location, is_utf8
 from interpdb.store import gate, read
