@@ -413,7 +413,8 @@ DAMAGE = {
         "UPDATE probes SET implementation = CAST(x'ff6370' AS TEXT) WHERE id = :id",
         "implementation is not UTF-8 text",
     ),
-    "broken JSON": ("UPDATE probes SET data = '{\"sys_path\": [' WHERE id = :id", "data is not valid JSON"),
+    # cut inside a string, as a truncated answer is: CPython 3.10 and 3.11's scanner then needs json.decoder
+    "broken JSON": ('UPDATE probes SET data = \'{"sys_path": ["/usr/li\' WHERE id = :id', "data is not valid JSON"),
     "wrong type": ("UPDATE probes SET version_major = 'three' WHERE id = :id", "version_major is not int"),
     "a bad time": ("UPDATE probes SET probed_at = 'yesterday' WHERE id = :id", "probed_at is not a time"),
     "a change of the wrong shape": (

@@ -115,3 +115,23 @@ def test_decoding_imports_neither_json_nor_re() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == [], out
+
+
+def test_damaged_json_is_refused_as_a_value_error_without_json_imported() -> None:
+    """What a warm answer meets: ``json`` not imported. CPython 3.10 and 3.11's scanner reports
+    most malformed texts (a string or object cut short) through ``json.decoder``, which it only
+    looks up among imported modules: without it, a SystemError and a traceback, not an error row."""
+    code = (
+        "import sys\n"
+        "from interpdb.store.read import loads\n"
+        "for text in sys.argv[1:]:\n"
+        "    try:\n"
+        "        loads(text)\n"
+        "    except ValueError as refused:\n"
+        "        print(type(refused).__name__, refused)\n"
+    )
+    damaged = ['{"sys_path": ["/usr/li', '{"a" 1}', "{", '"abc', "[1,", '{"a": tru', "[1] x"]
+    done = subprocess.run([sys.executable, "-c", code, *damaged], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    refusals = done.stdout.splitlines()
+    assert len(refusals) == len(damaged) and all(r.startswith(("ValueError", "JSONDecodeError")) for r in refusals)

@@ -395,6 +395,13 @@ def loads(text: str | bytes) -> Any:
         value, end = _scan(text, start)
     except StopIteration:
         raise ValueError(f"expecting a JSON value at {start}") from None
+    except Exception:
+        # The scanner raises ``json.decoder.JSONDecodeError``, which CPython 3.10 and 3.11
+        # look up only among the modules already imported: without ``json``, a SystemError.
+        # A text that fails is a damaged row, rare: ``json.loads`` reads it again and raises.
+        import json
+
+        return json.loads(text)
     if text[end:].strip(_JSON_SPACE):
         raise ValueError(f"extra data after the JSON value at {end}")
     return value
