@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Cli, query, write_script
+from pgserver import Database
 
 from interpdb.location import resolve
 from interpdb.store import gate
@@ -164,3 +165,28 @@ def test_postgres_url_without_psycopg_names_the_extra(tmp_path: Path) -> None:
         assert "pip install 'interpdb[postgres]'" in done.stderr
         assert "secret" not in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_new_postgresql_database_without_psycopg_names_the_extra(
+    tmp_path: Path,
+    postgres: Database,  # an empty database on a real server: the warm read (libpq) finds no schema
+    base_python: Path,
+) -> None:
+    """The store must be created, which takes SQLAlchemy and its driver: without psycopg
+    that is the same one line, not a ModuleNotFoundError from the migration lock."""
+    blocker = tmp_path / "blocker"
+    blocker.mkdir()
+    (blocker / "psycopg.py").write_text("raise ModuleNotFoundError(\"No module named 'psycopg'\", name='psycopg')\n")
+    for command in (["probe", str(base_python)], ["discover", "--source", "path"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "interpdb", "--db", postgres.url, *command],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(blocker)},
+            timeout=60,
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr, (command, done.stderr)
+        assert done.stderr.strip().splitlines() == [
+            f"error: cannot connect to {postgres.url}: psycopg is not installed (pip install 'interpdb[postgres]')"
+        ], (command, done.stderr)
+    assert postgres.rows("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]

@@ -104,14 +104,25 @@ def create_private_file(path: str) -> int:
 # -- engines -------------------------------------------------------------------------------
 
 
-def create_engine_for(location: Location, sqlite_file: str | None = None) -> Engine:
+def create_engine_for(location: Location, sqlite_file: str | None = None, **options: Any) -> Engine:
     """An engine that writes; SQLite's pragmas set on every connection (``sqlite_file``:
-    another file than the location's, the temporary one a new database is built in)."""
+    another file than the location's, the temporary one a new database is built in).
+
+    A server URL whose driver is not installed, or that SQLAlchemy rejects, is one line
+    (a ``StoreError``); ``options`` go to ``create_engine`` for a server URL.
+    """
     from sqlalchemy import URL, create_engine, event
 
     file = sqlite_file or location.sqlite_file
     if file is None:
-        return create_engine(location.url)
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from interpdb.location import cannot_connect
+
+        try:
+            return create_engine(location.url, **options)
+        except (ImportError, ValueError, SQLAlchemyError) as error:  # no driver, a URL it rejects
+            raise StoreError(cannot_connect(location.url, error)) from error
     # A URL object, not the string: a path holding '?' or '#' must stay a path.
     engine = create_engine(URL.create("sqlite", database=file))
 
@@ -167,10 +178,9 @@ def migration_lock(location: Location) -> Iterator[None]:
 
 @contextmanager
 def _server_lock(location: Location) -> Iterator[None]:
-    from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    holder = create_engine(location.url, poolclass=NullPool)
+    holder = create_engine_for(location, poolclass=NullPool)
     try:
         if holder.dialect.name != "postgresql":
             yield
