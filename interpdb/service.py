@@ -432,12 +432,15 @@ class Inventory:
         interpreter are read (``store.read.venvs_that_may_outrank``: the active venv, a
         newer release line, a better build of the same line), with the other paths into
         them; they are ranked as stored and only the best match's paths (its alias group)
-        are judged. So the cost does not grow with every venv on the machine.
+        are judged, and the active venv's, which ranks first whenever it matches (so its
+        match is judged on its answer now). So the cost does not grow with every venv on
+        the machine.
         Whatever could change the answer, or needs a write, returns None and ``find``
         takes the exhaustive way, which probes exactly what it always did: a path
         discovered but never stored, a discovery source to record, an explicit refresh
         or ``--max-age``, a read-only store, a base interpreter or a stored failure
-        whose fingerprint changed, the best match itself changed or gone, no match.
+        whose fingerprint changed, the best match or the active venv changed or gone,
+        no match.
         """
         from interpdb.aliases import identity
         from interpdb.request import rank
@@ -478,6 +481,10 @@ class Inventory:
             conn.close()
         full = set(few)  # read with their fingerprints and answers
         everything = builtins.list(records.values())
+        # The active venv ranks first whenever it matches, so whether it matches is its answer
+        # now, not as stored: one rebuilt on another Python is re-probed (the exhaustive way).
+        if active and allow_venv and self._judged(_in_venv(everything, active), full, policy, stats) is None:
+            return None
         order = source_rank(Result(everything, sources=sources))
         ranked = rank(everything, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
         if not ranked:
@@ -485,20 +492,30 @@ class Inventory:
         best = identity(ranked[0])
         # The paths ``rank`` grouped into the best match: its candidates of the same identity.
         members = [r for r in everything if parsed.matches(r, arch=arch, allow_venv=allow_venv) and identity(r) == best]
-        lacking = [r.id for r in members if r.path not in full]
-        if lacking:
-            loaded = {r.path: r for r in self.stored(ids=lacking)}
-            members = [loaded.get(r.path, r) if r.path not in full else r for r in members]
-        judged: builtins.list[Record] = []
-        for member in members:
-            verdict = judge(member.path, member, policy, probe_hash, stats)
-            if not isinstance(verdict, Record):
-                return None  # changed or gone: re-probed the exhaustive way
-            judged.append(verdict)
+        judged = self._judged(members, full, policy, stats)
+        if judged is None:
+            return None  # changed or gone: re-probed the exhaustive way
         answer = rank(judged, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
         if not answer:
             return None
         return answer[0], Result(judged, sources={p: sources[p] for p in (r.path for r in judged) if p in sources})
+
+    def _judged(
+        self, records: builtins.list[Record], full: set[str], policy: Refresh, stats: dict[str, os.stat_result | None]
+    ) -> builtins.list[Record] | None:
+        """``records`` judged, their fingerprints loaded where they were read without (paths
+        not in ``full``); None when one of them changed or is gone."""
+        lacking = [r.id for r in records if r.path not in full]
+        if lacking:
+            loaded = {r.path: r for r in self.stored(ids=lacking)}
+            records = [loaded.get(r.path, r) if r.path not in full else r for r in records]
+        judged: builtins.list[Record] = []
+        for record in records:
+            verdict = judge(record.path, record, policy, script_hash(), stats)
+            if not isinstance(verdict, Record):
+                return None
+            judged.append(verdict)
+        return judged
 
     def _read_few(
         self, conn: read.Connection, facts: read.Facts | None, paths: Sequence[str] | None
@@ -959,6 +976,12 @@ class _Selected:
                 if record.outcome == "ok" and not record.data.get("launcher"):
                     self._by_file.setdefault(same_file_key(record.path), record)
         return self._by_file.get(same_file_key(target))
+
+
+def _in_venv(records: Iterable[Record], venv: str) -> builtins.list[Record]:
+    """The records of the venv at ``venv`` (``$VIRTUAL_ENV``): their prefix is that folder."""
+    prefix = os.path.normpath(venv)
+    return [r for r in records if r.prefix and os.path.normpath(r.prefix) == prefix]
 
 
 def _on_path(parsed: Request) -> Request:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,26 @@ def test_a_changed_best_match_is_reprobed(
     found = run.json("find", "3.12", "--format", "json")
     assert found["path"] == str(python)
     assert str(db_path.parent) in found["sys_path"]
+    assert run.count(python) == before + 1
+
+
+def test_the_active_venv_rebuilt_on_another_python_is_ranked_by_its_answer_now(
+    warm_db: dict[str, Path],  # noqa: F811
+    run: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The active venv comes first whenever it matches, and it is stored as a 3.12 venv: rebuilt
+    on 3.11 in place (as ``uv venv`` or ``--clear`` does), ``find 3.11`` must see that, not
+    rank it out by its stored version and answer with the base 3.11."""
+    python = warm_db["venv"]
+    monkeypatch.setenv("VIRTUAL_ENV", str(python.parent.parent))
+    run("list")  # records the venv as the active one: no new source or path sends find the exhaustive way
+    subprocess.run(
+        [str(warm_db["3.11"]), "-m", "venv", "--without-pip", "--clear", str(python.parent.parent)], check=True
+    )
+    before = run.count(python)
+    found = run.json("find", "3.11", "--format", "json")
+    assert found["path"] == str(python) and found["version"].startswith("3.11."), found["path"]
     assert run.count(python) == before + 1
 
 
