@@ -115,8 +115,21 @@ def read_regular(path: str, limit: int) -> bytes | None:
 
 def normalize_path(path: str) -> str:
     """An interpreter's path as stored: absolute and normalised, symlinks kept, so each
-    path is its own interpreter row."""
-    return os.path.normpath(os.path.abspath(os.path.expanduser(path)))
+    path is its own interpreter row.
+
+    But a ``..`` climbs out of the real folder it follows, as the kernel climbs it: in
+    ``/link/../x`` out of the link's target, not back to the folder holding the link,
+    where ``normpath`` would go and name another file. So the part up to the last ``..``
+    is resolved (``realpath``), and only what follows it keeps its symlinks.
+    """
+    expanded = os.path.expanduser(path)
+    full = expanded if os.path.isabs(expanded) else os.path.join(os.getcwd(), expanded)
+    if ".." in full:  # the common path has none: one substring test
+        parts = full.split(os.sep)
+        if ".." in parts:
+            last = len(parts) - parts[::-1].index("..")
+            full = os.path.join(os.path.realpath(os.sep.join(parts[:last])), *parts[last:])
+    return os.path.normpath(full)
 
 
 def _xdg(variable: str) -> str | None:

@@ -69,6 +69,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 from interpdb._frozen import frozen, replace
+from interpdb.location import normalize_path
 from interpdb.records import Record
 from interpdb.versions import Specifier, Version, cached_parse, plain_release
 
@@ -377,7 +378,7 @@ def _key_request(text: str, lowered: str) -> Request | None:
 
 
 def _path_request(text: str, stripped: str) -> Request:
-    path = os.path.abspath(os.path.expanduser(stripped))
+    path = normalize_path(stripped)
     if os.path.isdir(path):  # a venv or an installation: its interpreter
         for name in ("python3", "python"):
             candidate = os.path.join(path, "bin", name)

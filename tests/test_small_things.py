@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Cli, query, write_script
+from conftest import Cli, python_for, query, write_script
 from pgserver import Database
 
 from interpdb.location import resolve
@@ -190,3 +190,20 @@ def test_a_new_postgresql_database_without_psycopg_names_the_extra(
             f"error: cannot connect to {postgres.url}: psycopg is not installed (pip install 'interpdb[postgres]')"
         ], (command, done.stderr)
     assert postgres.rows("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+
+
+def test_a_dotdot_after_a_symlinked_folder_climbs_out_of_its_target(
+    run: Cli, tmp_path: Path, make_venv: Callable[..., Path]
+) -> None:
+    """``LINK/../x/bin/python`` runs ``x`` beside the link's target, as the kernel climbs ``..``;
+    normalising it by text would name the ``x`` beside the link, another interpreter."""
+    (tmp_path / "deep" / "a").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "deep" / "a")
+    runs = make_venv("deep/x", python_for("3.11"))
+    make_venv("x", python_for("3.12"))
+    given = f"{tmp_path}/link/../x/bin/python"
+    [probed] = run.json("probe", given, "--format", "json")
+    found = run.json("find", given, "--format", "json")
+    truth = subprocess.run([given, "-c", "import platform; print(platform.python_version())"], capture_output=True)
+    assert probed["path"] == found["path"] == str(runs)
+    assert probed["version"] == found["version"] == truth.stdout.decode().strip()

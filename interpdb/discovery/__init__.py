@@ -41,6 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from interpdb._frozen import frozen
 from interpdb.discovery import bins, envs, installs
+from interpdb.location import normalize_path
 
 #: Every source, in tie-break order: the active venv first, PATH before the managers,
 #: the Python installers before the tools that keep virtual environments.
@@ -120,7 +121,7 @@ def discover(
         else:
             paths = _FINDERS[source](environ)
         for found_path in paths:
-            candidate = Candidate(os.path.normpath(os.path.abspath(found_path)), source)
+            candidate = Candidate(normalize_path(found_path), source)
             if candidate not in seen:
                 seen.add(candidate)
                 found.append(candidate)
