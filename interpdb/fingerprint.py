@@ -13,6 +13,9 @@ role               syscall    what it guards
 ``real-executable`` stat      ``sys.executable`` when it is not the file that was run
 ``libpython``      stat       the shared libpython (or libpypy) the interpreter mapped
 ``libc``           stat       the libc it mapped: a glibc upgrade changes the manylinux tags
+``library-path``   value      the first ``LD_LIBRARY_PATH`` folder holding a file of the
+                              libpython's name (recorded as none too): the loader looks
+                              there before the RUNPATH a shared build (pyenv's) carries
 ``pyvenv.cfg``     stat       the venv marker, also where it is *absent*, so creating it counts
 ``site-dir``       stat       a site directory; when its own stat changed, its listing is
                               compared instead: only tracked names matter (see ``tracked``)
@@ -78,14 +81,14 @@ STAT_ROLES = frozenset(
         "launcher-file",
     }
 )
-VALUE_ROLES = frozenset({"host", "env", "launcher-env", "cwd", "probe"})
+VALUE_ROLES = frozenset({"host", "env", "launcher-env", "cwd", "probe", "library-path"})
 #: Variables ``site`` consults even when ``-E`` is given (they place the user site).
 USER_SITE_VARIABLES = ("HOME", "PYTHONUSERBASE")
 _TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
 _MAX_LINKS = 40
 #: Bump when ``take`` starts recording something new (2: ``path-dir`` / ``path-file``,
-#: ``path-config``, likely site directories after a failed probe).
-LAYOUT = 2
+#: ``path-config``, likely site directories after a failed probe; 3: ``library-path``).
+LAYOUT = 3
 
 
 @frozen
@@ -309,6 +312,8 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
             venv_homes.append(os.path.dirname(os.path.abspath(executable)))
         if data.get("libpython"):
             entries.append(_stat_entry("libpython", data["libpython"]))
+            name = os.path.basename(data["libpython"])
+            entries.append(_value_entry("library-path", name, library_path_hit(name)))
         libc = (data.get("libc") or {}).get("path")
         if libc:
             entries.append(_stat_entry("libc", libc))
@@ -369,6 +374,24 @@ def _pth_config_paths(path: str, data: Mapping[str, Any] | None) -> list[str]:
         if base:
             files.append(os.path.realpath(base))
     return [file + "._pth" for file in _unique(files)]
+
+
+def library_path_hit(name: str) -> str | None:
+    """The first ``LD_LIBRARY_PATH`` folder's file called ``name``, or None.
+
+    The dynamic loader searches those folders before a library's RUNPATH, the way
+    pyenv's shared builds find their libpython: another libpython of the same name
+    there (a conda ``lib`` folder, an HPC module's) is the one that runs. So the
+    fingerprint holds where the variable leads, not the variable itself: changing it
+    to folders without such a file re-probes nothing. An empty item is the working
+    folder, as the loader reads it.
+    """
+    folders = os.environ.get("LD_LIBRARY_PATH")
+    for folder in folders.split(":") if folders else ():
+        candidate = os.path.join(folder or ".", name)
+        if os.path.exists(candidate):
+            return os.path.abspath(candidate)
+    return None
 
 
 def _user_site_env() -> list[Entry]:
@@ -434,7 +457,8 @@ def _compare(old: Entry, new: Entry) -> Change | None:
 
 
 def _value_now(entry: Entry, probe_hash: str) -> str | None:
-    """What a value entry (``host``, ``probe``, ``env``, ``launcher-env``, ``cwd``) reads now."""
+    """What a value entry (``host``, ``probe``, ``env``, ``launcher-env``, ``cwd``,
+    ``library-path``) reads now."""
     role = entry.role
     if role == "host":
         return host_value()
@@ -442,6 +466,8 @@ def _value_now(entry: Entry, probe_hash: str) -> str | None:
         return probe_hash
     if role == "cwd":
         return os.getcwd()
+    if role == "library-path":
+        return library_path_hit(entry.path)
     return os.environ.get(entry.path)
 
 

@@ -293,7 +293,8 @@ matches the disk.""",
             Column(
                 ("target",),
                 "text, NULL",
-                "a symlink's target (`link`), or the value (`host`, `env`, `launcher-env`, `cwd`, `probe`)",
+                "a symlink's target (`link`), or the value "
+                "(`host`, `env`, `launcher-env`, `cwd`, `probe`, `library-path`)",
             ),
         ),
     ),

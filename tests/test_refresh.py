@@ -722,3 +722,30 @@ def test_libc_is_part_of_the_fingerprint(run: Cli, make_venv: Callable[..., Path
         conn.execute("UPDATE fingerprint_entries SET size = size + 1 WHERE role = 'libc'")
     conn.close()
     assert probe(run, python)["trigger"] == "changed"
+
+
+def test_a_libpython_on_ld_library_path_is_part_of_the_fingerprint(
+    run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyenv's shared builds find libpython through their RUNPATH, which ``LD_LIBRARY_PATH``
+    comes before: a folder there holding a file of that name is what runs. Where the variable
+    leads is watched, not its text: a folder without such a file changes nothing."""
+    python = python_for("3.12")
+    first = probe(run, python)
+    if not first.get("libpython"):
+        pytest.skip(f"{python} has no shared libpython")
+    name = os.path.basename(first["libpython"])
+    [entry] = [e for e in run.json("show", python)["fingerprint"] if e["role"] == "library-path"]
+    assert (entry["path"], entry["exists"]) == (name, False)
+    plain, shadow = tmp_path / "plain", tmp_path / "shadow"
+    plain.mkdir()
+    shadow.mkdir()
+    (shadow / name).symlink_to(first["libpython"])
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(plain))
+    assert probe(run, python)["status"] == "cached"
+    monkeypatch.setenv("LD_LIBRARY_PATH", f"{plain}:{shadow}")
+    again = probe(run, python)
+    assert again["status"] == "probed" and again["trigger"] == "changed"
+    assert probe(run, python)["status"] == "cached"
+    monkeypatch.delenv("LD_LIBRARY_PATH")
+    assert probe(run, python)["trigger"] == "changed"
