@@ -376,7 +376,7 @@ def _pth_config_paths(path: str, data: Mapping[str, Any] | None) -> list[str]:
     return [file + "._pth" for file in _unique(files)]
 
 
-def library_path_hit(name: str) -> str | None:
+def library_path_hit(name: str, stats: dict[str, os.stat_result | None] | None = None) -> str | None:
     """The first ``LD_LIBRARY_PATH`` folder's file called ``name``, or None.
 
     The dynamic loader searches those folders before a library's RUNPATH, the way
@@ -384,13 +384,22 @@ def library_path_hit(name: str) -> str | None:
     there (a conda ``lib`` folder, an HPC module's) is the one that runs. So the
     fingerprint holds where the variable leads, not the variable itself: changing it
     to folders without such a file re-probes nothing. An empty item is the working
-    folder, as the loader reads it.
+    folder, as the loader reads it. ``stats`` as for ``changes``: a thousand venvs of
+    one base share its libpython, and look its name up once.
     """
     folders = os.environ.get("LD_LIBRARY_PATH")
     for folder in folders.split(":") if folders else ():
-        candidate = os.path.join(folder or ".", name)
-        if os.path.exists(candidate):
-            return os.path.abspath(candidate)
+        candidate = os.path.abspath(os.path.join(folder or ".", name))
+        st = stats.get(candidate, _UNSEEN) if stats is not None else _UNSEEN
+        if st is _UNSEEN:
+            try:
+                st = os.stat(candidate)
+            except OSError:
+                st = None
+            if stats is not None:
+                stats[candidate] = st
+        if st is not None:
+            return candidate
     return None
 
 
@@ -456,18 +465,18 @@ def _compare(old: Entry, new: Entry) -> Change | None:
     return Change(old.role, old.path, "modified", fields) if fields else None
 
 
-def _value_now(entry: Entry, probe_hash: str) -> str | None:
+def _value_now(entry: Entry, probe_hash: str, stats: dict[str, os.stat_result | None] | None) -> str | None:
     """What a value entry (``host``, ``probe``, ``env``, ``launcher-env``, ``cwd``,
     ``library-path``) reads now."""
     role = entry.role
+    if role == "library-path":
+        return library_path_hit(entry.path, stats)
     if role == "host":
         return host_value()
     if role == "probe":
         return probe_hash
     if role == "cwd":
         return os.getcwd()
-    if role == "library-path":
-        return library_path_hit(entry.path)
     return os.environ.get(entry.path)
 
 
@@ -531,7 +540,7 @@ def changes(
                 continue
             now = Entry("link", entry.path, False) if st is None else _from_stat("link", entry.path, st, target)
         elif entry.role in VALUE_ROLES:
-            value = _value_now(entry, probe_hash)
+            value = _value_now(entry, probe_hash, stats)
             if value == entry.target and entry.exists == (value is not None):
                 continue  # unchanged: no Entry built
             now = _value_entry(entry.role, entry.path, value)
