@@ -25,10 +25,9 @@ role               syscall    what it guards
                               other non-stdlib module ``site`` had imported before the probe
                               ran (a ``.pth`` ``import`` line's module can edit ``sys.path``)
 ``path-dir``       stat       any other ``sys.path`` folder (or zip), absent ones too: when its
-                              stat changed, its listing is compared, as for ``site-dir``, but
-                              only ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
-                              count (``.pth`` files work only in site directories)
-``path-file``      stat       one of those three names found in a ``path-dir``
+                              stat changed, its listing is compared, as for ``site-dir``
+                              (``site.addsitedir`` can make any folder a site directory)
+``path-file``      stat       one of those names found in a ``path-dir``
 ``path-config``    stat       a ``._pth`` file, recorded absent: CPython 3.11+ reads
                               ``<path as run>._pth`` or ``<its real file>._pth`` (a venv copy:
                               also its base's) instead of building ``sys.path``, skipping ``site``
@@ -87,7 +86,8 @@ USER_SITE_VARIABLES = ("HOME", "PYTHONUSERBASE")
 _TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
 _MAX_LINKS = 40
 #: Bump when ``take`` starts recording something new (2: ``path-dir`` / ``path-file``,
-#: ``path-config``, likely site directories after a failed probe; 3: ``library-path``).
+#: ``path-config``, likely site directories after a failed probe; 3: ``library-path``, ``.pth``
+#: files in every ``sys.path`` folder).
 LAYOUT = 3
 
 
@@ -134,15 +134,18 @@ class Change:
         return f"{self.role} {self.kind}: {self.path}{detail}"
 
 
-def tracked(name: str, pth: bool = True) -> bool:
-    """Is this site-directory entry one that can change ``sys.path`` or the markers?
+def tracked(name: str) -> bool:
+    """Is this folder entry one that can change ``sys.path`` or the markers?
 
-    ``pth=False`` asks about a plain ``sys.path`` folder, where ``.pth`` files do nothing.
+    ``.pth`` files count in every ``sys.path`` folder, not only in the site directories
+    the probe reports: a ``sitecustomize`` or a ``.pth`` line may have made any folder a
+    site directory (``site.addsitedir``), which leaves no trace to tell it by. Where one
+    is only a plain folder, its ``.pth`` files change nothing and cost a re-probe.
 
     A name that is not valid UTF-8 cannot be stored in the database's text
     columns, so it is not tracked (a known gap: such a ``.pth`` goes unwatched).
     """
-    if not ((pth and name.endswith(".pth")) or _importable_as_tracked(name)):
+    if not (name.endswith(".pth") or _importable_as_tracked(name)):
         return False
     return is_utf8(name)
 
@@ -239,7 +242,7 @@ def _folder_entries(directory: str, site: bool) -> list[Entry]:
     except OSError:  # not a folder (a zip on sys.path) or unreadable: its stat is enough
         return entries
     for name in names:
-        if not tracked(name, pth=site):
+        if not tracked(name):
             continue
         full = os.path.join(directory, name)
         entries.append(_stat_entry(file_role, full))
@@ -571,6 +574,6 @@ def _listing_changes(folder: Entry, entries: Sequence[Entry]) -> list[Change]:
         return [Change(file_role, os.path.join(directory, n), "removed") for n in sorted(recorded)]
     except OSError:
         return [Change(folder.role, directory, "removed")]
-    present = {name for name in names if tracked(name, pth=file_role == "site-file")}
+    present = {name for name in names if tracked(name)}
     added = [Change(file_role, os.path.join(directory, n), "added") for n in sorted(present - recorded)]
     return added  # removals show up on the file entries themselves

@@ -519,6 +519,28 @@ def test_customize_module_in_a_folder_a_pth_added_is_noticed(
     assert run.count() == 3
 
 
+def test_a_pth_file_in_a_folder_made_a_site_directory_is_noticed(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """``site.addsitedir`` (from a sitecustomize, or a ``.pth`` line) makes any folder a site
+    directory, leaving no trace to tell it by: a ``.pth`` file appearing in such a folder, and
+    a folder it names appearing later, change ``sys.path`` as in site-packages."""
+    python = make_venv()
+    plugins, extra, later = tmp_path / "plugins", tmp_path / "extra", tmp_path / "later"
+    plugins.mkdir()
+    extra.mkdir()
+    customize = site_packages(probe(run, python)) / "sitecustomize.py"
+    customize.write_text(f"import site\nsite.addsitedir({str(plugins)!r})\n")
+    assert str(plugins) in probe(run, python)["sys_path"]
+    (plugins / "zz.pth").write_text(f"{extra}\n{later}\n")
+    found = probe(run, python)
+    assert found["trigger"] == "changed" and str(extra) in found["sys_path"]
+    later.mkdir()
+    assert str(later) in probe(run, python)["sys_path"]
+    truth = subprocess.run([str(python), "-c", "import sys; print(sys.path)"], capture_output=True, text=True)
+    assert str(later) in truth.stdout
+
+
 def test_a_zip_on_sys_path_is_watched(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> None:
     """A .pth may name a zip: a sitecustomize put into it later is noticed by the zip's stat."""
     import zipfile
