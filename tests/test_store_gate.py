@@ -267,6 +267,36 @@ def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], layou
         shared.rmdir()
 
 
+def test_no_regular_file_is_ever_read_as_a_store_or_replaced_by_one(tmp_path: Path, base_python: Path) -> None:
+    """``--db`` naming a FIFO or a device (``/dev/null``) is one line for every command; and
+    ``db upgrade`` used to take a zero-size one for an empty store, unlink it and put a new
+    database in its place. A symlink to an empty file keeps being a symlink: the store is
+    made where it leads."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    odd = [fifo]
+    if os.geteuid() == 0:  # a character device as /dev/null is, made here rather than risk the real one
+        os.mknod(tmp_path / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        odd.append(tmp_path / "null")
+    for path in odd:
+        kind = stat.S_IFMT(os.lstat(path).st_mode)
+        for command in (("db", "upgrade"), ("list", "--no-discover"), ("probe", str(base_python))):
+            done = interpdb("--db", path, *command)
+            assert (done.returncode, done.stderr.splitlines()) == (
+                1,
+                [f"error: {path} is not a regular file, so not a database file", "hint: choose another --db"],
+            ), (path, command)
+        assert stat.S_IFMT(os.lstat(path).st_mode) == kind
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in odd)
+    target, link = tmp_path / "shared" / "store.sqlite3", tmp_path / "store.sqlite3"
+    target.parent.mkdir()
+    target.write_bytes(b"")
+    link.symlink_to(target)
+    assert interpdb("--db", link, "db", "upgrade").returncode == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert query(target, "SELECT count(*) FROM alembic_version")[0][0] == 1
+
+
 def test_reading_commands_never_migrate_an_old_store(run: Cli, make_venv: Callable[..., Path], db_path: Path) -> None:
     """An older schema is read as it is by every reading command: no migration, no backup."""
     run("probe", make_venv())

@@ -182,6 +182,8 @@ def _look(location: Location, read_only: bool) -> tuple[Connection | None, Acces
             raise StoreError(f"cannot read {path}: {error.strerror}") from error
         if stat.S_ISDIR(mode):
             raise StoreError(f"{path} is a directory, not a database file", hint="choose another --db")
+        if not stat.S_ISREG(mode):  # /dev/null, a FIFO, a socket: never read as a store, never replaced by one
+            raise StoreError(f"{path} is not a regular file, so not a database file", hint="choose another --db")
         reason = read_only_requested(read_only) or file_read_only_reason(path)
         try:
             conn = read.sqlite_connection(path, writable=reason is None)
@@ -339,7 +341,8 @@ def open_write(location: Location, read_only: bool = False) -> Store:
                 )
             if access.state in ("missing", "half-made") and location.sqlite_file is not None:
                 if access.state == "half-made":
-                    os.unlink(location.sqlite_file)  # no probe row in it: re-checked under the lock
+                    # No probe row in it (re-checked under the lock); through a symlink, the file it leads to.
+                    os.unlink(os.path.realpath(location.sqlite_file))
                 schema.create_sqlite(location)
             elif access.state != "current":
                 store = Store(location)

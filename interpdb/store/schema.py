@@ -205,10 +205,11 @@ def create_sqlite(location: Location) -> None:
     """Build a new SQLite database at the head revision and rename it into place.
 
     Called under ``migration_lock`` when no file is there. Leftovers of a creator
-    killed earlier (``.interpdb-new-*`` beside it) are removed first.
+    killed earlier (``.interpdb-new-*`` beside it) are removed first. Through a
+    symlink, the store is made where it leads: the link stays.
     """
-    final = location.sqlite_file
-    assert final is not None
+    assert location.sqlite_file is not None
+    final = os.path.realpath(location.sqlite_file)
     folder, name = os.path.split(final)
     make_private_dirs(folder)
     for leftover in os.listdir(folder):
@@ -284,7 +285,7 @@ def migrate(
         if direction == "upgrade" and file is not None and (not os.path.exists(file) or _is_empty_sqlite(file)):
             # Created whole, privately, and renamed into place (never through a bare connect).
             with suppress(FileNotFoundError):
-                os.unlink(file)
+                os.unlink(os.path.realpath(file))  # the empty file, not a symlink to it
             create_sqlite(location)
             if target != "head":
                 run_migrations(engine, "downgrade", target)
