@@ -24,6 +24,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from typing import Any
 
 
 class InventoryError(Exception):
@@ -114,10 +115,7 @@ def stop_on_signals() -> Callable[[], None]:
     Through ``_signal``: ``signal`` wraps the same functions and imports ``enum`` for its
     names, milliseconds of a warm answer. Outside the main thread (an embedding program)
     the signals are left to the program."""
-    try:
-        import _signal  # type: ignore[import-not-found]  # signal's C half, no stubs of its own
-    except ImportError:  # a Python without it (PyPy)
-        import signal as _signal
+    _signal = _signals()
 
     def stop(signum: int, _frame: object) -> None:
         raise Interrupted(signum)
@@ -140,6 +138,53 @@ def stop_on_signals() -> Callable[[], None]:
             _signal.signal(signum, handler)
 
     return restore
+
+
+def _signals() -> Any:
+    try:
+        import _signal  # type: ignore[import-not-found]  # signal's C half, no stubs of its own
+    except ImportError:  # a Python without it (PyPy)
+        import signal as _signal
+    return _signal
+
+
+class SignalsHeld:
+    """``with SignalsHeld():`` Ctrl-C, SIGTERM and SIGHUP wait until the block is done.
+
+    For a write of finished probes: cut in half by an exception, it leaves a module half
+    imported (the first write imports the ORM) or a batch committed but not counted. The
+    first signal that arrived meets, on the way out, the handler it would have met at once
+    (KeyboardInterrupt, or ``Interrupted`` through ``stop_on_signals``). Only a signal with
+    a Python handler waits, and only in the main thread (where handlers run).
+    """
+
+    def __enter__(self) -> SignalsHeld:
+        self._signal = _signals()
+        self.previous: dict[int, Callable[[int, Any], Any]] = {}
+        self.held: list[tuple[int, Any]] = []
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            signum: int | None = getattr(self._signal, name, None)
+            if signum is None:
+                continue
+            handler = self._signal.getsignal(signum)
+            if not callable(handler):  # ignored, the default action, or set outside Python
+                continue
+            try:
+                self._signal.signal(signum, self._hold)
+            except ValueError:  # not the main thread
+                break
+            self.previous[signum] = handler
+        return self
+
+    def _hold(self, signum: int, frame: Any) -> None:
+        self.held.append((signum, frame))
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        for signum, handler in self.previous.items():
+            self._signal.signal(signum, handler)
+        if self.held and kind is None:
+            signum, frame = self.held[0]
+            self.previous[signum](signum, frame)
 
 
 class OutputError(Exception):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from interpdb import fingerprint, hostid
 from interpdb._frozen import field, frozen, replace
 from interpdb._stdlib import datetime, timedelta
-from interpdb.errors import BadRequest, Interrupted, InventoryError, NeedsWrite
+from interpdb.errors import BadRequest, Interrupted, InventoryError, NeedsWrite, SignalsHeld
 from interpdb.freshness import RUN_STATUS_OF_OUTCOME, Due, Problem, judge, not_utf8
 from interpdb.hostid import Host
 from interpdb.location import Location, is_utf8, normalize_path, resolve
@@ -799,9 +799,10 @@ class Inventory:
             if pending:
                 # In the order asked, within a batch (ids follow it); batches in the order they finished.
                 batch = sorted(pending, key=lambda n: rank.get(n.path, 0))
-                self._write("record the probes", lambda store: store.record(self.host, batch))
-                written.extend(n.path for n in batch)
-                pending.clear()
+                with SignalsHeld():  # a write cut in half is a half-imported ORM, or a batch not counted
+                    self._write("record the probes", lambda store: store.record(self.host, batch))
+                    written.extend(n.path for n in batch)
+                    pending.clear()
             last_flush[0] = time.monotonic()
 
         def on_learned(learned: Learned) -> None:
@@ -850,11 +851,14 @@ class Inventory:
                 jobs=self.jobs,
                 progress=self.progress,
             )
-        except (KeyboardInterrupt, Interrupted) as stop:
             flush()
+            fresh = self.stored(paths=written)
+        except (KeyboardInterrupt, Interrupted) as stop:
+            try:  # noqa: SIM105 (contextlib is kept off the warm path's modules)
+                flush()
+            except (KeyboardInterrupt, Interrupted):
+                pass  # a second signal, held until what had finished was written
             raise Interrupted(getattr(stop, "signum", 2), len(written)) from None
-        flush()
-        fresh = self.stored(paths=written)
         return {
             r.path: replace(r, status=RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
             for r in fresh

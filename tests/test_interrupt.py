@@ -199,3 +199,36 @@ def test_a_signal_during_a_warm_answer_is_one_line(db_path: Path, signum: int, c
         done = signalled_warm_answer(args, db_path, signum, as_from_a_terminal)
         assert (done.returncode, done.stdout) == (code, ""), (args, done.returncode, done.stderr)
         assert done.stderr == f"error: interrupted by {name}: 0 finished probes kept\n", args
+
+
+#: Sends the signal to itself from inside the first write of finished probes, where the ORM is
+#: being imported for the first time: the moment a signal used to cut that write in half.
+SIGNAL_DURING_THE_WRITE = """
+import os, signal, sys
+from interpdb.store import write
+real, signum = write.Store.record, getattr(signal, sys.argv[1])
+def record(self, host, batch):
+    os.kill(os.getpid(), signum)
+    return real(self, host, batch)
+write.Store.record = record
+from interpdb.cli import main
+sys.argv = ["interpdb", "probe", *sys.argv[2:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("name", "code"), [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_signal_in_the_middle_of_a_write_waits_for_it(db_path: Path, base_python: Path, name: str, code: int) -> None:
+    """The write of what finished is not cut in half (it used to leave a half-imported ORM, a
+    traceback and nothing kept): the signal is handled once the batch is written and counted."""
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNAL_DURING_THE_WRITE, name, str(base_python)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, INTERPDB_DB=str(db_path)),
+        preexec_fn=as_from_a_terminal,
+        timeout=60,
+    )
+    kept = f"error: interrupted by {name}: 1 finished probe kept"
+    assert (done.returncode, done.stderr.splitlines()) == (code, [kept])
+    assert probe_rows(db_path) == 1
