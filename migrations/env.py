@@ -2,8 +2,9 @@
 
 interpdb builds its Alembic ``Config`` in code and hands over an open connection in
 ``config.attributes["connection"]``; ``alembic`` run by hand with a URL also works.
-On SQLite, migrations run in batch mode (SQLite cannot ALTER most things), with
-foreign keys switched off around them: rebuilding a parent table with them on
+On SQLite, migrations run in batch mode (SQLite cannot ALTER most things), in one
+transaction (a step that fails leaves the store as it was), with foreign keys
+switched off around them: rebuilding a parent table with them on
 would silently delete its ``ON DELETE CASCADE`` children. ``PRAGMA
 foreign_key_check`` before and after proves the migrations orphaned nothing: a row
 that was already without its parent (an edit made with foreign keys off) stays as
@@ -30,6 +31,11 @@ def _run(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        # pysqlite opens a transaction only before a row changes: the DDL before that (0005's
+        # DROP INDEX on the way down) committed at once, so a later step that failed (a full
+        # disk, two hosts of one name meeting 0004's old unique key) left it done under the
+        # revision before it. One transaction from here: all of it, or none of it.
+        connection.exec_driver_sql("BEGIN")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -229,6 +229,26 @@ def test_downgrade_to_0001_and_back_keeps_the_data(
     assert sorted(r["path"] for r in listed) == sorted([str(venv), str(broken)])
 
 
+def test_a_downgrade_that_fails_part_way_leaves_the_store_as_it_was(
+    db_path: Path, run: Cli, base_python: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hosts of one name meet 0004's old unique key (host, path) on the way down, after
+    0005's step dropped its indexes: those stayed dropped under revision 0005, and ``db upgrade``
+    then had nothing to do. The whole migration is one transaction now, and the copy taken
+    first is not kept: the store is that copy."""
+    for host in ("aaaa/same", "bbbb/same"):
+        monkeypatch.setenv("INTERPDB_HOST", host)
+        run("probe", base_python)
+    indexes, rows = _objects(db_path, "index"), _query(db_path, "SELECT * FROM probes ORDER BY id")
+    failed = run("db", "downgrade", "0003_scrub_secrets", code=1)
+    assert "UNIQUE constraint failed" in failed.stderr and "Traceback" not in failed.stderr
+    assert _query(db_path, "SELECT version_num FROM alembic_version") == [(gate.HEAD_REVISION,)]
+    assert _objects(db_path, "index") == indexes
+    assert _query(db_path, "SELECT * FROM probes ORDER BY id") == rows
+    assert list(db_path.parent.glob("*.bak")) == []
+    run("db", "check")
+
+
 def test_an_upgrade_gets_past_old_orphans_and_a_half_done_0005(db_path: Path, run: Cli, base_python: Path) -> None:
     """A row already without its parent (a hand prune with foreign keys off) is not the
     migration's doing: the upgrade keeps it for ``db check`` to report. And an index that

@@ -300,6 +300,11 @@ def migrate(
             _discard(copy)
             reason = next(iter(str(error).strip().splitlines()), "no such revision")
             raise StoreError(f"cannot {direction} to {target}: {reason}") from error
+        except StoreError:
+            # SQLite: nothing changed, the migration is one transaction (migrations/env.py). A server
+            # database keeps the steps before the failed one, each whole, and has no copy.
+            _discard(copy)
+            raise
         after = stored_revision(engine)
         if after == before:
             _discard(copy)
@@ -337,11 +342,20 @@ def _stamp() -> str:
 
 
 def backup(location: Location, suffix: str) -> Path | None:
-    """Copy a SQLite database (consistently, WAL included) next to itself."""
+    """Copy a SQLite database (consistently, WAL included) next to itself, as
+    ``NAME.SUFFIX.bak``; ``NAME.SUFFIX-2.bak`` and on where that is taken (two
+    backups in one second, two interpdb migrating at once)."""
     path = location.sqlite_path
     if path is None or not path.exists():
         return None
-    return backup_to(location, path.with_name(f"{path.name}.{suffix}.bak"))
+    for number in range(1, 1000):
+        numbered = suffix if number == 1 else f"{suffix}-{number}"
+        try:
+            return backup_to(location, path.with_name(f"{path.name}.{numbered}.bak"))
+        except StoreError as error:
+            if not isinstance(error.__cause__, FileExistsError):
+                raise
+    raise StoreError(f"cannot back up {path}: a thousand backups named {path.name}.{suffix}*.bak exist")
 
 
 def backup_to(location: Location, target: Path) -> Path:
