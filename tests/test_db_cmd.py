@@ -195,6 +195,13 @@ def test_backup_is_a_readable_copy_with_the_same_rows(
 
     refused = run("db", "backup", dest, code=1)
     assert refused.stderr == f"error: {dest} already exists; name a new file\n"
+    # A folder meant by its slash, not there: not a file of that name.
+    no_folder = f"{tmp_path / 'no-such'}/"
+    assert run("db", "backup", no_folder, code=1).stderr.startswith(f"error: {no_folder} is not a directory")
+    assert not (tmp_path / "no-such").exists()
+    # Two in one second (and two migrations at once) each get their own file.
+    twice = {run("db", "backup").stdout.strip() for _ in range(3)}
+    assert len(twice) == 3 and all(_rows(Path(copy)) == rows for copy in twice)
     # The copy is a database interpdb opens like any other.
     assert [r["path"] for r in run.json("--db", dest, "list", "--offline", "--all")] == [str(base_python)]
 

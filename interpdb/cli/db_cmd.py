@@ -199,13 +199,14 @@ def check_command(app: AppState) -> None:
 
 
 @command.command("backup")
-@click.argument("dest", required=False, type=click.Path(dir_okay=True, path_type=Path), metavar="[DEST]")
+@click.argument("dest", required=False, type=click.Path(dir_okay=True), metavar="[DEST]")
 @click.pass_obj
-def backup_command(app: AppState, dest: Path | None) -> None:
+def backup_command(app: AppState, dest: str | None) -> None:
     """Copy the SQLite database consistently (even while it is written) to DEST and print where.
 
-    DEST may be a file that does not exist yet or a directory; without it the copy
-    goes next to the database as interpdb.sqlite3.backup-<time>.bak. The copy is 0600.
+    DEST may be a file that does not exist yet or a directory (one ending in / must
+    exist); without it the copy goes next to the database as
+    interpdb.sqlite3.backup-<time>.bak (-2, -3... for more in one second). The copy is 0600.
     """
     from interpdb.records import utcnow
     from interpdb.store.schema import backup, backup_to
@@ -214,12 +215,15 @@ def backup_command(app: AppState, dest: Path | None) -> None:
     if location.sqlite_path is None:
         raise click.ClickException("db backup copies SQLite files only; back this database up with its own tools")
     _require_file(location)
-    stamp = utcnow().strftime("%Y%m%dT%H%M%S")
-    if dest is not None and dest.is_dir():
-        dest = dest / f"{location.sqlite_path.name}.backup-{stamp}.bak"
-    if dest is not None and dest.exists():
+    suffix = f"backup-{utcnow().strftime('%Y%m%dT%H%M%S')}"
+    if dest is None or os.path.isdir(dest):
+        copy = backup(location, suffix, None if dest is None else Path(dest).absolute())
+    elif dest.endswith(os.sep):
+        raise click.ClickException(f"{dest} is not a directory; name one that exists, or a new file")
+    elif os.path.lexists(dest):
         raise click.ClickException(f"{dest} already exists; name a new file")
-    copy = backup(location, f"backup-{stamp}") if dest is None else backup_to(location, dest.absolute())
+    else:
+        copy = backup_to(location, Path(dest).absolute())
     emit(plain(str(copy)))
 
 

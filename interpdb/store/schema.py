@@ -341,17 +341,17 @@ def _stamp() -> str:
 # -- backups -------------------------------------------------------------------------------
 
 
-def backup(location: Location, suffix: str) -> Path | None:
-    """Copy a SQLite database (consistently, WAL included) next to itself, as
-    ``NAME.SUFFIX.bak``; ``NAME.SUFFIX-2.bak`` and on where that is taken (two
-    backups in one second, two interpdb migrating at once)."""
+def backup(location: Location, suffix: str, folder: Path | None = None) -> Path | None:
+    """Copy a SQLite database (consistently, WAL included) next to itself (or into
+    ``folder``), as ``NAME.SUFFIX.bak``; ``NAME.SUFFIX-2.bak`` and on where that is
+    taken (two backups in one second, two interpdb migrating at once)."""
     path = location.sqlite_path
     if path is None or not path.exists():
         return None
     for number in range(1, 1000):
         numbered = suffix if number == 1 else f"{suffix}-{number}"
         try:
-            return backup_to(location, path.with_name(f"{path.name}.{numbered}.bak"))
+            return backup_to(location, (folder or path.parent) / f"{path.name}.{numbered}.bak")
         except StoreError as error:
             if not isinstance(error.__cause__, FileExistsError):
                 raise
