@@ -323,7 +323,7 @@ def test_reading_commands_never_migrate_an_old_store(run: Cli, make_venv: Callab
 
 @pytest.mark.parametrize("umask", [0o022, 0o077])
 def test_everything_interpdb_creates_is_private(tmp_path: Path, base_python: Path, umask: int) -> None:
-    """The database, its lock, its WAL/SHM files, its backups and the folders made for it."""
+    """The database, its lock, its WAL/SHM files, its backups, exports and the folders made for it."""
     data = tmp_path / "data"
     db = data / "deep" / "er" / "interpdb.sqlite3"
     env = dict(os.environ, INTERPDB_DB=str(db))
@@ -345,6 +345,8 @@ def test_everything_interpdb_creates_is_private(tmp_path: Path, base_python: Pat
     run_with_umask("db", "upgrade")
     backups = list(db.parent.glob("*.bak"))
     assert len(backups) >= 3 and all(mode(b) == 0o600 for b in backups)
+    exported = tmp_path / "inventory.json"  # it lists every interpreter as the store does
+    assert run_with_umask("export", "-o", exported).returncode == 0 and mode(exported) == 0o600
     conn = sqlite3.connect(db)  # a writer holds the WAL open: SQLite gives it the database's mode
     try:
         conn.execute("INSERT INTO interpreter_sources SELECT id, 'test', created_at FROM interpreters")

@@ -56,10 +56,15 @@ def command(app: AppState, output: Path | None, fmt: str, hosts: HostChoice) -> 
 
 
 def _write_whole(path: Path, text: str) -> None:
-    """Through a temporary file beside ``path``: a failed write leaves the old file as it was."""
+    """Through a temporary file beside ``path``: a failed write leaves the old file as it was.
+    0600 whatever the umask, as every file interpdb makes: the document lists every interpreter."""
+    from interpdb.store.schema import create_private_file
+
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        partial.write_text(text, encoding="utf-8")
+        partial.unlink(missing_ok=True)  # left by a killed export of the same pid
+        with os.fdopen(create_private_file(str(partial)), "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.replace(partial, path)
     except OSError as error:
         with contextlib.suppress(OSError):  # it may never have been made (not a folder, denied)
