@@ -96,10 +96,12 @@ def _table_columns(with_diff: bool) -> list[Column]:
 
 
 def _kept(column: Column) -> Column:
-    """A column asked for by ``--columns``: shortened when it must be, never dropped."""
+    """A column asked for by ``--columns``: shortened when it must be, never dropped, empty or not."""
     from interpdb.render import Column
 
-    return Column(column.name, column.header, kind=column.kind, min_width=column.min_width, align=column.align)
+    return Column(
+        column.name, column.header, kind=column.kind, min_width=column.min_width, align=column.align, keep=True
+    )
 
 
 def _row(event: ProbeEvent, table: bool) -> dict[str, Any]:

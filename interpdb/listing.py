@@ -198,6 +198,9 @@ def render_records(
     specs: Sequence[Column] = _columns()
     if columns is not None:
         by_name = {c.name: c for c in specs}
-        specs = [Column(n, by_name[n].header, kind=by_name[n].kind, min_width=by_name[n].min_width) for n in columns]
+        specs = [
+            Column(n, by_name[n].header, kind=by_name[n].kind, min_width=by_name[n].min_width, keep=True)
+            for n in columns
+        ]
     rows = [summary_row(r) for r in records]
     return render(rows, fmt, columns=specs if fmt == "table" or columns is not None else None, width=width, wide=wide)

@@ -117,9 +117,11 @@ class Column:
     folder is shown from ``~``.
     ``drop``: 0, always shown; otherwise the column may be left out, the highest
     numbers first (a shortenable column is first shortened to ``min_width``).
+    ``keep``: shown even when it is empty on every row (a column asked for by name);
+    other columns empty on every row are left out.
     """
 
-    __slots__ = ("align", "drop", "header", "kind", "min_width", "name")
+    __slots__ = ("align", "drop", "header", "keep", "kind", "min_width", "name")
 
     def __init__(
         self,
@@ -130,8 +132,10 @@ class Column:
         drop: int = 0,
         min_width: int | None = None,
         align: str | None = None,
+        keep: bool = False,
     ) -> None:
         self.name = name
+        self.keep = keep
         self.header = name if header is None else header
         self.kind = kind
         self.drop = drop
@@ -152,18 +156,20 @@ def table(
 ) -> str:
     """The default table: ``columns`` (default: the keys of the first row) fitted to ``width``.
 
-    ``width`` None means :func:`terminal_width`. ``wide`` keeps every column whole
-    and unshortened, empty ones too. A cell that is a list or tuple is drawn as
+    ``width`` None means :func:`terminal_width`. A column named by a string (or by
+    the first row: a query's) is shown even when empty on every row, as is a
+    ``Column`` with ``keep``; other empty columns are left out. ``wide`` keeps every
+    column whole and unshortened, empty ones too. A cell that is a list or tuple is drawn as
     one line per item; any other cell is one line (its newlines shown as ``\\n``).
     No final newline.
     """
     if not rows:
         return ""
-    specs = [c if isinstance(c, Column) else Column(c) for c in (columns if columns is not None else list(rows[0]))]
+    specs = [c if isinstance(c, Column) else Column(c, keep=True) for c in (columns or list(rows[0]))]
     home = None if wide else _home()
     cells = {spec.name: [_lines(row.get(spec.name), spec, home) for row in rows] for spec in specs}
     if not wide:
-        specs = [s for s in specs if any(line for cell in cells[s.name] for line in cell)]
+        specs = [s for s in specs if s.keep or any(line for cell in cells[s.name] for line in cell)]
         if not specs:
             return ""
     widths = {

@@ -64,10 +64,18 @@ def test_safe_never_lets_a_control_character_through(text: str) -> None:
 # -- render.table -----------------------------------------------------------------------------
 
 
-def test_table_leaves_out_empty_columns_and_wide_keeps_them() -> None:
+def test_table_leaves_out_empty_columns_but_not_named_ones_and_wide_keeps_them() -> None:
+    """A command's own columns give way when empty; a column named (``--columns``, a string, or
+    a query's own, by the first row, as ``sql`` shows them) is shown empty as it is."""
     rows = [{"id": 1, "path": "/a/python", "note": ""}, {"id": 2, "path": "/b/python", "note": None}]
-    assert render.table(rows, width=80).splitlines() == ["id  path", "--  ---------", " 1  /a/python", " 2  /b/python"]
-    assert render.table(rows, width=80, wide=True).splitlines()[0] == "id  path       note"
+    own = [render.Column("id"), render.Column("path"), render.Column("note")]
+    expected = ["id  path", "--  ---------", " 1  /a/python", " 2  /b/python"]
+    assert render.table(rows, own, width=80).splitlines() == expected
+    assert render.table(rows, own, width=80, wide=True).splitlines()[0] == "id  path       note"
+    assert render.table(rows, width=80).splitlines()[0] == "id  path       note"
+    assert render.table(rows, ["id", "note"], width=80).splitlines()[0] == "id  note"
+    asked = [render.Column("id"), render.Column("note", keep=True)]
+    assert render.table(rows, asked, width=80).splitlines()[0] == "id  note"
 
 
 def test_table_shortens_paths_in_the_middle_keeping_the_file_name(monkeypatch: pytest.MonkeyPatch) -> None:
