@@ -189,7 +189,7 @@ def _look(location: Location, read_only: bool) -> tuple[Connection | None, Acces
             conn = read.sqlite_connection(path, writable=reason is None)
         except sqlite3.Error as error:
             if read.is_busy(error):
-                raise _busy(location) from error
+                raise busy(location) from error
             raise StoreError(f"cannot read {path}: {error}") from error
     try:
         access = _classify(conn, location, reason)
@@ -231,11 +231,11 @@ def _classify(conn: Connection, location: Location, reason: str | None) -> Acces
         from interpdb.store.read import is_busy
 
         if is_busy(error):
-            raise _busy(location) from error
+            raise busy(location) from error
         raise StoreError(f"{location.describe()} is not an interpdb database: {error}") from error
 
 
-def _busy(location: Location) -> StoreError:
+def busy(location: Location) -> StoreError:
     """The store another program held locked for longer than the busy timeout: busy, not broken."""
     from interpdb.store.read import BUSY_TIMEOUT
 

@@ -378,6 +378,10 @@ def backup_to(location: Location, target: Path) -> Path:
         # as immutable, which a plain mode=ro connection cannot do for a WAL store.
         source = read.sqlite_connection(path, writable=gate.file_read_only_reason(path) is None).raw
         try:
+            # A read transaction first, waiting at most the busy timeout: the backup API retries
+            # a store another program holds locked for ever, deaf to signals, where this says busy.
+            source.execute("BEGIN")
+            source.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
             dest = sqlite3.connect(target)
             try:
                 source.backup(dest)
@@ -387,6 +391,9 @@ def backup_to(location: Location, target: Path) -> Path:
             source.close()
     except sqlite3.Error as error:
         _discard(target)
+        _remove_wal_files(str(target))
+        if read.is_busy(error):
+            raise gate.busy(location) from error
         raise StoreError(f"cannot copy {location.sqlite_path} to {target}: {error}") from error
     return target
 
