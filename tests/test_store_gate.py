@@ -3,6 +3,7 @@ first run, damaged rows. Each behaviour against a real SQLite file and the real 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -160,6 +161,40 @@ def test_a_store_locked_past_the_busy_timeout_is_called_busy_not_damaged(changed
     assert ended == [(1, "", busy), (1, "", busy), (1, "", busy)]
     assert not (db.parent / "copy.sqlite3").exists()
     assert interpdb("--db", db, "list", "--no-discover", "--format", "json").returncode == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 300 KiB tmpfs of the test's own (root only), to fill up."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_store_on_a_full_disk_is_called_unreadable_not_foreign(small_disk: Path, base_python: Path) -> None:
+    """SQLite cannot make its -wal and -shm files on a full disk, even to read: a healthy store
+    was called "not an interpdb database". It is a disk I/O error with a hint, and reads again
+    once there is room."""
+    db = small_disk / "interpdb.sqlite3"
+    assert interpdb("--db", db, "probe", base_python).returncode == 0
+    for name in ("interpdb.sqlite3-wal", "interpdb.sqlite3-shm"):
+        (small_disk / name).unlink(missing_ok=True)
+    with open(small_disk / "fill", "wb") as fill, contextlib.suppress(OSError):
+        fill.write(b"\0" * 400_000)
+    for args in (("list", "--no-discover"), ("db", "check"), ("sql", "SELECT 1")):
+        done = interpdb("--db", db, *args)
+        assert done.returncode == 1 and done.stderr.splitlines() == [
+            f"error: cannot read {db}: disk I/O error",
+            "hint: is its disk full? SQLite needs room beside the store (its -wal and -shm files) even to read",
+        ], (args, done.stderr)
+    (small_disk / "fill").unlink()
+    assert interpdb("--db", db, "list", "--no-discover").returncode == 0
 
 
 def test_an_immutable_file_is_read_not_written(changed_store: dict[str, Path]) -> None:

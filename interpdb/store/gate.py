@@ -232,7 +232,16 @@ def _classify(conn: Connection, location: Location, reason: str | None) -> Acces
 
         if is_busy(error):
             raise busy(location) from error
+        if any(text in str(error) for text in _DISK_ERRORS):  # the disk failed it, not its contents
+            raise StoreError(
+                f"cannot read {location.describe()}: {error}",
+                hint="is its disk full? SQLite needs room beside the store (its -wal and -shm files) even to read",
+            ) from error
         raise StoreError(f"{location.describe()} is not an interpdb database: {error}") from error
+
+
+#: SQLite's words for a store it could not read because of the disk: a full one, most often.
+_DISK_ERRORS = ("disk I/O error", "database or disk is full")
 
 
 def busy(location: Location) -> StoreError:
