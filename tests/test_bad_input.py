@@ -188,3 +188,14 @@ def test_find_of_a_path_that_is_no_interpreter_says_why(run: Cli, tmp_path: Path
     )
     missing = run("find", tmp_path / "nowhere", code=1)
     assert missing.stderr == f"error: {tmp_path / 'nowhere'}: no such file\n"
+
+
+def test_an_unknown_discovery_source_is_a_usage_error_and_help_names_them_all(run: Cli) -> None:
+    """Exit 2 and the valid names, before anything is discovered; ``--help`` lists every one."""
+    from interpdb.discovery import SOURCE_ORDER
+
+    refused = run("discover", "--source", "path", "--source", "bogus", code=2)
+    assert "unknown source 'bogus'; valid: venv, path," in refused.stderr
+    assert not run.db.exists()
+    helped = " ".join(run("discover", "--help").stdout.split())
+    assert all(f" {name}," in helped or f" {name}." in helped for name in SOURCE_ORDER), helped

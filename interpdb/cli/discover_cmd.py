@@ -15,6 +15,16 @@ def _complete_source(_ctx: click.Context, _param: click.Parameter, incomplete: s
     return [name for name in SOURCE_ORDER if name.startswith(incomplete)]
 
 
+def _known_sources(_ctx: click.Context, param: click.Parameter, names: tuple[str, ...]) -> tuple[str, ...]:
+    """A source name not in ``SOURCE_ORDER`` is a usage error (exit 2), before anything runs."""
+    from interpdb.discovery import SOURCE_ORDER
+
+    unknown = [name for name in names if name not in SOURCE_ORDER]
+    if unknown:
+        raise click.BadParameter(f"unknown source {unknown[0]!r}; valid: {', '.join(SOURCE_ORDER)}", param=param)
+    return names
+
+
 @click.command("discover")
 @click.option(
     "--source",
@@ -22,7 +32,9 @@ def _complete_source(_ctx: click.Context, _param: click.Parameter, incomplete: s
     multiple=True,
     metavar="NAME",
     shell_complete=_complete_source,
-    help="Only these sources (repeatable): venv, path, pyenv, asdf, mise, uv, rye, hatch, pdm, conda, system.",
+    callback=_known_sources,
+    help="Only these sources (repeatable): venv, path, pyenv, asdf, mise, uv, rye, hatch, pdm, virtualenvwrapper, "
+    "poetry, pipenv, conda, system.",
 )
 @click.option(
     "--scan",
