@@ -104,14 +104,17 @@ COLUMN_NAMES = (
 )
 
 
-def summary_row(record: Record) -> dict[str, Any]:
-    """One record as the table and CSV show it (JSON prints ``Record.to_json``)."""
+def summary_row(record: Record, every_host: bool = False) -> dict[str, Any]:
+    """One record as the table and CSV show it (JSON prints ``Record.to_json``).
+
+    ``host`` is another host's name, empty for this host's rows (a table of one host
+    leaves the column out), unless ``every_host``: CSV, and a column named, have it on
+    every row, for a program to group by."""
     from interpdb.render import when, yes_no
 
     return {
         "id": record.id,
-        # Another host's name; empty for this host's rows (a table of one host leaves the column out).
-        "host": record.host if record.status == "remote" else "",
+        "host": record.host if every_host or record.status == "remote" else "",
         "path": record.path,
         "implementation": record.implementation or "",
         "version": record.version or "",
@@ -202,5 +205,6 @@ def render_records(
             Column(n, by_name[n].header, kind=by_name[n].kind, min_width=by_name[n].min_width, keep=True)
             for n in columns
         ]
-    rows = [summary_row(r) for r in records]
+    every_host = fmt != "table" or (columns is not None and "host" in columns)
+    rows = [summary_row(r, every_host) for r in records]
     return render(rows, fmt, columns=specs if fmt == "table" or columns is not None else None, width=width, wide=wide)

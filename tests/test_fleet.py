@@ -160,6 +160,12 @@ def test_two_hosts_share_a_store_and_never_touch_each_others_rows(
     }
     table = in_process(store, "a", "list", "--no-discover", "--all-hosts").stdout
     assert "bee" in table and "remote" in table
+    # CSV (and a host column asked for) names the host on every row, this host's too: a program groups by it.
+    csv = in_process(store, "a", "list", "--no-discover", "--all-hosts", "--format", "csv", "--columns", "host")
+    named = in_process(store, "a", "list", "--no-discover", "--all-hosts", "--columns", "host,path").stdout
+    hosts = {r["host"] for r in as_json(store, "a", "list", "--no-discover", "--all-hosts")}
+    assert set(csv.stdout.split()[1:]) == hosts and "" not in hosts and len(hosts) == 2
+    assert all(line.split()[0] in hosts for line in named.splitlines()[2:])
 
     # show --host: b's interpreter as b recorded it, its fingerprint not checked here (its path is gone).
     shown = as_json(store, "a", "show", b_only, "--host", "bee")
