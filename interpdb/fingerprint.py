@@ -21,6 +21,8 @@ role               syscall    what it guards
                               compared instead: only tracked names matter (see ``tracked``)
 ``site-file``      stat       a ``.pth`` / ``sitecustomize`` / ``usercustomize`` / ``_manylinux``
 ``pth-path``       exists     a folder a ``.pth`` file names: ``site`` adds it only if it exists
+``pth-import``     name       a module a ``.pth`` ``import`` line names: not checked itself, the
+                              folder listings look for it (present or not when probed)
 ``module``         stat       one of those modules found elsewhere on ``sys.path``, and any
                               other non-stdlib module ``site`` had imported before the probe
                               ran (a ``.pth`` ``import`` line's module can edit ``sys.path``)
@@ -87,7 +89,7 @@ _TRACKED_STEMS = frozenset({"sitecustomize", "usercustomize", "_manylinux"})
 _MAX_LINKS = 40
 #: Bump when ``take`` starts recording something new (2: ``path-dir`` / ``path-file``,
 #: ``path-config``, likely site directories after a failed probe; 3: ``library-path``, ``.pth``
-#: files in every ``sys.path`` folder).
+#: files in every ``sys.path`` folder, ``pth-import``, ``.pth`` lines read as the version reads them).
 LAYOUT = 3
 
 
@@ -134,8 +136,12 @@ class Change:
         return f"{self.role} {self.kind}: {self.path}{detail}"
 
 
-def tracked(name: str) -> bool:
+def tracked(name: str, imported: Iterable[str] = ()) -> bool:
     """Is this folder entry one that can change ``sys.path`` or the markers?
+
+    ``imported``: the modules the interpreter's ``.pth`` ``import`` lines name (``pth-import``
+    entries), whose file is whichever ``sys.path`` finds first: one appearing where there was
+    none, or ahead of the one found, changes what runs.
 
     ``.pth`` files count in every ``sys.path`` folder, not only in the site directories
     the probe reports: a ``sitecustomize`` or a ``.pth`` line may have made any folder a
@@ -145,7 +151,7 @@ def tracked(name: str) -> bool:
     A name that is not valid UTF-8 cannot be stored in the database's text
     columns, so it is not tracked (a known gap: such a ``.pth`` goes unwatched).
     """
-    if not (name.endswith(".pth") or _importable_as_tracked(name)):
+    if not (name.endswith(".pth") or _importable_as_tracked(name, imported)):
         return False
     return is_utf8(name)
 
@@ -154,10 +160,10 @@ def tracked(name: str) -> bool:
 _MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".so", ".pyd")
 
 
-def _importable_as_tracked(name: str) -> bool:
+def _importable_as_tracked(name: str, imported: Iterable[str] = ()) -> bool:
     """``sitecustomize.py``, ``sitecustomize/`` or an extension module, not ``sitecustomize.py~``."""
     stem, dot, _ = name.partition(".")
-    return stem in _TRACKED_STEMS and (not dot or name.endswith(_MODULE_SUFFIXES))
+    return (stem in _TRACKED_STEMS or stem in imported) and (not dot or name.endswith(_MODULE_SUFFIXES))
 
 
 # -- taking a fingerprint ---------------------------------------------------------------
@@ -230,8 +236,11 @@ def values(role: str, named: Mapping[str, str | None]) -> list[Entry]:
 _FOLDER_ROLES = {"site-dir": "site-file", "path-dir": "path-file"}
 
 
-def _folder_entries(directory: str, site: bool) -> list[Entry]:
-    """A site directory (``site``) or another ``sys.path`` folder, and the tracked files in it."""
+def _folder_entries(
+    directory: str, site: bool, imported: Iterable[str] = (), version: tuple[int, ...] | None = None
+) -> list[Entry]:
+    """A site directory (``site``) or another ``sys.path`` folder, and the tracked files in it
+    (``imported``, ``version``: see ``tracked`` and ``_pth_lines``)."""
     role = "site-dir" if site else "path-dir"
     file_role = _FOLDER_ROLES[role]
     entries = [_stat_entry(role, directory)]
@@ -242,7 +251,7 @@ def _folder_entries(directory: str, site: bool) -> list[Entry]:
     except OSError:  # not a folder (a zip on sys.path) or unreadable: its stat is enough
         return entries
     for name in names:
-        if not tracked(name):
+        if not tracked(name, imported):
             continue
         full = os.path.join(directory, name)
         entries.append(_stat_entry(file_role, full))
@@ -250,32 +259,79 @@ def _folder_entries(directory: str, site: bool) -> list[Entry]:
         if "." not in name and os.path.isfile(init):
             entries.append(_stat_entry(file_role, init))
         if name.endswith(".pth"):
-            entries += [_presence_entry(folder) for folder in _pth_folders(directory, full)]
+            entries += [_presence_entry(folder) for folder in _pth_folders(directory, full, version)]
     return entries
 
 
-#: A .pth file longer than this is not a list of folders worth watching one by one.
+#: A .pth file longer than this is not a list of folders worth watching one by one (a known limit).
 _PTH_LINES = 1000
+_PTH_BYTES = 256 * 1024
 
 
-def _pth_folders(directory: str, pth: str) -> list[str]:
+def _pth_lines(pth: str, version: tuple[int, ...] | None) -> list[str]:
+    """A ``.pth`` file's lines as ``site`` reads them on ``version``: 3.13 skips a UTF-8 BOM and
+    splits as ``str.splitlines`` does (a form feed too); older ones split only at line ends
+    and keep a BOM. ``version`` None (a failed probe): the lines of both readings."""
+    data = read_regular(pth, _PTH_BYTES)  # site reads only regular files; a FIFO would block here
+    if data is None:
+        return []
+    text = data.decode("utf-8", "surrogateescape")
+    new = text.removeprefix("\ufeff").splitlines() if version is None or version >= (3, 13) else []
+    old = text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if version is None or version < (3, 13) else []
+    return list(dict.fromkeys(old + new))[:_PTH_LINES]
+
+
+def _pth_folders(directory: str, pth: str, version: tuple[int, ...] | None = None) -> list[str]:
     """The folders a ``.pth`` file names: ``site`` adds each one only if it exists.
 
     So whether each exists is part of the answer (an editable install's checkout
     moved away, or created later). ``import`` lines and comments are not folders.
     """
-    data = read_regular(pth, 256 * 1024)  # site reads only regular files; a FIFO would block here
-    if data is None:
-        return []
-    lines = data.decode("utf-8", "surrogateescape").splitlines()[:_PTH_LINES]
     folders = []
-    for line in lines:
+    for line in _pth_lines(pth, version):
         if not line.strip() or line.startswith("#") or line.startswith(("import ", "import\t")):
             continue
         if not is_utf8(line):
             continue  # the store cannot hold it (and site itself fails on such a file)
         folders.append(os.path.abspath(os.path.join(directory, line.rstrip())))
     return _unique(folders)
+
+
+def pth_imports(directories: Iterable[str], version: tuple[int, ...] | None = None) -> list[str]:
+    """The top-level modules the ``.pth`` files in ``directories`` import: ``import a, b.c as d``,
+    ``from e import f`` and ``__import__('g')``, in any statement of an ``import`` line (which
+    ``site`` runs whole). The standard library's are left out: it comes first on ``sys.path``."""
+    import sys
+
+    stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
+    names: dict[str, None] = {}
+    for directory in directories:
+        try:
+            pths = sorted(n for n in os.listdir(directory) if n.endswith(".pth"))
+        except OSError:
+            continue
+        for pth in pths:
+            for line in _pth_lines(os.path.join(directory, pth), version):
+                if line.startswith(("import ", "import\t")):
+                    names.update(dict.fromkeys(_imported_by(line)))
+    return [name for name in names if name.isidentifier() and name not in stdlib and is_utf8(name)]
+
+
+def _imported_by(line: str) -> list[str]:
+    found = []
+    for statement in line.split(";"):
+        words = statement.split()
+        if words[:1] == ["import"]:
+            found += [part.split()[0].split(".")[0] for part in " ".join(words[1:]).split(",") if part.strip()]
+        elif words[:1] == ["from"] and len(words) > 1:
+            found.append(words[1].split(".")[0])
+    at = line.find("__import__(")
+    while at >= 0:
+        rest = line[at + len("__import__(") :].lstrip()
+        if rest[:1] in ("'", '"'):
+            found.append(rest[1 : rest.find(rest[0], 1)].split(".")[0])
+        at = line.find("__import__(", at + 1)
+    return found
 
 
 def _presence_entry(path: str) -> Entry:
@@ -326,25 +382,26 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
     )
     entries += [_stat_entry("pyvenv.cfg", cfg) for cfg in cfg_paths]
     if data is None:
-        for directory in _likely_site_dirs(given):
-            entries += _folder_entries(directory, site=True)
-        for directory in _likely_stdlib_dirs(given):
-            entries += _folder_entries(directory, site=False)
+        likely = [(d, True) for d in _likely_site_dirs(given)] + [(d, False) for d in _likely_stdlib_dirs(given)]
+        imported = pth_imports(d for d, _ in likely)
+        entries += [Entry("pth-import", name, False) for name in imported]
+        for directory, site in likely:
+            entries += _folder_entries(directory, site=site, imported=imported)
         entries += _user_site_env()
     else:
         user_site = data.get("user_site") if data.get("enable_user_site") else None
         site_dirs = _unique([*(data.get("site_packages") or []), user_site])
-        seen_files: set[str] = set()
-        for directory in site_dirs:
-            for entry in _folder_entries(directory, site=True):
-                entries.append(entry)
-                seen_files.add(entry.path)
+        version = tuple(data.get("version_info") or ())[:2] or None
         # ``site`` imports sitecustomize / usercustomize (and the markers ``_manylinux``)
         # from wherever on sys.path they are first found: creating one in the stdlib
-        # folder or in a folder a .pth added changes the answer too.
+        # folder or in a folder a .pth added changes the answer too. So do the modules
+        # the .pth files' ``import`` lines name, present or not when probed.
         others = [p for p in _unique(data.get("sys_path") or []) if p.startswith("/") and p not in site_dirs]
-        for directory in others:
-            for entry in _folder_entries(directory, site=False):
+        imported = pth_imports([*site_dirs, *others], version)
+        entries += [Entry("pth-import", name, False) for name in imported]
+        seen_files: set[str] = set()
+        for directory, site in [*((d, True) for d in site_dirs), *((d, False) for d in others)]:
+            for entry in _folder_entries(directory, site=site, imported=imported, version=version):
                 entries.append(entry)
                 seen_files.add(entry.path)
         modules = data.get("modules") or {}
@@ -509,6 +566,8 @@ def changes(
     found: list[Change] = []
     stat = os.stat
     for entry in entries:
+        if entry.role == "pth-import":
+            continue  # a name, not a file: the folders' listings look for it
         if entry.role == "pth-path":
             if os.path.exists(entry.path) != entry.exists:
                 found.append(Change(entry.role, entry.path, "removed" if entry.exists else "added"))
@@ -574,6 +633,7 @@ def _listing_changes(folder: Entry, entries: Sequence[Entry]) -> list[Change]:
         return [Change(file_role, os.path.join(directory, n), "removed") for n in sorted(recorded)]
     except OSError:
         return [Change(folder.role, directory, "removed")]
-    present = {name for name in names if tracked(name)}
+    imported = {e.path for e in entries if e.role == "pth-import"}
+    present = {name for name in names if tracked(name, imported)}
     added = [Change(file_role, os.path.join(directory, n), "added") for n in sorted(present - recorded)]
     return added  # removals show up on the file entries themselves

@@ -647,6 +647,46 @@ def test_a_module_a_pth_line_imports_is_watched(run: Cli, make_venv: Callable[..
     assert run.count() == 3
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "import plug\n",
+        "import os; __import__('plug')\n",
+        "import os; from plug import x\n",
+        "import a, plug.sub as p\n",
+    ],
+)
+def test_a_module_a_pth_line_imports_is_watched_before_it_exists(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path, line: str
+) -> None:
+    """The module is whichever file ``sys.path`` finds first: absent when probed (site skips the
+    line), then installed, it runs at the next start-up. Its name is watched in every folder,
+    so its appearing is seen though no ``.pth`` changed."""
+    python = make_venv()
+    site = site_packages(probe(run, python))
+    (site / "plug.pth").write_text(line)
+    probe(run, python)
+    assert probe(run, python)["status"] == "cached"
+    (site / "plug").mkdir()
+    (site / "plug" / "__init__.py").write_text(f"import sys\nsys.path.append({str(tmp_path / 'plugged')!r})\nx = 1\n")
+    (site / "plug" / "sub.py").write_text("")
+    (site / "a.py").write_text("")
+    found = probe(run, python)
+    assert found["trigger"] == "changed" and str(tmp_path / "plugged") in found["sys_path"]
+
+
+def test_pth_lines_are_read_as_site_reads_them_on_each_version(tmp_path: Path) -> None:
+    """3.13 skips a UTF-8 BOM and splits at a form feed too (``str.splitlines``); older
+    versions split only at line ends and keep the BOM (its first folder then never exists)."""
+    from interpdb import fingerprint
+
+    pth = tmp_path / "x.pth"
+    pth.write_bytes("\ufeff/bom\n/a\x0cb\r/c\r\n".encode())
+    assert fingerprint._pth_lines(str(pth), (3, 12)) == ["\ufeff/bom", "/a\x0cb", "/c", ""]
+    assert fingerprint._pth_lines(str(pth), (3, 13)) == ["/bom", "/a", "b", "/c"]
+    assert set(fingerprint._pth_lines(str(pth), None)) == {"\ufeff/bom", "/a\x0cb", "/c", "", "/bom", "/a", "b"}
+
+
 def test_python2_hook_module_is_watched_by_its_source(run: Cli, fake_home: Path, tmp_path: Path) -> None:
     """Python 2 names a module loaded from bytecode by its .pyc, which only the
     interpreter's next run rewrites: the source is what an edit changes."""
