@@ -106,12 +106,6 @@ def test_discover_pyenv_source_records_sources(run: Cli, pyenv_root: Path) -> No
     assert run.count() == 2
 
 
-def test_discover_unknown_source_is_one_line(run: Cli) -> None:
-    result = run("discover", "--source", "nosuch", code=1)
-    assert "nosuch" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
 def test_scan_finds_venvs(run: Cli, make_venv: Callable[..., Path], tmp_path: Path) -> None:
     a, b = make_venv("tree/one/a"), make_venv("tree/two/b")
     records = run.json("discover", "--source", "venv", "--scan", tmp_path / "tree")
