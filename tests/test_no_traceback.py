@@ -36,7 +36,7 @@ CASES: list[tuple[tuple[str, ...], int]] = [
     (("probe", "--refresh", "{tmp}/plain"), 1),
     (("probe", "{tmp}/garbage"), 1),
     (("discover", "--scan", "{tmp}/nothing-here"), 2),
-    (("discover", "--source", "bogus"), 1),
+    (("discover", "--source", "bogus"), 2),
     (("discover", "--depth", "-1"), 2),
     (("show", "99999999999999999999999"), 2),
     (("show", "²"), 1),
