@@ -450,6 +450,33 @@ def test_warm_reads_on_postgresql_go_through_libpq_or_psycopg_alone(
     assert row == {"n": probe_count(run), "p": "50%"}, "a '%' in a query or a value is no psycopg placeholder"
 
 
+def test_a_table_locked_past_the_busy_timeout_is_called_busy(
+    postgres: Database,
+    warm_db: dict[str, Path],  # noqa: F811 (the fixture imported above; after postgres: it fills that)
+) -> None:
+    """Another host's ``db upgrade`` holds its tables locked: a reader used to wait for it, for
+    as long as it took and deaf to Ctrl-C (libpq waits in C). Both readers now give up after
+    the busy timeout SQLite waits, in the same words."""
+    with postgres.server.connect(postgres.name) as holder:
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE probes IN ACCESS EXCLUSIVE MODE")
+        waiting = [
+            subprocess.Popen(
+                [sys.executable, "-m", "interpdb", "list", "--no-discover", "--format", "json"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=dict(os.environ, INTERPDB_DB=postgres.url, INTERPDB_PG_READER=reader),
+            )
+            for reader in ("libpq", "psycopg")
+        ]
+        ended = [(proc.returncode, out, err) for proc in waiting for out, err in [proc.communicate(timeout=60)]]
+        holder.execute("ROLLBACK")
+    where = postgres.url
+    busy = f"error: {where} is busy: another program has held it locked for 5 seconds; try again\n"
+    assert ended == [(1, "", busy), (1, "", busy)]
+
+
 def test_libpq_reads_every_column_type_as_psycopg_does(postgres: Database) -> None:
     """Values of each type interpdb's tables use, NULLs, and parameters (text, integers, times,
     a repeated name, a '%', a '::' cast) come back from libpq as psycopg gives them."""

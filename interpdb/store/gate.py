@@ -246,11 +246,9 @@ _DISK_ERRORS = ("disk I/O error", "database or disk is full")
 
 def busy(location: Location) -> StoreError:
     """The store another program held locked for longer than the busy timeout: busy, not broken."""
-    from interpdb.store.read import BUSY_TIMEOUT
+    from interpdb.store.read import busy_message
 
-    return StoreError(
-        f"{location.describe()} is busy: another program has held it locked for {BUSY_TIMEOUT:g} seconds; try again"
-    )
+    return StoreError(busy_message(location.describe()))
 
 
 def _state(conn: Connection, location: Location, reason: str | None) -> Access:

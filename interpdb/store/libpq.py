@@ -23,7 +23,7 @@ import sys
 from datetime import datetime
 
 from interpdb.errors import StoreError
-from interpdb.store.read import NAMED_PARAMETER, Connection
+from interpdb.store.read import LOCK_NOT_AVAILABLE, LOCK_TIMEOUT, NAMED_PARAMETER, Connection, busy_message
 
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
@@ -57,6 +57,10 @@ _CONVERT: dict[int, Callable[[str], Any]] = {
 }
 
 _library: Any = None
+
+
+#: ``PQresultErrorField``'s code for the SQLSTATE (``PG_DIAG_SQLSTATE``).
+_SQLSTATE = ord("C")
 
 
 def _candidates() -> list[str]:
@@ -99,6 +103,7 @@ def _declare(lib: Any) -> None:
         ("PQexecParams", p, [p, s, i, p, ctypes.POINTER(s), p, p, i]),
         ("PQresultStatus", i, [p]),
         ("PQresultErrorMessage", s, [p]),
+        ("PQresultErrorField", s, [p, i]),
         ("PQntuples", i, [p]),
         ("PQnfields", i, [p]),
         ("PQfname", s, [p, i]),
@@ -151,8 +156,9 @@ class LibpqConnection(Connection):
     """A read connection on libpq: each statement on its own, seeing what is committed
     when it starts (as psycopg's READ COMMITTED transaction does)."""
 
-    def __init__(self, lib: Any, conninfo: str) -> None:
+    def __init__(self, lib: Any, conninfo: str, where: str = "the database") -> None:
         self._lib = lib
+        self._where = where
         conn = lib.PQconnectdb(conninfo.encode("utf-8"))
         if not conn or lib.PQstatus(conn) != _OK:
             reason = _message(lib.PQerrorMessage(conn)) if conn else "out of memory"
@@ -160,7 +166,7 @@ class LibpqConnection(Connection):
             raise StoreError(reason)
         self._conn = conn
         # Values come back as text: ISO times and UTF-8, whatever the server's defaults.
-        self._command("SET datestyle TO ISO; SET client_encoding TO UTF8")
+        self._command(f"SET datestyle TO ISO; SET client_encoding TO UTF8; {LOCK_TIMEOUT}")
 
     def _command(self, sql: str) -> None:
         lib = self._lib
@@ -178,6 +184,8 @@ class LibpqConnection(Connection):
         result = lib.PQexecParams(self._conn, text.encode("utf-8"), len(names), None, values, None, None, 0)
         try:
             if lib.PQresultStatus(result) != _TUPLES_OK:
+                if lib.PQresultErrorField(result, _SQLSTATE) == LOCK_NOT_AVAILABLE.encode():
+                    raise StoreError(busy_message(self._where))
                 raise StoreError(_message(lib.PQresultErrorMessage(result) or lib.PQerrorMessage(self._conn)))
             columns = range(lib.PQnfields(result))
             keys = [lib.PQfname(result, c).decode("utf-8") for c in columns]

@@ -45,6 +45,18 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT = 5.0
 
 
+def busy_message(where: str) -> str:
+    """What a store another program held locked past ``BUSY_TIMEOUT`` says: busy, not broken."""
+    return f"{where} is busy: another program has held it locked for {BUSY_TIMEOUT:g} seconds; try again"
+
+
+#: The same wait on PostgreSQL, for a reader: a lock held longer (another host's ``db upgrade``)
+#: is busy after it, as on SQLite, where a statement used to wait for it, deaf to Ctrl-C.
+LOCK_TIMEOUT = f"SET lock_timeout TO '{int(BUSY_TIMEOUT * 1000)}ms'"
+#: PostgreSQL's SQLSTATE for "canceling statement due to lock timeout".
+LOCK_NOT_AVAILABLE = "55P03"
+
+
 def is_busy(error: BaseException) -> bool:
     """SQLite's "database is locked": another connection held the lock past ``BUSY_TIMEOUT``."""
     return "database is locked" in str(getattr(error, "orig", None) or error)
@@ -228,13 +240,16 @@ class _Psycopg(Connection):
     ``%(name)s`` (``pyformat``). Each statement sees what is committed when it starts
     (READ COMMITTED, as through SQLAlchemy), in a transaction that may only read."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, where: str = "the database") -> None:
         import psycopg
         from psycopg.rows import dict_row
 
+        self._where = where
         # prepare_threshold=None: no server-side prepared statements, which a pooler in
         # transaction mode (pgbouncer) would hand to another client's session.
-        self._conn = psycopg.connect(conninfo, row_factory=dict_row, prepare_threshold=None)
+        self._conn = psycopg.connect(conninfo, row_factory=dict_row, prepare_threshold=None, autocommit=True)
+        self._conn.execute(LOCK_TIMEOUT)  # for the session: outside a transaction, none undoes it
+        self._conn.autocommit = False
         self._conn.read_only = True
 
     @property
@@ -243,7 +258,15 @@ class _Psycopg(Connection):
         return self._conn
 
     def rows(self, sql: str, params: dict[str, Any]) -> Sequence[Any]:
-        return self._conn.execute(pyformat(sql), params).fetchall()
+        import psycopg
+
+        from interpdb.errors import StoreError
+
+        try:
+            return self._conn.execute(pyformat(sql), params).fetchall()
+        except psycopg.errors.LockNotAvailable as error:
+            self._conn.rollback()
+            raise StoreError(busy_message(self._where)) from error
 
     def reset(self) -> None:
         self._conn.rollback()
@@ -268,9 +291,9 @@ def pyformat(sql: str) -> str:
     return found
 
 
-def psycopg_connection(conninfo: str) -> Connection:
+def psycopg_connection(conninfo: str, where: str = "the database") -> Connection:
     """A read connection through psycopg itself (``interpdb sql``: any column type)."""
-    return _Psycopg(conninfo)
+    return _Psycopg(conninfo, where)
 
 
 def psycopg_conninfo(url: str) -> str | None:
@@ -321,12 +344,13 @@ def server_connection(location: Location) -> Connection:
             return _Alchemy(location.url)
         import os
 
+        where = location.describe()
         if os.environ.get("INTERPDB_PG_READER", "").strip().lower() == "psycopg":
-            return _Psycopg(conninfo)
+            return _Psycopg(conninfo, where)
         from interpdb.store import libpq
 
         lib = libpq.library()
-        return _Psycopg(conninfo) if lib is None else libpq.LibpqConnection(lib, conninfo)
+        return _Psycopg(conninfo, where) if lib is None else libpq.LibpqConnection(lib, conninfo, where)
     except Exception as error:  # any driver's: none installed, a URL it rejects, a server that refuses
         raise StoreError(cannot_connect(location.url, error)) from error
 

@@ -41,7 +41,7 @@ def query(
         reader.close()  # the gate's may be libpq's, which reads interpdb's column types only
         if conninfo is None:
             return _query_alchemy(location.url, sql, params)
-        server = read.psycopg_connection(conninfo)
+        server = read.psycopg_connection(conninfo, location.describe())
         try:
             return _query_psycopg(server, sql, params)
         finally:
