@@ -66,7 +66,7 @@ def judge(
         if os.path.isdir(path):
             return Problem(path, "is a directory, not an interpreter")
         if policy.offline:
-            return Problem(path, "never probed, and --offline runs nothing")
+            return Problem(path, f"never probed, and {policy.offline_reason}")
         if not os.path.lexists(path):
             return Problem(path, "no such file")
         return Due(path, "new", ())

@@ -60,6 +60,8 @@ class Refresh:
     offline: bool = False
     max_age: timedelta | None = None
     started: datetime = field(default_factory=utcnow)
+    #: Why nothing may be probed, for a path never probed: ``--offline``, or a read-only store.
+    offline_reason: str = "--offline runs nothing"
 
     @classmethod
     def from_flags(

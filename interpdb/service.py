@@ -622,7 +622,14 @@ class Inventory:
             if policy.everything or policy.interpreters or policy.max_age is not None:
                 gate.refuse_writes(self.access())  # asked for a re-probe: that must write
             # Nothing can be recorded: answer exactly as --offline does, and say why.
-            policy = replace(policy, offline=True, everything=False, interpreters=frozenset(), max_age=None)
+            policy = replace(
+                policy,
+                offline=True,
+                everything=False,
+                interpreters=frozenset(),
+                max_age=None,
+                offline_reason="the store is read-only: nothing is probed",
+            )
             notes.append(
                 f"the store is read-only ({self.access().read_only_reason}): "
                 "nothing is probed, changed interpreters are shown as stale"

@@ -334,7 +334,7 @@ def test_a_select_only_role_can_audit_the_fleet(
         assert refused.stderr.splitlines() == [
             "note: the store is read-only (this database role may not insert into its tables): nothing is probed, "
             "changed interpreters are shown as stale",
-            f"error: {python}: never probed, and --offline runs nothing",
+            f"error: {python}: never probed, and the store is read-only: nothing is probed",
         ]
         # What the README says a probing machine needs is enough.
         with postgres_server.connect(database.name) as conn:

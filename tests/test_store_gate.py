@@ -61,14 +61,18 @@ def immutable(path: Path) -> Iterator[None]:
 
 @pytest.fixture
 def changed_store(run: Cli, make_venv: Callable[..., Path], db_path: Path, tmp_path: Path) -> dict[str, Path]:
-    """A store knowing a venv whose fingerprint has changed since (a new .pth)."""
+    """A store knowing a venv whose fingerprint has changed since (a new .pth), and a path to it
+    the store does not know."""
     venv = make_venv()
     [record] = run.json("probe", venv)
     site = next(p for p in record["site_packages"] if p.startswith(record["prefix"]))
     extra = tmp_path / "extra"
     extra.mkdir()
     Path(site, "extra.pth").write_text(f"{extra}\n")
-    return {"venv": venv, "db": db_path}
+    unknown = tmp_path / "elsewhere" / "python"  # another name for it, never probed
+    unknown.parent.mkdir()
+    unknown.symlink_to(venv)
+    return {"venv": venv, "db": db_path, "unknown": unknown}
 
 
 #: Every reading command; none may write, migrate or back up.
@@ -121,6 +125,12 @@ def assert_read_only_behaviour(store: dict[str, Path], *global_args: str, env: d
         lines = refused.stderr.strip().splitlines()
         assert len(lines) == 2 and lines[0].startswith("error: cannot write ") and str(db) in lines[0], lines
         assert "read-only" in lines[0] and lines[1].startswith("hint: ")
+    # A path never probed: said to be because of the read-only store, not a flag nobody gave.
+    unknown = store["unknown"]
+    new = interpdb("--db", db, *global_args, "probe", unknown, env=env)
+    assert new.returncode == 1 and new.stderr.splitlines()[-1] == (
+        f"error: {unknown}: never probed, and the store is read-only: nothing is probed"
+    ), new.stderr
     assert digest(db) == before
     assert not [name for name in db.parent.iterdir() if name.name.endswith(".bak")]
     if not global_args and env is None:
