@@ -207,8 +207,14 @@ def hide_password(url: str) -> str:
 
 def cannot_connect(url: str, error: BaseException) -> str:
     """The one line that says ``url`` cannot be used, with neither its password nor a traceback."""
-    if _psycopg_missing(error):
+    missing = _psycopg_missing(error)
+    if missing == "psycopg":
         return f"cannot connect to {hide_password(url)}: psycopg is not installed (pip install 'interpdb[postgres]')"
+    if missing:  # psycopg2, asyncpg...: another driver named by the URL
+        return (
+            f"cannot connect to {hide_password(url)}: its driver, {missing}, is not installed"
+            " (interpdb[postgres] installs psycopg 3: postgresql+psycopg://...)"
+        )
     import re
     from urllib.parse import unquote
 
@@ -223,15 +229,19 @@ def cannot_connect(url: str, error: BaseException) -> str:
     return f"cannot connect to {hide_password(url)}: {reason}"
 
 
-def _psycopg_missing(error: BaseException | None) -> bool:
-    """Whether ``error`` (or what caused it) is the PostgreSQL driver failing to import."""
+def _psycopg_missing(error: BaseException | None) -> str | None:
+    """The PostgreSQL driver that failed to import in ``error`` (or what caused it), or None."""
     seen = 0
     while error is not None and seen < 8:
-        if isinstance(error, ImportError) and "psycopg" in f"{error.name} {error}":
-            return True
+        if isinstance(error, ImportError):
+            name = (error.name or "").split(".")[0]
+            if name in ("psycopg", "psycopg2", "asyncpg", "pg8000", "psycopg2cffi"):
+                return name
+            if "psycopg" in str(error):
+                return "psycopg"
         error = getattr(error, "orig", None) or error.__cause__ or error.__context__
         seen += 1
-    return False
+    return None
 
 
 def _refuse_memory(url: str) -> None:

@@ -167,6 +167,22 @@ def test_postgres_url_without_psycopg_names_the_extra(tmp_path: Path) -> None:
         assert len(done.stderr.strip().splitlines()) == 1
 
 
+def test_a_url_naming_another_postgresql_driver_names_that_driver(tmp_path: Path) -> None:
+    """``postgresql+psycopg2://`` with psycopg 3 installed: the driver missing is psycopg2,
+    not psycopg, and the line says which URL interpdb[postgres] serves."""
+    done = subprocess.run(
+        [sys.executable, "-m", "interpdb", "--db", "postgresql+psycopg2://someone:secret@/inventory", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (
+        1,
+        "error: cannot connect to postgresql+psycopg2://someone:***@/inventory: its driver, psycopg2, is not "
+        "installed (interpdb[postgres] installs psycopg 3: postgresql+psycopg://...)\n",
+    )
+
+
 def test_a_new_postgresql_database_without_psycopg_names_the_extra(
     tmp_path: Path,
     postgres: Database,  # an empty database on a real server: the warm read (libpq) finds no schema

@@ -155,6 +155,8 @@ def test_anything_that_would_write_is_refused(run: Cli, sql: str, tmp_path: Path
     assert result.stderr.startswith("error: ")
     assert result.stderr.count("\n") == 1
     assert "is not allowed: interpdb sql only reads" in result.stderr
+    if sql.startswith("VACUUM"):  # SQLite asks to ATTACH a copy: the line names what was asked
+        assert result.stderr.startswith("error: VACUUM is not allowed"), result.stderr
     assert result.stdout == ""
     assert not (tmp_path / "copy.sqlite3").exists()
     assert not (tmp_path / "other.sqlite3").exists()
@@ -250,3 +252,11 @@ def test_sql_on_sqlite_never_imports_sqlalchemy(db_path: Path, venv: Path) -> No
     assert heavy_line == "HEAVY []"
     [row] = json.loads(answer)
     assert row["n"] > 0  # the venv's sys.path was queried, not an empty or failed answer
+
+
+def test_an_empty_query_is_refused_alike_on_every_backend(run: Cli, base_python: Path) -> None:
+    """SQLite ran nothing (no rows, exit 0) where PostgreSQL's parser failed: one answer for both."""
+    run("probe", base_python)
+    for query in ("", "  ", ";", " ; \n"):
+        refused = run("sql", query, code=1)
+        assert refused.stderr == "error: the query is empty\n", query

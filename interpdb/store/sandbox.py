@@ -61,7 +61,9 @@ def query(
         raise QueryError(f"--param {too_big}: the integer does not fit in 64 bits, as SQLite stores integers") from None
     except (sqlite3.Error, sqlite3.Warning) as error:  # Python 3.9 raises a Warning for two statements
         if denied:
-            raise QueryError(f"{denied[0]} is not allowed: interpdb sql only reads") from error
+            # VACUUM asks the authorizer to ATTACH a copy: name what was written, not how.
+            what = "VACUUM" if sql.lstrip().upper().startswith("VACUUM") else denied[0]
+            raise QueryError(f"{what} is not allowed: interpdb sql only reads") from error
         unbound = _missing_binding(sql, params) if "binding" in str(error) else None
         raise QueryError(unbound or _first_line(error)) from error
     finally:
@@ -247,6 +249,8 @@ def query_records(
     location: Location, sql: str, params: dict[str, Any], read_only: bool = False
 ) -> list[dict[str, Any]]:
     """``query`` as rows keyed by column; a repeated name (``i.id, p.id``) becomes ``id_2``."""
+    if not sql.strip(" \t\n\r;"):  # SQLite ran nothing, PostgreSQL's parser failed: one answer for both
+        raise QueryError("the query is empty")
     columns, rows = query(location, sql, params, read_only)
     seen: set[str] = set()
     names = []

@@ -255,7 +255,7 @@ def write_error(action: str, error: BaseException) -> StoreError:
     from interpdb.store.read import is_busy
 
     if is_busy(error):
-        return StoreError("the database is busy: another interpdb is writing; try again")
+        return StoreError("the database is busy: another program is writing to it; try again")
     if isinstance(error, ValueError):  # a stored value the ORM could not load
         return StoreError(
             f"cannot {action}: a stored row is damaged ({one_line(error)})",
