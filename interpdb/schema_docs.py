@@ -67,7 +67,13 @@ class Example:
         return lines
 
 
-_TRIGGERS = "`new`, `changed`, `refresh`, `refresh-interpreter`, `probe-changed`, `max-age`, `missing`"
+_TRIGGERS = (
+    "`new`, `changed`, `refresh`, `refresh-interpreter`, `probe-changed`, `max-age`; "
+    "`forget` and `unforget` for the events `forget` and a probe of a forgotten path write"
+)
+_OUTCOMES = (
+    "`ok`, `error` or `missing` (the path is gone; nothing was run); `forgotten` and `remembered` for those two events"
+)
 
 #: Facts of a probe, as ``probes`` and ``interpreters_current`` both carry them.
 _FACTS = (
@@ -108,7 +114,7 @@ has no probe, and the facts are NULL when the current probe failed
             Column(("probe_id",), "integer", "the current probe, `probes.id`"),
             Column(("probed_at",), "datetime", "when the current probe ran"),
             Column(("trigger",), "text", f"why it ran: {_TRIGGERS}"),
-            Column(("outcome",), "text", "`ok`, `error` or `missing`"),
+            Column(("outcome",), "text", _OUTCOMES),
             Column(("error",), "text, NULL", "one-line reason when `outcome` is not `ok`"),
             *_FACTS,
             Column(("host_id",), "text", "the host's stable id (`interpreters.host_id`)"),
@@ -219,7 +225,9 @@ has its own fingerprint.""",
         "table",
         "stable",
         """One row per probe attempt, appended and never updated or deleted by later
-probes. Deleting an interpreter deletes its probes (`ON DELETE CASCADE`).""",
+probes; `forget` (and a probe that brings a forgotten interpreter back) appends an
+event row too, trigger `forget` or `unforget`, outcome `forgotten` or `remembered`,
+with no answer. Deleting an interpreter deletes its probes (`ON DELETE CASCADE`).""",
         (
             Column(("id",), "integer, primary key", ""),
             Column(("interpreter_id",), "integer", "`interpreters.id`"),
@@ -232,7 +240,7 @@ probes. Deleting an interpreter deletes its probes (`ON DELETE CASCADE`).""",
                 "`[]` for `new`, "
                 "or when nothing had changed)",
             ),
-            Column(("outcome",), "varchar(16)", "`ok`, `error` or `missing` (the path is gone; nothing was run)"),
+            Column(("outcome",), "varchar(16)", _OUTCOMES),
             Column(("error",), "text, NULL", "one-line reason for `error` and `missing`"),
             Column(("duration_ms",), "float", "milliseconds the probe took"),
             Column(("interpdb_version",), "varchar(64)", "the interpdb that ran it"),
@@ -414,7 +422,7 @@ ORDER BY probed_at DESC, probe_id DESC;
         "changes_of",
         """\
 -- What changed on disk before each re-probe of this interpreter, one row per change.
--- SQLite's json_each; on PostgreSQL: json_array_elements(CAST(a.changes AS json)) AS c,
+-- SQLite's json_each, and on PostgreSQL: json_array_elements(CAST(a.changes AS json)) AS c,
 -- with c ->> 'role' and so on.
 SELECT a.probe_id, a.probed_at, a.trigger,
        json_extract(c.value, '$.role') AS role,
@@ -429,10 +437,11 @@ ORDER BY a.probed_at DESC, a.probe_id DESC;
         "failed_this_week",
         """\
 -- Probes that failed in the last week.
--- SQLite's datetime(); on PostgreSQL: probed_at >= (now() AT TIME ZONE 'UTC') - interval '7 days'.
+-- Not the forget events (outcome forgotten, remembered).
+-- SQLite's datetime(), and on PostgreSQL: probed_at >= (now() AT TIME ZONE 'UTC') - interval '7 days'.
 SELECT probe_id, probed_at, path, trigger, outcome, error
 FROM probe_audit
-WHERE outcome <> 'ok' AND probed_at >= datetime('now', '-7 days')
+WHERE outcome IN ('error', 'missing') AND probed_at >= datetime('now', '-7 days')
 ORDER BY probed_at DESC;
 """,
     ),
