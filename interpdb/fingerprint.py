@@ -387,6 +387,12 @@ def take(path: str, data: Mapping[str, Any] | None, probe_hash: str) -> list[Ent
         entries += [Entry("pth-import", name, False) for name in imported]
         for directory, site in likely:
             entries += _folder_entries(directory, site=site, imported=imported)
+        # The folders those .pth files name are on sys.path when they exist: a sitecustomize
+        # there (what may have killed it) is watched as in any sys.path folder.
+        seen = {directory for directory, _ in likely}
+        for directory in _unique(e.path for e in entries if e.role == "pth-path" and e.exists):
+            if directory not in seen:
+                entries += _folder_entries(directory, site=False, imported=imported)
         entries += _user_site_env()
     else:
         user_site = data.get("user_site") if data.get("enable_user_site") else None

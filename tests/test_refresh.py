@@ -276,6 +276,23 @@ def test_a_venv_broken_by_its_site_packages_is_cached_until_fixed(run: Cli, make
     assert run.count() == 3
 
 
+def test_a_venv_broken_by_a_folder_its_pth_names_is_cached_until_fixed(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The sitecustomize that kills it sits in a folder a ``.pth`` adds: the failed probe's
+    fingerprint watches that folder as a ``sys.path`` folder, so removing it counts."""
+    python = make_venv()
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (site_packages(probe(run, python)) / "plugins.pth").write_text(f"{plugins}\n")
+    (plugins / "sitecustomize.py").write_text("raise SystemExit('broken on purpose')\n")
+    assert probe(run, python, code=1)["status"] == "error"
+    assert probe(run, python, code=1)["status"] == "error"
+    (plugins / "sitecustomize.py").unlink()
+    fixed = probe(run, python)
+    assert (fixed["status"], fixed["trigger"]) == ("probed", "changed")
+
+
 def test_a_failed_probe_watches_the_stdlib_folder_beside_it(run: Cli, tmp_path: Path, base_python: Path) -> None:
     """Debian keeps sitecustomize in the stdlib folder: one that kills the interpreter and
     is then removed must be noticed, though the failed probe named no folder at all."""
