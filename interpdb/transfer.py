@@ -371,23 +371,38 @@ def _shown(value: Any) -> str:
 # -- import: merge in one transaction --------------------------------------------------
 
 
+#: How often an import meets a row another import inserted at the same moment before it gives up.
+_IMPORT_ATTEMPTS = 3
+
+
 def import_document(
     location: Location, interpreters: Sequence[InterpreterRow], read_only: bool = False
 ) -> ImportSummary:
     """Merge parsed interpreters into the database in one transaction (see the module docstring)."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
     from interpdb.store import gate
     from interpdb.store.schema import one_line
+    from interpdb.store.write import write_error
 
     store = gate.open_write(location, read_only)
     try:
-        with store.session() as session:
-            merge = _Merge(session)
-            for row in interpreters:
-                merge.interpreter(row)
-            merge.point_at_latest_probes()
+        # Another interpdb importing the same rows may insert one between this one's look-up
+        # and its insert: the transaction is rolled back and run again, and finds that row.
+        for attempt in range(1, _IMPORT_ATTEMPTS + 1):
+            try:
+                with store.session() as session:
+                    merge = _Merge(session)
+                    for row in interpreters:
+                        merge.interpreter(row)
+                    merge.point_at_latest_probes()
+                break
+            except IntegrityError:
+                if attempt == _IMPORT_ATTEMPTS:
+                    raise
     except SQLAlchemyError as error:
+        if "database is locked" in str(error):
+            raise write_error("import", error) from error
         raise TransferError(f"nothing imported: {one_line(error)}") from error
     finally:
         store.close()

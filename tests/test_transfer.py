@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -252,3 +254,25 @@ def test_export_fields_cover_every_column() -> None:
     assert set(transfer.PROBE_FIELDS) == names(Probe) - {"interpreter_id"}
     assert set(transfer.ENTRY_FIELDS) == names(FingerprintEntry) - {"id", "probe_id"}
     assert set(transfer.SOURCE_FIELDS) == names(InterpreterSource) - {"interpreter_id"}
+
+
+def test_imports_of_one_document_at_once_all_succeed(
+    run: Cli, db_path: Path, tmp_path: Path, inventory: list[Path]
+) -> None:
+    """Two imports may both look an interpreter up, find none, and insert it: the second used
+    to fail with a raw UNIQUE error. It is rolled back and run again, and finds the row."""
+    _export(run, db_path, tmp_path / "export.json")
+    copy = tmp_path / "copy.sqlite3"
+    run("--db", copy, "db", "upgrade")
+    imports = [
+        subprocess.Popen(
+            [sys.executable, "-m", "interpdb", "--db", str(copy), "import", str(tmp_path / "export.json")],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    ended = [(proc.returncode, err) for proc in imports for _out, err in [proc.communicate(timeout=120)]]
+    assert ended == [(0, "")] * len(imports)
+    assert _counts(copy) == _counts(db_path)
