@@ -452,3 +452,27 @@ def test_tilde_shortens_home_where_the_pattern_did(text: str, home: str) -> None
 def test_tilde_with_no_home_returns_the_text() -> None:
     """No home to shorten (``_home`` gives None for an empty or ``/`` HOME): never a loop on ``""``."""
     assert render._tilde("/x y", "") == "/x y"
+
+
+def test_the_hosts_table_fits_80_columns_keeping_the_time_whole() -> None:
+    """A machine id is 32 characters: at 80 columns it gives way (its start tells hosts apart),
+    then the interpdb version; the time of the last probe is never cut."""
+    from datetime import datetime, timezone
+
+    from interpdb.cli.hosts_cmd import _row, _table_columns
+
+    found = {
+        "host": "build-box",
+        "host_id": "3d1219c7c4c5404aaa1f6d2a48adfda4",
+        "interpreters": 34,
+        "ok": 24,
+        "versions": ["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"],
+        "last_probed_at": datetime(2026, 12, 7, 19, 49, 59, tzinfo=timezone.utc),
+        "interpdb_version": "0.1.0",
+        "current": True,
+    }
+    for width in (80, 100, 160):
+        lines = render.table([_row(found)], _table_columns(), width=width).splitlines()
+        assert max(len(line) for line in lines) <= width, lines
+        assert "2026-12-07 19:49:59Z" in lines[2] and lines[2].startswith("build-box  3d1219c7"), lines
+    assert "0.1.0" in render.table([_row(found)], _table_columns(), width=100)

@@ -36,13 +36,27 @@ def command(app: AppState, output: Output) -> None:
         from interpdb.render import render
 
         document = {"schema_version": JSON_SCHEMA_VERSION, "hosts": documents}
-        emit(
-            render(
-                [_row(row) for row in found], output.fmt, document=document, columns=output.columns, wide=output.wide
-            )
-        )
+        columns = output.columns if output.columns is not None or output.fmt != "table" else _table_columns()
+        emit(render([_row(row) for row in found], output.fmt, document=document, columns=columns, wide=output.wide))
     if not found and not output.machine:
         app.note("no hosts recorded yet")
+
+
+def _table_columns() -> list[Any]:
+    """At 80 columns the long id gives way first (its start is enough to tell hosts apart),
+    then the interpdb version; the time of the last probe is never cut."""
+    from interpdb.render import Column
+
+    return [
+        Column("host", kind="fixed", keep=True),
+        Column("id", min_width=8, keep=True),
+        Column("interpreters", kind="fixed", keep=True),
+        Column("ok", kind="fixed", keep=True),
+        Column("versions", min_width=8, keep=True),
+        Column("last probe", kind="fixed", keep=True),
+        Column("interpdb", kind="fixed", drop=1, keep=True),
+        Column("current", kind="fixed", keep=True),
+    ]
 
 
 def _document(row: dict[str, Any]) -> dict[str, Any]:
