@@ -227,11 +227,12 @@ def test_a_stream_the_shell_closed_is_one_line_or_nothing(populated_db: dict[str
         if quiet.returncode != 0 or not quiet.stdout:
             wrong.append((args, "2>&-", quiet.returncode, quiet.stdout[-300:]))
     assert not wrong, wrong
-    # ``sql -`` reads the query from stdin: closed, it reads nothing; a byte that is not
-    # UTF-8 is the query's one line whatever Python's stdin would make of it.
+    # ``sql -`` reads the query from stdin: closed, it reads nothing, an empty query (one line,
+    # as on every backend); a byte that is not UTF-8 is the query's one line whatever Python's
+    # stdin would make of it.
     args = [script, "sql", "-", "--format", "json"]
     nothing = subprocess.run(args, env=populated_db, capture_output=True, text=True, preexec_fn=lambda: os.close(0))
-    assert (nothing.returncode, nothing.stdout, nothing.stderr) == (0, "[]\n", ""), nothing
+    assert (nothing.returncode, nothing.stdout, nothing.stderr) == (1, "", "error: the query is empty\n"), nothing
     strict = dict(populated_db, PYTHONIOENCODING="utf-8:strict")
     for env in (populated_db, strict):
         bad = subprocess.run(args, env=env, capture_output=True, input=b"SELECT '\xff' AS x")
