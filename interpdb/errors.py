@@ -154,14 +154,17 @@ class SignalsHeld:
     For a write of finished probes: cut in half by an exception, it leaves a module half
     imported (the first write imports the ORM) or a batch committed but not counted. The
     first signal that arrived meets, on the way out, the handler it would have met at once
-    (KeyboardInterrupt, or ``Interrupted`` through ``stop_on_signals``). Only a signal with
-    a Python handler waits, and only in the main thread (where handlers run).
+    (KeyboardInterrupt, or ``Interrupted`` through ``stop_on_signals``). A second one meets
+    it at once: a write that waits on a server's lock can still be stopped. Only a signal
+    with a Python handler waits, and only in the main thread (where handlers run); after
+    the block, a handler left installed (a signal between two restores) passes it on.
     """
 
     def __enter__(self) -> SignalsHeld:
         self._signal = _signals()
         self.previous: dict[int, Callable[[int, Any], Any]] = {}
         self.held: list[tuple[int, Any]] = []
+        self.done = False
         for name in ("SIGINT", "SIGTERM", "SIGHUP"):
             signum: int | None = getattr(self._signal, name, None)
             if signum is None:
@@ -177,9 +180,13 @@ class SignalsHeld:
         return self
 
     def _hold(self, signum: int, frame: Any) -> None:
-        self.held.append((signum, frame))
+        if self.done or self.held:
+            self.previous[signum](signum, frame)
+        else:
+            self.held.append((signum, frame))
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.done = True
         for signum, handler in self.previous.items():
             self._signal.signal(signum, handler)
         if self.held and kind is None:

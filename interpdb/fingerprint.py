@@ -300,10 +300,8 @@ def _pth_folders(directory: str, pth: str, version: tuple[int, ...] | None = Non
 def pth_imports(directories: Iterable[str], version: tuple[int, ...] | None = None) -> list[str]:
     """The top-level modules the ``.pth`` files in ``directories`` import: ``import a, b.c as d``,
     ``from e import f`` and ``__import__('g')``, in any statement of an ``import`` line (which
-    ``site`` runs whole). The standard library's are left out: it comes first on ``sys.path``."""
-    import sys
-
-    stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
+    ``site`` runs whole). The standard library's too: which names are its own depends on the
+    interpreter probed, and a name watched needlessly costs a file's stat."""
     names: dict[str, None] = {}
     for directory in directories:
         try:
@@ -314,7 +312,7 @@ def pth_imports(directories: Iterable[str], version: tuple[int, ...] | None = No
             for line in _pth_lines(os.path.join(directory, pth), version):
                 if line.startswith(("import ", "import\t")):
                     names.update(dict.fromkeys(_imported_by(line)))
-    return [name for name in names if name.isidentifier() and name not in stdlib and is_utf8(name)]
+    return [name for name in names if name.isidentifier() and is_utf8(name)]
 
 
 def _imported_by(line: str) -> list[str]:
@@ -572,8 +570,6 @@ def changes(
     found: list[Change] = []
     stat = os.stat
     for entry in entries:
-        if entry.role == "pth-import":
-            continue  # a name, not a file: the folders' listings look for it
         if entry.role == "pth-path":
             if os.path.exists(entry.path) != entry.exists:
                 found.append(Change(entry.role, entry.path, "removed" if entry.exists else "added"))
@@ -612,6 +608,8 @@ def changes(
             if value == entry.target and entry.exists == (value is not None):
                 continue  # unchanged: no Entry built
             now = _value_entry(entry.role, entry.path, value)
+        elif entry.role == "pth-import":
+            continue  # a name, not a file: the folders' listings look for it
         else:
             now = _stat_entry(entry.role, entry.path)  # a role this interpdb does not know
         change = _compare(entry, now)

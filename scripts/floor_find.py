@@ -20,7 +20,7 @@ import stat
 import sys
 
 #: Value entries: as cheap as a dict lookup, not the floor's concern (the probe hash is checked).
-VALUE_ROLES = ("env", "host", "cwd", "launcher-env", "pth-path")
+VALUE_ROLES = ("env", "host", "cwd", "launcher-env", "pth-path", "library-path", "pth-import")
 
 
 def fresh(entries, probe_hash, stats):

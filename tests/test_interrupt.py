@@ -232,3 +232,25 @@ def test_a_signal_in_the_middle_of_a_write_waits_for_it(db_path: Path, base_pyth
     kept = f"error: interrupted by {name}: 1 finished probe kept"
     assert (done.returncode, done.stderr.splitlines()) == (code, [kept])
     assert probe_rows(db_path) == 1
+
+
+def test_a_second_signal_while_held_is_not_held() -> None:
+    """A write waiting on a server's lock must stay stoppable: the first signal waits for the
+    write, a second one is handled at once; afterwards the handlers are the ones before."""
+    from interpdb.errors import Interrupted, SignalsHeld, stop_on_signals
+
+    restore = stop_on_signals()
+    before = signal.getsignal(signal.SIGTERM)
+    reached = []
+    try:
+        with pytest.raises(Interrupted), SignalsHeld():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # held: the block goes on
+            reached.append("after the first")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            reached.append("after the second")
+        assert reached == ["after the first"]
+        assert signal.getsignal(signal.SIGTERM) is before
+    finally:
+        restore()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -223,3 +224,13 @@ def test_a_dotdot_after_a_symlinked_folder_climbs_out_of_its_target(
     truth = subprocess.run([given, "-c", "import platform; print(platform.python_version())"], capture_output=True)
     assert probed["path"] == found["path"] == str(runs)
     assert probed["version"] == found["version"] == truth.stdout.decode().strip()
+    # PATH holding such an entry: discovery finds what the shell would run.
+    env = dict(os.environ, PATH=f"{tmp_path}/link/../x/bin", HOME=str(tmp_path))
+    discovered = subprocess.run(
+        [sys.executable, "-m", "interpdb", "discover", "--source", "path", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert str(runs) in {r["path"] for r in json.loads(discovered.stdout)}, discovered.stderr

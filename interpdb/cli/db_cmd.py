@@ -47,6 +47,10 @@ def _location(app: AppState) -> Location:
 def _require_file(location: Location) -> None:
     if location.sqlite_file is not None and not os.path.exists(location.sqlite_file):
         raise click.ClickException(f"no database at {location.sqlite_file}")
+    if location.sqlite_file is not None and not os.path.isfile(location.sqlite_file):
+        from interpdb.store import gate
+
+        gate.inspect(location)  # the gate's own line for a folder, a device or a FIFO
 
 
 @command.command("path")

@@ -10,6 +10,8 @@ import os
 import stat
 from collections.abc import Iterable, Mapping
 
+from interpdb.location import normalize_path
+
 #: Interpreter names: ``python``, ``pypy`` or ``graalpy``, then optionally a major version,
 #: ``.minor``, and ``t`` after a version (free-threaded): ``python``, ``python3``,
 #: ``python3.12``, ``python3.13t``, ``pypy3.10``, ``graalpy``... but not ``python3-config``,
@@ -188,7 +190,7 @@ def read_text(path: str) -> str | None:
 
 def absolute(value: str | None) -> str | None:
     """An environment value usable as a root: set and absolute (relative ones are ignored)."""
-    return os.path.normpath(value) if value and os.path.isabs(value) else None
+    return normalize_path(value) if value and os.path.isabs(value) else None
 
 
 def home(env: Mapping[str, str]) -> str | None:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 
 from interpdb.discovery._fs import interpreters_in, natural_key
+from interpdb.location import normalize_path
 
 
 def find_path(env: Mapping[str, str]) -> list[str]:
@@ -28,7 +29,7 @@ def path_directories(env: Mapping[str, str]) -> list[str]:
     seen: dict[str, None] = {}
     for entry in env.get("PATH", "").split(os.pathsep):
         if os.path.isabs(entry):
-            seen.setdefault(os.path.normpath(entry), None)
+            seen.setdefault(normalize_path(entry), None)
     return list(seen)
 
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from datetime import datetime
 
+from interpdb._stdlib import datetime
 from interpdb.errors import StoreError
 from interpdb.store.read import LOCK_NOT_AVAILABLE, LOCK_TIMEOUT, NAMED_PARAMETER, Connection, busy_message
 

@@ -32,8 +32,9 @@ through ``current_probe_id``:
 The partial index's condition is frozen here; ``store.read.IRREGULAR_PROBES`` must
 stay the very same text, or SQLite no longer uses the index
 (``tests/test_find_plans.py`` checks both). Indexes only: nothing is rewritten, and
-the downgrade drops them. ``IF NOT EXISTS``: SQLite commits each ``CREATE INDEX`` at
-once, so an upgrade stopped part-way leaves some of them behind its ``0004``
+the downgrade drops them. ``IF NOT EXISTS``: SQLite used to commit each ``CREATE INDEX``
+at once (migrations run in one transaction since ``env.py`` begins one), so a store an
+upgrade stopped part-way before that may hold some of them behind its ``0004``
 revision, and the next attempt must get past them.
 """
 
