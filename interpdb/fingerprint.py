@@ -300,8 +300,9 @@ def _pth_folders(directory: str, pth: str, version: tuple[int, ...] | None = Non
 def pth_imports(directories: Iterable[str], version: tuple[int, ...] | None = None) -> list[str]:
     """The top-level modules the ``.pth`` files in ``directories`` import: ``import a, b.c as d``,
     ``from e import f`` and ``__import__('g')``, in any statement of an ``import`` line (which
-    ``site`` runs whole). The standard library's too: which names are its own depends on the
-    interpreter probed, and a name watched needlessly costs a file's stat."""
+    ``site`` runs whole). The standard library's too (which names are its own depends on the
+    interpreter probed), but not those every Python has imported before ``site`` reads a
+    ``.pth`` file (``import os``): no file is looked for then."""
     names: dict[str, None] = {}
     for directory in directories:
         try:
@@ -312,7 +313,13 @@ def pth_imports(directories: Iterable[str], version: tuple[int, ...] | None = No
             for line in _pth_lines(os.path.join(directory, pth), version):
                 if line.startswith(("import ", "import\t")):
                     names.update(dict.fromkeys(_imported_by(line)))
-    return [name for name in names if name.isidentifier() and is_utf8(name)]
+    return [name for name in names if name.isidentifier() and name not in _IMPORTED_BEFORE_SITE and is_utf8(name)]
+
+
+#: Modules every Python (2.7 to 3.13) has imported by the time ``site`` runs a ``.pth`` line.
+_IMPORTED_BEFORE_SITE = frozenset(
+    {"sys", "os", "site", "builtins", "__builtin__", "io", "abc", "codecs", "stat", "posixpath", "genericpath"}
+)
 
 
 def _imported_by(line: str) -> list[str]:
