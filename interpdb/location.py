@@ -213,7 +213,7 @@ def cannot_connect(url: str, error: BaseException) -> str:
     if missing:  # psycopg2, asyncpg...: another driver named by the URL
         return (
             f"cannot connect to {hide_password(url)}: its driver, {missing}, is not installed"
-            " (interpdb[postgres] installs psycopg 3: postgresql+psycopg://...)"
+            " (pip install 'interpdb[postgres]' installs psycopg 3, for postgresql+psycopg:// URLs)"
         )
     import re
     from urllib.parse import unquote

@@ -180,7 +180,7 @@ def test_a_url_naming_another_postgresql_driver_names_that_driver(tmp_path: Path
     assert (done.returncode, done.stderr) == (
         1,
         "error: cannot connect to postgresql+psycopg2://someone:***@/inventory: its driver, psycopg2, is not "
-        "installed (interpdb[postgres] installs psycopg 3: postgresql+psycopg://...)\n",
+        "installed (pip install 'interpdb[postgres]' installs psycopg 3, for postgresql+psycopg:// URLs)\n",
     )
 
 
