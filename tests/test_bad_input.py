@@ -199,3 +199,24 @@ def test_an_unknown_discovery_source_is_a_usage_error_and_help_names_them_all(ru
     assert not run.db.exists()
     helped = " ".join(run("discover", "--help").stdout.split())
     assert all(f" {name}," in helped or f" {name}." in helped for name in SOURCE_ORDER), helped
+
+
+def test_quiet_silences_hints_never_errors(tmp_path: Path, base_python: Path) -> None:
+    """``-q`` (before the command or after it) leaves the ``error:`` line alone, and the ``hint:``
+    out: for a usage error click words, and for one interpdb raises."""
+    db = tmp_path / "store.sqlite3"
+    cases = [
+        (["list", "--bogus"], 2),
+        (["--read-only", "probe", "--refresh", str(base_python)], 1),
+    ]
+    interpdb = [sys.executable, "-m", "interpdb", "--db", str(db)]
+    for args, code in cases:
+        loud = subprocess.run([*interpdb, *args], capture_output=True, text=True)
+        assert loud.returncode == code and [line.split(":")[0] for line in loud.stderr.splitlines()] == [
+            "error",
+            "hint",
+        ], loud.stderr
+        for where in ("before", "after"):
+            quiet = ["-q", *args] if where == "before" else [*args, "-q"]
+            done = subprocess.run([*interpdb, *quiet], capture_output=True, text=True)
+            assert (done.returncode, done.stderr) == (code, loud.stderr.splitlines()[0] + "\n"), (quiet, done.stderr)

@@ -113,8 +113,10 @@ class _Group(click.Group):
                 return super().invoke(ctx)
         except (InventoryError, Interrupted, KeyboardInterrupt) as error:
             code, lines = report(error)
+            quiet = bool(getattr(ctx.obj, "quiet", False))
             for line in lines:
-                message_line(line)
+                if not (quiet and line.startswith("hint: ")):  # -q silences hints, never errors
+                    message_line(line)
             ctx.exit(code)
 
     def main(
@@ -133,7 +135,9 @@ class _Group(click.Group):
             code = super().main(args, prog_name, complete_var, False, **extra)
         except click.UsageError as error:
             message_line(error.format_message(), "error")
-            if error.ctx is not None:
+            # -q silences the hint, where it was given before the mistake or after it.
+            quiet = any(token in ("-q", "--quiet") for token in (sys.argv[1:] if args is None else args))
+            if error.ctx is not None and not quiet:
                 message_line(f"`{error.ctx.command_path} --help` shows the usage", "hint")
             sys.exit(error.exit_code)
         except click.ClickException as error:
