@@ -68,11 +68,12 @@ _SPECS: dict[str, tuple[dict[str, tuple[str, ...] | None], set[str], set[str], b
 
 
 class _Parsed:
-    __slots__ = ("argument", "command", "db", "flags", "options", "read_only", "repeated")
+    __slots__ = ("argument", "command", "db", "flags", "options", "quiet", "read_only", "repeated")
 
-    def __init__(self, db: str | None, command: str, read_only: bool = False) -> None:
+    def __init__(self, db: str | None, command: str, read_only: bool = False, quiet: bool = False) -> None:
         self.db = db
         self.read_only = read_only
+        self.quiet = quiet
         self.command = command
         self.options: dict[str, str] = {}
         self.flags: set[str] = set()
@@ -111,7 +112,7 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
     """The parsed form when the fast path takes ``argv``, else None."""
     args = list(argv)
     db = None
-    read_only = False
+    read_only = quiet = False
     while args and args[0].startswith("-"):
         head = args.pop(0)
         if head == "--db" and args:
@@ -120,11 +121,13 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
             db = head[len("--db=") :]
         elif head == "--read-only":
             read_only = True
-        elif head not in ("-q", "--quiet"):
+        elif head in ("-q", "--quiet"):
+            quiet = True
+        else:
             return None
     if not args or args[0] not in _SPECS:
         return None
-    parsed = _Parsed(db, args.pop(0), read_only)
+    parsed = _Parsed(db, args.pop(0), read_only, quiet)
     values, flags, repeatable, needs_argument, takes_argument = _SPECS[parsed.command]
     while args:
         arg = args.pop(0)
@@ -189,7 +192,8 @@ def fast(argv: Sequence[str]) -> int | None:
         from interpdb.render import safe
 
         code, lines = report(error)
-        sys.stderr.write("".join(f"{safe(line)}\n" for line in lines))
+        shown = [line for line in lines if not (parsed.quiet and line.startswith("hint: "))]  # -q: no hints
+        sys.stderr.write("".join(f"{safe(line)}\n" for line in shown))
         return code
     return 0
 

@@ -391,7 +391,7 @@ class Inventory:
         try:
             parsed = parse_request(request, implementation)
         except ValueError as error:
-            raise BadRequest(str(error)) from error
+            raise BadRequest(str(error), hint="`interpdb find --help` shows the usage") from error
         policy = refresh or Refresh()
         if parsed.path is not None:
             considered = self.probe([parsed.path], policy)

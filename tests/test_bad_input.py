@@ -208,6 +208,7 @@ def test_quiet_silences_hints_never_errors(tmp_path: Path, base_python: Path) ->
     cases = [
         (["list", "--bogus"], 2),
         (["--read-only", "probe", "--refresh", str(base_python)], 1),
+        (["find", "3.x"], 2),  # answered by the warm path, -q before it; by click, -q after
     ]
     interpdb = [sys.executable, "-m", "interpdb", "--db", str(db)]
     for args, code in cases:

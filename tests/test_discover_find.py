@@ -225,10 +225,12 @@ def test_what_was_considered_is_listed_in_version_order(run: Cli, known: dict[st
     assert versions == sorted(versions)
 
 
-def test_find_bad_request_is_one_line(run: Cli, known: dict[str, Path]) -> None:
+def test_find_bad_request_is_a_usage_error(run: Cli, known: dict[str, Path]) -> None:
+    """Its error line and, as for every usage error, a hint naming the command's help."""
     result = run("find", "3.x", "--no-discover", code=2)
-    assert "Traceback" not in result.stderr
-    assert result.stderr.strip().count("\n") == 0
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("error: '3.x' is not an interpreter request: ")
+    assert hint == "hint: `interpdb find --help` shows the usage"
 
 
 def test_find_arch_filter(run: Cli, known: dict[str, Path]) -> None:
