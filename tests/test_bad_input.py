@@ -221,3 +221,12 @@ def test_quiet_silences_hints_never_errors(tmp_path: Path, base_python: Path) ->
             quiet = ["-q", *args] if where == "before" else [*args, "-q"]
             done = subprocess.run([*interpdb, *quiet], capture_output=True, text=True)
             assert (done.returncode, done.stderr) == (code, loud.stderr.splitlines()[0] + "\n"), (quiet, done.stderr)
+
+
+def test_every_message_for_people_is_a_note_line(run: Cli, base_python: Path) -> None:
+    """The README's one style: ``error:``, ``hint:`` and ``note:`` lines. Summaries such as
+    ``found N paths; probed M``, ``no rows`` and ``exported ...`` had no prefix at all."""
+    run("probe", base_python)
+    for args in (("discover", "--source", "path", "--offline"), ("sql", "SELECT 1 WHERE 0"), ("export",)):
+        lines = run(*args, code=None).stderr.splitlines()
+        assert lines and all(line.startswith(("error: ", "hint: ", "note: ")) for line in lines), (args, lines)

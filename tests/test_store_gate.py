@@ -413,7 +413,7 @@ def test_an_existing_files_mode_is_left_alone_and_db_check_warns(run: Cli, db_pa
     run("probe", "--refresh", base_python)
     assert mode(db_path) == 0o644
     checked = run("db", "check")
-    assert "warning:" in checked.stderr and "readable by other users (mode 0644)" in checked.stderr
+    assert "note:" in checked.stderr and "readable by other users (mode 0644)" in checked.stderr
     db_path.chmod(0o600)
     assert "warning" not in run("db", "check").stderr
 

@@ -47,9 +47,9 @@ class AppState:
         )
 
     def note(self, message: str) -> None:
-        """A message for people (stderr), control characters escaped; ``-q`` silences it."""
+        """A ``note:`` line for people (stderr), control characters escaped; ``-q`` silences it."""
         if not self.quiet:
-            message_line(message)
+            message_line(message, "note")
 
     def hint(self, message: str) -> None:
         if not self.quiet:

@@ -53,4 +53,4 @@ def report_problems(app: AppState, result: Any) -> None:
 def report_notes(app: AppState, result: Any) -> None:
     """The service's notes on this answer (a read-only store...), as ``note:`` lines."""
     for message in getattr(result, "notes", ()):
-        app.note(f"note: {message}")
+        app.note(message)

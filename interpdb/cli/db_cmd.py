@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from interpdb.cli._common import AppState, emit
+from interpdb.cli._common import AppState, emit, message_line
 from interpdb.render import plain, safe
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def path_command(app: AppState) -> None:
     location = _location(app)
     emit(plain(location.describe()))
     if location.sqlite_file is not None and not os.path.exists(location.sqlite_file):
-        app.note("note: it does not exist yet: the first command that writes creates it")
+        app.note("it does not exist yet: the first command that writes creates it")
 
 
 @command.command("current")
@@ -190,7 +190,7 @@ def check_command(app: AppState) -> None:
     problems += differences + (integrity or []) + damaged
     warning = schema.readable_by_others(location)
     if warning:
-        click.echo(f"warning: {warning}", err=True)
+        message_line(warning, "note")
     if not problems:
         emit(f"revision {revision} (head): ok")
         emit("schema: matches the models")

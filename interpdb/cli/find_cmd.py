@@ -94,13 +94,13 @@ def command(
         elsewhere = best is not None and best.status == "remote"
     if elsewhere:
         assert best is not None
-        app.note(f"note: {best.path} is on host {best.host} ({best.host_id}), as last recorded there")
+        app.note(f"{best.path} is on host {best.host} ({best.host_id}), as last recorded there")
     if best is None:
         _explain_a_path(request, records, considered)
         working = [r for r in records if r.outcome == "ok"]
         seen = ", ".join(f"{impl} {version}" for impl, version in _in_version_order(working)) or "none"
         for path in hidden:
-            app.note(f"note: forgotten {path} would match; `interpdb probe {path}` brings it back")
+            app.note(f"forgotten {path} would match; `interpdb probe {path}` brings it back")
         raise click.ClickException(f"no interpreter matches {request!r} (considered {len(working)}: {seen})")
     from interpdb.render import plain, render
 

@@ -49,5 +49,5 @@ def _on_path(app: AppState, path: str) -> str:
     found = shutil.which(path)
     if found is not None:
         return found
-    app.note(f"note: {path!r} is not on PATH; probing the file of that name here")
+    app.note(f"{path!r} is not on PATH; probing the file of that name here")
     return path
