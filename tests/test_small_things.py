@@ -184,6 +184,22 @@ def test_a_url_naming_another_postgresql_driver_names_that_driver(tmp_path: Path
     )
 
 
+def test_a_postgresql_database_with_no_tables_is_not_called_missing(postgres: Database) -> None:
+    """``createdb`` made it and nothing wrote to it yet: it exists, it holds no interpdb tables.
+    ``sql``, ``export`` and ``db check`` used to say "no database at" it."""
+    for command in (["sql", "SELECT 1"], ["export"], ["db", "check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "interpdb", "--db", postgres.url, *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (done.returncode, done.stderr) == (
+            1,
+            f"error: {postgres.url} holds no interpdb tables yet: the first command that writes creates them\n",
+        ), command
+
+
 def test_a_new_postgresql_database_without_psycopg_names_the_extra(
     tmp_path: Path,
     postgres: Database,  # an empty database on a real server: the warm read (libpq) finds no schema

@@ -244,6 +244,15 @@ def _classify(conn: Connection, location: Location, reason: str | None) -> Acces
 _DISK_ERRORS = ("disk I/O error", "database or disk is full")
 
 
+def nothing_to_read(access: Access) -> str:
+    """Why a store holds nothing to read: no file at all, or a database (a server's, an empty
+    file) with no interpdb tables yet, which is no missing database."""
+    where = access.location.describe()
+    if access.state == "missing":
+        return f"no database at {where}"
+    return f"{where} holds no interpdb tables yet: the first command that writes creates them"
+
+
 def busy(location: Location) -> StoreError:
     """The store another program held locked for longer than the busy timeout: busy, not broken."""
     from interpdb.store.read import busy_message
@@ -303,7 +312,7 @@ def read_engine(location: Location, read_only: bool = False, *, head_only: bool 
 
     access = inspect(location, read_only)
     if not access.holds_data:
-        raise StoreError(f"no database at {location.describe()}")
+        raise StoreError(nothing_to_read(access))
     if head_only and access.state != "current":
         raise StoreError(
             f"{location.describe()} has schema revision {access.revision}; export reads the head, {HEAD_REVISION}",

@@ -35,7 +35,7 @@ def query(
         raise QueryError("the query is not valid UTF-8 text")
     reader = gate.open_read(location, read_only)
     if reader is None:
-        raise QueryError(f"no database at {location.describe()}")
+        raise QueryError(gate.nothing_to_read(gate.inspect(location, read_only)))
     if location.sqlite_file is None:
         conninfo = read.psycopg_conninfo(location.url)
         reader.close()  # the gate's may be libpq's, which reads interpdb's column types only
