@@ -68,7 +68,7 @@ def render_history(
         ]
     if columns is not None:
         by_name = {c.name: c for c in _table_columns(True)}
-        chosen = [_kept(by_name[name]) for name in columns]
+        chosen = [by_name[name].asked() for name in columns]
     rows = [_row(e, table) for e in events]
     return render(rows, fmt, document=[e.to_json() for e in events], columns=chosen, wide=wide)
 
@@ -93,15 +93,6 @@ def _table_columns(with_diff: bool) -> list[Column]:
     if with_diff:
         columns.append(Column("diff", min_width=16))
     return columns
-
-
-def _kept(column: Column) -> Column:
-    """A column asked for by ``--columns``: shortened when it must be, never dropped, empty or not."""
-    from interpdb.render import Column
-
-    return Column(
-        column.name, column.header, kind=column.kind, min_width=column.min_width, align=column.align, keep=True
-    )
 
 
 def _row(event: ProbeEvent, table: bool) -> dict[str, Any]:

@@ -540,14 +540,14 @@ def _value_now(entry: Entry, probe_hash: str, stats: dict[str, os.stat_result | 
     """What a value entry (``host``, ``probe``, ``env``, ``launcher-env``, ``cwd``,
     ``library-path``) reads now."""
     role = entry.role
-    if role == "library-path":
-        return library_path_hit(entry.path, stats)
     if role == "host":
         return host_value()
     if role == "probe":
         return probe_hash
     if role == "cwd":
         return os.getcwd()
+    if role == "library-path":
+        return library_path_hit(entry.path, stats)
     return os.environ.get(entry.path)
 
 

@@ -194,17 +194,14 @@ def render_records(
     The click-free fast path calls this too, so both print the same bytes.
     ``width`` None: the terminal's (see ``render.terminal_width``).
     """
-    from interpdb.render import Column, render
+    from interpdb.render import render
 
     if fmt in ("json", "ndjson"):
         return render([], fmt, document=[r.to_json() for r in records])
     specs: Sequence[Column] = _columns()
     if columns is not None:
         by_name = {c.name: c for c in specs}
-        specs = [
-            Column(n, by_name[n].header, kind=by_name[n].kind, min_width=by_name[n].min_width, keep=True)
-            for n in columns
-        ]
+        specs = [by_name[n].asked() for n in columns]
     every_host = fmt != "table" or (columns is not None and "host" in columns)
     rows = [summary_row(r, every_host) for r in records]
     return render(rows, fmt, columns=specs if fmt == "table" or columns is not None else None, width=width, wide=wide)

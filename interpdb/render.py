@@ -142,6 +142,11 @@ class Column:
         self.min_width = min_width if min_width is not None else (20 if kind == "path" else 12)
         self.align = align
 
+    def asked(self) -> Column:
+        """This column as ``--columns`` names it: shortened when it must be, never dropped,
+        shown even when empty."""
+        return Column(self.name, self.header, kind=self.kind, min_width=self.min_width, align=self.align, keep=True)
+
     def __repr__(self) -> str:
         return f"Column({self.name!r})"
 

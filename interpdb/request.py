@@ -419,9 +419,14 @@ def rank(
     if request.path is not None or not active_venv:
         return _by_preference(leaders, request, order)
     active = os.path.normpath(active_venv)
-    first = [r for r in leaders if r.prefix and os.path.normpath(r.prefix) == active]
-    rest = [r for r in leaders if not (r.prefix and os.path.normpath(r.prefix) == active)]
+    first = [r for r in leaders if in_venv(r, active)]
+    rest = [r for r in leaders if not in_venv(r, active)]
     return _by_preference(first, request, order) + _by_preference(rest, request, order)
+
+
+def in_venv(record: Record, prefix: str) -> bool:
+    """Is ``record`` an interpreter of the venv at ``prefix`` (``$VIRTUAL_ENV``, normalised)?"""
+    return bool(record.prefix and os.path.normpath(record.prefix) == prefix)
 
 
 def build_rank(record: Record, request: Request) -> int:

@@ -443,7 +443,7 @@ class Inventory:
         no match.
         """
         from interpdb.aliases import identity
-        from interpdb.request import rank
+        from interpdb.request import in_venv, rank
 
         if policy.everything or policy.interpreters or policy.max_age is not None:
             return None
@@ -483,8 +483,10 @@ class Inventory:
         everything = builtins.list(records.values())
         # The active venv ranks first whenever it matches, so whether it matches is its answer
         # now, not as stored: one rebuilt on another Python is re-probed (the exhaustive way).
-        if active and allow_venv and self._judged(_in_venv(everything, active), full, policy, stats) is None:
-            return None
+        if active and allow_venv:
+            prefix = os.path.normpath(active)
+            if self._judged([r for r in everything if in_venv(r, prefix)], full, policy, probe_hash, stats) is None:
+                return None
         order = source_rank(Result(everything, sources=sources))
         ranked = rank(everything, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
         if not ranked:
@@ -492,7 +494,7 @@ class Inventory:
         best = identity(ranked[0])
         # The paths ``rank`` grouped into the best match: its candidates of the same identity.
         members = [r for r in everything if parsed.matches(r, arch=arch, allow_venv=allow_venv) and identity(r) == best]
-        judged = self._judged(members, full, policy, stats)
+        judged = self._judged(members, full, policy, probe_hash, stats)
         if judged is None:
             return None  # changed or gone: re-probed the exhaustive way
         answer = rank(judged, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)
@@ -501,7 +503,12 @@ class Inventory:
         return answer[0], Result(judged, sources={p: sources[p] for p in (r.path for r in judged) if p in sources})
 
     def _judged(
-        self, records: builtins.list[Record], full: set[str], policy: Refresh, stats: dict[str, os.stat_result | None]
+        self,
+        records: builtins.list[Record],
+        full: set[str],
+        policy: Refresh,
+        probe_hash: str,
+        stats: dict[str, os.stat_result | None],
     ) -> builtins.list[Record] | None:
         """``records`` judged, their fingerprints loaded where they were read without (paths
         not in ``full``); None when one of them changed or is gone."""
@@ -511,7 +518,7 @@ class Inventory:
             records = [loaded.get(r.path, r) if r.path not in full else r for r in records]
         judged: builtins.list[Record] = []
         for record in records:
-            verdict = judge(record.path, record, policy, script_hash(), stats)
+            verdict = judge(record.path, record, policy, probe_hash, stats)
             if not isinstance(verdict, Record):
                 return None
             judged.append(verdict)
@@ -987,12 +994,6 @@ class _Selected:
                 if record.outcome == "ok" and not record.data.get("launcher"):
                     self._by_file.setdefault(same_file_key(record.path), record)
         return self._by_file.get(same_file_key(target))
-
-
-def _in_venv(records: Iterable[Record], venv: str) -> builtins.list[Record]:
-    """The records of the venv at ``venv`` (``$VIRTUAL_ENV``): their prefix is that folder."""
-    prefix = os.path.normpath(venv)
-    return [r for r in records if r.prefix and os.path.normpath(r.prefix) == prefix]
 
 
 def _on_path(parsed: Request) -> Request:

@@ -401,7 +401,9 @@ def import_document(
                 if attempt == _IMPORT_ATTEMPTS:
                     raise
     except SQLAlchemyError as error:
-        if "database is locked" in str(error):
+        from interpdb.store.read import is_busy
+
+        if is_busy(error):
             raise write_error("import", error) from error
         raise TransferError(f"nothing imported: {one_line(error)}") from error
     finally:
