@@ -36,6 +36,7 @@ COLUMN_NAMES = (
     "error",
     "asked by",
     "interpdb",
+    "diff",
 )
 
 

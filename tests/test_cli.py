@@ -27,6 +27,34 @@ def test_every_command_has_help(run: Cli, command: list[str]) -> None:
     assert run.count() == 0
 
 
+def _every_command_line() -> list[list[str]]:
+    import click
+
+    lines: list[list[str]] = [[]]
+    for name in COMMANDS:
+        command = cli.get_command(None, name)  # type: ignore[arg-type]
+        lines.append([name])
+        if isinstance(command, click.Group):
+            lines += [[name, sub] for sub in command.list_commands(None)]  # type: ignore[arg-type]
+    return lines
+
+
+def test_help_fits_80_columns_and_lists_commands_whole() -> None:
+    """In an 80-column terminal no help line wraps, and no command's summary is cut short."""
+    from conftest import cli_runner
+
+    runner = cli_runner()
+    too_wide, cut = [], []
+    for line in _every_command_line():
+        result = runner.invoke(cli, [*line, "--help"], terminal_width=80)
+        assert result.exit_code == 0, (line, result.output)
+        too_wide += [(line, text) for text in result.stdout.splitlines() if len(text) > 80]
+        listing = result.stdout.partition("\nCommands:\n")[2]
+        cut += [(line, text) for text in listing.splitlines() if text.endswith("...")]
+    assert len(_every_command_line()) > len(COMMANDS) + 5  # db's subcommands are in
+    assert too_wide == [] and cut == []
+
+
 def test_every_lazy_command_loads_and_is_listed(run: Cli) -> None:
     """The lazy registry names real click commands, and --help lists every one."""
     listing = run("--help").stdout
@@ -138,5 +166,6 @@ def test_bad_max_age_is_a_usage_error(run: Cli) -> None:
 def test_show_refuses_csv(run: Cli, base_python: Path) -> None:
     """show is one document: CSV has no honest shape for it."""
     result = run("show", base_python, "--format", "csv", code=2)
-    assert "use --format json" in result.stderr
+    assert "prints one document, not rows: use json" in result.stderr
     assert run.count() == 0
+    assert "csv" not in run("show", "--help").stdout

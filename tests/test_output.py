@@ -190,6 +190,10 @@ def test_columns_chooses_table_and_csv_columns(run: Cli, known: list[Path]) -> N
     )
     assert rows[0] == ["path", "venv"] and {tuple(r) for r in rows[1:]} >= {(str(known[2]), "yes")}
     assert run("history", "--columns", "probe,trigger", "--format", "csv").stdout.splitlines()[0] == "probe,trigger"
+    # Naming the diff column asks for it: no need to also say --diff.
+    diffs = list(csv.reader(io.StringIO(run("history", "--columns", "trigger,diff", "--format", "csv").stdout)))
+    assert diffs[0] == ["trigger", "diff"] and "(first probe)" in {row[1] for row in diffs[1:]}
+    assert run("history", "--columns", "diff").stdout.split()[0] == "diff"
     bad = run("list", "--columns", "path,colour", code=2)
     assert bad.stderr.splitlines()[0].startswith("error: ") and "'colour'" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -329,12 +329,25 @@ def _format(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     raise click.BadParameter(f"{value!r}: use table, json, ndjson, csv or a tabulate format name")
 
 
+def _document_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--format`` of a command that prints one document, which has no CSV form."""
+    if value == "csv":
+        raise click.BadParameter(
+            f"`interpdb {ctx.info_name}` prints one document, not rows: use json, ndjson or a table format"
+        )
+    return _format(ctx, param, value)
+
+
 def _complete_format(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
     """Shell completion: the three formats first, then tabulate's table styles."""
     from interpdb.render import FORMATS, table_formats
 
     names = [*FORMATS, *(name for name in table_formats() if name not in FORMATS)]
     return [name for name in names if name.startswith(incomplete)]
+
+
+def _complete_document_format(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    return [name for name in _complete_format(ctx, param, incomplete) if name != "csv"]
 
 
 @dataclass(frozen=True)
@@ -350,11 +363,14 @@ class Output:
         return self.fmt in ("json", "ndjson")
 
 
-def format_option(*, columns: Sequence[str] | None = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def format_option(
+    *, columns: Sequence[str] | None = (), rows: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """``--format``, ``--json``, ``--wide`` and (unless ``columns`` is None) ``--columns``.
 
     The command receives them as one ``output: Output`` argument. ``columns``
     names the columns ``--columns`` may choose (empty: any name, checked later).
+    ``rows=False``: the command prints one document (``show``), so no CSV.
     """
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -374,10 +390,11 @@ def format_option(*, columns: Sequence[str] | None = ()) -> Callable[[Callable[.
                 "fmt",
                 default="table",
                 show_default=True,
-                callback=_format,
-                shell_complete=_complete_format,
+                callback=_format if rows else _document_format,
+                shell_complete=_complete_format if rows else _complete_document_format,
                 metavar="FORMAT",
-                help="table, json, ndjson (one object a line), csv, or a tabulate format (github, plain, grid...).",
+                help=f"table, json, ndjson (one object a line), {'csv, ' if rows else ''}"
+                "or a tabulate format (github, plain, grid...).",
             ),
             click.option("--json", "json_flag", is_flag=True, help="The same as --format json."),
             click.option("--wide", is_flag=True, help="Every column, nothing shortened, whatever the width."),

@@ -23,19 +23,9 @@ if TYPE_CHECKING:
     from interpdb.location import Location
 
 
-@click.group("db")
+@click.group("db", short_help="Look after the database: location, schema, checks, backups.")
 def command() -> None:
-    """Look after the database: its location, schema revision, migrations, checks and backups.
-
-    \b
-      interpdb db path                  where it is (nothing is created)
-      interpdb db current               its schema revision and the newest one
-      interpdb db upgrade [REV]         migrate up (default: the newest), backing up first
-      interpdb db downgrade REV         migrate down, backing up first
-      interpdb db check                 do models, schema and data agree? (exit 1 if not)
-      interpdb db backup [DEST]         a consistent copy of a SQLite database
-      interpdb db datasette-metadata    descriptions and example queries for Datasette (JSON)
-    """
+    """Look after the database: its location, schema revision, migrations, checks and backups."""
 
 
 def _location(app: AppState) -> Location:
@@ -53,7 +43,7 @@ def _require_file(location: Location) -> None:
         gate.inspect(location)  # the gate's own line for a folder, a device or a FIFO
 
 
-@command.command("path")
+@command.command("path", short_help="Where the database is (nothing is created).")
 @click.pass_obj
 def path_command(app: AppState) -> None:
     """Print where the database is: a file path, or the URL given.
@@ -66,7 +56,7 @@ def path_command(app: AppState) -> None:
         app.note("it does not exist yet: the first command that writes creates it")
 
 
-@command.command("current")
+@command.command("current", short_help="Its schema revision, and whether it is the newest.")
 @click.pass_obj
 def current_command(app: AppState) -> None:
     """Print the database's schema revision and whether it is the newest (the head)."""
@@ -87,7 +77,7 @@ def current_command(app: AppState) -> None:
         emit(f"none ({what}; head: {gate.HEAD_REVISION})")
 
 
-@command.command("upgrade")
+@command.command("upgrade", short_help="Migrate up (default: the newest), backing up first.")
 @click.argument("revision", default="head", metavar="[REV]")
 @click.pass_obj
 def upgrade_command(app: AppState, revision: str) -> None:
@@ -99,7 +89,9 @@ def upgrade_command(app: AppState, revision: str) -> None:
 
 
 # ignore_unknown_options: ``-1`` (one step down) is a revision, not an option.
-@command.command("downgrade", context_settings={"ignore_unknown_options": True})
+@command.command(
+    "downgrade", short_help="Migrate down to REV, backing up first.", context_settings={"ignore_unknown_options": True}
+)
 @click.argument("revision", metavar="REV")
 @click.pass_obj
 def downgrade_command(app: AppState, revision: str) -> None:
@@ -158,7 +150,7 @@ def _one_line_errors(location: Location) -> Iterator[None]:
         raise StoreError(f"cannot use {location.describe()}: {one_line(error)}") from None
 
 
-@command.command("check")
+@command.command("check", short_help="Do models, schema and data agree? (exit 1 if not)")
 @click.pass_obj
 def check_command(app: AppState) -> None:
     """Check that the database is at the head, its schema matches the models, every stored row
@@ -202,7 +194,7 @@ def check_command(app: AppState) -> None:
     raise click.ClickException(f"{location.describe()} fails the check: {_count(len(problems), 'problem')}")
 
 
-@command.command("backup")
+@command.command("backup", short_help="A consistent copy of a SQLite database.")
 @click.argument("dest", required=False, type=click.Path(dir_okay=True), metavar="[DEST]")
 @click.pass_obj
 def backup_command(app: AppState, dest: str | None) -> None:
@@ -231,7 +223,7 @@ def backup_command(app: AppState, dest: str | None) -> None:
     emit(plain(str(copy)))
 
 
-@command.command("datasette-metadata")
+@command.command("datasette-metadata", short_help="Descriptions and example queries for Datasette.")
 @click.option(
     "--database",
     "name",

@@ -16,7 +16,7 @@ from interpdb.cli._common import AppState, HostChoice, emit, host_options
 from interpdb.errors import write_output
 
 
-@click.command("export")
+@click.command("export", short_help="Write this host's interpreters and probes as JSON.")
 @click.option(
     "--output",
     "-o",
@@ -72,7 +72,7 @@ def _write_whole(path: Path, text: str) -> None:
         raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
 
 
-@click.command("import")
+@click.command("import", short_help="Read a document written by `interpdb export`.")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE")
 @click.pass_obj
 def import_command(app: AppState, file: Path) -> None:

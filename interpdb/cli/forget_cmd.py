@@ -46,7 +46,7 @@ def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None
             app.note(f"forgot {len(records)} interpreter(s); `interpdb probe PATH` brings one back")
 
 
-@click.command("prune")
+@click.command("prune", short_help="Forget interpreters missing for longer than --missing-for.")
 @click.option(
     "--missing-for",
     required=True,

@@ -44,7 +44,7 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     return parsed
 
 
-@click.command("history")
+@click.command("history", short_help="The probe log, newest first: when, why, what changed.")
 @click.argument("ref", required=False, metavar="[PATH|ID]", callback=ref_callback)
 @click.option("--since", callback=_since, metavar="WHEN", help="Only probes since then: 7d, 12h, or an ISO date (UTC).")
 @click.option(
@@ -52,21 +52,24 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     "triggers",
     type=click.Choice(TRIGGERS),
     multiple=True,
-    help="Only probes with this trigger (repeatable).",
+    metavar="TRIGGER",
+    help=f"Only probes with this trigger (repeatable): {', '.join(TRIGGERS)}.",
 )
 @click.option(
     "--outcome",
     "outcomes",
     type=click.Choice(OUTCOMES),
     multiple=True,
-    help="Only probes that ended so (repeatable).",
+    metavar="OUTCOME",
+    help=f"Only probes that ended so (repeatable): {', '.join(OUTCOMES)}.",
 )
 @host_options
 @click.option(
     "--diff",
     "with_diff",
     is_flag=True,
-    help="Also show what each probe's answer changed since the interpreter's previous successful probe.",
+    help="Also show what each probe's answer changed since the interpreter's previous successful probe "
+    "(the diff column).",
 )
 @click.option("--limit", type=click.IntRange(min=1, max=MAX_ID), default=None, help="At most this many rows.")
 @format_option(columns=COLUMN_NAMES)
@@ -93,6 +96,7 @@ def command(
     This host's probes, unless --host (a PATH is then looked up on those hosts)
     or --all-hosts (a PATH is looked up on this host first) asks for others.
     """
+    with_diff = with_diff or "diff" in (output.columns or ())
     with app.inventory() as inventory:
         events = inventory.history(
             ref,

@@ -11,7 +11,7 @@ from interpdb.cli._common import AppState, Output, emit, emit_lines, format_opti
 COLUMN_NAMES = ("host", "id", "interpreters", "ok", "versions", "last probe", "interpdb", "current")
 
 
-@click.command("hosts")
+@click.command("hosts", short_help="The hosts in the store: interpreters, versions, probes.")
 @format_option(columns=COLUMN_NAMES)
 @click.pass_obj
 def command(app: AppState, output: Output) -> None:

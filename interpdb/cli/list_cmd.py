@@ -26,7 +26,7 @@ def _version_request(_ctx: click.Context, _param: click.Parameter, value: str | 
         raise click.BadParameter(str(error)) from None
 
 
-@click.command("list")
+@click.command("list", short_help="Find and revalidate interpreters; print those that match.")
 @click.option("--implementation", metavar="NAME", help="cpython, pypy, graalpy... (case-insensitive).")
 @click.option(
     "--version",

@@ -9,7 +9,7 @@ from interpdb.cli._records import print_records, report_notes, report_problems
 from interpdb.listing import COLUMN_NAMES
 
 
-@click.command("probe")
+@click.command("probe", short_help="Learn or revalidate the interpreters at the paths given.")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @refresh_options
 @format_option(columns=COLUMN_NAMES)

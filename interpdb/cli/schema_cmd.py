@@ -8,7 +8,7 @@ from interpdb.cli._common import emit
 from interpdb.json_schemas import NAMES
 
 
-@click.command("schema")
+@click.command("schema", short_help="Print the JSON Schema of a command's JSON output.")
 @click.argument("name", required=False, type=click.Choice(NAMES), metavar="[NAME]")
 def command(name: str | None) -> None:
     """Print the JSON Schema (Draft 2020-12) of NAME's JSON output; without NAME, list the names.

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from interpdb.service import Inventory
 
 
-@click.command("show")
+@click.command("show", short_help="One interpreter whole: facts, sys.path, fingerprint.")
 @click.argument("ref", metavar="PATH|ID", callback=ref_callback)
 @click.option(
     "--host",
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     "another host's interpreter is shown as stored there, its fingerprint not checked.",
 )
 @refresh_options
-@format_option(columns=None)
+@format_option(columns=None, rows=False)
 @click.pass_obj
 def command(
     app: AppState,
@@ -39,10 +39,6 @@ def command(
     is shown is current (use --offline to only look). Each fingerprint entry says
     whether it still matches the disk.
     """
-    if output.fmt == "csv":
-        raise click.UsageError(
-            "show prints one interpreter as a document: use --format json or ndjson, or a table format"
-        )
     from interpdb.showing import render_shown, revalidated
 
     with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:

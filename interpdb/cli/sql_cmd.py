@@ -19,7 +19,7 @@ def _params(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...
         raise click.BadParameter(str(error)) from None
 
 
-@click.command("sql")
+@click.command("sql", short_help="Run one read-only SQL statement and print its rows.")
 @click.argument("query", metavar="QUERY")
 @click.option(
     "--param",
@@ -44,7 +44,8 @@ def command(app: AppState, query: str, params: dict[str, Any], output: Output) -
 
     \b
       interpdb sql "SELECT path, python_version FROM interpreters_current"
-      interpdb sql "SELECT path FROM current_sys_path WHERE entry = :dir" --param dir=/opt/lib
+      interpdb sql "SELECT path FROM current_sys_path WHERE entry = :dir" \\
+          --param dir=/opt/lib
     """
     from interpdb.location import resolve
     from interpdb.render import render
