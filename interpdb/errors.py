@@ -73,10 +73,12 @@ class NeedsWrite(Exception):  # a signal to fall back, not an error
 class Interrupted(BaseException):
     """A signal asked interpdb to stop (BaseException, like KeyboardInterrupt).
 
-    ``kept`` is how many finished probes were recorded before it stopped.
+    ``kept`` is how many finished probes were recorded before it stopped; None where it
+    stopped outside a run of probes (a warm answer, a listing, an export), which has
+    nothing half-done to account for.
     """
 
-    def __init__(self, signum: int, kept: int = 0) -> None:
+    def __init__(self, signum: int, kept: int | None = None) -> None:
         super().__init__(signum)
         self.signum = signum
         self.kept = kept
@@ -92,9 +94,11 @@ def report(error: BaseException) -> tuple[int, list[str]]:
     is a bug and deserves its traceback.
     """
     if isinstance(error, KeyboardInterrupt):
-        error = Interrupted(2, getattr(error, "kept", 0))
+        error = Interrupted(2, getattr(error, "kept", None))
     if isinstance(error, Interrupted):
         name = _SIGNAL_NAMES.get(error.signum, f"signal {error.signum}")
+        if error.kept is None:
+            return 128 + error.signum, [f"error: interrupted by {name}"]
         kept = f"{error.kept} finished probe{'' if error.kept == 1 else 's'} kept"
         return 128 + error.signum, [f"error: interrupted by {name}: {kept}"]
     if isinstance(error, InventoryError):

@@ -198,7 +198,8 @@ def test_a_signal_during_a_warm_answer_is_one_line(db_path: Path, signum: int, c
     for args in (["find", "3.12"], ["list", "--format", "json"]):
         done = signalled_warm_answer(args, db_path, signum, as_from_a_terminal)
         assert (done.returncode, done.stdout) == (code, ""), (args, done.returncode, done.stderr)
-        assert done.stderr == f"error: interrupted by {name}: 0 finished probes kept\n", args
+        # A warm answer probes nothing, so it has no count of finished probes to give.
+        assert done.stderr == f"error: interrupted by {name}\n", args
 
 
 #: Sends the signal to itself from inside the first write of finished probes, where the ORM is
