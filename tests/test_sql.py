@@ -257,6 +257,9 @@ def test_sql_on_sqlite_never_imports_sqlalchemy(db_path: Path, venv: Path) -> No
 def test_an_empty_query_is_refused_alike_on_every_backend(run: Cli, base_python: Path) -> None:
     """SQLite ran nothing (no rows, exit 0) where PostgreSQL's parser failed: one answer for both."""
     run("probe", base_python)
-    for query in ("", "  ", ";", " ; \n"):
-        refused = run("sql", query, code=1)
+    for query in ("", "  ", ";", " ; \n", "/* nothing */", "-- nothing\n;", "/* unterminated"):
+        refused = run("sql", "--", query, code=1)
         assert refused.stderr == "error: the query is empty\n", query
+    # A comment around a statement, or a comment's marks inside a string, is no empty query.
+    for query in ("/* a */ SELECT 1 AS n -- b", "SELECT '--' AS n"):
+        assert run("sql", "--", query).stdout.split()[0] == "n", query

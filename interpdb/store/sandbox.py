@@ -245,11 +245,28 @@ def bindings(pairs: Iterable[str]) -> dict[str, Any]:
     return params
 
 
+def _nothing_to_run(sql: str) -> bool:
+    """Whether ``sql`` is only blanks, semicolons and comments (``-- ...``, ``/* ... */``)."""
+    i, end = 0, len(sql)
+    while i < end:
+        if sql[i] in " \t\n\r\f;":
+            i += 1
+        elif sql.startswith("--", i):
+            newline = sql.find("\n", i)
+            i = end if newline < 0 else newline + 1
+        elif sql.startswith("/*", i):
+            close = sql.find("*/", i + 2)
+            i = end if close < 0 else close + 2
+        else:
+            return False
+    return True
+
+
 def query_records(
     location: Location, sql: str, params: dict[str, Any], read_only: bool = False
 ) -> list[dict[str, Any]]:
     """``query`` as rows keyed by column; a repeated name (``i.id, p.id``) becomes ``id_2``."""
-    if not sql.strip(" \t\n\r;"):  # SQLite ran nothing, PostgreSQL's parser failed: one answer for both
+    if _nothing_to_run(sql):  # SQLite ran nothing, PostgreSQL's parser failed: one answer for both
         raise QueryError("the query is empty")
     columns, rows = query(location, sql, params, read_only)
     seen: set[str] = set()
