@@ -68,7 +68,7 @@ def judge(
         if policy.offline:
             return Problem(path, f"never probed, and {policy.offline_reason}")
         if not os.path.lexists(path):
-            return Problem(path, "no such file")
+            return Problem(path, DENIED if denied(path) else "no such file")
         return Due(path, "new", ())
     if record.damaged:
         # A row that cannot be read is shown as it is; only an explicit ask re-probes it.
@@ -94,6 +94,11 @@ def judge(
     if record.outcome == "missing" and not changes:
         return record.with_status("missing")
     if changes and not os.path.exists(path):
+        if denied(path):
+            # Another user's interpreter in a shared store: there, as far as anyone can
+            # tell, but not for this user to check or run. Not "missing", not a candidate,
+            # and nothing written that its owner's next command would take back.
+            return replace(record, status="error", error=DENIED, stale_changes=())
         return record.with_status("stale", stale) if policy.offline else Due(path, "gone", changes)
     trigger = policy.trigger(path, record.probed_at, changes)
     if trigger is not None:
@@ -101,6 +106,22 @@ def judge(
     if changes:  # only offline leaves a changed fingerprint unprobed
         return record.with_status("stale", stale)
     return record.with_status(STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
+
+
+#: Why a path this user may not look at is not answered (``denied``).
+DENIED = "permission denied: this user cannot reach it"
+
+
+def denied(path: str) -> bool:
+    """Is ``path`` hidden from this user (a folder on the way it may not search, EACCES),
+    rather than gone? ``os.path.exists`` says False for both."""
+    try:
+        os.stat(path)
+    except PermissionError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return False
 
 
 def not_utf8(path: str) -> Problem:

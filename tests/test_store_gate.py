@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import stat
@@ -244,9 +245,12 @@ SHARED = {
 
 
 @pytest.mark.parametrize("layout", sorted(SHARED))
-def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], layout: str) -> None:
+def test_a_store_another_user_owns_is_read(tmp_path: Path, layout: str) -> None:
     """As an unprivileged user (nobody): reading commands work, a changed interpreter is stale
-    with the note, writing commands fail with one line and a hint, nothing is left or changed."""
+    with the note, writing commands fail with one line and a hint, nothing is left or changed.
+
+    The interpreter is one nobody can reach (a venv of /usr/bin/python3 outside root's
+    folders): one it could not would be out of its reach, not stale."""
     python = Path("/usr/bin/python3")
     if os.geteuid() != 0 or not python.exists():
         pytest.skip("needs root (to become nobody) and /usr/bin/python3")
@@ -259,9 +263,9 @@ def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], layou
         pytest.skip("/usr/bin/python3 is another Python than the suite's: its site-packages would not load")
     import sqlalchemy
 
-    import interpdb
+    import interpdb as package
 
-    sources = [Path(interpdb.__file__).parent.parent, Path(sqlalchemy.__file__).parent.parent]
+    sources = [Path(package.__file__).parent.parent, Path(sqlalchemy.__file__).parent.parent]
     nobody = ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", str(python)]
     probe = subprocess.run(
         [*nobody, "-c", "import os, sys; [os.listdir(p) for p in sys.argv[1:]]", *map(str, sources)],
@@ -273,9 +277,15 @@ def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], layou
     file_mode, folder_mode, owned = SHARED[layout]
     shared = Path("/tmp") / f"interpdb-shared-{os.getpid()}"
     shared.mkdir(mode=0o755)
+    venv = Path("/tmp") / f"interpdb-shared-venv-{os.getpid()}"
     try:
+        subprocess.run([str(python), "-m", "venv", "--without-pip", str(venv)], check=True)
+        source = tmp_path / "team.sqlite3"
+        [record] = json.loads(interpdb("--db", source, "probe", venv / "bin" / "python", "--format", "json").stdout)
+        site = next(p for p in record["site_packages"] if p.startswith(record["prefix"]))
+        Path(site, "extra.pth").write_text(f"{tmp_path}\n")  # changed since it was probed
         db = shared / "team.sqlite3"
-        db.write_bytes(changed_store["db"].read_bytes())
+        db.write_bytes(source.read_bytes())
         db.chmod(file_mode)
         if owned:
             os.chown(db, 65534, -1)
@@ -300,7 +310,7 @@ def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], layou
         assert [r["status"] for r in json.loads(listed.stdout)] == ["stale"]
         why = "its folder is not writable" if owned else "the file is not writable"
         assert f"note: the store is read-only ({why})" in listed.stderr
-        for args in (("probe", "--refresh", changed_store["venv"]), ("forget", "1"), ("db", "upgrade")):
+        for args in (("probe", "--refresh", venv / "bin" / "python"), ("forget", "1"), ("db", "upgrade")):
             refused = as_nobody(*args)
             assert refused.returncode == 1, (args, refused.stderr)
             assert refused.stderr.splitlines() == [
@@ -315,6 +325,7 @@ def test_a_store_another_user_owns_is_read(changed_store: dict[str, Path], layou
         for child in shared.iterdir():
             child.unlink()
         shared.rmdir()
+        shutil.rmtree(venv, ignore_errors=True)
 
 
 def test_no_regular_file_is_ever_read_as_a_store_or_replaced_by_one(tmp_path: Path, base_python: Path) -> None:
@@ -598,3 +609,43 @@ def test_a_damaged_interpreter_row_never_breaks_a_write_or_an_export(
     )
     check = interpdb("db", "check", env=env)
     assert check.returncode == 1 and "(interpreter 1): created_at is not a time" in check.stdout
+
+
+def test_another_users_interpreter_is_out_of_reach_not_missing(
+    tmp_path: Path, base_python: Path, db_path: Path
+) -> None:
+    """A store shared by several users: one may not enter the folder of another's
+    interpreter (EACCES, which ``os.path.exists`` reports as absent). For that user it
+    is an error saying so, never a candidate; and it is not recorded missing, so its
+    owner's next command still answers it from the store instead of re-probing it.
+
+    Root is not refused a folder; root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
+    (``setpriv``) is, like any other user."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to act as a user refused a folder")
+    private = tmp_path / "theirs"
+    private.mkdir()
+    subprocess.run([str(base_python), "-m", "venv", "--without-pip", str(private / "v")], check=True)
+    python = private / "v" / "bin" / "python"
+    assert interpdb("--db", db_path, "probe", python).returncode == 0
+    os.chown(private, 65534, 65534)  # nobody's, and theirs alone
+    private.chmod(0o700)
+    refused = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+    look = subprocess.run([*refused, sys.executable, "-c", f"import os; os.stat({str(python)!r})"], check=False)
+    if look.returncode == 0:
+        pytest.skip("setpriv did not take the capabilities away here")
+    probes = query(db_path, "SELECT count(*) FROM probes")
+
+    def as_other(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
+        command = [*refused, sys.executable, "-m", "interpdb", "--db", str(db_path), *(str(a) for a in args)]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    listed = as_other("list", "--no-discover", "--status", "error", "--format", "json")
+    [row] = [r for r in json.loads(listed.stdout) if r["path"] == str(python)]
+    assert (row["status"], row["error"]) == ("error", "permission denied: this user cannot reach it"), row
+    found = as_other("find", python)
+    assert (found.returncode, found.stdout) == (1, ""), found
+    assert found.stderr == f"error: {python}: permission denied: this user cannot reach it\n"
+    assert query(db_path, "SELECT count(*) FROM probes") == probes  # nothing written
+    owner = json.loads(interpdb("--db", db_path, "list", "--no-discover", "--format", "json").stdout)
+    assert [r["status"] for r in owner if r["path"] == str(python)] == ["cached"]

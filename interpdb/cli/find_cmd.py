@@ -97,10 +97,17 @@ def command(
         app.note(f"{best.path} is on host {best.host} ({best.host_id}), as last recorded there")
     if best is None:
         _explain_a_path(request, records, considered)
-        working = [r for r in records if r.outcome == "ok"]
+        from interpdb.freshness import DENIED
+
+        working = [r for r in records if r.outcome == "ok" and r.error != DENIED]
         seen = ", ".join(f"{impl} {version}" for impl, version in _in_version_order(working)) or "none"
         for path in hidden:
             app.note(f"forgotten {path} would match; `interpdb probe {path}` brings it back")
+        unreachable = sum(r.error == DENIED for r in records)
+        if unreachable:
+            app.note(
+                f"{unreachable} stored interpreter{'s are' if unreachable > 1 else ' is'} out of this user's reach"
+            )
         raise click.ClickException(f"no interpreter matches {request!r} (considered {len(working)}: {seen})")
     from interpdb.render import plain, render
 
@@ -145,7 +152,7 @@ def _explain_a_path(request: str, records: list[Record], considered: Any) -> Non
     if not request.startswith(("/", ".", "~")) and os.sep not in request:
         return
     wanted = normalize_path(os.path.expanduser(request))
-    failed = [r for r in records if r.path == wanted and r.outcome != "ok"]
+    failed = [r for r in records if r.path == wanted and (r.outcome != "ok" or r.status == "error")]
     problems = [p for p in getattr(considered, "problems", ()) if getattr(p, "path", None) == wanted]
     reason = failed[0].error if failed else problems[0].message if problems else None
     if reason:
