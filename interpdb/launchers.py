@@ -419,7 +419,7 @@ def _resolve_pyenv(shim: str, head: str, trail: _Trail) -> Selection:
         if choice.name == "system":
             candidate = _pyenv_system_command(command, shim, root, install_prefix, trail)
         else:
-            candidate = os.path.join(root, "versions", choice.name, "bin", command)
+            candidate = _pyenv_version_dir(root, choice.name) + "/bin/" + command
         if candidate and trail.is_executable(candidate):
             if choice.name == "system" and _pyenv_shim_root(candidate) == root:
                 # PATH still holds this root's shims under another spelling: pyenv would run forever.
@@ -488,8 +488,15 @@ def _pyenv_read_version_file(path: str, root: str, trail: _Trail) -> list[str]:
 def _pyenv_version_is_safe(word: str, root: str, trail: _Trail) -> bool:
     """A name that walks the tree must land inside ``$PYENV_ROOT/versions`` (CVE-2022-35861)."""
     versions = os.path.join(root, "versions")
-    landing = os.path.normpath(os.path.join(versions, word))
+    landing = os.path.normpath(_pyenv_version_dir(root, word))
     return landing.startswith(versions + "/") and trail.is_dir(landing)
+
+
+def _pyenv_version_dir(root: str, name: str) -> str:
+    """``${PYENV_ROOT}/versions/${name}``, the text pyenv builds: an absolute name stays
+    under ``versions`` (``versions//opt/py``, no such folder), where ``os.path.join`` would
+    drop the root and find the absolute folder pyenv never looks at."""
+    return f"{root}/versions/{name}"
 
 
 def _pyenv_version_names(requested: str, root: str, trail: _Trail) -> list[_PyenvName]:
@@ -505,7 +512,7 @@ def _pyenv_version_names(requested: str, root: str, trail: _Trail) -> list[_Pyen
         if word == "system":
             names.append(_PyenvName(word, True))
             continue
-        found = next((n for n in (word, plain) if trail.is_dir(os.path.join(versions, n))), None)
+        found = next((n for n in (word, plain) if trail.is_dir(_pyenv_version_dir(root, n))), None)
         if found is None:
             found = _pyenv_latest(word, versions, trail) or _pyenv_latest(plain, versions, trail)
         names.append(_PyenvName(found, True) if found else _PyenvName(plain, False))
@@ -514,7 +521,7 @@ def _pyenv_version_names(requested: str, root: str, trail: _Trail) -> list[_Pyen
 
 def _pyenv_latest(prefix: str, versions: str, trail: _Trail) -> str | None:
     """pyenv-latest: ``prefix`` itself when installed, else the newest stable install under it."""
-    if trail.is_dir(os.path.join(versions, prefix)):
+    if trail.is_dir(f"{versions}/{prefix}"):  # as pyenv builds it (``_pyenv_version_dir``)
         return prefix
     import re  # a prefix to complete (``3.12`` -> ``3.12.10``): the rare case
 

@@ -282,6 +282,23 @@ def test_version_walking_out_of_versions_is_ignored(tmp_path: Path, root: Path, 
     assert selection.target == str(root / "versions" / "../versions/3.12.1" / "bin" / "python3")
 
 
+def test_an_absolute_version_is_no_version(tmp_path: Path, root: Path, project: Path, sysbin: Path) -> None:
+    """pyenv looks for ``$PYENV_ROOT/versions/<name>`` by pasting text: an absolute path
+    names no installed version (``versions//opt/py``). From a file it is ignored as
+    invalid; from PYENV_VERSION it is a version not installed. Neither is the folder the
+    path names, which the shim never runs (``os.path.join`` used to jump there)."""
+    installed = str(root / "versions" / "3.11.7")
+    (project / ".python-version").write_text(f"{installed}\n")
+    from_file = pyenv(root, "python3", environment(tmp_path, root, sysbin), project)
+    assert (from_file.version, from_file.target) == ("system", str(sysbin / "python3"))
+    (project / ".python-version").unlink()
+    from_env = pyenv(root, "python3", environment(tmp_path, root, sysbin, PYENV_VERSION=installed), project)
+    assert (from_env.version, from_env.target) == ("system", str(sysbin / "python3"))
+    lacking = pyenv(root, "python3.12", environment(tmp_path, root, sysbin, PYENV_VERSION=installed), project)
+    assert lacking.target is None
+    assert f"version `{installed}' is not installed (set by PYENV_VERSION environment variable)" in str(lacking.reason)
+
+
 def test_prefix_resolves_to_the_installed_version(tmp_path: Path, root: Path, project: Path, sysbin: Path) -> None:
     """'3.12' and 'python-3.12' select the installed 3.12.1, as pyenv-latest does."""
     for request in ("3.12", "python-3.12"):
