@@ -77,10 +77,12 @@ def judge(
         wanted = "refresh-interpreter" if path in policy.interpreters else "refresh" if policy.everything else None
         return Due(path, wanted, ()) if wanted is not None else record
     changes = tuple(fingerprint.changes(record.entries, probe_hash, stats))
+    reselected = None
     if changes and _launcher_only(changes):
         selection = current_selection(record)
         if selection is not None and same_selection(record, selection):
             changes = ()  # the shim still selects what it did: nothing to re-probe
+            reselected = selection
         elif selection is not None and selected is not None and policy.trigger(path, record.probed_at, ()) is None:
             answer = selected(record, selection)
             if answer is not None:
@@ -105,7 +107,18 @@ def judge(
         return Due(path, trigger, changes)
     if changes:  # only offline leaves a changed fingerprint unprobed
         return record.with_status("stale", stale)
-    return record.with_status(STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
+    answer = record.with_status(STATUS_OF_OUTCOME.get(record.outcome or "", "error"))
+    return answer if reselected is None else _selected_from(answer, reselected)
+
+
+def _selected_from(record: Record, selection: Any) -> Record:
+    """The shim's stored answer, its ``launcher.origin`` the file (or variable) that selects
+    the same version here: another project's ``.python-version`` may have chosen it at probe
+    time. Only the answer says so; the stored row keeps its probe's."""
+    launcher = record.data.get("launcher")
+    if not launcher or launcher.get("origin") == selection.origin:
+        return record
+    return replace(record, data=dict(record.data, launcher=dict(launcher, origin=selection.origin)))
 
 
 #: Why a path this user may not look at is not answered (``denied``).

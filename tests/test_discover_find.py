@@ -352,6 +352,31 @@ def test_moving_between_projects_answers_shims_from_the_store(
     assert run.count() == rows  # no probe, no write
 
 
+def test_a_shim_selecting_the_same_version_elsewhere_names_the_file_that_selects_it_here(
+    run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two projects whose .python-version files select the same Python: the shim's answer
+    in the second is the stored one (no probe), and its selection names the second
+    project's file, not the first's, which was read when it was probed."""
+    monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
+    v312 = python_for("3.12").parent.parent.name
+    first, second = two_projects(tmp_path, v312)
+    (first / ".python-version").write_text(v312 + "\n")
+    shim = str(pyenv_root / "shims" / "python3")
+    monkeypatch.chdir(first)
+    [here] = [r for r in run.json("list", "--aliases") if r["path"] == shim]
+    assert here["launcher"]["origin"] == str(first / ".python-version")
+    rows = run.count()
+    monkeypatch.chdir(second)
+    for command in (["list", "--aliases"], ["show", shim]):
+        answer = run.json(*command)
+        [there] = [r for r in answer if r["path"] == shim] if isinstance(answer, list) else [answer]
+        assert there["status"] == "cached" and there["launcher"], (command, there)
+        assert there["launcher"]["version"] == v312, command
+        assert there["launcher"]["origin"] == str(second / ".python-version"), command
+    assert run.count() == rows  # the answer says so; nothing is written for it
+
+
 def test_a_shim_named_in_another_project_is_answered_by_another_name_of_the_same_file(
     run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
