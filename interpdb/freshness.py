@@ -78,20 +78,27 @@ def judge(
         return Due(path, wanted, ()) if wanted is not None else record
     changes = tuple(fingerprint.changes(record.entries, probe_hash, stats))
     reselected = None
-    if changes and _launcher_only(changes):
+    if changes and any(c.role in _LAUNCHER_ROLES for c in changes):
         selection = current_selection(record)
         if selection is not None and same_selection(record, selection):
-            changes = ()  # the shim still selects what it did: nothing to re-probe
-            reselected = selection
-        elif selection is not None and selected is not None and policy.trigger(path, record.probed_at, ()) is None:
-            answer = selected(record, selection)
-            if answer is not None:
-                return answer  # it selects an interpreter the store knows, fresh: no probe, no write
-            if selection.target is None and record.outcome == "error" and not record.data.get("launcher"):
-                # It failed before and selects nothing now either (no project's version
-                # provides `python2.7`): the new reason costs stat calls, not a row.
-                reason = selection.reason or "the shim selects no interpreter"
-                return replace(record, status="error", error=reason, stale_changes=())
+            if _launcher_only(changes):
+                changes = ()  # the shim still selects what it did: nothing to re-probe
+                reselected = selection
+        elif selection is not None:
+            # It selects another interpreter now (another project's version): the other
+            # changes are the files of the one it selected before, which no longer runs.
+            # Its reason is the selection, named first; its answer, the record of the one
+            # it selects, when the store has that fresh.
+            changes = tuple(sorted(changes, key=lambda c: c.role not in _LAUNCHER_ROLES))
+            if selected is not None and policy.trigger(path, record.probed_at, ()) is None:
+                answer = selected(record, selection)
+                if answer is not None:
+                    return answer  # it selects an interpreter the store knows, fresh: no probe, no write
+                if selection.target is None and record.outcome == "error" and not record.data.get("launcher"):
+                    # It failed before and selects nothing now either (no project's version
+                    # provides `python2.7`): the new reason costs stat calls, not a row.
+                    reason = selection.reason or "the shim selects no interpreter"
+                    return replace(record, status="error", error=reason, stale_changes=())
     stale = tuple(c.as_dict() for c in changes)
     if record.outcome == "missing" and not changes:
         return record.with_status("missing")

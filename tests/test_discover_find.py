@@ -352,6 +352,37 @@ def test_moving_between_projects_answers_shims_from_the_store(
     assert run.count() == rows  # no probe, no write
 
 
+def test_a_change_to_what_a_shim_selected_elsewhere_costs_no_probe_here(
+    run: Cli, pyenv_root: Path, tmp_path: Path, fake_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shim last probed in a project selecting 3.12 now selects 3.11, which the store
+    knows fresh: a new .pth in 3.12's user site changes what the shim used to run, not what
+    it runs here, so its answer is 3.11's record, with no probe. It used to re-probe every
+    shim, each blamed on the 3.12 file."""
+    monkeypatch.setenv("PATH", str(pyenv_root / "shims"))
+    v311, v312 = python_for("3.11").parent.parent.name, python_for("3.12").parent.parent.name
+    project_a, project_b = two_projects(tmp_path, v312)  # a: the global 3.11, b: 3.12
+    shim = str(pyenv_root / "shims" / "python3")
+    monkeypatch.chdir(project_b)
+    run("list")  # the shims probed here, selecting 3.12
+    monkeypatch.chdir(project_a)
+    run("probe", pyenv_root / "versions" / v311 / "bin" / "python3.11")  # 3.11 known, the shims untouched
+    user_site = fake_home / ".local" / "lib" / f"python{v312.rsplit('.', 1)[0]}" / "site-packages"
+    user_site.mkdir(parents=True)
+    (user_site / "zz.pth").write_text(f"{tmp_path}\n")
+    # python3.12 selects nothing here (3.11 lacks it): that is recorded, as a failure.
+    shims = {path: len(run.probes(path)) for path in (shim, str(pyenv_root / "shims" / "python3.11"))}
+    monkeypatch.chdir(project_a)
+    [answer] = [r for r in run.json("list", "--aliases") if r["path"] == shim]
+    assert (answer["status"], answer["launcher"]["version"]) == ("cached", v311)
+    # 3.12 itself is re-probed (its user site changed); the shims selecting 3.11 are not.
+    assert {path: len(run.probes(path)) for path in shims} == shims
+    monkeypatch.chdir(project_b)  # back where it selects 3.12: that change is its own now
+    run("list")
+    [why] = [p["changes"] for p in run.probes(shim)[-1:]]
+    assert str(user_site) in why
+
+
 def test_a_shim_selecting_the_same_version_elsewhere_names_the_file_that_selects_it_here(
     run: Cli, pyenv_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
