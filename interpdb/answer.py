@@ -63,7 +63,8 @@ def parse(stdout: bytes, token: str) -> tuple[dict[str, Any], str | None]:
     other = (stdout[:start] + stdout[stop + len(end) :]).strip()
     note = None
     if other:
-        text = other.decode("utf-8", "backslashreplace")  # a byte that is not UTF-8 as \xff
+        # A byte that is not UTF-8 as \xff, a NUL as \x00: storable text (PostgreSQL's too).
+        text = other.decode("utf-8", "backslashreplace").replace("\0", "\\x00")
         note = text if len(text) <= NOTE_LIMIT else text[: NOTE_LIMIT - 1] + "…"
     return document, note
 
@@ -119,6 +120,7 @@ def _name(where: str) -> str:
     if not where:
         return "the answer"
     shown = where.encode("utf-8", "backslashreplace").decode("utf-8")
+    shown = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in shown)
     return f"'{shown if len(shown) <= 80 else shown[:79] + '…'}'"
 
 
@@ -132,6 +134,8 @@ def text(limit: int = MAX_STRING) -> Check:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return f"{_name(where)} is not valid UTF-8"
+        if "\0" in value:  # no path holds one, no PostgreSQL text column takes one
+            return f"{_name(where)} contains a NUL character"
         return None
 
     return check

@@ -587,7 +587,7 @@ def changes(
             if st is _UNSEEN:
                 try:
                     st = stat(entry.path)
-                except OSError:
+                except (OSError, ValueError):  # ValueError: a NUL, in a row older interpdbs let in
                     st = None
                 if stats is not None:
                     stats[entry.path] = st
@@ -605,7 +605,7 @@ def changes(
             try:
                 st = os.lstat(entry.path)
                 target = os.readlink(entry.path) if stat_module.S_ISLNK(st.st_mode) else None
-            except OSError:
+            except (OSError, ValueError):
                 st = target = None
             if st is not None and entry.exists and target == entry.target and _same_stat(st, entry):
                 continue

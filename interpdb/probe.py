@@ -202,7 +202,8 @@ def _read_answer(stdout: bytes, stderr: bytes, returncode: int, elapsed: float, 
 
 
 def _tail(stderr: bytes) -> str:
-    text = stderr.decode("utf-8", "backslashreplace").strip()  # a byte that is not UTF-8 as \xff
+    # A byte that is not UTF-8 as \xff, a NUL as \x00: storable text (PostgreSQL's too).
+    text = stderr.decode("utf-8", "backslashreplace").replace("\0", "\\x00").strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     last = lines[-1] if lines else ""
     return last[-STDERR_TAIL:]

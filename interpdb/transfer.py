@@ -360,6 +360,8 @@ def _parse_value(column: Column[Any], value: Any, where: str) -> Any:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise TransferError(f"{where}: not valid UTF-8") from None
+        if "\0" in value:  # no path holds one, no PostgreSQL text column takes one
+            raise TransferError(f"{where}: contains a NUL character")
     return value
 
 

@@ -70,6 +70,12 @@ def _framed(token: str, body: bytes) -> bytes:
         ({"implementation_name": "x" * 33}, "probe answer: 'implementation_name' is longer than 32 characters"),
         ({"surprise": 1}, "probe answer: 'surprise' is not a key the probe prints"),
         ({"prefix": "/opt/\udcff"}, "probe answer: 'prefix' is not valid UTF-8"),
+        # A NUL is in no path (os.listdir raised, losing the run's other probes) and in no
+        # PostgreSQL text column.
+        ({"sys_path": ["/a\0b"]}, "probe answer: 'sys_path[0]' contains a NUL character"),
+        ({"executable": "/opt/x\0/bin/python"}, "probe answer: 'executable' contains a NUL character"),
+        ({"markers": {"os_name": "posix\0"}}, "probe answer: 'markers.os_name' contains a NUL character"),
+        ({"su\0rprise": 1}, "probe answer: 'su\\x00rprise' is not a key the probe prints"),
     ],
 )
 def test_a_wrong_answer_is_a_failed_probe_with_one_line(
@@ -435,6 +441,26 @@ def test_probing_leaks_no_file_descriptor(tmp_path: Path) -> None:
             run_probe(str(python)).error == "not a Python interpreter: printed 'nothing' instead of the probe's answer"
         )
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_a_nul_printed_around_the_answer_or_on_stderr_is_stored_escaped(
+    run: Cli, tmp_path: Path, base_python: Path, backend: str
+) -> None:
+    """What an interpreter prints is kept as text (the note beside an answer, the last line
+    of stderr in an error): a NUL in it as ``\\x00``, which PostgreSQL's text takes too. A
+    good interpreter in the same run is stored with them."""
+    noisy = write_script(tmp_path / "noisy", f"printf 'a\\000b'\nexec '{base_python}' \"$@\"")
+    failing = write_script(tmp_path / "failing", "printf 'err\\000or' >&2\nexit 3")
+    result = run("probe", noisy, failing, base_python, "--format", "json", code=1)
+    assert "Traceback" not in result.stderr
+    by_path = {r["path"]: r for r in json.loads(result.stdout)}
+    assert by_path[str(noisy)]["status"] == "probed"
+    [row] = run.probes(noisy)
+    assert json.loads(row["data"])["probe_output"] == "a\\x00b"
+    assert by_path[str(failing)]["error"] == "exited with code 3: err\\x00or"
+    assert by_path[str(base_python)]["status"] == "probed"
+    assert run.count() == 3
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
