@@ -17,6 +17,13 @@ import sys
 # taken before the probe's own imports, which would blur it.
 _LOADED_AT_START = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
 
+# interpdb runs this with `-c`, which puts '' (the working directory) first on sys.path
+# once site is done. Off it comes before the probe's own imports: a struct.py or json.py
+# that another probe left in the folder must not answer for the standard library (nor
+# is '' part of the interpreter's sys.path as anything but `-c` sees it).
+if sys.path and sys.path[0] == "" and sys.argv[:1] == ["-c"]:
+    del sys.path[0]
+
 import json  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
@@ -52,11 +59,7 @@ def _config_var(name):
 
 
 def _sys_path():
-    paths = list(sys.path)
-    # interpdb runs this with `-c`, which puts '' (the working directory) first.
-    if paths and paths[0] == "" and sys.argv[:1] == ["-c"]:
-        del paths[0]
-    return paths
+    return list(sys.path)  # without the '' of `-c` (see the top)
 
 
 def _site_packages():

@@ -78,8 +78,10 @@ def _neutral_cwd() -> str:
 
     One fixed folder rather than one per process, so an interpdb killed with SIGKILL
     leaves nothing new behind. It is used only when it is this user's own, private
-    and empty (a probe that wrote into it does not spoil the next: its files are
-    removed); otherwise a fresh temporary folder is made and removed at exit.
+    and empty (what an earlier run's probes wrote into it is removed on first use);
+    otherwise a fresh temporary folder is made and removed at exit. A file one probe
+    writes there during a run (a ``struct.py``) cannot spoil the next probe's answer:
+    the probe takes the folder off ``sys.path`` before its own imports.
     """
     import tempfile
     from contextlib import suppress

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
 from collections.abc import Callable
@@ -441,6 +442,22 @@ def test_probing_leaks_no_file_descriptor(tmp_path: Path) -> None:
             run_probe(str(python)).error == "not a Python interpreter: printed 'nothing' instead of the probe's answer"
         )
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_probe_cannot_plant_a_module_for_the_next_one(run: Cli, tmp_path: Path, base_python: Path) -> None:
+    """Every probe of a run shares one working folder, which ``-c`` puts first on
+    ``sys.path``: a ``struct.py`` one binary leaves there answered the next real
+    interpreter's ``import struct`` (its pointer size 128 bits, stored as fresh)."""
+    planter = write_script(
+        tmp_path / "planter",
+        "printf 'def calcsize(fmt):\\n    return 16\\n' > struct.py\n"
+        "printf 'import sys\\nsys.stdout.write(\"forged\")\\nsys.exit(0)\\n' > json.py\n"
+        "exit 1",
+    )
+    records = {r["path"]: r for r in run.json("probe", "-j", "1", planter, base_python, code=1)}
+    assert records[str(base_python)]["status"] == "probed"
+    assert records[str(base_python)]["pointer_size"] == 8 * struct.calcsize("P")
+    assert "" not in records[str(base_python)]["sys_path"]
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
