@@ -71,7 +71,8 @@ def render_history(
         by_name = {c.name: c for c in _table_columns(True)}
         chosen = [by_name[name].asked() for name in columns]
     rows = [_row(e, table) for e in events]
-    return render(rows, fmt, document=[e.to_json() for e in events], columns=chosen, wide=wide)
+    fields = COLUMN_NAMES if with_diff else COLUMN_NAMES[:-1]  # CSV's header, rows or none
+    return render(rows, fmt, document=[e.to_json() for e in events], columns=chosen, wide=wide, fields=fields)
 
 
 def _table_columns(with_diff: bool) -> list[Column]:

@@ -204,4 +204,5 @@ def render_records(
         specs = [by_name[n].asked() for n in columns]
     every_host = fmt != "table" or (columns is not None and "host" in columns)
     rows = [summary_row(r, every_host) for r in records]
-    return render(rows, fmt, columns=specs if fmt == "table" or columns is not None else None, width=width, wide=wide)
+    chosen = specs if fmt == "table" or columns is not None else None
+    return render(rows, fmt, columns=chosen, width=width, wide=wide, fields=COLUMN_NAMES)

@@ -462,29 +462,38 @@ def ndjson(documents: Iterable[Any]) -> Iterator[str]:
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    if not rows:
+    """A header line (when the columns are known: ``columns``, else the first row's keys;
+    none for no rows and no ``columns``) and a line a row.
+
+    Exact text for a pipe or a file; on a terminal each cell's control characters are
+    escaped, as :func:`plain` does for ``find``'s path (a path can hold ``\\x1b]0;...``).
+    """
+    if not rows and columns is None:
         return ""
     buffer = io.StringIO()
     fieldnames = list(columns) if columns is not None else list(rows[0])
     import csv  # CSV output only: JSON and tables do not pay for it
 
+    terminal = _stdout_is_terminal()
     writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _csv_cell(row.get(k)) for k in fieldnames})
+        writer.writerow({k: _csv_cell(row.get(k), terminal) for k in fieldnames})
     return buffer.getvalue()
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: Any, terminal: bool = False) -> Any:
     if isinstance(value, (list, tuple, dict)):
         import json
 
-        return json.dumps(value, sort_keys=True)
-    if isinstance(value, bool):
+        value = json.dumps(value, sort_keys=True)
+    elif isinstance(value, bool):
         return yes_no(value)
-    if isinstance(value, datetime):
+    elif isinstance(value, datetime):
         return when(value)
-    return "" if value is None else value
+    elif value is None:
+        return ""
+    return safe(value) if terminal and isinstance(value, str) else value
 
 
 def to_tabulate(rows: Sequence[Mapping[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> str:
@@ -520,12 +529,14 @@ def render(
     columns: Sequence[Column | str] | None = None,
     width: int | None = None,
     wide: bool = False,
+    fields: Sequence[str] | None = None,
 ) -> str:
     """``document`` (default: ``rows``) is what JSON and NDJSON print; tables and CSV show ``rows``.
 
     ``columns`` chooses and orders the table and CSV columns (CSV: all of them
-    unless chosen). Like JSON and tables, the text has no final newline: the
-    caller's echo adds it.
+    unless chosen). ``fields``: every column, in order, for CSV's header when
+    ``columns`` does not choose (a result of no rows is still a header). Like JSON
+    and tables, the text has no final newline: the caller's echo adds it.
     """
     if fmt == "json":
         return to_json(rows if document is None else document)
@@ -533,7 +544,8 @@ def render(
         return "\n".join(ndjson(rows if document is None else document))
     names = None if columns is None else [c.name if isinstance(c, Column) else c for c in columns]
     if fmt == "csv":
-        return to_csv(rows, names).removesuffix("\n")  # the last row's terminator; a quoted cell keeps its own
+        # The last row's terminator goes (the caller's echo adds it); a quoted cell keeps its own.
+        return to_csv(rows, names if names is not None else fields).removesuffix("\n")
     if fmt == "table":
         return table(rows, columns, width, wide=wide)
     return to_tabulate(rows, fmt, names)

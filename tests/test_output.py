@@ -201,6 +201,28 @@ def test_columns_chooses_table_and_csv_columns(run: Cli, known: list[Path]) -> N
     assert "no column 'nope'" in run("sql", "SELECT 1 AS a", "--columns", "nope", code=2).stderr
 
 
+def test_csv_of_no_rows_is_still_its_header(run: Cli, known: list[Path]) -> None:
+    """A program reading CSV by header (csv.DictReader, pandas) gets the columns of an
+    empty result too, as for a full one; the note for people stays on stderr."""
+    from interpdb import auditing, listing
+
+    def header(*args: str) -> list[str]:
+        result = run(*args, "--format", "csv")
+        return result.stdout.splitlines()
+
+    assert header("list", "--no-discover", "--version", "3.99") == [",".join(listing.COLUMN_NAMES)]
+    assert header("list", "--no-discover")[0] == ",".join(listing.COLUMN_NAMES)  # the same order, rows or none
+    assert header("history", "--trigger", "max-age") == [",".join(auditing.COLUMN_NAMES[:-1])]
+    assert header("history", "--trigger", "max-age", "--diff") == [",".join(auditing.COLUMN_NAMES)]
+    assert header("sql", "SELECT 1 AS a, 2 AS a WHERE 0") == ["a,a_2"]
+    assert header("sql", "SELECT 1 AS a, 2 AS b WHERE 0", "--columns", "b") == ["b"]
+    assert header("prune", "--missing-for", "1d", "--dry-run") == ["id,path,missing_since"]
+    hosts = header("hosts")
+    assert hosts[0].endswith(",current") and hosts[1].endswith(",yes")  # a boolean, as everywhere in CSV
+    refused = run("sql", "SELECT 1 AS a WHERE 0", "--format", "csv", "--columns", "b", code=2)
+    assert "the query has no column 'b'" in refused.stderr
+
+
 def test_stale_rows_say_why_in_the_table(run: Cli, make_venv: Callable[..., Path]) -> None:
     """``list --offline`` and ``show --offline`` name what changed, not only the JSON."""
     python = make_venv()
@@ -476,7 +498,7 @@ def test_the_hosts_table_fits_80_columns_keeping_the_time_whole() -> None:
         "current": True,
     }
     for width in (80, 100, 160):
-        lines = render.table([_row(found)], _table_columns(), width=width).splitlines()
+        lines = render.table([_row(found, True)], _table_columns(), width=width).splitlines()
         assert max(len(line) for line in lines) <= width, lines
         assert "2026-12-07 19:49:59Z" in lines[2] and lines[2].startswith("build-box  3d1219c7"), lines
-    assert "0.1.0" in render.table([_row(found)], _table_columns(), width=100)
+    assert "0.1.0" in render.table([_row(found, True)], _table_columns(), width=100)

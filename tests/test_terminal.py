@@ -143,6 +143,11 @@ def test_find_escapes_a_hostile_path_on_a_terminal(
     assert "pwned" not in terminal.tmux("display-message", "-p", "#{pane_title}")
     listed = terminal.run(_interpdb(db_path, "list", "--no-discover", "--wide"), 250)
     assert len(listed) == 3 and "\\x1b[31m title\\x1b]0;pwned\\x07 new\\nline" in listed[2]
+    # CSV too: exact for a pipe or a file, escaped for a terminal (the title was set).
+    csv_lines = terminal.run(_interpdb(db_path, "list", "--no-discover", "--format", "csv"), 250)
+    assert len(csv_lines) == 2 and "\\x1b[31m title\\x1b]0;pwned\\x07 new\\nline" in csv_lines[1]
+    assert "pwned" not in terminal.tmux("display-message", "-p", "#{pane_title}")
+    assert str(folder) in run("list", "--no-discover", "--format", "csv").stdout
 
 
 @pytest.mark.parametrize("columns", [80, 120])

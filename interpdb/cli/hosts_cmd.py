@@ -37,7 +37,8 @@ def command(app: AppState, output: Output) -> None:
 
         document = {"schema_version": JSON_SCHEMA_VERSION, "hosts": documents}
         columns = output.columns if output.columns is not None or output.fmt != "table" else _table_columns()
-        emit(render([_row(row) for row in found], output.fmt, document=document, columns=columns, wide=output.wide))
+        rows = [_row(row, output.fmt == "table") for row in found]
+        emit(render(rows, output.fmt, document=document, columns=columns, wide=output.wide, fields=COLUMN_NAMES))
     if not found and not output.machine:
         app.note("no hosts recorded yet")
 
@@ -73,8 +74,9 @@ def _document(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _row(row: dict[str, Any]) -> dict[str, Any]:
-    from interpdb.render import when
+def _row(row: dict[str, Any], table: bool) -> dict[str, Any]:
+    """One host as the table (the current one marked ``*``) or CSV (``yes``/``no``) shows it."""
+    from interpdb.render import when, yes_no
 
     return {
         "host": row["host"],
@@ -84,5 +86,5 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
         "versions": " ".join(row["versions"]),
         "last probe": when(row["last_probed_at"]) if row["last_probed_at"] is not None else "",
         "interpdb": row["interpdb_version"] or "",
-        "current": "*" if row["current"] else "",
+        "current": ("*" if row["current"] else "") if table else yes_no(row["current"]),
     }

@@ -49,11 +49,11 @@ def command(app: AppState, query: str, params: dict[str, Any], output: Output) -
     """
     from interpdb.location import resolve
     from interpdb.render import render
-    from interpdb.store.sandbox import query_records
+    from interpdb.store.sandbox import query_table
 
     if query == "-":  # as UTF-8 whatever the locale says; a byte that is not is query()'s one line
         query = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
-    records = query_records(resolve(app.db), query, params, app.read_only)
+    names, records = query_table(resolve(app.db), query, params, app.read_only)
     if output.fmt == "ndjson":
         from interpdb.render import ndjson
 
@@ -61,10 +61,10 @@ def command(app: AppState, query: str, params: dict[str, Any], output: Output) -
     else:
         from interpdb.render import render
 
-        if output.columns is not None and records:
-            unknown = [name for name in output.columns if name not in records[0]]
+        if output.columns is not None:
+            unknown = [name for name in output.columns if name not in names]
             if unknown:
                 raise click.UsageError(f"--columns: the query has no column {unknown[0]!r}")
-        emit(render(records, output.fmt, columns=output.columns, wide=output.wide))
+        emit(render(records, output.fmt, columns=output.columns, wide=output.wide, fields=names))
     if not records and not output.machine:
         app.note("no rows")

@@ -266,6 +266,14 @@ def query_records(
     location: Location, sql: str, params: dict[str, Any], read_only: bool = False
 ) -> list[dict[str, Any]]:
     """``query`` as rows keyed by column; a repeated name (``i.id, p.id``) becomes ``id_2``."""
+    return query_table(location, sql, params, read_only)[1]
+
+
+def query_table(
+    location: Location, sql: str, params: dict[str, Any], read_only: bool = False
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The column names (made unique as the rows' keys are) and ``query_records``' rows:
+    the names are known for a result of no rows too."""
     if _nothing_to_run(sql):  # SQLite ran nothing, PostgreSQL's parser failed: one answer for both
         raise QueryError("the query is empty")
     columns, rows = query(location, sql, params, read_only)
@@ -278,7 +286,7 @@ def query_records(
             name = f"{column}_{n}"
         seen.add(name)
         names.append(name)
-    return [dict(zip(names, (_cell(v) for v in row))) for row in rows]
+    return names, [dict(zip(names, (_cell(v) for v in row))) for row in rows]
 
 
 def _cell(value: Any) -> Any:
