@@ -84,7 +84,7 @@ class Inventory:
 
     def __init__(
         self,
-        db: str | Location | None = None,
+        db: str | os.PathLike[str] | Location | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
         jobs: int | None = None,
@@ -94,7 +94,7 @@ class Inventory:
         read_only: bool = False,
         hand_over_writes: bool = False,
     ) -> None:
-        self.location = db if isinstance(db, Location) else resolve(db)
+        self.location = db if isinstance(db, Location) else resolve(None if db is None else os.fspath(db))
         self.timeout = timeout
         self.jobs = jobs or default_jobs()
         self.command = command
@@ -220,14 +220,18 @@ class Inventory:
         finally:
             conn.close()
 
-    def resolve_ref(self, ref: str) -> Record:
-        """An interpreter of this host by id (digits) or by path."""
+    def resolve_ref(self, ref: str | int) -> Record:
+        """An interpreter of this host by id (an int, or digits) or by path."""
         return self.resolve_on(ref, None)
 
-    def resolve_on(self, ref: str, hosts: Sequence[str] | None, any_host: bool = False) -> Record:
+    def resolve_on(self, ref: str | int, hosts: Sequence[str] | None, any_host: bool = False) -> Record:
         """``ref`` on this host, or on ``hosts``, or (``any_host``) anywhere: an id names
         one row, a path the first host's that holds it. Forgotten interpreters too:
         their history and facts are kept."""
+        if type(ref) is int:
+            ref = str(ref)
+        elif not isinstance(ref, str):
+            raise BadRequest(f"an interpreter is named by its id or its path, not by {type(ref).__name__}")
         on = None if hosts is not None or any_host else self.host
         chosen = None if hosts is None else self.host_selectors(hosts)
 
@@ -244,7 +248,7 @@ class Inventory:
 
     def history(
         self,
-        ref: str | None = None,
+        ref: str | int | None = None,
         since: datetime | None = None,
         trigger: str | Sequence[str] | None = None,
         limit: int | None = None,
@@ -259,6 +263,8 @@ class Inventory:
         This host's probes, or those of ``hosts`` (names or ids), or (``all_hosts``)
         every host's. ``ref`` (an id or a path) is looked up on the hosts asked for.
         """
+        if limit is not None and (type(limit) is not int or limit < 1):
+            raise BadRequest(f"limit must be a whole number of at least 1, not {limit!r}")
         chosen = None if hosts is None else self.host_selectors(hosts)
         own = self.host if chosen is None and not all_hosts else None
         ids = None

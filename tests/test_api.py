@@ -25,3 +25,21 @@ def test_readme_api_example_runs(tmp_path: Path) -> None:
     assert lines[1] != "no match"
     assert [line.split()[2] for line in lines[2:]] == ["refresh", "new"]
     assert (tmp_path / "interpdb-example.sqlite3").exists()
+
+
+def test_an_id_is_an_int_or_digits_and_a_bad_argument_is_an_inventory_error(tmp_path: Path, base_python: Path) -> None:
+    """``resolve_ref(1)`` raised AttributeError ('int' object has no attribute 'isascii'),
+    and ``history(limit=-1)`` listed everything (SQLite's LIMIT -1)."""
+    import pytest
+
+    from interpdb import Inventory, InventoryError
+
+    with Inventory(db=tmp_path / "api.sqlite3") as inventory:  # a Path, as a tool holds one
+        [record] = inventory.probe([str(base_python)]).records
+        assert inventory.resolve_ref(record.id).path == inventory.resolve_ref(str(record.id)).path == str(base_python)
+        assert len(inventory.history(ref=record.id)) == 1
+        for limit in (0, -1, 1.5, True):
+            with pytest.raises(InventoryError, match="limit must be a whole number of at least 1"):
+                inventory.history(limit=limit)  # type: ignore[arg-type]
+        with pytest.raises(InventoryError, match="by its id or its path"):
+            inventory.resolve_ref(None)  # type: ignore[arg-type]

@@ -437,9 +437,9 @@ def test_moving_a_machines_sqlite_store_into_the_fleet_keeps_its_host_and_histor
 
     interpdb(store, "ci-1", "probe", venvs("ci-venv", None))
     first = interpdb(store, "ci-1", "import", exported)
-    assert first.stdout == "imported 2 new of 2 interpreters, 4 new of 4 probes, 0 new sources\n"
+    assert first.stderr == "note: imported 2 new of 2 interpreters, 4 new of 4 probes, 0 new sources\n"
     again = interpdb(store, "ci-1", "import", exported)
-    assert again.stdout == "imported 0 new of 2 interpreters, 0 new of 4 probes, 0 new sources\n"
+    assert again.stderr == "note: imported 0 new of 2 interpreters, 0 new of 4 probes, 0 new sources\n"
     rows = sql(
         store,
         "SELECT i.host_id, i.host, i.path, p.trigger FROM probes p JOIN interpreters i ON i.id = p.interpreter_id "

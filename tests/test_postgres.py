@@ -373,13 +373,13 @@ def test_export_from_postgresql_imports_into_sqlite(
 
     copy = tmp_path / "copy.sqlite3"
     imported = run("--db", copy, "import", tmp_path / "postgres.json")
-    assert imported.stdout == "imported 3 new of 3 interpreters, 5 new of 5 probes, 2 new sources\n"
+    assert imported.stderr == "note: imported 3 new of 3 interpreters, 5 new of 5 probes, 2 new sources\n"
     run("--db", copy, "export", "--output", tmp_path / "sqlite.json")
     from_sqlite = json.loads((tmp_path / "sqlite.json").read_text())
     assert without_ids(from_sqlite) == without_ids(from_postgres)
 
     again = run("import", tmp_path / "sqlite.json")
-    assert again.stdout == "imported 0 new of 3 interpreters, 0 new of 5 probes, 0 new sources\n"
+    assert again.stderr == "note: imported 0 new of 3 interpreters, 0 new of 5 probes, 0 new sources\n"
     run("export", "--output", tmp_path / "again.json")
     assert json.loads((tmp_path / "again.json").read_text())["interpreters"] == from_postgres["interpreters"]
 

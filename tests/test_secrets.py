@@ -170,4 +170,4 @@ def test_what_interpdb_exports_it_imports(run: Cli, tmp_path: Path, exported: di
     fresh = tmp_path / "fresh.sqlite3"
     (tmp_path / "again.json").write_text(json.dumps(exported))
     result = run("--db", fresh, "import", tmp_path / "again.json")
-    assert "imported 1 new of 1 interpreters, 2 new of 2 probes" in result.stdout
+    assert "note: imported 1 new of 1 interpreters, 2 new of 2 probes" in result.stderr

@@ -95,7 +95,7 @@ def test_round_trip_into_an_empty_database(run: Cli, db_path: Path, tmp_path: Pa
     first = _export(run, db_path, tmp_path / "first.json")
     copy = tmp_path / "copy.sqlite3"
     result = run("--db", copy, "import", tmp_path / "first.json")
-    assert result.stdout == "imported 3 new of 3 interpreters, 3 new of 3 probes, 2 new sources\n"
+    assert result.stderr == "note: imported 3 new of 3 interpreters, 3 new of 3 probes, 2 new sources\n"
     second = _export(run, copy, tmp_path / "second.json")
     assert _without_ids(second) == _without_ids(first)
     assert _counts(copy) == _counts(db_path)
@@ -113,7 +113,7 @@ def test_importing_twice_adds_nothing(run: Cli, db_path: Path, tmp_path: Path, i
     _export(run, db_path, tmp_path / "export.json")
     before = _counts(db_path)
     result = run("import", tmp_path / "export.json")
-    assert result.stdout == "imported 0 new of 3 interpreters, 0 new of 3 probes, 0 new sources\n"
+    assert result.stderr == "note: imported 0 new of 3 interpreters, 0 new of 3 probes, 0 new sources\n"
     assert _counts(db_path) == before
     copy = tmp_path / "copy.sqlite3"
     run("--db", copy, "import", tmp_path / "export.json")
@@ -137,7 +137,7 @@ def test_import_merges_with_what_is_already_there(
     run("--db", copy, "probe", local)
     run("--db", copy, "import", tmp_path / "older.json")
     result = run("--db", copy, "import", tmp_path / "newer.json")
-    assert result.stdout == "imported 0 new of 3 interpreters, 1 new of 4 probes, 1 new sources\n"
+    assert result.stderr == "note: imported 0 new of 3 interpreters, 1 new of 4 probes, 1 new sources\n"
 
     merged = _export(run, copy, tmp_path / "merged.json")
     assert [i["path"] for i in merged["interpreters"]] == sorted([*(str(p) for p in inventory), str(local)])
@@ -269,7 +269,7 @@ def test_imports_of_one_document_at_once_all_succeed(
     run("--db", copy, "db", "upgrade")
     imports = [
         subprocess.Popen(
-            [sys.executable, "-m", "interpdb", "--db", str(copy), "import", str(tmp_path / "export.json")],
+            [sys.executable, "-m", "interpdb", "-q", "--db", str(copy), "import", str(tmp_path / "export.json")],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

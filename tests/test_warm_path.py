@@ -326,6 +326,7 @@ def test_the_read_only_variable_reads_alike_on_both_paths(warm_db: dict[str, Pat
                 or not fast[1].startswith(expected)
                 or (expected == "") != (fast[1] == "")
                 or fast[2] != code
+                or (code == 2 and "\nhint: set INTERPDB_READ_ONLY=1 to read the store only, or unset it" not in fast[1])
             ):
                 differ.append((value, args, fast, full))
         # --read-only wins over the variable, whatever its value, as an option does in click

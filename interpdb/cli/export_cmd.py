@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from interpdb.cli._common import AppState, HostChoice, emit, host_options
+from interpdb.cli._common import AppState, HostChoice, host_options
 from interpdb.errors import write_output
 
 
@@ -96,7 +96,8 @@ def import_command(app: AppState, file: Path) -> None:
     except TransferError as error:
         raise click.ClickException(f"{file}: {error}") from None
     summary = import_document(resolve(app.db), interpreters, app.read_only)
-    emit(
+    # For people, as export's count is: stderr, and -q silences it.
+    app.note(
         f"imported {summary.new_interpreters} new of {summary.interpreters} interpreters, "
         f"{summary.new_probes} new of {summary.probes} probes, {summary.new_sources} new sources"
     )

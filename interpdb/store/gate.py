@@ -119,7 +119,8 @@ def read_only_requested(flag: bool = False) -> str | None:
     wanted = value.strip().lower()
     if wanted not in _TRUE and wanted not in _FALSE:
         raise UsageError(
-            f"{READ_ONLY_ENV}={value!r} is neither true nor false (1/0, true/false, t/f, yes/no, y/n, on/off)"
+            f"{READ_ONLY_ENV}={value!r} is neither true nor false (1/0, true/false, t/f, yes/no, y/n, on/off)",
+            hint=f"set {READ_ONLY_ENV}=1 to read the store only, or unset it",
         )
     return f"{READ_ONLY_ENV} is set" if wanted in _TRUE else None
 
