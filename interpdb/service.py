@@ -741,14 +741,41 @@ class Inventory:
         return stored, wanted
 
     def _bring_back(self, records: builtins.list[Record]) -> dict[str, Record]:
-        self._write("bring them back", lambda store: store.set_forgotten([r.id for r in records], False, self.command))
+        """Unforget ``records``, and the other paths ``forget`` hid with each (the same
+        interpreter, forgotten at the same moment)."""
+        from interpdb.aliases import identity
+
+        together = {(identity(r), r.forgotten_at) for r in records if r.outcome == "ok"}
+        named = {r.id for r in records}
+        others = [
+            r.id
+            for r in (self.stored(include_forgotten=True) if together else [])
+            if r.forgotten_at is not None and r.id not in named and (identity(r), r.forgotten_at) in together
+        ]
+        ids = [*named, *others]
+        self._write("bring them back", lambda store: store.set_forgotten(ids, False, self.command))
         return {r.path: replace(r, forgotten_at=None) for r in records}
 
     # -- maintenance ---------------------------------------------------------------------
 
     def forget(self, refs: Sequence[str]) -> builtins.list[Record]:
-        """Hide interpreters from ``list`` and ``find``, keeping their history."""
-        records = [self.resolve_ref(ref) for ref in refs]
+        """Hide interpreters from ``list`` and ``find``, keeping their history.
+
+        An interpreter is hidden whole: each ref's other paths to it as stored (its
+        aliases: ``python3`` beside ``python3.12``, ``/bin`` beside ``/usr/bin``) go with
+        it, or ``find`` would answer by one of them. A shim is left alone: what it runs
+        depends on the folder. Returned: every record hidden, those named first."""
+        from interpdb.aliases import identity
+
+        named = [self.resolve_ref(ref) for ref in refs]
+        chosen = {r.id for r in named}
+        wanted = {identity(r) for r in named if r.outcome == "ok"}
+        others = [
+            r
+            for r in (self.stored() if wanted else [])
+            if r.id not in chosen and not r.data.get("launcher") and identity(r) in wanted
+        ]
+        records = named + others
         self._write("forget them", lambda store: store.set_forgotten([r.id for r in records], True, self.command))
         return records
 

@@ -31,6 +31,29 @@ def test_forget_hides_keeps_history_and_probe_brings_back(run: Cli, make_venv: C
     assert [h["trigger"] for h in run.json("history", a)] == ["unforget", "forget", "new"]
 
 
+def test_forget_hides_every_path_to_the_interpreter_and_probe_brings_them_back(
+    run: Cli, tmp_path: Path, base_python: Path
+) -> None:
+    """``forget /usr/bin/pypy3`` used to hide that path only: ``find pypy`` answered by
+    ``/usr/bin/pypy3.9`` and ``list`` showed it under that name. The paths to one
+    interpreter (its aliases) are forgotten together, and come back together."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    first, second = folder / "python3", folder / "python-other"
+    for link in (first, second):
+        link.symlink_to(base_python)
+    run("probe", first, second)
+    [listed] = run.json("list", "--no-discover")
+    assert {listed["path"], *listed["aliases"]} == {str(first), str(second)}
+    forgot = run("forget", second)
+    assert forgot.stderr.startswith("note: forgot 1 interpreter(s) and 1 other path to them;")
+    assert run.json("list", "--no-discover") == []
+    assert run("find", "any", "--no-discover", code=1).stderr.count("note: forgotten ") == 1  # one interpreter
+    run("probe", second)
+    [back] = run.json("list", "--no-discover")
+    assert {back["path"], *back["aliases"]} == {str(first), str(second)}
+
+
 def test_discovery_does_not_bring_a_forgotten_interpreter_back(
     run: Cli, make_venv: Callable[..., Path], tmp_path: Path
 ) -> None:

@@ -167,11 +167,13 @@ def _forgotten_matches(
     inventory: Inventory, request: str, implementation: str | None, arch: str | None, allow_venv: bool
 ) -> list[str]:
     """Paths of forgotten interpreters that would have answered (as last stored)."""
+    from interpdb.aliases import group
     from interpdb.request import parse_request
 
     parsed = parse_request(request, implementation)  # find already parsed it: this cannot fail
     stored = [r for r in inventory.stored(include_forgotten=True) if r.forgotten_at is not None]
-    return [r.path for r in stored if parsed.matches(r, arch=arch, allow_venv=allow_venv)]
+    # One a forgotten interpreter, by the path a person would type (its other paths go with it).
+    return [r.path for r in group(r for r in stored if parsed.matches(r, arch=arch, allow_venv=allow_venv))]
 
 
 def _in_version_order(records: list[Record]) -> list[tuple[str | None, str | None]]:

@@ -42,8 +42,10 @@ def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None
             inventory.purge([str(r.id) for r in records])
             app.note(f"purged {len(records)} interpreter(s)")
         else:
-            inventory.forget([str(r.id) for r in records])
-            app.note(f"forgot {len(records)} interpreter(s); `interpdb probe PATH` brings one back")
+            hidden = inventory.forget([str(r.id) for r in records])
+            also = len({r.id for r in hidden} - {r.id for r in records})
+            paths = f" and {also} other path{'s' if also > 1 else ''} to them" if also else ""
+            app.note(f"forgot {len(records)} interpreter(s){paths}; `interpdb probe PATH` brings one back")
 
 
 @click.command("prune", short_help="Forget interpreters missing for longer than --missing-for.")
