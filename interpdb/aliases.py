@@ -1,12 +1,13 @@
 """Many paths, one interpreter: ``python``, ``python3``, ``python3.12``, a symlink, a shim.
 
-Paths are grouped by what they really run: a venv by its own prefix (a venv's
-``bin/python`` is usually a symlink to its base interpreter, yet answers
-differently), anything else by the device and inode of the executable the probe
-found (for a shim or wrapper, the interpreter it runs). Failed and missing paths
-stand alone. The path that represents a group is the one a person would type:
-not a launcher, found through the earliest source, in a folder that is not a
-symlink (``/usr/bin``, not ``/bin`` on a merged-``/usr`` system), shortest, oldest.
+Paths are grouped by what they really run: a venv by its own ``pyvenv.cfg`` (a
+venv's ``bin/python`` is usually a symlink to its base interpreter, yet answers
+differently; its prefix when the fingerprint is not at hand), anything else by
+the device and inode of the executable the probe found (for a shim or wrapper,
+the interpreter it runs). Failed and missing paths stand alone. The path that
+represents a group is the one a person would type: not a launcher, found through
+the earliest source, in a folder that is not a symlink (``/usr/bin``, not
+``/bin`` on a merged-``/usr`` system), shortest, oldest.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ def _identity(record: Record) -> tuple[object, ...]:
     if record.outcome != "ok":
         return ("path", record.path)
     if record.is_venv:
+        # Its pyvenv.cfg file, where the fingerprint has it: a venv reached through a
+        # symlinked folder (pyenv-virtualenv's ``versions/NAME`` for ``versions/X/envs/NAME``)
+        # reports that spelling as its prefix, yet it is the same venv.
+        for entry in record.entries:
+            if entry.role == "pyvenv.cfg" and entry.exists:
+                return ("venv-file", entry.dev, entry.ino)
         return ("venv", record.prefix)
     final = None
     for entry in record.entries:

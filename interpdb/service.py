@@ -34,6 +34,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeVar
 
+    from interpdb.fingerprint import Entry
     from interpdb.learning import Learned, Progress
     from interpdb.request import Request
     from interpdb.store.write import NewProbe, Store
@@ -913,13 +914,19 @@ class Inventory:
 
 
 def _light(record: Record) -> Record:
-    """A record as ``list(light=True)`` keeps it: no probe answer but a launcher's, and no
-    fingerprint unless ``aliases.identity`` reads it (a working base interpreter)."""
-    keep_entries = record.outcome == "ok" and not record.is_venv
+    """A record as ``list(light=True)`` keeps it: no probe answer but a launcher's, and of
+    its fingerprint what ``aliases.identity`` reads (a working base interpreter's entries,
+    a working venv's pyvenv.cfg)."""
     keep_data = bool(record.data.get("launcher"))
-    if keep_entries and keep_data:
+    if record.outcome != "ok":
+        entries: tuple[Entry, ...] = ()
+    elif record.is_venv:
+        entries = tuple(e for e in record.entries if e.role == "pyvenv.cfg" and e.exists)[:1]
+    else:
+        entries = record.entries
+    if entries is record.entries and keep_data:
         return record
-    return replace(record, entries=record.entries if keep_entries else (), data=record.data if keep_data else {})
+    return replace(record, entries=entries, data=record.data if keep_data else {})
 
 
 def _with_answers(conn: read.Connection | None, records: builtins.list[Record]) -> Iterator[Record]:

@@ -139,6 +139,24 @@ def test_venv_is_not_an_alias_of_its_base(run: Cli, make_venv: Callable[..., Pat
     assert len(rows) == 2
 
 
+def test_a_venv_through_a_symlinked_folder_is_one_venv(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """pyenv-virtualenv's ``versions/NAME`` links to ``versions/X/envs/NAME``: through the link
+    the venv reports that spelling as its prefix, so it was listed twice (and, once gone,
+    missing twice). It is one venv, its pyvenv.cfg, in the whole list and the light one."""
+    real = make_venv("3.12.1/envs/tools")
+    (tmp_path / "tools").symlink_to(tmp_path / "3.12.1" / "envs" / "tools")
+    through_link = tmp_path / "tools" / "bin" / "python"
+    records = run.json("probe", real, through_link)
+    assert {r["prefix"] for r in records} == {str(real.parent.parent), str(through_link.parent.parent)}
+    for args in (["list", "--no-discover", "--wide"], ["list", "--no-discover", "--format", "csv"]):
+        listed = run(*args).stdout.splitlines()
+        assert sum(str(real) in line or str(through_link) in line for line in listed) == 1, listed
+    [venv] = [r for r in run.json("list", "--no-discover", "--venv")]
+    assert venv["path"] == str(real) and venv["aliases"] == [str(through_link)]  # the real folder leads
+
+
 def test_first_list_shows_every_python_and_second_runs_nothing(
     run: Cli, make_venv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -413,8 +413,9 @@ def test_to_json_writes_a_record_as_json_dumps_does(run: Cli, known: list[Path])
 
 
 def test_light_list_and_its_answers_are_the_whole_list(run: Cli, known: list[Path]) -> None:
-    """``list(light=True)`` keeps neither answers nor (venvs') fingerprints; ``answers`` reads
-    the answers back a batch at a time: the records are then the ones a whole list returns."""
+    """``list(light=True)`` keeps neither answers nor (venvs') fingerprints but the one entry
+    that tells a venv by (its pyvenv.cfg); ``answers`` reads the answers back a batch at a
+    time: the records are then the ones a whole list returns."""
     from interpdb import Inventory
 
     with Inventory() as inventory:
@@ -422,7 +423,8 @@ def test_light_list_and_its_answers_are_the_whole_list(run: Cli, known: list[Pat
         light = inventory.list(discover=False, light=True)
         assert [r.path for r in light.records] == [r.path for r in whole.records]
         assert any(r.is_venv for r in light.records)
-        assert all(not r.data and not r.entries for r in light.records if r.is_venv)
+        venvs = [r for r in light.records if r.is_venv]
+        assert all(not r.data and [e.role for e in r.entries] == ["pyvenv.cfg"] for r in venvs)
         assert all(r.entries for r in light.records if r.outcome == "ok" and not r.is_venv)
         answered = list(inventory.answers(light.records))
     assert [r.to_json() for r in answered] == [r.to_json() for r in whole.records]
