@@ -45,9 +45,10 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT = 5.0
 
 
-def busy_message(where: str) -> str:
-    """What a store another program held locked past ``BUSY_TIMEOUT`` says: busy, not broken."""
-    return f"{where} is busy: another program has held it locked for {BUSY_TIMEOUT:g} seconds; try again"
+def busy_message(where: str, seconds: float = BUSY_TIMEOUT) -> str:
+    """What a store another program held locked past ``BUSY_TIMEOUT`` (a writer's
+    ``schema.BUSY_TIMEOUT_MS``: ``seconds``) says: busy, not broken."""
+    return f"{where} is busy: another program has held it locked for {seconds:g} seconds; try again"
 
 
 #: The same wait on PostgreSQL, for a reader: a lock held longer (another host's ``db upgrade``)

@@ -252,10 +252,11 @@ class Store:
 
 def write_error(action: str, error: BaseException) -> StoreError:
     """A failed write in words; SQLite's "database is locked" (busy_timeout ran out) as what it means."""
-    from interpdb.store.read import is_busy
+    from interpdb.store.read import busy_message, is_busy
+    from interpdb.store.schema import BUSY_TIMEOUT_MS
 
     if is_busy(error):
-        return StoreError("the database is busy: another program is writing to it; try again")
+        return StoreError(busy_message("the database", BUSY_TIMEOUT_MS / 1000))
     if isinstance(error, ValueError):  # a stored value the ORM could not load
         return StoreError(
             f"cannot {action}: a stored row is damaged ({one_line(error)})",
