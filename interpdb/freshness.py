@@ -145,7 +145,9 @@ def denied(path: str) -> bool:
 
 
 def not_utf8(path: str) -> Problem:
-    return Problem(path, f"{path!r} is not valid UTF-8: it cannot be stored")
+    """Its bytes that are not UTF-8 shown as ``\\xff``, as every message shows them."""
+    shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return Problem(path, f"'{shown}' is not valid UTF-8: it cannot be stored")
 
 
 #: What only a shim's manager reads. ``env`` (HOME, PYTHONUSERBASE) is not among them:

@@ -36,7 +36,8 @@ def test_a_non_utf8_path_is_a_problem_and_the_others_are_kept(
     if exists:
         fake(BAD_NAME, "exit 0")
     result = run("probe", base_python, bad, "--format", "json", code=1)
-    assert _one_error_line(result.stderr) == f"error: {bad!r} is not valid UTF-8: it cannot be stored"
+    shown = os.fsencode(bad).decode("utf-8", "backslashreplace")  # \xff, not the \udcff of a repr
+    assert _one_error_line(result.stderr) == f"error: '{shown}' is not valid UTF-8: it cannot be stored"
     assert [r["path"] for r in json.loads(result.stdout)] == [str(base_python)]
     assert [r["path"] for r in run.json("list", "--no-discover", "--all")] == [str(base_python)]
 

@@ -411,7 +411,8 @@ def test_refresh_of_a_good_path_beside_an_undecodable_one(run: Cli, tmp_path: Pa
     assert "Traceback" not in result.stderr
     [record] = json.loads(result.stdout)
     assert (record["path"], record["status"], record["trigger"]) == (str(good), "probed", "refresh")
-    assert result.stderr.splitlines() == [f"error: {str(bad)!r} is not valid UTF-8: it cannot be stored"]
+    shown = os.fsencode(bad).decode("utf-8", "backslashreplace")
+    assert result.stderr.splitlines() == [f"error: '{shown}' is not valid UTF-8: it cannot be stored"]
     assert run.count(good) == 2
     [command] = [row["command"] for row in run.probes(good)][1:]
     assert command.endswith("bad\\xff --format json")
