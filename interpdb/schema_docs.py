@@ -178,7 +178,12 @@ the names its rows carry (a renamed host has had two).""",
         (
             Column(("host_id",), "text", "the host's stable id (`interpreters.host_id`)"),
             Column(("host",), "text", "its name"),
-            Column(("interpreters",), "integer", "its interpreters, forgotten ones not counted"),
+            Column(
+                ("interpreters",),
+                "integer",
+                "its interpreter rows, forgotten ones not counted: one a path, so an alias, a shim or "
+                "a failed path counts once each (`list --all --aliases`)",
+            ),
             Column(("ok",), "integer", "how many of those answered their latest probe"),
             Column(("last_probed_at",), "datetime", "its latest current probe"),
             Column(("interpdb_version",), "text", "the interpdb that took its latest probe"),
