@@ -68,7 +68,7 @@ def judge(
         if policy.offline:
             return Problem(path, f"never probed, and {policy.offline_reason}")
         if not os.path.lexists(path):
-            return Problem(path, DENIED if denied(path) else "no such file")
+            return Problem(path, gone_reason(path))
         return Due(path, "new", ())
     if record.damaged:
         # A row that cannot be read is shown as it is; only an explicit ask re-probes it.
@@ -142,6 +142,16 @@ def denied(path: str) -> bool:
     except (OSError, ValueError):
         return False
     return False
+
+
+def gone_reason(path: str) -> str:
+    """Why ``path`` runs nothing: hidden from this user, a symlink whose target is not
+    there (a venv whose base Python was removed), or no such file."""
+    if denied(path):
+        return DENIED
+    if os.path.islink(path):
+        return f"a broken symlink: it leads to {os.path.realpath(path)}, which does not exist"
+    return "no such file"
 
 
 def not_utf8(path: str) -> Problem:

@@ -154,6 +154,10 @@ def run_probe(path: str, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
     except OSError as error:
         if os.path.isdir(path):
             reason = "is a directory, not an interpreter"
+        elif isinstance(error, FileNotFoundError) and os.path.islink(path) and not os.path.exists(path):
+            from interpdb.freshness import gone_reason
+
+            reason = gone_reason(path)
         else:
             reason = f"cannot execute: {error.strerror or error}"
         return ProbeResult(None, reason, _ms_since(started))

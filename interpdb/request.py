@@ -382,7 +382,7 @@ def _path_request(text: str, stripped: str) -> Request:
     if os.path.isdir(path):  # a venv or an installation: its interpreter
         for name in ("python3", "python"):
             candidate = os.path.join(path, "bin", name)
-            if os.path.exists(candidate):
+            if os.path.lexists(candidate):  # a broken link too: its error says where it leads
                 return Request(text, path=candidate)
     return Request(text, path=path)
 

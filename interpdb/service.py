@@ -21,7 +21,7 @@ from interpdb import fingerprint, hostid
 from interpdb._frozen import field, frozen, replace
 from interpdb._stdlib import datetime, timedelta
 from interpdb.errors import BadRequest, Interrupted, InventoryError, NeedsWrite, SignalsHeld
-from interpdb.freshness import RUN_STATUS_OF_OUTCOME, Due, Problem, judge, not_utf8
+from interpdb.freshness import RUN_STATUS_OF_OUTCOME, Due, Problem, gone_reason, judge, not_utf8
 from interpdb.hostid import Host
 from interpdb.location import Location, is_utf8, normalize_path, resolve
 from interpdb.policy import Refresh
@@ -885,7 +885,7 @@ class Inventory:
                     duration_ms=0.0,
                     probe_hash=probe_hash,
                     entries=fingerprint.take(item.path, None, probe_hash),
-                    error="no such file",
+                    error=gone_reason(item.path),
                     changes=[c.as_dict() for c in item.changes],
                     command=self.command,
                 )

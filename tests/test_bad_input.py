@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -231,3 +232,22 @@ def test_every_message_for_people_is_a_note_line(run: Cli, base_python: Path) ->
     for args in (("discover", "--source", "path", "--offline"), ("sql", "SELECT 1 WHERE 0"), ("export",)):
         lines = run(*args, code=None).stderr.splitlines()
         assert lines and all(line.startswith(("error: ", "hint: ", "note: ")) for line in lines), (args, lines)
+
+
+def test_a_venv_whose_base_is_gone_says_where_its_link_leads(run: Cli, tmp_path: Path, base_python: Path) -> None:
+    """A venv whose base Python was removed: its ``bin/python3`` is a broken symlink. Its folder
+    was "is a directory, not an interpreter", its link "no such file" or "cannot execute: No such
+    file or directory"; each now says where the link leads, before and after it was stored."""
+    base = tmp_path / "base" / "bin"
+    base.mkdir(parents=True)
+    (base / "python3").symlink_to(base_python)
+    subprocess.run([str(base / "python3"), "-m", "venv", "--without-pip", str(tmp_path / "v")], check=True)
+    stored, fresh = tmp_path / "v", tmp_path / "v2"
+    run("find", stored)  # known while it works
+    shutil.copytree(stored, fresh, symlinks=True)
+    shutil.rmtree(tmp_path / "base")
+    leads = f"a broken symlink: it leads to {base / 'python3'}, which does not exist"
+    for venv in (stored, fresh):
+        for request in (venv, venv / "bin" / "python3"):
+            failed = run("find", request, code=1)
+            assert failed.stderr == f"error: {request}: {leads}\n", (request, failed.stderr)

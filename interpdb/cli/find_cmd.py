@@ -147,11 +147,11 @@ def _find_on_hosts(
 
 def _explain_a_path(request: str, records: list[Record], considered: Any) -> None:
     """A path that is no working interpreter: say why (as ``probe`` does), not "no match"."""
-    from interpdb.location import normalize_path
+    from interpdb.request import parse_request
 
     if not request.startswith(("/", ".", "~")) and os.sep not in request:
         return
-    wanted = normalize_path(os.path.expanduser(request))
+    wanted = parse_request(request).path  # a venv's folder names its bin/python3
     failed = [r for r in records if r.path == wanted and (r.outcome != "ok" or r.status == "error")]
     problems = [p for p in getattr(considered, "problems", ()) if getattr(p, "path", None) == wanted]
     reason = failed[0].error if failed else problems[0].message if problems else None
