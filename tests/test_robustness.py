@@ -359,3 +359,26 @@ def test_directory_as_db_on_the_fast_path_is_one_line(tmp_path: Path) -> None:
         f"error: {folder} is a directory, not a database file",
         "hint: choose another --db",
     ]
+
+
+def test_the_newest_probe_is_current_whatever_order_writers_commit_in(db_path: Path, store: Store) -> None:
+    """Two interpdbs probe one path; the one that probed first commits last (its batch waited
+    for the lock). The current probe stays the newer one, as ``history`` and ``show`` order
+    them: the last commit used to win, so ``show`` disagreed with its own probe list."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    host = hostid.current()
+    newer = _new_probe("/opt/python")
+    older = replace(newer, probed_at=newer.probed_at - timedelta(seconds=5), error="exit 4")
+    store.record(host, [newer])
+    store.record(host, [older])
+    current = sqlite3.connect(db_path).execute(
+        "SELECT p.error FROM interpreters i JOIN probes p ON p.id = i.current_probe_id"
+    )
+    assert current.fetchall() == [("exit 3",)]
+    later = replace(newer, probed_at=newer.probed_at + timedelta(seconds=5), error="exit 5")
+    store.record(host, [later])
+    assert sqlite3.connect(db_path).execute(
+        "SELECT p.error FROM interpreters i JOIN probes p ON p.id = i.current_probe_id"
+    ).fetchall() == [("exit 5",)]

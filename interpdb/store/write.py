@@ -23,6 +23,7 @@ from interpdb.store.schema import create_engine_for, one_line
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
 
     from interpdb.hostid import Host
 
@@ -165,7 +166,11 @@ class Store:
                         insert(SysPathEntry),
                         [{"probe_id": probe.id, "position": i, "path": p} for i, p in _sys_path(new.data)],
                     )
-                interpreter.current_probe_id = probe.id
+                # The newest probe is the current one, whatever order concurrent writers
+                # commit in: another interpdb may have recorded a later probe of this path
+                # while this one's batch waited for the lock.
+                if not _newer_current(session, interpreter.current_probe_id, new.probed_at):
+                    interpreter.current_probe_id = probe.id
                 ids.append(interpreter.id)
         return ids
 
@@ -248,6 +253,24 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _newer_current(session: Session, current_id: int | None, probed_at: datetime) -> bool:
+    """Is the current probe ``current_id`` later than ``probed_at``? Its time is read as
+    text and parsed here: a damaged one (SQLite holds any text) is not later, so a new
+    probe replaces it, as it replaces every damaged row."""
+    if current_id is None:
+        return False
+    from sqlalchemy import String, cast, select
+
+    from interpdb.store.models import Probe
+
+    text = session.scalar(select(cast(Probe.probed_at, String)).where(Probe.id == current_id))
+    try:
+        current = datetime.fromisoformat(str(text))
+    except ValueError:
+        return False
+    return current.replace(tzinfo=None) > probed_at
 
 
 def write_error(action: str, error: BaseException) -> StoreError:
