@@ -315,7 +315,16 @@ def _shorten(text: str, width: int, kind: str, ellipsis: str) -> str:
     name = len(text) - text.rstrip("/").rfind("/")
     tail = _cut_start(text, min(max(room * 2 // 3, name), room - 2))
     cut = tail.find("/")
-    if 0 < cut <= len(tail) // 4:  # start the end part at a folder (.../bin/python3.12) if that costs little
+    # The end part starts inside a folder's name: take the whole name when the start part
+    # keeps its first folder whole (/tmp/…/v12/bin/python: that name is what tells 40 venvs
+    # apart; ~/.pyenv/…/bin/python3.12 keeps saying whose it is), else start at the next
+    # folder if that costs little.
+    whole = text.rfind("/", 0, len(text) - len(tail))
+    top = 2 if text.startswith("~/") else 1 if text.startswith("/") else 0
+    first = text.find("/", top) + 1  # the start part's first folder, with its slash
+    if cut != 0 and whole >= first > 0 and _width(text[whole:]) <= room - first:
+        tail = text[whole:]
+    elif 0 < cut <= len(tail) // 4:
         tail = tail[cut:]
     head = _cut(text, room - _width(tail))
     cut = head.rfind("/")

@@ -229,16 +229,16 @@ def test_find_prefers_active_venv_when_it_matches(
 
 def test_find_nothing_matches_lists_what_was_considered(run: Cli, known: dict[str, Path]) -> None:
     result = run("find", "pypy", "--no-discover", code=1)
-    assert "no interpreter matches 'pypy'" in result.stderr
-    assert "cpython 3.12" in result.stderr
+    assert result.stderr.startswith("error: no interpreter matches 'pypy' (known: cpython ")
+    assert ", 3.12." in result.stderr  # each implementation named once, then its versions
 
 
 def test_what_was_considered_is_listed_in_version_order(run: Cli, known: dict[str, Path]) -> None:
     """3.9 before 3.11, as a person reads versions, not as text sorts them (3.11 < 3.9)."""
     run("probe", python_for("3.9"))
     stderr = run("find", "pypy", "--no-discover", code=1).stderr
-    listed = stderr.split("(considered ", 1)[1].split(": ", 1)[1].rstrip().rstrip(")").split(", ")
-    versions = [tuple(int(part) for part in item.split()[1].split(".")) for item in listed]
+    listed = stderr.split("(known: cpython ", 1)[1].split(";")[0].split(")")[0].split(", ")
+    versions = [tuple(int(part) for part in item.split(".")) for item in listed]
     assert versions[:2] == [(2, 7, versions[0][2]), (3, 9, versions[1][2])]
     assert versions == sorted(versions)
 

@@ -91,6 +91,14 @@ def test_table_shortens_paths_in_the_middle_keeping_the_file_name(monkeypatch: p
     assert render.table(rows, columns, width=34, wide=True).splitlines()[2].startswith(path)
 
 
+def test_a_shortened_path_keeps_the_folder_that_tells_it_apart() -> None:
+    """Forty venvs side by side read ``/tmp/many/…/bin/python`` forty times: the end part
+    now takes a whole folder name when the start keeps its first folder."""
+    shown = {render._shorten(f"/tmp/many/v{i}/bin/python", 22, "path", "…") for i in range(10, 50)}
+    assert len(shown) == 40 and "/tmp/…/v12/bin/python" in shown
+    assert render._shorten("~/.pyenv/versions/3.12.1/bin/python3.12", 26, "path", "…") == "~/.pyenv/…/bin/python3.12"
+
+
 def test_table_drops_the_least_important_columns_first() -> None:
     rows = [{"path": "/p" * 20, "status": "cached", "when": "2026-01-01 00:00:00Z", "extra": "x" * 30}]
     columns = [

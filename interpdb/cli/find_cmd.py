@@ -100,7 +100,10 @@ def command(
         from interpdb.freshness import DENIED
 
         working = [r for r in records if r.outcome == "ok" and r.error != DENIED]
-        seen = ", ".join(f"{impl} {version}" for impl, version in _in_version_order(working)) or "none"
+        by_implementation: dict[str, list[str]] = {}
+        for impl, version in _in_version_order(working):
+            by_implementation.setdefault(impl or "?", []).append(version or "?")
+        seen = "; ".join(f"{impl} {', '.join(versions)}" for impl, versions in by_implementation.items())
         for path in hidden:
             app.note(f"forgotten {path} would match; `interpdb probe {path}` brings it back")
         unreachable = sum(r.error == DENIED for r in records)
@@ -108,7 +111,8 @@ def command(
             app.note(
                 f"{unreachable} stored interpreter{'s are' if unreachable > 1 else ' is'} out of this user's reach"
             )
-        raise click.ClickException(f"no interpreter matches {request!r} (considered {len(working)}: {seen})")
+        # The versions it knows, each implementation named once: the line is read, not parsed.
+        raise click.ClickException(f"no interpreter matches {request!r} (known: {seen or 'none'})")
     from interpdb.render import plain, render
 
     emit(plain(best.path) if fmt == "path" else render([], fmt, document=_document(best.document(), fmt)))
