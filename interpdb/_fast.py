@@ -119,6 +119,8 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
             db = args.pop(0)
         elif head.startswith("--db="):
             db = head[len("--db=") :]
+        if db == "":
+            return None  # a usage error: click words it
         elif head == "--read-only":
             read_only = True
         elif head in ("-q", "--quiet"):

@@ -251,3 +251,18 @@ def test_a_venv_whose_base_is_gone_says_where_its_link_leads(run: Cli, tmp_path:
         for request in (venv, venv / "bin" / "python3"):
             failed = run("find", request, code=1)
             assert failed.stderr == f"error: {request}: {leads}\n", (request, failed.stderr)
+
+
+def test_an_empty_db_option_is_a_usage_error_not_the_default_store(tmp_path: Path) -> None:
+    """``--db "$UNSET"`` used to open the default store (the user's own); an empty
+    INTERPDB_DB still counts as unset. The warm path hands the empty option to click."""
+    env = dict(os.environ, HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"))
+    env.pop("INTERPDB_DB", None)
+    for args in (["--db", "", "find", "3.12"], ["--db=", "list"], ["--db", "", "db", "upgrade"]):
+        done = subprocess.run([sys.executable, "-m", "interpdb", *args], capture_output=True, text=True, env=env)
+        assert (done.returncode, done.stdout) == (2, ""), (args, done)
+        assert done.stderr.startswith("error: Invalid value for '--db': is empty: name a database file or a URL\n")
+    assert not (tmp_path / "data").exists()
+    env["INTERPDB_DB"] = ""
+    done = subprocess.run([sys.executable, "-m", "interpdb", "db", "path"], capture_output=True, text=True, env=env)
+    assert done.stdout.strip() == str(tmp_path / "data" / "interpdb" / "interpdb.sqlite3")

@@ -175,6 +175,7 @@ def stop_on_signals() -> Iterator[None]:
     "--db",
     metavar="PATH_OR_URL",
     envvar="INTERPDB_DB",
+    callback=lambda ctx, _param, value: _db_given(ctx, value),
     help="Database file or SQLAlchemy URL [env: INTERPDB_DB; default: the user data directory].",
 )
 @click.option(
@@ -195,6 +196,14 @@ def cli(ctx: click.Context, db: str | None, read_only: bool, quiet: bool, verbos
     """
     gate.read_only_requested(read_only)  # a value of INTERPDB_READ_ONLY that means nothing: one line, exit 2
     ctx.obj = AppState(db=db, quiet=quiet, verbose=verbose, read_only=read_only)
+
+
+def _db_given(ctx: click.Context, value: str | None) -> str | None:
+    """``--db ""`` is a mistake (``--db "$UNSET"``), not a wish for the default store, which
+    it would quietly use; an empty INTERPDB_DB counts as unset, as an empty XDG variable does."""
+    if value == "" and ctx.get_parameter_source("db") is click.core.ParameterSource.COMMANDLINE:
+        raise click.BadParameter("is empty: name a database file or a URL", param_hint="'--db'")
+    return value or None
 
 
 def _written_by_click(error: OSError) -> bool:
