@@ -57,7 +57,7 @@ def parse(stdout: bytes, token: str) -> tuple[dict[str, Any], str | None]:
         raise AnswerError(f"not a Python interpreter: printed {shown!r} instead of the probe's answer")
     body = stdout[start + len(begin) : stop]
     document = decode(body)
-    problem = SHAPE(document, "")
+    problem = SHAPE(document, "") or _disagreement(document)
     if problem is not None:
         raise AnswerError(f"probe answer: {problem}")
     other = (stdout[:start] + stdout[stop + len(end) :]).strip()
@@ -67,6 +67,21 @@ def parse(stdout: bytes, token: str) -> tuple[dict[str, Any], str | None]:
         text = other.decode("utf-8", "backslashreplace").replace("\0", "\\x00")
         note = text if len(text) <= NOTE_LIMIT else text[: NOTE_LIMIT - 1] + "…"
     return document, note
+
+
+def _disagreement(document: dict[str, Any]) -> str | None:
+    """Two answers to one question that disagree (a binary that lies): ``python_version``
+    is what ``find`` and ``list --version`` match, ``version_info`` what ranks."""
+    major, minor, micro = document["version_info"][:3]
+    numbers = f"{major}.{minor}.{micro}"
+    text = document["python_version"]
+    if text == numbers or (text.startswith(numbers) and not text[len(numbers)].isdigit()):
+        return None  # 3.12.1, 3.13.0rc1, 3.12.1+
+    return f"'python_version' {_shown(text)} is not version_info's {numbers}"
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:39] + "…").encode("ascii", "backslashreplace").decode("ascii")
 
 
 #: Every byte but the brackets is deleted before the depth scan; openers become "(".

@@ -77,6 +77,15 @@ def _framed(token: str, body: bytes) -> bytes:
         ({"executable": "/opt/x\0/bin/python"}, "probe answer: 'executable' contains a NUL character"),
         ({"markers": {"os_name": "posix\0"}}, "probe answer: 'markers.os_name' contains a NUL character"),
         ({"su\0rprise": 1}, "probe answer: 'su\\x00rprise' is not a key the probe prints"),
+        # A binary that lies about its version: find 2.7 answered with it, list --version 3.x did not.
+        (
+            {"python_version": "2.7.18"},
+            "probe answer: 'python_version' '2.7.18' is not version_info's {}.{}.{}".format(*sys.version_info[:3]),
+        ),
+        (
+            {"python_version": "3.1"},
+            "probe answer: 'python_version' '3.1' is not version_info's {}.{}.{}".format(*sys.version_info[:3]),
+        ),
     ],
 )
 def test_a_wrong_answer_is_a_failed_probe_with_one_line(
