@@ -238,6 +238,15 @@ def _parse_interpreter(item: Any, where: str, version: int = SCHEMA_VERSION) -> 
         first = parsed["first_seen_at"]
         sources[parsed["source"]] = min(first, sources.get(parsed["source"], first))
     probes = [_parse_probe(probe, f"{where}.probes[{i}]") for i, probe in enumerate(_list(item, "probes", where))]
+    for i, probe in enumerate(probes):
+        # A fingerprint starts at the path it was taken of: one of another path would vouch
+        # for a file it never looked at (an edited path, its old entries kept, read as fresh).
+        first = min(probe.entries, key=lambda entry: entry["position"], default=None)
+        if first is not None and first["path"] != values["path"]:
+            raise TransferError(
+                f"{where}.probes[{i}].fingerprint: it starts at {_shown(first['path'])}, "
+                f"not at the interpreter's path {_shown(values['path'])}"
+            )
     return InterpreterRow(
         host_id=values["host_id"],
         host=values["host"],

@@ -199,6 +199,8 @@ def _bad_documents(valid: dict[str, Any]) -> dict[str, bytes]:
     late_error["interpreters"][-1]["probes"][0]["fingerprint"][0].pop("role")
     extra = json.loads(json.dumps(valid))
     extra["interpreters"][0]["probes"][0]["surprise"] = 1
+    moved = json.loads(json.dumps(valid))  # a path edited, its fingerprint kept: it was read as fresh
+    moved["interpreters"][0]["path"] = "/nonexistent/python3.40"
     nul = json.loads(json.dumps(valid))  # accepted, it crashed every later command
     nul["interpreters"][0]["probes"][0]["fingerprint"][0]["path"] = "/usr/lib/x\0y"
     return {
@@ -211,6 +213,7 @@ def _bad_documents(valid: dict[str, Any]) -> dict[str, bytes]:
         "missing field in the last entry": json.dumps(late_error).encode(),
         "unknown field": json.dumps(extra).encode(),
         "a NUL in a path": json.dumps(nul).encode(),
+        "a fingerprint of another path": json.dumps(moved).encode(),
     }
 
 
