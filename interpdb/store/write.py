@@ -256,9 +256,12 @@ class Store:
 
 
 def _newer_current(session: Session, current_id: int | None, probed_at: datetime) -> bool:
-    """Is the current probe ``current_id`` later than ``probed_at``? Its time is read as
-    text and parsed here: a damaged one (SQLite holds any text) is not later, so a new
-    probe replaces it, as it replaces every damaged row."""
+    """Is the current probe ``current_id`` later than ``probed_at``, and not in the future?
+
+    Another interpdb's later probe of the same path, committed first, stays current. A
+    time ahead of this clock (a clock stepped back since, a hand edit) proves nothing: a
+    new probe replaces it, or no probe ever would. The time is read as text and parsed
+    here: a damaged one (SQLite holds any text) is not later either."""
     if current_id is None:
         return False
     from sqlalchemy import String, cast, select
@@ -270,7 +273,7 @@ def _newer_current(session: Session, current_id: int | None, probed_at: datetime
         current = datetime.fromisoformat(str(text))
     except ValueError:
         return False
-    return current.replace(tzinfo=None) > probed_at
+    return probed_at < current.replace(tzinfo=None) <= utcnow()
 
 
 def write_error(action: str, error: BaseException) -> StoreError:
