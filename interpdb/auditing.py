@@ -70,7 +70,7 @@ def render_history(
     if columns is not None:
         by_name = {c.name: c for c in _table_columns(True)}
         chosen = [by_name[name].asked() for name in columns]
-    rows = [_row(e, table) for e in events]
+    rows = [_row(e, table, brief=table and not wide) for e in events]
     fields = COLUMN_NAMES if with_diff else COLUMN_NAMES[:-1]  # CSV's header, rows or none
     return render(rows, fmt, document=[e.to_json() for e in events], columns=chosen, wide=wide, fields=fields)
 
@@ -97,9 +97,10 @@ def _table_columns(with_diff: bool) -> list[Column]:
     return columns
 
 
-def _row(event: ProbeEvent, table: bool) -> dict[str, Any]:
-    """One event as the table (``table``) or CSV shows it: the table rounds and caps, CSV keeps all."""
-    from interpdb.listing import describe_changes
+def _row(event: ProbeEvent, table: bool, brief: bool = False) -> dict[str, Any]:
+    """One event as the table (``table``) or CSV shows it: the table rounds and caps, CSV keeps
+    all; ``brief``: what changed named in a few words (the narrow table)."""
+    from interpdb.listing import brief_changes, describe_changes
     from interpdb.render import when
 
     row: dict[str, Any] = {
@@ -111,7 +112,7 @@ def _row(event: ProbeEvent, table: bool) -> dict[str, Any]:
         "outcome": event.outcome,
         "ms": round(event.duration_ms, 1) if table else event.duration_ms,
         "version": event.version or "",
-        "changed": describe_changes(event.changes),
+        "changed": brief_changes(event.changes) if brief else describe_changes(event.changes),
         "error": event.error or "",
         "asked by": event.command or "",
         "interpdb": event.interpdb_version,

@@ -6,6 +6,7 @@ both print the same rows for the same flags.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from interpdb.aliases import group, with_aliases
@@ -141,6 +142,23 @@ def stale_reason(changes: Sequence[Mapping[str, Any]]) -> str:
     """``pyvenv.cfg modified, site-file added``: what changed, by role (``show`` names each path)."""
     kinds = list(dict.fromkeys(f"{c['role']} {c['kind']}" for c in changes))
     return ", ".join(kinds[:2]) + (f" (+{len(kinds) - 2} more)" if len(kinds) > 2 else "")
+
+
+def brief_changes(changes: Sequence[Mapping[str, Any]]) -> str:
+    """``zz.pth added (+1 more)``, ``HOME modified``: what the first change is about and how,
+    in the few columns a narrow ``history`` gives it (``--wide``: :func:`describe_changes`)."""
+    if not changes:
+        return ""
+    from interpdb.fingerprint import VALUE_ROLES
+
+    first = changes[0]
+    path = str(first["path"])
+    if first["role"] == "probe":
+        name = "probe"  # interpdb's own probe script: an upgrade of interpdb
+    else:
+        name = path if first["role"] in VALUE_ROLES else os.path.basename(path.rstrip("/")) or path
+    more = f" (+{len(changes) - 1} more)" if len(changes) > 1 else ""
+    return f"{name} {first['kind']}{more}"
 
 
 def describe_changes(changes: Sequence[Mapping[str, Any]]) -> str:

@@ -128,7 +128,8 @@ def test_history_shows_what_changed(run: Cli, make_venv: Callable[..., Path], tm
     assert latest["trigger"] == "changed"
     assert {"role": "site-file", "path": str(Path(site, "new.pth")), "kind": "added", "fields": []} in latest["changes"]
     table = run("history", python).stdout
-    assert "site-file added" in table
+    assert "new.pth added" in table  # the narrow table names the file; --wide gives role and path
+    assert f"site-file added: {Path(site, 'new.pth')}" in run("history", python, "--wide").stdout
 
 
 def test_csv_and_tabulate_formats(run: Cli, base_python: Path) -> None:
