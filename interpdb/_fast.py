@@ -119,16 +119,14 @@ def parse(argv: Sequence[str]) -> _Parsed | None:
             db = args.pop(0)
         elif head.startswith("--db="):
             db = head[len("--db=") :]
-        if db == "":
-            return None  # a usage error: click words it
         elif head == "--read-only":
             read_only = True
         elif head in ("-q", "--quiet"):
             quiet = True
         else:
             return None
-    if not args or args[0] not in _SPECS:
-        return None
+    if db == "" or not args or args[0] not in _SPECS:
+        return None  # --db "": a usage error, which click words
     parsed = _Parsed(db, args.pop(0), read_only, quiet)
     values, flags, repeatable, needs_argument, takes_argument = _SPECS[parsed.command]
     while args:

@@ -195,6 +195,17 @@ def _both(
     return (fast, fast_code), (full, full_code), fast_modules
 
 
+def test_the_global_options_in_front_keep_the_fast_path(warm_db: dict[str, Path], db_path: Path) -> None:
+    """``--db PATH`` (the README's own form), ``--db=PATH`` and ``-q`` before the command are
+    the fast path's too: a check for ``--db ""`` once sent every ``--db`` to click (its
+    import, several probes' worth), with the same output, so only this sees it."""
+    for front in (["--db", str(db_path)], [f"--db={db_path}"], ["-q", "--db", str(db_path)]):
+        for args in (["find", "3.12"], ["list", "--format", "json"]):
+            fast, full, modules = _both([*front, *args], db_path)
+            assert fast == full and fast[1] == 0, (front, args)
+            assert "click" not in modules and "interpdb.cli" not in modules, (front, args)
+
+
 def test_fast_path_prints_exactly_what_the_full_cli_prints(warm_db: dict[str, Path], db_path: Path) -> None:
     """Every form in ``ANSWERED``, on one store (none of them writes): the forms that differ
     are listed together, each with both outputs."""
