@@ -419,9 +419,32 @@ def rank(
     if request.path is not None or not active_venv:
         return _by_preference(leaders, request, order)
     active = os.path.normpath(active_venv)
-    first = [r for r in leaders if in_venv(r, active)]
-    rest = [r for r in leaders if not in_venv(r, active)]
+    # The active venv by any of its paths (a symlinked project folder, pyenv-virtualenv's
+    # versions/NAME): the group's leader may be another spelling of it.
+    config = _file_key(os.path.join(active, "pyvenv.cfg"))
+    chosen = {
+        identity(leader)
+        for leader in leaders
+        if any(in_venv(r, active) or _has_config(r, config) for r in members[identity(leader)])
+    }
+    first = [r for r in leaders if identity(r) in chosen]
+    rest = [r for r in leaders if identity(r) not in chosen]
     return _by_preference(first, request, order) + _by_preference(rest, request, order)
+
+
+def _file_key(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _has_config(record: Record, key: tuple[int, int] | None) -> bool:
+    """Is ``key`` (device, inode) the pyvenv.cfg ``record``'s fingerprint holds?"""
+    if key is None or not record.is_venv:
+        return False
+    return any(e.role == "pyvenv.cfg" and e.exists and (e.dev, e.ino) == key for e in record.entries)
 
 
 def in_venv(record: Record, prefix: str) -> bool:

@@ -492,7 +492,10 @@ class Inventory:
         # now, not as stored: one rebuilt on another Python is re-probed (the exhaustive way).
         if active and allow_venv:
             prefix = os.path.normpath(active)
-            if self._judged([r for r in everything if in_venv(r, prefix)], full, policy, probe_hash, stats) is None:
+            spelled = [r for r in everything if in_venv(r, prefix)]
+            if not spelled and os.path.exists(os.path.join(prefix, "pyvenv.cfg")):
+                return None  # a venv stored under another spelling, if at all: its pyvenv.cfg tells (rank)
+            if self._judged(spelled, full, policy, probe_hash, stats) is None:
                 return None
         order = source_rank(Result(everything, sources=sources))
         ranked = rank(everything, parsed, active_venv=active, source_order=order, arch=arch, allow_venv=allow_venv)

@@ -227,6 +227,26 @@ def test_find_prefers_active_venv_when_it_matches(
     assert run("find", "3.13", "--no-venv", "--no-discover").stdout.strip() == str(known["3.13"])
 
 
+def test_the_active_venv_is_found_by_any_of_its_spellings(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``$VIRTUAL_ENV`` spelled through a symlinked folder: the venv ranks first whether the
+    store knows it by that spelling and another (one interpreter, led by the real folder's
+    path), or only by the other. Both used to answer with a base interpreter."""
+    real = make_venv("real/.venv")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    linked = tmp_path / "link" / ".venv"
+    monkeypatch.setenv("VIRTUAL_ENV", str(linked))
+    run("probe", real, python_for("3.13"))  # the venv by its real path only, and a newer base
+    for _ in range(2):  # the exhaustive way, then the rank-order one
+        answer = run("find", "--no-discover").stdout.strip()
+        assert os.path.realpath(answer) == os.path.realpath(real), answer
+    run("probe", linked / "bin" / "python")  # and by the link too: one interpreter, two paths
+    for _ in range(2):
+        answer = run("find", "--no-discover").stdout.strip()
+        assert os.path.realpath(answer) == os.path.realpath(real), answer
+
+
 def test_find_nothing_matches_lists_what_was_considered(run: Cli, known: dict[str, Path]) -> None:
     result = run("find", "pypy", "--no-discover", code=1)
     assert result.stderr.startswith("error: no interpreter matches 'pypy' (known: cpython ")
