@@ -55,8 +55,9 @@ def judge(
     give up (a Problem), or probe it (a Due; trigger ``gone`` means record it missing).
 
     ``selected(record, selection)``: for a shim that now selects another interpreter
-    (only what its manager reads changed: another project folder, ``pyenv global``),
-    that interpreter's fresh record as the shim's answer, or None (then it is probed).
+    (what its manager reads changed: another project folder, ``pyenv global``; any other
+    change belongs to the interpreter it selected before), that interpreter's fresh
+    record as the shim's answer, or None (then it is probed).
     """
     if record is None:
         # A new folder is refused, not stored as an error row that every change to its

@@ -485,7 +485,10 @@ def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = No
 
     terminal = _stdout_is_terminal()
     writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
+    if terminal:  # a query's own column names too (sql 'SELECT 1 AS "\x1b]0;..."')
+        writer.writerow({name: safe(name) for name in fieldnames})
+    else:
+        writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_cell(row.get(k), terminal) for k in fieldnames})
     return buffer.getvalue()

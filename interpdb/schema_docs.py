@@ -362,10 +362,10 @@ ORDER BY host, path;
     Example(
         "reprobed_this_week",
         """\
--- Fleet: interpreters re-probed this week (their fingerprint changed), per host.
+-- Fleet: interpreters re-probed this week (their fingerprint changed, and they were run), per host.
 SELECT a.host, COUNT(DISTINCT a.interpreter_id) AS reprobed
 FROM probe_audit a
-WHERE a.trigger IN ('changed', 'probe-changed') AND a.probed_at >= :since
+WHERE a.trigger IN ('changed', 'probe-changed') AND a.outcome <> 'missing' AND a.probed_at >= :since
 GROUP BY a.host
 ORDER BY a.host;
 """,
@@ -373,7 +373,7 @@ ORDER BY a.host;
     Example(
         "known_interpreters",
         """\
--- The interpreters interpdb knows (what `interpdb list --all` shows), newest Python first.
+-- The paths interpdb knows (what `interpdb list --all --aliases` shows), newest Python first.
 SELECT interpreter_id, path, implementation, python_version, is_venv, outcome, probed_at
 FROM interpreters_current
 WHERE forgotten_at IS NULL

@@ -749,7 +749,7 @@ class Inventory:
         interpreter, forgotten at the same moment)."""
         from interpdb.aliases import identity
 
-        together = {(identity(r), r.forgotten_at) for r in records if r.outcome == "ok"}
+        together = {(identity(r), r.forgotten_at) for r in records if r.outcome == "ok" and not r.data.get("launcher")}
         named = {r.id for r in records}
         others = [
             r.id
@@ -773,7 +773,7 @@ class Inventory:
 
         named = [self.resolve_ref(ref) for ref in refs]
         chosen = {r.id for r in named}
-        wanted = {identity(r) for r in named if r.outcome == "ok"}
+        wanted = {identity(r) for r in named if r.outcome == "ok" and not r.data.get("launcher")}
         others = [
             r
             for r in (self.stored() if wanted else [])
@@ -924,7 +924,8 @@ def _light(record: Record) -> Record:
     if record.outcome != "ok":
         entries: tuple[Entry, ...] = ()
     elif record.is_venv:
-        entries = tuple(e for e in record.entries if e.role == "pyvenv.cfg" and e.exists)[:1]
+        config = next((e for e in record.entries if e.role == "pyvenv.cfg" and e.exists), None)
+        entries = () if config is None else (config,)
     else:
         entries = record.entries
     if entries is record.entries and keep_data:

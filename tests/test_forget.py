@@ -46,12 +46,24 @@ def test_forget_hides_every_path_to_the_interpreter_and_probe_brings_them_back(
     [listed] = run.json("list", "--no-discover")
     assert {listed["path"], *listed["aliases"]} == {str(first), str(second)}
     forgot = run("forget", second)
-    assert forgot.stderr.startswith("note: forgot 1 interpreter(s) and 1 other path to them;")
+    assert forgot.stderr.startswith("note: forgot 1 interpreter(s) (and 1 other path to it);")
     assert run.json("list", "--no-discover") == []
     assert run("find", "any", "--no-discover", code=1).stderr.count("note: forgotten ") == 1  # one interpreter
     run("probe", second)
     [back] = run.json("list", "--no-discover")
     assert {back["path"], *back["aliases"]} == {str(first), str(second)}
+
+
+def test_forgetting_a_wrapper_or_shim_leaves_what_it_runs(run: Cli, tmp_path: Path, base_python: Path) -> None:
+    """A launcher (a shim, a wrapper script) groups with the interpreter it runs now; forgetting
+    it must not hide that interpreter, which other folders' shims do not even select."""
+    wrapper = tmp_path / "wrapped-python"
+    wrapper.write_text(f'#!/bin/sh\nexec "{base_python}" "$@"\n')
+    wrapper.chmod(0o755)
+    run("probe", base_python, wrapper)
+    forgot = run("forget", wrapper)
+    assert forgot.stderr.startswith("note: forgot 1 interpreter(s);")
+    assert [r["path"] for r in run.json("list", "--no-discover")] == [str(base_python)]
 
 
 def test_discovery_does_not_bring_a_forgotten_interpreter_back(

@@ -361,24 +361,32 @@ def test_directory_as_db_on_the_fast_path_is_one_line(tmp_path: Path) -> None:
     ]
 
 
-def test_the_newest_probe_is_current_whatever_order_writers_commit_in(db_path: Path, store: Store) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_the_newest_probe_is_current_whatever_order_writers_commit_in(run: Cli, backend: str) -> None:
     """Two interpdbs probe one path; the one that probed first commits last (its batch waited
     for the lock). The current probe stays the newer one, as ``history`` and ``show`` order
-    them: the last commit used to win, so ``show`` disagreed with its own probe list."""
+    them: the last commit used to win, so ``show`` disagreed with its own probe list. A
+    current time ahead of this clock (a clock stepped back) holds nothing back. On
+    PostgreSQL the time is read typed: its text drops a fraction's trailing zeros (.12),
+    which Python before 3.11 could not parse."""
     from dataclasses import replace
     from datetime import timedelta
 
+    run("db", "upgrade")
     host = hostid.current()
     newer = _new_probe("/opt/python")
-    older = replace(newer, probed_at=newer.probed_at - timedelta(seconds=5), error="exit 4")
-    store.record(host, [newer])
-    store.record(host, [older])
-    current = sqlite3.connect(db_path).execute(
-        "SELECT p.error FROM interpreters i JOIN probes p ON p.id = i.current_probe_id"
-    )
-    assert current.fetchall() == [("exit 3",)]
-    later = replace(newer, probed_at=newer.probed_at + timedelta(seconds=5), error="exit 5")
-    store.record(host, [later])
-    assert sqlite3.connect(db_path).execute(
-        "SELECT p.error FROM interpreters i JOIN probes p ON p.id = i.current_probe_id"
-    ).fetchall() == [("exit 5",)]
+    newer = replace(newer, probed_at=newer.probed_at.replace(microsecond=120000) - timedelta(minutes=1))
+    store = Store.open(resolve(None))
+    current = "SELECT p.error FROM interpreters i JOIN probes p ON p.id = i.current_probe_id"
+    try:
+        store.record(host, [newer])
+        store.record(host, [replace(newer, probed_at=newer.probed_at - timedelta(seconds=5), error="exit 4")])
+        assert run.rows(current) == [("exit 3",)]
+        store.record(host, [replace(newer, probed_at=newer.probed_at + timedelta(seconds=5), error="exit 5")])
+        assert run.rows(current) == [("exit 5",)]
+        future = replace(newer, probed_at=newer.probed_at + timedelta(days=365), error="from the future")
+        store.record(host, [future])
+        store.record(host, [replace(newer, probed_at=newer.probed_at + timedelta(seconds=30), error="exit 6")])
+        assert run.rows(current) == [("exit 6",)]  # a time ahead of the clock proves nothing
+    finally:
+        store.close()

@@ -131,7 +131,7 @@ def _expectations(inv: Inventory) -> dict[str, tuple[dict[str, str], Callable[[l
 
     here = {"dir": inv.a_site, "path": a}
     return {
-        "The interpreters interpdb knows (what `interpdb list --all` shows), newest Python first.": (here, current),
+        "The paths interpdb knows (what `interpdb list --all --aliases` shows), newest Python first.": (here, current),
         "Which interpreters have this directory on sys.path? (--param dir=/some/dir)": (here, on_sys_path),
         "Which interpreters have anything under this directory on sys.path?": (
             {"dir": a_root},
@@ -152,7 +152,7 @@ def _expectations(inv: Inventory) -> dict[str, tuple[dict[str, str], Callable[[l
         # One host here (tests/test_fleet.py runs both on several): no 3.8 among these,
         # and `a` was re-probed once, because a file changed.
         "Fleet: hosts that still have a Python 3.8, and where.": (here, lambda rows: _no_38(rows, inv)),
-        "Fleet: interpreters re-probed this week (their fingerprint changed), per host.": (
+        "Fleet: interpreters re-probed this week (their fingerprint changed, and they were run), per host.": (
             {"since": "2000-01-01"},
             lambda rows: _assert_equal([(r["host"], r["reprobed"]) for r in rows], [(os.uname().nodename, 1)]),
         ),

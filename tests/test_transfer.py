@@ -192,6 +192,10 @@ def test_a_forget_event_is_imported_but_does_not_become_the_current_probe(
         conn.close()
 
 
+#: The words that say why, where one document could be refused for more than one reason.
+WHY = {"a NUL in a path": "contains a NUL character", "a fingerprint of another path": "not at the interpreter's path"}
+
+
 def _bad_documents(valid: dict[str, Any]) -> dict[str, bytes]:
     typo = json.loads(json.dumps(valid))
     typo["interpreters"][1]["probes"][0]["duration_ms"] = "fast"
@@ -202,7 +206,7 @@ def _bad_documents(valid: dict[str, Any]) -> dict[str, bytes]:
     moved = json.loads(json.dumps(valid))  # a path edited, its fingerprint kept: it was read as fresh
     moved["interpreters"][0]["path"] = "/nonexistent/python3.40"
     nul = json.loads(json.dumps(valid))  # accepted, it crashed every later command
-    nul["interpreters"][0]["probes"][0]["fingerprint"][0]["path"] = "/usr/lib/x\0y"
+    nul["interpreters"][0]["probes"][0]["fingerprint"][-1]["path"] = "/usr/lib/x\0y"  # not the first: see moved
     return {
         "not JSON": b"{ this is not json",
         "not an object": b"[1, 2, 3]",
@@ -233,6 +237,7 @@ def test_a_bad_file_is_one_line_and_changes_nothing(
             assert "Traceback" not in result.stderr, name
             assert len(result.stderr.strip().splitlines()) == 1, (name, result.stderr)
             assert result.stderr.startswith(f"error: {bad}: "), (name, result.stderr)
+            assert WHY.get(name, "") in result.stderr, (name, result.stderr)
             assert _counts(copy) == before, name
         assert not (tmp_path / "never.sqlite3").exists(), name
 

@@ -47,7 +47,7 @@ def report_problems(app: AppState, result: Any) -> None:
         if record.status == "error":
             error(f"{record.path}: {record.error}")
         elif record.status == "missing":
-            error(f"{record.path}: missing (no such file)")
+            error(f"{record.path}: missing ({record.error or 'no such file'})")
 
 
 def report_notes(app: AppState, result: Any) -> None:

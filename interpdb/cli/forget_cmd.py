@@ -27,9 +27,11 @@ from interpdb.cli._common import (
 def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None:
     """Hide interpreters from list and find, keeping their history.
 
-    A history event records it. Probing one again by its path
-    (`interpdb probe PATH`) brings it back; discovery alone does not.
-    With --purge the interpreters and all their probes are deleted.
+    An interpreter is hidden with its other paths (`python3` beside
+    `python3.12`; a shim or wrapper is hidden alone). A history event records
+    it. Probing one again by its path (`interpdb probe PATH`) brings it back,
+    with the paths hidden with it; discovery alone does not. With --purge the
+    paths named and all their probes are deleted.
     """
     with app.inventory() as inventory:
         records = [inventory.resolve_ref(ref) for ref in refs]
@@ -44,7 +46,11 @@ def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None
         else:
             hidden = inventory.forget([str(r.id) for r in records])
             also = len({r.id for r in hidden} - {r.id for r in records})
-            paths = f" and {also} other path{'s' if also > 1 else ''} to them" if also else ""
+            paths = (
+                f" (and {also} other path{'s' if also > 1 else ''} to {'them' if len(records) > 1 else 'it'})"
+                if also
+                else ""
+            )
             app.note(f"forgot {len(records)} interpreter(s){paths}; `interpdb probe PATH` brings one back")
 
 

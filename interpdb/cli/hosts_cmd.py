@@ -37,7 +37,7 @@ def command(app: AppState, output: Output) -> None:
 
         document = {"schema_version": JSON_SCHEMA_VERSION, "hosts": documents}
         columns = output.columns if output.columns is not None or output.fmt != "table" else _table_columns()
-        rows = [_row(row, output.fmt == "table") for row in found]
+        rows = [_row(row, output.fmt != "csv") for row in found]
         emit(render(rows, output.fmt, document=document, columns=columns, wide=output.wide, fields=COLUMN_NAMES))
     if not found and not output.machine:
         app.note("no hosts recorded yet")
@@ -75,7 +75,7 @@ def _document(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row(row: dict[str, Any], table: bool) -> dict[str, Any]:
-    """One host as the table (the current one marked ``*``) or CSV (``yes``/``no``) shows it."""
+    """One host as a table (the current one marked ``*``) or CSV (``yes``/``no``) shows it."""
     from interpdb.render import when, yes_no
 
     return {

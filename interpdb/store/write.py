@@ -260,18 +260,19 @@ def _newer_current(session: Session, current_id: int | None, probed_at: datetime
 
     Another interpdb's later probe of the same path, committed first, stays current. A
     time ahead of this clock (a clock stepped back since, a hand edit) proves nothing: a
-    new probe replaces it, or no probe ever would. The time is read as text and parsed
-    here: a damaged one (SQLite holds any text) is not later either."""
+    new probe replaces it, or no probe ever would. A damaged time (SQLite holds any
+    text, which the column type fails to read) is not later either."""
     if current_id is None:
         return False
-    from sqlalchemy import String, cast, select
+    from sqlalchemy import select
 
     from interpdb.store.models import Probe
 
-    text = session.scalar(select(cast(Probe.probed_at, String)).where(Probe.id == current_id))
     try:
-        current = datetime.fromisoformat(str(text))
-    except ValueError:
+        current = session.scalar(select(Probe.probed_at).where(Probe.id == current_id))
+    except (ValueError, TypeError):  # SQLite text that is no time: a damaged row
+        return False
+    if not isinstance(current, datetime):
         return False
     return probed_at < current.replace(tzinfo=None) <= utcnow()
 
