@@ -256,10 +256,11 @@ def _answer(parsed: _Parsed) -> str | Iterator[str] | None:
 
 
 def _beyond_any_id(ref: str) -> bool:
-    """An id no integer column holds: click calls it out of range (``cli._common.ref_callback``)."""
+    """An id no integer column holds, or an empty ref: click calls them usage errors
+    (``cli._common.ref_callback``)."""
     from interpdb.records import MAX_ID
 
-    return ref.isascii() and ref.isdigit() and int(ref) > MAX_ID
+    return ref == "" or (ref.isascii() and ref.isdigit() and int(ref) > MAX_ID)
 
 
 def _list(inventory: Inventory, parsed: _Parsed) -> str | Iterator[str] | None:

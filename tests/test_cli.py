@@ -164,6 +164,14 @@ def test_bad_max_age_is_a_usage_error(run: Cli) -> None:
     assert "not a duration" in result.stderr
 
 
+def test_an_empty_path_or_id_is_a_usage_error(run: Cli) -> None:
+    """``show ''`` answered for the working folder ("is a directory, not an interpreter")."""
+    for command in (["show", ""], ["history", ""], ["forget", ""]):
+        result = run(*command, code=2)
+        assert "is empty: name an interpreter's path or its id" in result.stderr, command
+    assert run.count() == 0
+
+
 def test_show_refuses_csv(run: Cli, base_python: Path) -> None:
     """show is one document: CSV has no honest shape for it."""
     result = run("show", base_python, "--format", "csv", code=2)

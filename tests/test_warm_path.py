@@ -246,6 +246,8 @@ FAILURES = [
     ["show", "/no/such/python"],
     ["show", "9" * 20],
     ["show", "1", "--format", "csv"],
+    ["show", ""],  # an empty PATH|ID: show looked at the working folder
+    ["history", ""],
 ]
 
 

@@ -158,8 +158,11 @@ class ProgressBar:
 
 
 def ref_callback(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """An id beyond any integer column is a usage error, not a failed query."""
+    """An id beyond any integer column, or an empty PATH|ID (``show ''`` looked at the
+    working folder), is a usage error, not a failed query."""
     for ref in value if isinstance(value, tuple) else [value]:
+        if ref == "":
+            raise click.BadParameter("is empty: name an interpreter's path or its id")
         if isinstance(ref, str) and ref.isascii() and ref.isdigit() and int(ref) > MAX_ID:
             raise click.BadParameter(f"{ref} is out of range for an interpreter id (at most {MAX_ID})")
     return value
