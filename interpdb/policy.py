@@ -91,12 +91,17 @@ class Refresh:
             return "new"
         if changes:  # whatever else holds, a changed fingerprint is never served
             return "probe-changed" if all(c.role == "probe" for c in changes) else "changed"
+        ahead = False
         if probed_at >= self.started:
-            return None  # already probed in this very run: an explicit refresh happens once
+            if probed_at <= utcnow():
+                return None  # already probed in this very run: an explicit refresh happens once
+            # A time ahead of this clock (recorded before the clock was stepped back, or
+            # imported): it proves nothing, so it is as old as --max-age can ask.
+            ahead = True
         if path in self.interpreters:
             return "refresh-interpreter"
         if self.everything:
             return "refresh"
-        if self.max_age is not None and self.started - probed_at > self.max_age:
+        if self.max_age is not None and (ahead or self.started - probed_at > self.max_age):
             return "max-age"
         return None

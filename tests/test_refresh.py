@@ -451,6 +451,26 @@ def test_max_age_reprobes_only_old_rows(run: Cli, make_venv: Callable[..., Path]
     assert run.count() == 3
 
 
+@pytest.mark.sqlite_only  # edits the SQLite file itself
+def test_a_probe_dated_ahead_of_the_clock_is_refreshed_when_asked(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """A row written while the clock was ahead (or imported so): it looked "probed in this
+    very run" for ever, so neither --refresh nor any --max-age probed it again. It stands
+    while nothing asks, and goes when --max-age or --refresh does."""
+    python = make_venv()
+    run("probe", python)
+    conn = sqlite3.connect(run.db)
+    with conn:
+        conn.execute("UPDATE probes SET probed_at = '2999-01-01 00:00:00.000000'")
+    conn.close()
+    assert run.json("probe", python)[0]["status"] == "cached"
+    assert run.json("probe", python, "--max-age", "1d")[0]["trigger"] == "max-age"
+    conn = sqlite3.connect(run.db)
+    with conn:
+        conn.execute("UPDATE probes SET probed_at = '2999-01-01 00:00:00.000000'")
+    conn.close()
+    assert run.json("probe", python, "--refresh")[0]["trigger"] == "refresh"
+
+
 def test_filters_and_formats_never_cause_probes(run: Cli, make_venv: Callable[..., Path]) -> None:
     python = make_venv()
     run("probe", python)
