@@ -136,7 +136,8 @@ class Column:
     ) -> None:
         self.name = name
         self.keep = keep
-        self.header = name if header is None else header
+        # A query's own column names reach here too (``sql``): shown escaped, as cells are.
+        self.header = safe(name if header is None else header)
         self.kind = kind
         self.drop = drop
         self.min_width = min_width if min_width is not None else (20 if kind == "path" else 12)
@@ -516,7 +517,7 @@ def to_tabulate(rows: Sequence[Mapping[str, Any]], fmt: str, columns: Sequence[s
         return ""
     names = list(columns) if columns is not None else list(rows[0])
     body = [[_tabulate_cell(row.get(name)) for name in names] for row in rows]
-    return str(tabulate(body, headers=names, tablefmt=fmt))
+    return str(tabulate(body, headers=[safe(name) for name in names], tablefmt=fmt))
 
 
 def _tabulate_cell(value: Any) -> Any:

@@ -263,3 +263,14 @@ def test_an_empty_query_is_refused_alike_on_every_backend(run: Cli, base_python:
     # A comment around a statement, or a comment's marks inside a string, is no empty query.
     for query in ("/* a */ SELECT 1 AS n -- b", "SELECT '--' AS n"):
         assert run("sql", "--", query).stdout.split()[0] == "n", query
+
+
+def test_a_querys_column_names_are_escaped_in_tables_as_cells_are(run: Cli, base_python: Path) -> None:
+    """Column names come from the query, or from a view a teammate made: an ESC in one
+    reached the terminal raw (a coloured header) while the cells below it were escaped."""
+    run("probe", base_python)
+    query = "SELECT 1 AS \"\x1b[41mHDR\", '\x1b[41mCELL' AS c"
+    for fmt in ("table", "github", "plain"):
+        shown = run("sql", query, "--format", fmt).stdout
+        assert "\x1b" not in shown and "\\x1b[41mHDR" in shown and "\\x1b[41mCELL" in shown, fmt
+    assert '"\\u001b[41mHDR": 1' in run("sql", query, "--format", "json").stdout  # exact in JSON
