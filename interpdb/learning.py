@@ -76,7 +76,7 @@ def learn(
             unrunnable[path] = (result, _entries(path, result, plan, probe_hash, cwd))
     if unrunnable:
         on_learned(unrunnable)
-    groups: dict[tuple[int, int, str] | str, list[str]] = {}
+    groups: dict[tuple[int, int, str, str] | str, list[str]] = {}
     for path, plan in plans.items():
         if plan.run is not None:
             groups.setdefault(same_file_key(plan.run), []).append(path)
@@ -156,9 +156,12 @@ def run_probes(
             progress.finish()
 
 
-def same_file_key(path: str) -> tuple[int, int, str] | str:
+def same_file_key(path: str) -> tuple[int, int, str, str] | str:
     """Paths with equal keys are one interpreter invoked by two names: one probe serves both.
 
+    The same file, looked for (``pyvenv.cfg``) in the same folder as written, and found
+    (its prefix) from the same folder once symlinks are resolved: a hard link beside a
+    symlink to one file is two answers (CPython resolves the symlink, not the hard link).
     Not a name with its own ``<name>._pth``: CPython 3.11+ builds ``sys.path`` from it.
     """
     try:
@@ -167,7 +170,8 @@ def same_file_key(path: str) -> tuple[int, int, str] | str:
         return path
     if os.path.lexists(path + "._pth"):
         return path
-    return st.st_dev, st.st_ino, os.path.dirname(os.path.abspath(path))
+    where = os.path.dirname(os.path.abspath(path))
+    return st.st_dev, st.st_ino, where, os.path.dirname(os.path.realpath(path))
 
 
 def same_file_paths(path: str) -> list[str]:

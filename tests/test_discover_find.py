@@ -132,6 +132,35 @@ def test_aliases_share_one_probe_and_list_groups_them(run: Cli, tmp_path: Path) 
     assert [r["path"] for r in per_path] == [str(bin_dir / "python3"), str(bin_dir / "python3.12")]
 
 
+def test_a_hard_link_beside_a_symlink_to_one_file_is_probed_for_itself(run: Cli, tmp_path: Path) -> None:
+    """One file, two names in one folder: a symlink (CPython resolves it, so its prefix is
+    where the file lives) and a hard link (not resolved: its prefix is found from this
+    folder, or is the built-in one). They shared one probe, and one of them was served
+    the other's prefix for ever."""
+    real = python_for("3.12")
+    home = tmp_path / "home-of-3.12"
+    (home / "bin").mkdir(parents=True)
+    (home / "lib").mkdir()
+    try:
+        os.link(os.path.realpath(real), home / "bin" / "python3.12")
+    except OSError as error:
+        pytest.skip(f"no hard link to {real} here: {error}")
+    (home / "lib" / "python3.12").symlink_to(Path(os.path.realpath(real)).parent.parent / "lib" / "python3.12")
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    (folder / "python3.12").symlink_to(home / "bin" / "python3.12")
+    os.link(home / "bin" / "python3.12", folder / "python3")
+    truth = {
+        str(p): subprocess.run(
+            [str(p), "-E", "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True
+        ).stdout.strip()
+        for p in (folder / "python3.12", folder / "python3")
+    }
+    assert len(set(truth.values())) == 2, truth  # the premise: two answers
+    records = run.json("probe", *truth)
+    assert {r["path"]: r["prefix"] for r in records} == truth
+
+
 def test_venv_is_not_an_alias_of_its_base(run: Cli, make_venv: Callable[..., Path], base_python: Path) -> None:
     venv = make_venv()
     run("probe", venv, base_python)
