@@ -475,7 +475,19 @@ def library_path_hit(name: str, stats: dict[str, os.stat_result | None] | None =
 
 
 def _user_site_env() -> list[Entry]:
-    return [_value_entry("env", name, os.environ.get(name)) for name in USER_SITE_VARIABLES]
+    return [_value_entry("env", name, user_site_variable(name)) for name in USER_SITE_VARIABLES]
+
+
+def user_site_variable(name: str) -> str | None:
+    """``HOME`` or ``PYTHONUSERBASE`` as the interpreter reads it: a relative value names a
+    folder under the working folder, so it is recorded (and given to the probe) absolute."""
+    value = os.environ.get(name)
+    if value and not os.path.isabs(value):
+        try:
+            return os.path.join(os.getcwd(), value)
+        except OSError:  # the working folder is gone
+            return value
+    return value
 
 
 def _prefixes(path: str) -> list[str]:
@@ -548,6 +560,8 @@ def _value_now(entry: Entry, probe_hash: str, stats: dict[str, os.stat_result | 
         return os.getcwd()
     if role == "library-path":
         return library_path_hit(entry.path, stats)
+    if role == "env":
+        return user_site_variable(entry.path)
     return os.environ.get(entry.path)
 
 

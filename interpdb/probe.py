@@ -215,6 +215,31 @@ def _tail(stderr: bytes) -> str:
     return last[-STDERR_TAIL:]
 
 
+def _environment(token: str) -> dict[str, str]:
+    """The caller's environment, as the interpreter would get it run from the caller's
+    folder: the probe runs in its own folder, so the relative entries of ``PATH`` and
+    ``LD_LIBRARY_PATH`` (an empty one is the working folder) and a relative ``HOME``
+    or ``PYTHONUSERBASE`` are made absolute against the caller's. Else they would name the
+    probe folder (where another probe may have left a ``uname`` for ``platform`` to run)
+    while the fingerprint reads them from the caller's folder."""
+    from interpdb import contain
+
+    env = dict(os.environ, **{contain.MARK: token})
+    try:
+        here = os.getcwd()
+    except OSError:  # the caller's folder is gone: nothing to resolve against
+        return env
+    for name in ("PATH", "LD_LIBRARY_PATH"):
+        value = env.get(name)
+        if value is not None and any(not os.path.isabs(entry) for entry in value.split(os.pathsep)):
+            env[name] = os.pathsep.join(os.path.join(here, entry) for entry in value.split(os.pathsep))
+    for name in fingerprint.USER_SITE_VARIABLES:
+        value = fingerprint.user_site_variable(name)
+        if value is not None:
+            env[name] = value
+    return env
+
+
 def _run(argv: list[str], timeout: float, token: str) -> tuple[bytes, bytes, int, str | None]:
     """Run argv with a deadline and an output cap; return (stdout, stderr, code, reason).
 
@@ -227,15 +252,19 @@ def _run(argv: list[str], timeout: float, token: str) -> tuple[bytes, bytes, int
     from interpdb import contain
 
     deadline = time.monotonic() + timeout
+    cwd = _neutral_cwd()
+    if not os.path.isdir(cwd):  # an earlier probe of this run removed it
+        _neutral_cwd.cache_clear()
+        cwd = _neutral_cwd()
     proc = subprocess.Popen(
         contain.die_with_parent(argv),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        cwd=_neutral_cwd(),
+        cwd=cwd,
         start_new_session=True,
         close_fds=True,
-        env=dict(os.environ, **{contain.MARK: token}),
+        env=_environment(token),
     )
     contain.started(proc.pid)
     _RUNNING.add(proc.pid)

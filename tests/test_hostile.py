@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXPECTED_PYENV, Cli, python_for, query, write_script
+from conftest import EXPECTED_PYENV, PYTHONS, Cli, python_for, query, write_script
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -468,6 +468,28 @@ def test_a_probe_cannot_plant_a_module_for_the_next_one(run: Cli, tmp_path: Path
     assert records[str(base_python)]["status"] == "probed"
     assert records[str(base_python)]["pointer_size"] == 8 * struct.calcsize("P")
     assert "" not in records[str(base_python)]["sys_path"]
+
+
+def test_a_probe_cannot_plant_a_command_or_remove_the_probe_folder(
+    run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``.`` on ``PATH``, ``platform`` on 3.6 and 3.8 runs ``uname -p`` from the probe
+    folder, where one binary can leave its own ``uname`` (the probe timed out, and that
+    failure stayed cached). And a binary that removes the folder made the next real
+    interpreter 'cannot execute: No such file or directory', cached too."""
+    python = python_for("3.8") if "3.8" in PYTHONS else python_for("3.6")
+    ran = tmp_path / "planted-uname-ran"
+    planter = write_script(
+        tmp_path / "planter",
+        f"printf '#!/bin/sh\\ntouch {ran}\\nsleep 30\\n' > uname; chmod +x uname\nexit 1",
+    )
+    remover = write_script(tmp_path / "remover", 'd="$PWD"; cd /; rm -rf "$d"; exit 1')
+    monkeypatch.setenv("PATH", f".:{os.environ['PATH']}")
+    monkeypatch.chdir(tmp_path)
+    records = {r["path"]: r for r in run.json("probe", "-j", "1", "--timeout", "10", planter, python, code=1)}
+    assert records[str(python)]["status"] == "probed" and not ran.exists()
+    records = {r["path"]: r for r in run.json("probe", "-j", "1", remover, python, "--refresh", code=1)}
+    assert records[str(python)]["status"] == "probed", records[str(python)]
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)

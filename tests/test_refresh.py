@@ -451,6 +451,28 @@ def test_max_age_reprobes_only_old_rows(run: Cli, make_venv: Callable[..., Path]
     assert run.count() == 3
 
 
+def test_a_relative_user_base_is_read_from_the_callers_folder(
+    run: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``PYTHONUSERBASE=ub`` names ``ub`` under the folder the interpreter is run from. The
+    probe runs in its own folder, so it found no user site while the fingerprint looked in
+    the caller's, and a ``cd`` re-probed to the same wrong answer. The variable is given
+    to the probe, and recorded, absolute: each folder gets its own user site."""
+    python = python_for("3.12")
+    monkeypatch.setenv("PYTHONUSERBASE", "ub")
+    here, there = tmp_path / "here", tmp_path / "there"
+    for folder in (here, there):
+        (folder / "ub" / "lib" / "python3.12" / "site-packages").mkdir(parents=True)
+    for folder in (here, there):
+        monkeypatch.chdir(folder)
+        [record] = run.json("probe", python)
+        assert str(folder / "ub" / "lib" / "python3.12" / "site-packages") in record["sys_path"], folder
+    monkeypatch.chdir(here)
+    [again] = run.json("probe", python)
+    assert (again["status"], again["trigger"]) == ("probed", "changed")  # back here: its value moved
+    assert str(here / "ub" / "lib" / "python3.12" / "site-packages") in again["sys_path"]
+
+
 @pytest.mark.sqlite_only  # edits the SQLite file itself
 def test_a_probe_dated_ahead_of_the_clock_is_refreshed_when_asked(run: Cli, make_venv: Callable[..., Path]) -> None:
     """A row written while the clock was ahead (or imported so): it looked "probed in this
