@@ -21,7 +21,7 @@ import json
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     Check = Callable[[Any, str], "str | None"]
@@ -57,7 +57,7 @@ def parse(stdout: bytes, token: str) -> tuple[dict[str, Any], str | None]:
         raise AnswerError(f"not a Python interpreter: printed {shown!r} instead of the probe's answer")
     body = stdout[start + len(begin) : stop]
     document = decode(body)
-    problem = SHAPE(document, "") or _disagreement(document)
+    problem = SHAPE(document, "") or disagreement(document)
     if problem is not None:
         raise AnswerError(f"probe answer: {problem}")
     other = (stdout[:start] + stdout[stop + len(end) :]).strip()
@@ -69,7 +69,7 @@ def parse(stdout: bytes, token: str) -> tuple[dict[str, Any], str | None]:
     return document, note
 
 
-def _disagreement(document: dict[str, Any]) -> str | None:
+def disagreement(document: Mapping[str, Any]) -> str | None:
     """Two answers to one question that disagree (a binary that lies): ``python_version``
     is what ``find`` and ``list --version`` match, ``version_info`` what ranks."""
     major, minor, micro = document["version_info"][:3]

@@ -181,7 +181,8 @@ def _launcher_note(record: Record) -> str:
     if not launcher:
         return ""
     if launcher.get("kind") == "wrapper":
-        return f"wrapper -> {launcher.get('target')}"
+        target = launcher.get("target")
+        return f"wrapper -> {target}" if target else "wrapper"
     return f"{launcher['manager']} shim -> {launcher.get('version')} ({launcher.get('origin')})"
 
 

@@ -240,8 +240,11 @@ def _parse_interpreter(item: Any, where: str, version: int = SCHEMA_VERSION) -> 
     probes = [_parse_probe(probe, f"{where}.probes[{i}]") for i, probe in enumerate(_list(item, "probes", where))]
     for i, probe in enumerate(probes):
         # A fingerprint starts at the path it was taken of: one of another path would vouch
-        # for a file it never looked at (an edited path, its old entries kept, read as fresh).
+        # for a file it never looked at (an edited path, its old entries kept, read as fresh),
+        # and a probe that ran has one (none would be fresh for ever).
         first = min(probe.entries, key=lambda entry: entry["position"], default=None)
+        if first is None and probe.columns["outcome"] in ATTEMPT_OUTCOMES:
+            raise TransferError(f"{where}.probes[{i}].fingerprint: empty, for a probe that ran")
         if first is not None and first["path"] != values["path"]:
             raise TransferError(
                 f"{where}.probes[{i}].fingerprint: it starts at {_shown(first['path'])}, "
@@ -286,6 +289,8 @@ def _check_nested(columns: dict[str, Any], where: str) -> None:
     problem = _changes_shape()(columns["changes"], "changes")
     if problem is None and columns["data"] is not None:
         problem = answer.STORED_SHAPE(columns["data"], "data")
+        if problem is None and columns["outcome"] == "ok":
+            problem = answer.disagreement(columns["data"])  # as a probe's answer is held to
     if problem is not None:
         raise TransferError(f"{where}: {problem}")
 

@@ -193,7 +193,12 @@ def test_a_forget_event_is_imported_but_does_not_become_the_current_probe(
 
 
 #: The words that say why, where one document could be refused for more than one reason.
-WHY = {"a NUL in a path": "contains a NUL character", "a fingerprint of another path": "not at the interpreter's path"}
+WHY = {
+    "a NUL in a path": "contains a NUL character",
+    "a fingerprint of another path": "not at the interpreter's path",
+    "no fingerprint": "fingerprint: empty, for a probe that ran",
+    "versions that disagree": "is not version_info's",
+}
 
 
 def _bad_documents(valid: dict[str, Any]) -> dict[str, bytes]:
@@ -205,6 +210,10 @@ def _bad_documents(valid: dict[str, Any]) -> dict[str, bytes]:
     extra["interpreters"][0]["probes"][0]["surprise"] = 1
     moved = json.loads(json.dumps(valid))  # a path edited, its fingerprint kept: it was read as fresh
     moved["interpreters"][0]["path"] = "/nonexistent/python3.40"
+    bare = json.loads(json.dumps(valid))  # no fingerprint: fresh for ever
+    bare["interpreters"][0]["probes"][0]["fingerprint"] = []
+    lying = json.loads(json.dumps(valid))  # a version find matched that version_info denies
+    lying["interpreters"][0]["probes"][0]["data"]["python_version"] = "3.99.0"
     nul = json.loads(json.dumps(valid))  # accepted, it crashed every later command
     nul["interpreters"][0]["probes"][0]["fingerprint"][-1]["path"] = "/usr/lib/x\0y"  # not the first: see moved
     return {
@@ -218,6 +227,8 @@ def _bad_documents(valid: dict[str, Any]) -> dict[str, bytes]:
         "unknown field": json.dumps(extra).encode(),
         "a NUL in a path": json.dumps(nul).encode(),
         "a fingerprint of another path": json.dumps(moved).encode(),
+        "no fingerprint": json.dumps(bare).encode(),
+        "versions that disagree": json.dumps(lying).encode(),
     }
 
 
