@@ -87,7 +87,8 @@ def _table_columns(with_diff: bool) -> list[Column]:
         Column("outcome", kind="fixed"),
         Column("ms", kind="fixed", drop=5, align="right"),
         Column("version", kind="fixed", drop=6),
-        Column("changed", kind="path", min_width=16, drop=2 if with_diff else 0),
+        # Its few words lead with the file or value that changed (listing.brief_changes): cut at the end.
+        Column("changed", min_width=16, drop=2 if with_diff else 0),
         Column("error", min_width=16),  # with "changed", what a person reads the log for: never dropped
         Column("asked by", drop=8, min_width=16),
         Column("interpdb", kind="fixed", drop=9),
