@@ -191,9 +191,8 @@ def fast(argv: Sequence[str]) -> int | None:
     except InventoryError as error:
         from interpdb.render import safe
 
-        code, lines = report(error)
-        shown = [line for line in lines if not (parsed.quiet and line.startswith("hint: "))]  # -q: no hints
-        sys.stderr.write("".join(f"{safe(line)}\n" for line in shown))
+        code, lines = report(error, parsed.quiet)
+        sys.stderr.write("".join(f"{safe(line)}\n" for line in lines))
         return code
     return 0
 

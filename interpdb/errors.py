@@ -87,8 +87,9 @@ class Interrupted(BaseException):
 _SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 15: "SIGTERM"}
 
 
-def report(error: BaseException) -> tuple[int, list[str]]:
-    """The exit code and the stderr lines for an expected failure.
+def report(error: BaseException, quiet: bool = False) -> tuple[int, list[str]]:
+    """The exit code and the stderr lines for an expected failure (``quiet``, ``-q``: no
+    ``hint:`` line; an error is never silenced).
 
     Only the exceptions above (and KeyboardInterrupt) are expected; anything else
     is a bug and deserves its traceback.
@@ -103,7 +104,7 @@ def report(error: BaseException) -> tuple[int, list[str]]:
         return 128 + error.signum, [f"error: interrupted by {name}: {kept}"]
     if isinstance(error, InventoryError):
         lines = [f"error: {error}"]
-        if error.hint:
+        if error.hint and not quiet:
             lines.append(f"hint: {error.hint}")
         return error.exit_code, lines
     raise error

@@ -112,11 +112,9 @@ class _Group(click.Group):
             with stop_on_signals():
                 return super().invoke(ctx)
         except (InventoryError, Interrupted, KeyboardInterrupt) as error:
-            code, lines = report(error)
-            quiet = bool(getattr(ctx.obj, "quiet", False))
+            code, lines = report(error, quiet=bool(getattr(ctx.obj, "quiet", False)))
             for line in lines:
-                if not (quiet and line.startswith("hint: ")):  # -q silences hints, never errors
-                    message_line(line)
+                message_line(line)
             ctx.exit(code)
 
     def main(
