@@ -18,6 +18,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from interpdb._frozen import replace
 from interpdb.records import Record
 
+#: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from interpdb.fingerprint import Entry
+
 
 def identity(record: Record) -> tuple[object, ...]:
     """What makes two rows the same interpreter; rows of two hosts never are."""
@@ -31,10 +36,8 @@ def _identity(record: Record) -> tuple[object, ...]:
         # Its pyvenv.cfg file, where the fingerprint has it: a venv reached through a
         # symlinked folder (pyenv-virtualenv's ``versions/NAME`` for ``versions/X/envs/NAME``)
         # reports that spelling as its prefix, yet it is the same venv.
-        for entry in record.entries:
-            if entry.role == "pyvenv.cfg" and entry.exists:
-                return ("venv-file", entry.dev, entry.ino)
-        return ("venv", record.prefix)
+        config = venv_config(record)
+        return ("venv", record.prefix) if config is None else ("venv-file", config.dev, config.ino)
     final = None
     for entry in record.entries:
         if entry.role in ("executable", "real-executable") and entry.exists:
@@ -42,6 +45,12 @@ def _identity(record: Record) -> tuple[object, ...]:
     if final is None:
         return ("path", record.path)
     return ("file", final.dev, final.ino)
+
+
+def venv_config(record: Record) -> Entry | None:
+    """The ``pyvenv.cfg`` entry that tells a venv, whatever the spelling of its path: the
+    first one of its fingerprint that exists (None without a fingerprint at hand)."""
+    return next((e for e in record.entries if e.role == "pyvenv.cfg" and e.exists), None)
 
 
 def group(records: Iterable[Record], source_rank: Mapping[int, int] | None = None) -> list[Record]:

@@ -442,9 +442,10 @@ def _file_key(path: str) -> tuple[int, int] | None:
 
 def _has_config(record: Record, key: tuple[int, int] | None) -> bool:
     """Is ``key`` (device, inode) the pyvenv.cfg ``record``'s fingerprint holds?"""
-    if key is None or not record.is_venv:
-        return False
-    return any(e.role == "pyvenv.cfg" and e.exists and (e.dev, e.ino) == key for e in record.entries)
+    from interpdb.aliases import venv_config
+
+    config = venv_config(record) if key is not None and record.is_venv else None
+    return config is not None and (config.dev, config.ino) == key
 
 
 def in_venv(record: Record, prefix: str) -> bool:

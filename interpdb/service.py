@@ -920,11 +920,13 @@ def _light(record: Record) -> Record:
     """A record as ``list(light=True)`` keeps it: no probe answer but a launcher's, and of
     its fingerprint what ``aliases.identity`` reads (a working base interpreter's entries,
     a working venv's pyvenv.cfg)."""
+    from interpdb.aliases import venv_config
+
     keep_data = bool(record.data.get("launcher"))
     if record.outcome != "ok":
         entries: tuple[Entry, ...] = ()
     elif record.is_venv:
-        config = next((e for e in record.entries if e.role == "pyvenv.cfg" and e.exists), None)
+        config = venv_config(record)
         entries = () if config is None else (config,)
     else:
         entries = record.entries
