@@ -63,10 +63,15 @@ def parse(stdout: bytes, token: str) -> tuple[dict[str, Any], str | None]:
     other = (stdout[:start] + stdout[stop + len(end) :]).strip()
     note = None
     if other:
-        # A byte that is not UTF-8 as \xff, a NUL as \x00: storable text (PostgreSQL's too).
-        text = other.decode("utf-8", "backslashreplace").replace("\0", "\\x00")
+        text = printed_text(other)
         note = text if len(text) <= NOTE_LIMIT else text[: NOTE_LIMIT - 1] + "…"
     return document, note
+
+
+def printed_text(raw: bytes) -> str:
+    """What an interpreter printed, as storable text (PostgreSQL's too): a byte that is not
+    UTF-8 as ``\\xff``, a NUL as ``\\x00``."""
+    return raw.decode("utf-8", "backslashreplace").replace("\0", "\\x00")
 
 
 def disagreement(document: Mapping[str, Any]) -> str | None:

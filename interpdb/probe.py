@@ -208,8 +208,9 @@ def _read_answer(stdout: bytes, stderr: bytes, returncode: int, elapsed: float, 
 
 
 def _tail(stderr: bytes) -> str:
-    # A byte that is not UTF-8 as \xff, a NUL as \x00: storable text (PostgreSQL's too).
-    text = stderr.decode("utf-8", "backslashreplace").replace("\0", "\\x00").strip()
+    from interpdb.answer import printed_text
+
+    text = printed_text(stderr).strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     last = lines[-1] if lines else ""
     return last[-STDERR_TAIL:]
