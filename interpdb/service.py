@@ -747,14 +747,12 @@ class Inventory:
     def _bring_back(self, records: builtins.list[Record]) -> dict[str, Record]:
         """Unforget ``records``, and the other paths ``forget`` hid with each (the same
         interpreter, forgotten at the same moment)."""
-        from interpdb.aliases import identity
-
-        together = {(identity(r), r.forgotten_at) for r in records if r.outcome == "ok" and not r.data.get("launcher")}
+        together = {(key, r.forgotten_at) for r in records if (key := _hidden_together(r)) is not None}
         named = {r.id for r in records}
         others = [
             r.id
             for r in (self.stored(include_forgotten=True) if together else [])
-            if r.forgotten_at is not None and r.id not in named and (identity(r), r.forgotten_at) in together
+            if r.forgotten_at is not None and r.id not in named and (_hidden_together(r), r.forgotten_at) in together
         ]
         ids = [*named, *others]
         self._write("bring them back", lambda store: store.set_forgotten(ids, False, self.command))
@@ -769,16 +767,10 @@ class Inventory:
         aliases: ``python3`` beside ``python3.12``, ``/bin`` beside ``/usr/bin``) go with
         it, or ``find`` would answer by one of them. A shim is left alone: what it runs
         depends on the folder. Returned: every record hidden, those named first."""
-        from interpdb.aliases import identity
-
         named = [self.resolve_ref(ref) for ref in refs]
         chosen = {r.id for r in named}
-        wanted = {identity(r) for r in named if r.outcome == "ok" and not r.data.get("launcher")}
-        others = [
-            r
-            for r in (self.stored() if wanted else [])
-            if r.id not in chosen and not r.data.get("launcher") and identity(r) in wanted
-        ]
+        wanted = {key for r in named if (key := _hidden_together(r)) is not None}
+        others = [r for r in (self.stored() if wanted else []) if r.id not in chosen and _hidden_together(r) in wanted]
         records = named + others
         self._write("forget them", lambda store: store.set_forgotten([r.id for r in records], True, self.command))
         return records
@@ -914,6 +906,15 @@ class Inventory:
             r.path: replace(r, status=RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
             for r in fresh
         }
+
+
+def _hidden_together(record: Record) -> tuple[object, ...] | None:
+    """What ``forget`` hides (and ``probe`` brings back) a record's other paths by: its
+    interpreter (``aliases.identity``). None for a shim or wrapper, whose interpreter
+    depends on the folder, and for a failure, which is its path alone: hidden alone."""
+    from interpdb.aliases import identity
+
+    return identity(record) if record.outcome == "ok" and not record.data.get("launcher") else None
 
 
 def _light(record: Record) -> Record:
