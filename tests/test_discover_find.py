@@ -308,6 +308,24 @@ def test_find_arch_filter(run: Cli, known: dict[str, Path]) -> None:
     run("find", "3.12", "--arch", "riscv64", "--no-discover", code=1)
 
 
+def test_no_match_names_the_filters_that_ruled_out_what_is_known(run: Cli, known: dict[str, Path]) -> None:
+    """The line "known: cpython ... 3.12.x" beside "no interpreter matches '3.12'" read as a
+    contradiction when it was --arch, --implementation or --no-venv that said no."""
+    stderr = run("find", "3.12", "--arch", "riscv64", "--no-venv", "--no-discover", code=1).stderr
+    assert stderr.startswith("error: no interpreter matches '3.12' --arch riscv64 --no-venv (known: cpython ")
+    stderr = run("find", "--implementation", "cpyhton", "--no-discover", code=1).stderr
+    assert stderr.startswith("error: no interpreter matches 'any' --implementation cpyhton (known: ")
+
+
+def test_list_names_the_known_implementations_after_a_misspelt_one(run: Cli, known: dict[str, Path]) -> None:
+    """An empty table after a typo read as "none installed"; JSON stays a bare list."""
+    result = run("list", "--implementation", "cpyhton", "--no-discover")
+    assert result.stdout == ""
+    assert "hint: no interpreter is 'cpyhton'; known implementations: cpython" in result.stderr
+    assert run("list", "--implementation", "cpyhton", "--no-discover", "--format", "json").stdout.strip() == "[]"
+    assert "hint" not in run("list", "--implementation", "CPython", "--version", "9", "--no-discover").stderr
+
+
 def test_parallel_and_serial_probing_agree(run: Cli, make_venv: Callable[..., Path]) -> None:
     venvs = [make_venv(f"v{i}") for i in range(6)]
     serial = run.json("probe", *venvs[:3], "--jobs", "1")

@@ -112,7 +112,13 @@ def command(
                 f"{unreachable} stored interpreter{'s are' if unreachable > 1 else ' is'} out of this user's reach"
             )
         # The versions it knows, each implementation named once: the line is read, not parsed.
-        raise click.ClickException(f"no interpreter matches {request!r} (known: {seen or 'none'})")
+        # The filters are named too: "known: cpython 3.12.1" must not read as a contradiction
+        # when it was --arch or --no-venv that ruled 3.12.1 out.
+        wanted = repr(request) + "".join(
+            f" {flag} {value}" for flag, value in (("--implementation", implementation), ("--arch", arch)) if value
+        )
+        wanted += " --no-venv" if no_venv else ""
+        raise click.ClickException(f"no interpreter matches {wanted} (known: {seen or 'none'})")
     from interpdb.render import plain, render
 
     emit(plain(best.path) if fmt == "path" else render([], fmt, document=_document(best.document(), fmt)))

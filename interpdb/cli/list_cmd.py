@@ -112,3 +112,9 @@ def command(
         app.hint("no interpreters recorded on those hosts; `interpdb hosts` lists the hosts in the store")
     elif not result.records:
         app.hint("no interpreters known yet; learn some with `interpdb probe PATH...`")
+    elif not records and implementation and output.fmt == "table":
+        # An empty table after a misspelt name reads as "none installed"; name what is known.
+        # (JSON stays a bare [] for the program reading it.)
+        known = sorted({r.implementation for r in result.records if r.implementation})
+        if implementation.lower() not in known:
+            app.hint(f"no interpreter is {implementation!r}; known implementations: {', '.join(known) or 'none'}")
