@@ -144,10 +144,14 @@ def _name(where: str) -> str:
     return f"'{shown if len(shown) <= 80 else shown[:79] + '…'}'"
 
 
-def text(limit: int = MAX_STRING) -> Check:
+def text(limit: int = MAX_STRING, *, empty: bool = True) -> Check:
+    """A string of at most ``limit`` characters; ``empty=False``: at least one."""
+
     def check(value: Any, where: str) -> str | None:
         if not isinstance(value, str):
             return f"{_name(where)} is not a string"
+        if not value and not empty:
+            return f"{_name(where)} is empty"
         if len(value) > limit:
             return f"{_name(where)} is longer than {limit} characters"
         try:
@@ -273,9 +277,9 @@ REQUIRED_KEYS = frozenset({"implementation_name", "python_version", "version_inf
 #: (``implementation`` 32, versions 64, ``version_releaselevel`` 16, ``platform`` 64).
 FIELDS: dict[str, Check] = {
     "probe_format": integer(0, 1_000),
-    "implementation_name": text(32),
+    "implementation_name": text(32, empty=False),  # what find and list filter on
     "implementation_version": text(64),
-    "python_version": text(64),
+    "python_version": text(64, empty=False),
     "version_info": sequence(integer(0, 99), integer(0, 999), integer(0, 9_999), text(16), integer(0, 999)),
     "sys_version": text(4_096),
     "executable": _OPT_PATH,

@@ -69,6 +69,8 @@ def _framed(token: str, body: bytes) -> bytes:
         ({"libc": {"name": ["glibc"]}}, "probe answer: 'libc.name' is not a string"),
         ({"sys_path": ["/a", None]}, "probe answer: 'sys_path[1]' is not a string"),
         ({"implementation_name": "x" * 33}, "probe answer: 'implementation_name' is longer than 32 characters"),
+        # What find --implementation and list filter on: an empty name matched no request.
+        ({"implementation_name": ""}, "probe answer: 'implementation_name' is empty"),
         ({"surprise": 1}, "probe answer: 'surprise' is not a key the probe prints"),
         ({"prefix": "/opt/\udcff"}, "probe answer: 'prefix' is not valid UTF-8"),
         # A NUL is in no path (os.listdir raised, losing the run's other probes) and in no
