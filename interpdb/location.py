@@ -182,6 +182,7 @@ def resolve(value: str | None = None) -> Location:
         else:
             return Location(value, None)
     else:
+        _refuse_odd_file(value)
         path = os.path.expanduser(value)
     path = os.path.abspath(path)
     return Location(f"sqlite:///{path}", path)
@@ -242,6 +243,20 @@ def _psycopg_missing(error: BaseException | None) -> str | None:
         error = getattr(error, "orig", None) or error.__cause__ or error.__context__
         seen += 1
     return None
+
+
+def _refuse_odd_file(value: str) -> None:
+    """A file name that is surely a slip, refused before it is created: blanks only
+    (``--db "$DB "``), SQLite's ``:memory:`` (a file of that name, never in memory: say
+    ``./:memory:`` to mean one), a trailing slash (a folder was meant)."""
+    from interpdb.errors import InventoryError
+
+    if not value.strip():
+        raise InventoryError(f"{value!r} is only blanks, not a database file: give a file path")
+    if value == ":memory:":
+        raise InventoryError(":memory: names an in-memory database, empty again on every command: give a file path")
+    if value.endswith(("/", os.sep)):
+        raise InventoryError(f"{value} ends with '/': give a database file, not a folder")
 
 
 def _refuse_memory(url: str) -> None:

@@ -266,3 +266,44 @@ def test_an_empty_db_option_is_a_usage_error_not_the_default_store(tmp_path: Pat
     env["INTERPDB_DB"] = ""
     done = subprocess.run([sys.executable, "-m", "interpdb", "db", "path"], capture_output=True, text=True, env=env)
     assert done.stdout.strip() == str(tmp_path / "data" / "interpdb" / "interpdb.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (" ", "error: ' ' is only blanks, not a database file: give a file path"),
+        (":memory:", "error: :memory: names an in-memory database, empty again on every command: give a file path"),
+        ("store.db/", "error: store.db/ ends with '/': give a database file, not a folder"),
+    ],
+)
+def test_a_database_name_that_is_surely_a_slip_is_refused_before_it_is_created(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    """Each used to create a file: one named " ", one named ":memory:" (never in memory),
+    and "store.db" for "store.db/". Refused on the warm path, by click's commands, and
+    from INTERPDB_DB alike; "./:memory:" still names a file of that name."""
+    env = dict(os.environ, HOME=str(tmp_path))
+    env.pop("INTERPDB_DB", None)
+    for args, extra in (
+        (["--db", value, "find", "3.12", "--no-discover"], {}),
+        (["--db", value, "probe", sys.executable], {}),
+        (["list", "--no-discover"], {"INTERPDB_DB": value}),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "interpdb", *args],
+            capture_output=True,
+            text=True,
+            env={**env, **extra},
+            cwd=tmp_path,
+        )
+        assert (done.returncode, done.stdout, done.stderr) == (1, "", message + "\n"), args
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    named = subprocess.run(
+        [sys.executable, "-m", "interpdb", "--db", "./:memory:", "probe", sys.executable],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert named.returncode == 0, named.stderr
+    assert (tmp_path / ":memory:").is_file()
