@@ -358,6 +358,38 @@ def test_no_regular_file_is_ever_read_as_a_store_or_replaced_by_one(tmp_path: Pa
     assert query(target, "SELECT count(*) FROM alembic_version")[0][0] == 1
 
 
+def test_a_store_made_through_a_symlink_waits_for_one_made_through_its_target(
+    tmp_path: Path, base_python: Path
+) -> None:
+    """The creation lock sat beside the name given: an interpdb given the link and one given
+    the target each took their own, and both could make the store, the second rename
+    replacing the first's (and the probes written into it meanwhile)."""
+    import fcntl
+
+    target, link = tmp_path / "real" / "store.sqlite3", tmp_path / "store.sqlite3"
+    target.parent.mkdir()
+    link.symlink_to(target)
+    fd = os.open(f"{target}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as an interpdb making the store through its target does
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "interpdb", "--db", str(link), "probe", str(base_python)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            waiting.wait(timeout=3)
+        early = waiting.poll()
+    finally:
+        os.close(fd)
+    _, stderr = waiting.communicate(timeout=60)
+    assert early is None, f"made the store past the lock: {stderr}"
+    assert waiting.returncode == 0, stderr
+    assert not Path(f"{link}.lock").exists()
+    assert query(link, "SELECT count(*) FROM probes")[0][0] == 1
+
+
 def test_reading_commands_never_migrate_an_old_store(run: Cli, make_venv: Callable[..., Path], db_path: Path) -> None:
     """An older schema is read as it is by every reading command: no migration, no backup."""
     run("probe", make_venv())

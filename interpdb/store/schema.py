@@ -149,7 +149,7 @@ def create_engine_for(location: Location, sqlite_file: str | None = None, **opti
 def migration_lock(location: Location) -> Iterator[None]:
     """One interpdb at a time creates or migrates the schema; the others wait here.
 
-    SQLite: ``flock`` on ``<file>.lock`` beside the database, not on the database
+    SQLite: ``flock`` on ``<file>.lock`` beside the database (through symlinks), not on the database
     itself: closing any descriptor of the database would drop the POSIX locks
     SQLite holds on it. PostgreSQL: a session advisory lock. Elsewhere (and where
     there is no ``fcntl``): no lock; a failed race is still one line.
@@ -163,8 +163,11 @@ def migration_lock(location: Location) -> Iterator[None]:
     except ImportError:  # Windows
         yield
         return
-    make_private_dirs(os.path.dirname(location.sqlite_file))
-    lock = f"{location.sqlite_file}.lock"
+    # Beside the file the path leads to, where ``create_sqlite`` makes it: an interpdb
+    # given a symlink and one given its target take the same lock, not one each.
+    final = os.path.realpath(location.sqlite_file)
+    make_private_dirs(os.path.dirname(final))
+    lock = f"{final}.lock"
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
