@@ -345,9 +345,12 @@ def _parse_value(column: Column[Any], value: Any, where: str) -> Any:
     if isinstance(kind, DateTime):
         if isinstance(value, str):
             try:
-                return datetime.fromisoformat(value[:-1] if value.endswith("Z") else value).replace(tzinfo=None)
+                moment = datetime.fromisoformat(value[:-1] if value.endswith("Z") else value)
             except ValueError:
                 pass
+            else:  # stored as naive UTC: another offset is moved to UTC, not dropped
+                offset = moment.utcoffset()
+                return moment.replace(tzinfo=None) - offset if offset else moment.replace(tzinfo=None)
         raise TransferError(f"{where}: expected an ISO 8601 time, got {value!r}")
     expected: tuple[type, ...] | None = None
     if isinstance(kind, Boolean):

@@ -156,7 +156,7 @@ def test_import_keeps_the_earliest_sighting_and_the_local_forgotten_at(
     venv_a = document["interpreters"][0]
     venv_a["created_at"] = "2020-01-01T00:00:00.000000Z"
     venv_a["forgotten_at"] = "2021-01-01T00:00:00.000000Z"
-    venv_a["sources"][0]["first_seen_at"] = "2020-06-01T00:00:00.000000Z"
+    venv_a["sources"][0]["first_seen_at"] = "2020-06-01T05:30:00.000000+05:30"  # UTC midnight, not 05:30
     (tmp_path / "edited.json").write_text(json.dumps(document))
     run("import", tmp_path / "edited.json")
     rows = query(db_path, f"SELECT created_at, forgotten_at FROM interpreters WHERE path = '{venv_a['path']}'")
