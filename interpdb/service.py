@@ -401,7 +401,14 @@ class Inventory:
             raise BadRequest(str(error), hint="`interpdb find --help` shows the usage") from error
         policy = refresh or Refresh()
         if parsed.path is not None:
-            considered = self.probe([parsed.path], policy)
+            # Nothing may run (--offline, a read-only store): a path never probed is answered
+            # by another name for the same file, as stored (a venv folder's bin/python3 by its
+            # bin/python), rather than refused. Otherwise it is probed as itself.
+            unrunnable = policy.offline or self.store_read_only
+            considered = self.probe([parsed.path], policy, same_file=unrunnable)
+            answered = [r.path for r in considered.records]
+            if answered and answered[0] != parsed.path:  # by that other name
+                parsed = replace(parsed, path=answered[0])
         else:
             quick = None if exhaustive else self._first_fresh(parsed, policy, discover, arch, allow_venv)
             if quick is not None:

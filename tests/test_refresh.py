@@ -430,6 +430,25 @@ def test_offline_marks_changed_rows_stale_and_runs_nothing(
     assert run.count() == 1
 
 
+def test_offline_find_answers_a_venv_folder_by_the_name_it_stored(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """``find VENV --offline`` looked for ``bin/python3``, which nothing had probed when only
+    ``bin/python`` was stored, and said "no interpreter matches (known: none)"; a read-only
+    store did the same. Another name for the same file answers, as stored; online, the
+    asked name is probed as itself."""
+    python = make_venv()
+    run("probe", python)
+    venv = python.parent.parent
+    for args in (("--offline",), ("--no-discover", "--offline")):
+        for request in (venv, venv / "bin" / "python3"):
+            assert run("find", request, *args).stdout.strip() == str(python), (request, args)
+    assert run("--read-only", "find", venv).stdout.strip() == str(python)
+    assert run.count() == 1
+    unrelated = make_venv("other")  # not the same file: still refused, nothing run
+    run("find", unrelated.parent.parent, "--offline", code=1)
+    assert run("find", venv).stdout.strip() == str(python.parent / "python3")
+    assert run.count() == 2
+
+
 @pytest.mark.sqlite_only  # reads or edits the SQLite file itself
 def test_max_age_reprobes_only_old_rows(run: Cli, make_venv: Callable[..., Path]) -> None:
     a, b = make_venv("a"), make_venv("b")
