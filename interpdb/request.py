@@ -21,7 +21,8 @@ their meaning (the README's "Requests" table has an example of each form):
   implementation: ``python312``, ``python3.12.1``, ``python>=3.12``, ``py3.12``;
 - virtualenv's bitness and machine suffixes: ``3.12-64``, ``cpython3.12-64-arm64``;
 - uv's installation key ``implementation-version[-os[-arch[-libc]]]``, any part
-  ``any``: ``cpython-3.12.1-linux-x86_64-gnu``, ``pypy-3.9``;
+  ``any``, the implementation and the version may be left off: ``cpython-3.12.1-linux-x86_64-gnu``,
+  ``pypy-3.9``, ``3.12-linux``, ``linux-x86_64``;
 - a path (it contains a ``/``, starts with ``.`` or ``~``, or names a file or folder
   that exists here): that file, or for a folder (a venv, an installation) its
   ``bin/python3`` or ``bin/python``;
@@ -37,7 +38,8 @@ Where uv and virtualenv disagree, or disagree with interpdb's preference order: 
 alone is any interpreter (virtualenv), not the first ``python`` on ``PATH`` (uv); with
 no variant, free-threaded builds still match and rank after default builds (uv skips
 them before 3.14); text that starts like a version or a specifier (a digit, an operator,
-``@``) and does not parse is a usage error, where uv would look for an executable of
+``@``) and does not parse is a usage error (unless a file or folder of that name is
+here: ``3venv``), where uv would look for an executable of
 that name.
 
 Only working interpreters are candidates: status ``cached``, ``probed`` or ``stale``
@@ -251,6 +253,16 @@ def _parse(text: str) -> Request:
         return _path_request(text, stripped)
     if lowered.startswith("@"):
         raise _rejected(text, "nothing before the @")
+    try:
+        return _named(text, stripped, lowered)
+    except ValueError:
+        if os.path.exists(stripped):  # uv: what is no request may be a folder here (3venv, pypy-venv)
+            return _path_request(text, stripped)
+        raise
+
+
+def _named(text: str, stripped: str, lowered: str) -> Request:
+    """Every form that is not a specifier or a path: a version, an implementation, a key, a name."""
     found = _prefixed(text, lowered)
     if found is not None:
         return found
@@ -263,10 +275,16 @@ def _parse(text: str) -> Request:
             machine = normalise_arch(bits["machine"]) if bits["machine"] else None
             return replace(inner, pointer_size=int(bits["bits"]), machine=machine)
     if lowered[0].isdigit():
+        if "-" in lowered:  # uv's key without its implementation: 3.12-linux, 3.12.1-linux-x86_64-gnu
+            return _key_request(text, f"any-{lowered}") or _versioned(text, None, lowered)
         return _versioned(text, None, lowered)
     key = _key_request(text, lowered)
     if key is not None:
         return key
+    if lowered.partition("-")[0] in _OS_NAMES:  # and without its version too: linux-x86_64
+        key = _key_request(text, f"any-any-{lowered}")
+        if key is not None:
+            return key
     if os.path.exists(stripped):  # uv: an existing file or folder here
         return _path_request(text, stripped)
     if not _fullmatch(_NAME, lowered):

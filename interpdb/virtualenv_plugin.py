@@ -68,6 +68,12 @@ CACHE_LAYOUT = 1
 MAX_HOPS = 4
 _TOX_FACTOR = re.compile(r"^py(?:(?P<major>[0-9])(?P<minor>[0-9]+)?)?(?P<t>t)?$")
 _PLATFORM = re.compile(r"^(?P<request>.+?)(?:-(?P<bits>32|64))?(?:-(?P<machine>[a-z][a-z0-9_]*))?$")
+#: Machine names a suffix without the bitness may be (``cpython3.12-arm64``): any other
+#: word after a dash is part of the request (``cpython-3.12-linux-x86_64-gnu``, ``my-venv``).
+_MACHINES = frozenset(
+    {"x86_64", "amd64", "x64", "aarch64", "arm64", "i386", "i686", "x86", "armv6l", "armv7l", "armv7"}
+    | {"ppc64", "ppc64le", "s390x", "riscv64", "loongarch64"}
+)
 _UNDOTTED = re.compile(r"^(?P<name>cpython|pypy|graalpy)(?P<major>[0-9])(?P<minor>[0-9]+)(?P<t>t)?$")
 
 
@@ -95,13 +101,16 @@ def split_platform(request: str) -> tuple[str, int | None, str | None]:
     """virtualenv's ``-64`` / ``-32`` and ``-arm64`` suffixes: (request, pointer bits, machine).
 
     ``3.12-64`` -> (``3.12``, 64, None); ``cpython3.12-64-arm64`` -> (``cpython3.12``, 64,
-    ``arm64``). A path keeps its dashes.
+    ``arm64``). A path keeps its dashes, and so does a folder here (``my-venv``) and a
+    word that is no machine (``gnu`` in uv's ``cpython-3.12-linux-x86_64-gnu``).
     """
     match = _PLATFORM.match(request)
-    if match is None or "/" in request:
+    if match is None or "/" in request or os.path.exists(request):
         return request, None, None
-    bits = match.group("bits")
-    return match.group("request"), int(bits) if bits else None, match.group("machine")
+    bits, machine = match.group("bits"), match.group("machine")
+    if machine is not None and bits is None and machine not in _MACHINES:
+        return request, None, None
+    return match.group("request"), int(bits) if bits else None, machine
 
 
 class InterpdbDiscovery(Discover):

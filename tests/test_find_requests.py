@@ -39,6 +39,9 @@ def _version(run: Cli, python: Path) -> str:
         ("3.12+gil", "3.12"),
         ("3.12-64", "3.12"),
         ("cpython-3.11-linux", "3.11"),
+        ("3.11-linux", "3.11"),
+        ("3.12-linux-any-gnu", "3.12"),
+        ("linux", "3.13"),
         ("python3.6m", "3.6"),
     ],
 )
@@ -119,6 +122,21 @@ def test_a_relative_folder_here_is_a_path(
     monkeypatch.chdir(tmp_path)
     assert run("find", "env").stdout.strip() == os.path.join(str(tmp_path), "env", "bin", "python3")
     assert venv.exists()
+
+
+def test_a_folder_here_whose_name_is_no_request_is_that_folder(
+    run: Cli, make_venv: Callable[..., Path], known: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``3venv``, ``pypy-venv``, ``cpython-3.12-venv``: each was a usage error ("expected a
+    version", "unknown operating system 'venv'") never naming the folder; uv answers with
+    the folder, as a word that parses as no request. One that parses stays a request."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("3venv", "pypy-venv", "cpython-3.12-venv"):
+        make_venv(name, known["3.11"])
+        assert run("find", name).stdout.strip() == str(tmp_path / name / "bin" / "python3"), name
+    make_venv("3.12", known["3.11"])  # a version still: 3.12, not the 3.11 venv in ./3.12
+    assert run("find", "3.12", "--no-discover").stdout.strip() == str(known["3.12"])
+    run("find", "3venv2", code=2)  # no such folder: still a usage error
 
 
 def test_an_executable_name_no_folder_holds_is_looked_up_on_path(

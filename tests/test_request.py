@@ -167,6 +167,18 @@ def test_bitness_machine_and_installation_key() -> None:
     )
     assert parse_request("pypy-3.9").implementation == "pypy"
     assert parse_request("any-3.13-any-aarch64").machine == "aarch64"
+    # uv's keys may leave the implementation off, and the version too.
+    short = parse_request("3.12-linux-x86_64-gnu")
+    assert (short.implementation, str(short.specifier), short.os, short.machine, short.libc) == (
+        None,
+        "==3.12.*",
+        "linux",
+        "x86_64",
+        "gnu",
+    )
+    assert (parse_request("3.12.1-linux").os, str(parse_request("3.12.1-linux").specifier)) == ("linux", "==3.12.1")
+    bare = parse_request("linux-arm64")
+    assert (bare.specifier, bare.os, bare.machine) == (None, "linux", "aarch64")
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,9 @@ def test_tox_and_virtualenv_spellings_become_interpdb_requests(spec: str, reques
         ("pypy3.10-x86_64", ("pypy3.10", None, "x86_64")),
         (">=3.10,<3.13", (">=3.10,<3.13", None, None)),
         ("/opt/py-64/bin/python", ("/opt/py-64/bin/python", None, None)),
+        # A word after a dash that names no machine is part of the request.
+        ("cpython-3.12-linux-x86_64-gnu", ("cpython-3.12-linux-x86_64-gnu", None, None)),
+        ("my-venv", ("my-venv", None, None)),
     ],
 )
 def test_virtualenvs_platform_suffixes_are_split_off(spec: str, expected: tuple[str, int | None, str | None]) -> None:
@@ -143,7 +146,8 @@ def test_virtualenv_creates_a_working_venv_of_the_requested_python(tmp_path: Pat
     """``virtualenv --discovery interpdb -p 3.12 DIR`` makes a venv whose python is 3.12,
     and the store recorded the probes it made for the plugin."""
     python_for("3.12")
-    for spec, folder in (("3.12", "env"), ("py312-64", "env64")):
+    key = f"cpython-3.12-linux-{os.uname().machine}-gnu"  # uv's key: its -gnu was read as a machine
+    for spec, folder in (("3.12", "env"), ("py312-64", "env64"), (key, "envkey")):
         done = virtualenv_cli(tmp_path, "--discovery", "interpdb", "-p", spec, "--no-seed", str(tmp_path / folder))
         assert done.returncode == 0, done.stdout + done.stderr
         version = subprocess.run(
