@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -395,14 +395,28 @@ _IMPORT_ATTEMPTS = 3
 
 
 def import_document(
-    location: Location, interpreters: Sequence[InterpreterRow], read_only: bool = False
+    location: Location, interpreters: Sequence[InterpreterRow], read_only: bool = False, host: Host | None = None
 ) -> ImportSummary:
-    """Merge parsed interpreters into the database in one transaction (see the module docstring)."""
+    """Merge parsed interpreters into the database in one transaction (see the module docstring).
+
+    ``host`` (this machine unless given): rows an interpdb older than host ids wrote under
+    its name (``host_id = host =`` the name), in the store or in the document, are its, as
+    a write takes them; imported under the name, they were a second row of a path.
+    """
     from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
     from interpdb.store import gate
     from interpdb.store.schema import one_line
-    from interpdb.store.write import write_error
+    from interpdb.store.write import adopt_legacy_rows, write_error
+
+    if host is None:
+        from interpdb import hostid
+
+        host = hostid.current()
+    if host.id != host.name:
+        interpreters = [
+            replace(row, host_id=host.id) if row.host_id == row.host == host.name else row for row in interpreters
+        ]
 
     store = gate.open_write(location, read_only)
     try:
@@ -411,6 +425,7 @@ def import_document(
         for attempt in range(1, _IMPORT_ATTEMPTS + 1):
             try:
                 with store.session() as session:
+                    adopt_legacy_rows(session, host)
                     merge = _Merge(session)
                     for row in interpreters:
                         merge.interpreter(row)

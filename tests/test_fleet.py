@@ -302,6 +302,40 @@ def test_rows_from_before_host_ids_stay_this_hosts(tmp_path: Path, venvs: Callab
     assert sql(db, "SELECT version_num FROM alembic_version") == [{"version_num": gate.HEAD_REVISION}]
 
 
+def test_the_first_write_moves_every_row_from_before_host_ids(
+    tmp_path: Path, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """Rows moved one at a time, as each was probed again: until then the machine was two
+    hosts in ``hosts`` (a forgotten row, never probed, for ever), and an export made
+    meanwhile, imported later, added the unmoved path a second row under the name, which
+    ``list`` then re-probed on every run. The first write moves them all; an import takes
+    the document's rows of this machine's name as its own."""
+    from interpdb.location import resolve
+    from interpdb.store.write import Store
+
+    db = str(tmp_path / "old.sqlite3")
+    probed, untouched, forgotten = venvs("probed", None), venvs("untouched", None), venvs("forgotten", None)
+    interpdb(db, None, "probe", probed, untouched, forgotten)
+    interpdb(db, None, "forget", forgotten)
+    store = Store(resolve(db))
+    try:
+        store.downgrade("0003_scrub_secrets")
+    finally:
+        store.close()
+    me = hostid.current()
+    interpdb(db, None, "db", "upgrade")  # the schema only: every row is still under the name
+    older = in_process(db, None, "export", "--all-hosts").stdout
+    assert {i["host_id"] for i in json.loads(older)["interpreters"]} == {me.name}
+    interpdb(db, None, "probe", "--refresh", probed)
+    assert sql(db, "SELECT DISTINCT host_id FROM interpreters") == [{"host_id": me.id}]
+    assert [(h["host_id"], h["interpreters"]) for h in as_json(db, None, "hosts")["hosts"]] == [(me.id, 2)]
+    imported = in_process(db, None, "import", "-", stdin=older)
+    assert "imported 0 new of 3 interpreters" in imported.stderr, imported.stderr
+    assert len(sql(db, "SELECT id FROM interpreters")) == 3
+    listed = as_json(db, None, "list", "--no-discover")
+    assert sorted(r["status"] for r in listed) == ["cached", "cached"], listed
+
+
 def test_a_select_only_role_can_audit_the_fleet(
     postgres_server: Server,
     venvs: Callable[[str, Path | None], Path],

@@ -116,6 +116,7 @@ class Store:
 
         ids: list[int] = []
         with self.session() as session:
+            adopt_legacy_rows(session, host)
             for new in probes:
                 interpreter = session.scalars(
                     select(Interpreter).where(Interpreter.host_id == host.id, Interpreter.path == new.path)
@@ -253,6 +254,26 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def adopt_legacy_rows(session: Session, host: Host) -> None:
+    """Move every row an interpdb older than host ids wrote on a machine of this name
+    (``host_id = host =`` the name) to this machine's id, forgotten ones too, in one
+    statement: moved one at a time, as each was probed again, the machine was two hosts
+    meanwhile, and an import of an export made meanwhile added the unmoved path again
+    under the name. A path that somehow has a row under both keeps both (nothing merged).
+    """
+    if host.id == host.name:
+        return
+    from sqlalchemy import String, bindparam, text
+
+    session.execute(
+        text(
+            "UPDATE interpreters SET host_id = :id WHERE host_id = :name AND host = :name "
+            "AND path NOT IN (SELECT mine.path FROM interpreters mine WHERE mine.host_id = :id)"
+        ).bindparams(bindparam("name", type_=String(255))),  # PostgreSQL: one type for :name
+        {"id": host.id, "name": host.name},
+    )
 
 
 def _newer_current(session: Session, current_id: int | None, probed_at: datetime) -> bool:
