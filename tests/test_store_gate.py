@@ -406,9 +406,24 @@ def test_reading_commands_never_migrate_an_old_store(run: Cli, make_venv: Callab
     assert check.returncode == 1 and "revision 0001_initial is not the head" in check.stdout
     export = interpdb("export", env=dict(os.environ, INTERPDB_DB=str(db_path)))
     assert export.returncode == 1 and "hint: interpdb db upgrade" in export.stderr
+    # Read-only, that hint went round in a circle (db upgrade said to use the reading commands).
+    export = interpdb("--read-only", "export", env=dict(os.environ, INTERPDB_DB=str(db_path)))
+    assert export.returncode == 1 and "hint: export from an upgraded copy" in export.stderr, export.stderr
     assert digest(db_path) == before
     assert sorted(p.name for p in db_path.parent.iterdir()) == listing
     assert query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
+
+
+def test_export_reads_a_store_behind_the_head_that_has_every_column(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """A store one index-only revision behind (0004: 0005 adds indexes) was refused by
+    export, read-only too, though every other reading command read it."""
+    run("probe", make_venv())
+    head = json.loads(run("export").stdout)
+    run("db", "downgrade", "0004_host_identity")
+    for args in (("export",), ("--read-only", "export")):
+        behind = json.loads(run(*args).stdout)
+        assert [i["probes"] for i in behind["interpreters"]] == [i["probes"] for i in head["interpreters"]]
+    assert query(run.db, "SELECT version_num FROM alembic_version") == [("0004_host_identity",)]
 
 
 # -- private by default --------------------------------------------------------------------------

@@ -291,6 +291,13 @@ def _state(conn: Connection, location: Location, reason: str | None) -> Access:
     return Access(location, "foreign", None, reason, present)
 
 
+def _has_every_column(access: Access) -> bool:
+    """Does a store behind the head hold every column of the head's tables (a later
+    revision added only indexes, as ``0005_ranking_indexes`` did)? Then the ORM reads it."""
+    present = access.present or {}
+    return all(set(columns) <= present.get(table, frozenset()) for table, columns in TABLES.items())
+
+
 def _unreadable(present: dict[str, frozenset[str]]) -> str:
     """What the reader needs and this store lacks (columns added later read as NULL)."""
     for table in ("interpreters", "probes", "fingerprint_entries"):
@@ -314,10 +321,16 @@ def read_engine(location: Location, read_only: bool = False, *, head_only: bool 
     access = inspect(location, read_only)
     if not access.holds_data:
         raise StoreError(nothing_to_read(access))
-    if head_only and access.state != "current":
+    if head_only and access.state != "current" and not (access.state == "behind" and _has_every_column(access)):
+        if access.state == "newer":
+            hint = "upgrade interpdb"
+        elif access.writable:
+            hint = "interpdb db upgrade"
+        else:  # it cannot be upgraded here: a copy can
+            hint = "export from an upgraded copy: cp it, then `interpdb --db COPY db upgrade`"
         raise StoreError(
-            f"{location.describe()} has schema revision {access.revision}; export reads the head, {HEAD_REVISION}",
-            hint="upgrade interpdb" if access.state == "newer" else "interpdb db upgrade",
+            f"{location.describe()} has schema revision {access.revision}; export reads the columns of {HEAD_REVISION}",
+            hint=hint,
         )
     if location.sqlite_file is None:
         return create_engine(location.url, execution_options={"postgresql_readonly": True}), access
