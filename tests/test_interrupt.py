@@ -202,6 +202,32 @@ def test_a_signal_during_a_warm_answer_is_one_line(db_path: Path, signum: int, c
         assert done.stderr == f"error: interrupted by {name}\n", args
 
 
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_stops_a_query_that_never_ends(db_path: Path, base_python: Path, signum: int, code: int) -> None:
+    """``interpdb sql`` spent a long query inside one C call, where Python runs no signal
+    handler: Ctrl-C printed ``^C`` and the query went on, for ever if it never ended; only
+    SIGKILL stopped it. The warm path (table) and click's (CSV) both stop in one line."""
+    subprocess.run([sys.executable, "-m", "interpdb", "--db", str(db_path), "probe", str(base_python)], check=True)
+    endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    for extra in ([], ["--format", "csv"]):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "interpdb", "--db", str(db_path), "sql", endless, *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=as_from_a_terminal,
+        )
+        time.sleep(1.5)  # well into the query
+        proc.send_signal(signum)
+        try:
+            out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail(f"{signal.Signals(signum).name} did not stop the query")
+        assert (proc.returncode, out, err) == (code, "", f"error: interrupted by {signal.Signals(signum).name}\n")
+
+
 #: Sends the signal to itself from inside the first write of finished probes, where the ORM is
 #: being imported for the first time: the moment a signal used to cut that write in half.
 SIGNAL_DURING_THE_WRITE = """

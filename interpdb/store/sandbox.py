@@ -10,7 +10,7 @@ never migrated for a query: an older schema is queried as it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from interpdb._stdlib import sqlite3
 from interpdb.errors import QueryError
@@ -50,16 +50,23 @@ def query(
     conn = reader.raw
     # The sqlite3 module must not BEGIN on its own: the statement alone asks the authorizer.
     conn.isolation_level = None
+    stopped: list[int] = []
+    restore = _stoppable(conn, stopped)
     try:
         _warm_table_functions(conn)
         conn.set_authorizer(lambda action, arg1, arg2, _db, _source: _authorize(denied, action, arg1, arg2))
         cursor = conn.execute(sql, params)
         columns = [d[0] for d in cursor.description or ()]
-        return columns, [tuple(row) for row in cursor.fetchall()]
+        rows = [tuple(row) for row in cursor.fetchall()]
+        if stopped:
+            raise _interruption(stopped[0])
+        return columns, rows
     except OverflowError:  # sqlite3 binds integers as 64-bit ones (PostgreSQL takes any)
         too_big = next(name for name, value in params.items() if type(value) is int and not -(2**63) <= value < 2**63)
         raise QueryError(f"--param {too_big}: the integer does not fit in 64 bits, as SQLite stores integers") from None
     except (sqlite3.Error, sqlite3.Warning) as error:  # Python 3.9 raises a Warning for two statements
+        if stopped:  # the progress handler ended the query
+            raise _interruption(stopped[0]) from None
         if denied:
             # VACUUM asks the authorizer to ATTACH a copy: name what was written, not how.
             what = "VACUUM" if sql.lstrip().upper().startswith("VACUUM") else denied[0]
@@ -67,7 +74,55 @@ def query(
         unbound = _missing_binding(sql, params) if "binding" in str(error) else None
         raise QueryError(unbound or _first_line(error)) from error
     finally:
+        restore()
         conn.close()
+
+
+#: SQLite VM steps between two looks at whether a signal asked to stop (well under a millisecond).
+_STEPS_PER_LOOK = 10_000
+
+
+def _stoppable(conn: sqlite3.Connection, stopped: list[int]) -> Callable[[], None]:
+    """Let Ctrl-C, SIGTERM and SIGHUP stop a query while SQLite runs it.
+
+    Python runs a signal handler between two bytecodes, so one long ``execute`` (a
+    recursive query that never ends) held every signal but SIGKILL. Until the returned
+    function is called, these signals are noted in ``stopped`` (unless ignored), and the
+    progress handler, which SQLite calls every ``_STEPS_PER_LOOK`` steps and which runs
+    Python bytecode (so the handlers too), ends the query once one is; the caller raises
+    what the signal would have (``_interruption``).
+    """
+    from interpdb.errors import _signals
+
+    _signal = _signals()
+
+    def note(signum: int, _frame: object) -> None:
+        stopped.append(signum)
+
+    previous = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        signum = getattr(_signal, name, None)
+        current = None if signum is None else _signal.getsignal(signum)
+        if current is None or current == _signal.SIG_IGN:
+            continue
+        try:  # noqa: SIM105 (no contextlib import for a warm answer)
+            previous[signum] = _signal.signal(signum, note)
+        except ValueError:  # not the main thread: the embedding program's signals
+            pass
+    conn.set_progress_handler(lambda: 1 if stopped else 0, _STEPS_PER_LOOK)
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            _signal.signal(signum, handler)
+
+    return restore
+
+
+def _interruption(signum: int) -> BaseException:
+    """What the signal raises when no query holds it: KeyboardInterrupt for Ctrl-C."""
+    from interpdb.errors import Interrupted, _signals
+
+    return KeyboardInterrupt() if signum == _signals().SIGINT else Interrupted(signum)
 
 
 def _missing_binding(sql: str, params: dict[str, Any]) -> str | None:
