@@ -87,6 +87,40 @@ def test_downgrade_to_an_unknown_revision_is_one_line_and_leaves_no_backup(run: 
     assert run("db", "current").stdout == f"{gate.HEAD_REVISION} (head)\n"
 
 
+@pytest.mark.parametrize(("args", "code"), [(("upgrade", "@"), 1), (("downgrade", "@"), 1), (("upgrade", ""), 2)])
+def test_a_revision_alembic_cannot_read_is_one_line_and_leaves_no_backup(
+    run: Cli, db_path: Path, args: tuple[str, ...], code: int
+) -> None:
+    """'@' failed an assertion inside Alembic (a traceback) and an empty one too; each left a backup."""
+    run("db", "upgrade")
+    result = run("db", *args, code=code)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert _backups(db_path) == []
+
+
+@pytest.mark.sqlite_only  # a view of the user's own in the SQLite file
+def test_an_upgrade_a_users_view_blocks_says_so_and_leaves_no_backups(
+    run: Cli, db_path: Path, base_python: Path
+) -> None:
+    """A view of one's own over ``interpreters`` fails the table rebuild of 0004. The hint
+    repeated "interpdb db upgrade", and every writing command that tried the implicit
+    upgrade left one more full copy beside the store."""
+    run("probe", base_python)
+    run("db", "downgrade", "0003_scrub_secrets")
+    for backup in _backups(db_path):
+        backup.unlink()
+    conn = sqlite3.connect(db_path)
+    with conn:
+        conn.execute("CREATE VIEW my_paths AS SELECT path, host FROM interpreters")
+    conn.close()
+    for args in (("db", "upgrade"), ("probe", "--refresh", base_python), ("probe", "--refresh", base_python)):
+        result = run(*args, code=1)
+        assert result.stderr.splitlines()[-1].startswith("hint: a view or trigger of your own"), result.stderr
+    assert _backups(db_path) == []
+    assert query(db_path, "SELECT version_num FROM alembic_version") == [("0003_scrub_secrets",)]
+
+
 def test_downgrade_needs_a_revision_and_a_database(run: Cli, db_path: Path) -> None:
     assert run("db", "downgrade", code=2).exit_code == 2
     result = run("db", "downgrade", "base", code=1)

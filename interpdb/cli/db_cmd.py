@@ -77,8 +77,14 @@ def current_command(app: AppState) -> None:
         emit(f"none ({what}; head: {gate.HEAD_REVISION})")
 
 
+def _revision(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    if not value.strip():  # Alembic fails an assertion on it
+        raise click.BadParameter("is empty: name a revision (head, base, 0004_host_identity, -1...)")
+    return value
+
+
 @command.command("upgrade", short_help="Migrate up (default: the newest), backing up first.")
-@click.argument("revision", default="head", metavar="[REV]")
+@click.argument("revision", default="head", metavar="[REV]", callback=_revision)
 @click.pass_obj
 def upgrade_command(app: AppState, revision: str) -> None:
     """Migrate the database up to REV (default: head), copying a SQLite file aside first.
@@ -92,7 +98,7 @@ def upgrade_command(app: AppState, revision: str) -> None:
 @command.command(
     "downgrade", short_help="Migrate down to REV, backing up first.", context_settings={"ignore_unknown_options": True}
 )
-@click.argument("revision", metavar="REV")
+@click.argument("revision", metavar="REV", callback=_revision)
 @click.pass_obj
 def downgrade_command(app: AppState, revision: str) -> None:
     """Migrate the database down to REV (0001_initial, base, -1...), copying a SQLite file aside first.

@@ -254,7 +254,12 @@ def run_migrations(engine: Engine, direction: str, target: str) -> None:
             getattr(command, direction)(alembic_config(conn), target)
             conn.commit()
     except SQLAlchemyError as error:
-        raise StoreError(f"cannot {direction} the database: {one_line(error)}") from error
+        message = one_line(error)
+        hint = None
+        if "error in view" in message or "error in trigger" in message:
+            # SQLite checks every view and trigger when a migration rebuilds a table.
+            hint = "a view or trigger of your own reads a table the migration rebuilds: drop it, upgrade, make it again"
+        raise StoreError(f"cannot {direction} the database: {message}", hint=hint) from error
     finally:
         # The migration connection had foreign keys switched off; start afresh.
         engine.dispose()
@@ -303,6 +308,9 @@ def migrate(
             _discard(copy)
             reason = next(iter(str(error).strip().splitlines()), "no such revision")
             raise StoreError(f"cannot {direction} to {target}: {reason}") from error
+        except (AssertionError, KeyError, ValueError, IndexError) as error:  # Alembic's reading of '@', '-'...
+            _discard(copy)
+            raise StoreError(f"cannot {direction} to {target!r}: not a revision ({type(error).__name__})") from error
         except StoreError:
             # SQLite: nothing changed, the migration is one transaction (migrations/env.py). A server
             # database keeps the steps before the failed one, each whole, and has no copy.
@@ -316,9 +324,16 @@ def migrate(
 
 
 def upgrade_in_place(location: Location, engine: Engine) -> None:
-    """Bring a stored older revision to the head (the gate decided it may), backing up first."""
-    backup(location, f"upgrade-{_stamp()}")
-    run_migrations(engine, "upgrade", "head")
+    """Bring a stored older revision to the head (the gate decided it may), backing up first.
+
+    A failed upgrade leaves the SQLite store as it was (one transaction), so its copy is
+    dropped, as ``migrate`` drops it: kept, every command that tried left one more."""
+    copy = backup(location, f"upgrade-{_stamp()}")
+    try:
+        run_migrations(engine, "upgrade", "head")
+    except BaseException:
+        _discard(copy)
+        raise
 
 
 def _is_empty_sqlite(path: str) -> bool:
