@@ -142,7 +142,7 @@ class Inventory:
         try:
             return action(store)
         except (SQLAlchemyError, ValueError) as error:  # ValueError: a damaged row the ORM loaded
-            raise write_error(what, error) from error
+            raise write_error(what, error, self.location) from error
 
     def _reader(self) -> read.Connection | None:
         """A read connection through the gate (None: no database yet). Never migrates."""

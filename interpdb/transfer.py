@@ -438,7 +438,7 @@ def import_document(
         from interpdb.store.read import is_busy
 
         if is_busy(error):
-            raise write_error("import", error) from error
+            raise write_error("import", error, location) from error
         raise TransferError(f"nothing imported: {one_line(error)}") from error
     finally:
         store.close()

@@ -104,10 +104,10 @@ class Store:
                 return self._record(host, probes)
             except IntegrityError as error:
                 if attempt >= _RECORD_ATTEMPTS:
-                    raise write_error("record the probes", error) from error
+                    raise write_error("record the probes", error, self.location) from error
                 attempt += 1
             except SQLAlchemyError as error:
-                raise write_error("record the probes", error) from error
+                raise write_error("record the probes", error, self.location) from error
 
     def _record(self, host: Host, probes: Sequence[NewProbe]) -> list[int]:
         from sqlalchemy import insert, select
@@ -298,13 +298,14 @@ def _newer_current(session: Session, current_id: int | None, probed_at: datetime
     return probed_at < current.replace(tzinfo=None) <= utcnow()
 
 
-def write_error(action: str, error: BaseException) -> StoreError:
-    """A failed write in words; SQLite's "database is locked" (busy_timeout ran out) as what it means."""
+def write_error(action: str, error: BaseException, where: Location | None = None) -> StoreError:
+    """A failed write in words; SQLite's "database is locked" (busy_timeout ran out) as what
+    it means, naming the store (``where``) as a busy reader does."""
     from interpdb.store.read import busy_message, is_busy
     from interpdb.store.schema import BUSY_TIMEOUT_MS
 
     if is_busy(error):
-        return StoreError(busy_message("the database", BUSY_TIMEOUT_MS / 1000))
+        return StoreError(busy_message(where.describe() if where else "the database", BUSY_TIMEOUT_MS / 1000))
     if isinstance(error, ValueError):  # a stored value the ORM could not load
         return StoreError(
             f"cannot {action}: a stored row is damaged ({one_line(error)})",
