@@ -278,9 +278,9 @@ def _list(inventory: Inventory, parsed: _Parsed) -> str | Iterator[str] | None:
         from interpdb.request import parse_request
 
         try:
-            wanted = parse_request(version)
+            wanted = parse_request(version, options.get("--implementation"))
         except ValueError:
-            return None  # a usage error: click words it
+            return None  # a usage error (or one conflicting with --implementation): click words it
     # Light records unless --version asks about what only their answers hold (markers, libc).
     result = inventory.list(discover="--no-discover" not in flags, light=wanted is None)
     if not result.records or result.problems or result.notes:

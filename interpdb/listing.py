@@ -40,8 +40,11 @@ def select(
     ``request`` (``list --version``): what it asks of a record's markers and libc is only
     known from full records, not from ``Inventory.list(light=True)``'s.
     """
+    from interpdb.records import implementation_name
     from interpdb.service import source_rank
 
+    if implementation is not None:
+        implementation = implementation_name(implementation)  # pp is pypy, as find reads it
     kept = [r for r in result.records if _keep(r, implementation, request, venv, statuses, show_all)]
     return with_aliases(kept) if per_path else group(kept, source_rank(result))
 
@@ -59,7 +62,7 @@ def _keep(
             return False
     elif not show_all and record.status not in WORKING and not (record.status == "remote" and record.outcome == "ok"):
         return False  # another host's row: kept when it worked there
-    if implementation and (record.implementation or "").lower() != implementation.lower():
+    if implementation and (record.implementation or "").lower() != implementation:
         return False
     if request is not None and not request.satisfied_by(record):
         return False

@@ -24,6 +24,24 @@ TRIGGERS = ("new", "changed", "refresh", "refresh-interpreter", "probe-changed",
 #: ``forgotten`` / ``remembered`` mark the history events of ``forget`` and of a probe that brings one back.
 OUTCOMES = ("ok", "error", "missing", "forgotten", "remembered")
 JSON_SCHEMA_VERSION = 1
+#: Names and short names of the implementations a request or ``--implementation`` may name.
+IMPLEMENTATION_NAMES = {
+    "cpython": "cpython",
+    "cp": "cpython",
+    "pypy": "pypy",
+    "pp": "pypy",
+    "graalpy": "graalpy",
+    "graalvm": "graalpy",
+    "gp": "graalpy",
+}
+
+
+def implementation_name(text: str) -> str:
+    """``--implementation``'s value as ``sys.implementation.name`` spells it: ``PP`` is ``pypy``."""
+    lowered = text.strip().lower()
+    return IMPLEMENTATION_NAMES.get(lowered, lowered)
+
+
 #: The largest id an interpreter can have (SQLite and PostgreSQL integers are 64-bit at most).
 MAX_ID = 2**63 - 1
 

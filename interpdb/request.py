@@ -72,7 +72,7 @@ from collections.abc import Mapping, Sequence
 
 from interpdb._frozen import frozen, replace
 from interpdb.location import normalize_path
-from interpdb.records import Record
+from interpdb.records import IMPLEMENTATION_NAMES, Record, implementation_name
 from interpdb.versions import Specifier, Version, cached_parse, plain_release
 
 #: ``re`` is imported where a pattern is used, not at import (a warm answer needs none).
@@ -83,16 +83,6 @@ if TYPE_CHECKING:
 #: Statuses of records that may answer a request (``missing`` and ``error`` never do);
 #: ``remote``: another host's, as recorded there (only ``find --host``/``--all-hosts`` has them).
 CANDIDATE_STATUSES = ("cached", "probed", "stale", "remote")
-#: Names and short names of the implementations a request may name.
-IMPLEMENTATION_NAMES = {
-    "cpython": "cpython",
-    "cp": "cpython",
-    "pypy": "pypy",
-    "pp": "pypy",
-    "graalpy": "graalpy",
-    "graalvm": "graalpy",
-    "gp": "graalpy",
-}
 IMPLEMENTATIONS = ("cpython", "pypy", "graalpy")
 #: Prefixes that name no implementation: ``python3.12``, ``py3.12``.
 _ANY_PREFIXES = ("python", "py")
@@ -217,10 +207,9 @@ def parse_request(text: str, implementation: str | None = None) -> Request:
     when the request names a different implementation than ``implementation``.
     """
     request = _parse(text)
-    wanted = (implementation or "").strip().lower() or None
+    wanted = implementation_name(implementation or "") or None
     if wanted is None:
         return request
-    wanted = IMPLEMENTATION_NAMES.get(wanted, wanted)
     if request.implementation is not None and request.implementation != wanted:
         raise ValueError(
             f"{text.strip()!r} asks for {request.implementation}, which conflicts with --implementation {wanted}"

@@ -377,7 +377,7 @@ class Inventory:
 
     def find(
         self,
-        request: str,
+        request: str = "any",
         *,
         implementation: str | None = None,
         arch: str | None = None,
@@ -395,6 +395,9 @@ class Inventory:
         """
         from interpdb.request import parse_request, rank
 
+        for name, value in (("request", request), ("implementation", implementation)):
+            if not isinstance(value, str) and not (value is None and name == "implementation"):
+                raise BadRequest(f"{name} must be text ('3.12', 'any', 'cpython'), not {type(value).__name__}")
         try:
             parsed = parse_request(request, implementation)
         except ValueError as error:

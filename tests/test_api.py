@@ -43,3 +43,9 @@ def test_an_id_is_an_int_or_digits_and_a_bad_argument_is_an_inventory_error(tmp_
                 inventory.history(limit=limit)  # type: ignore[arg-type]
         with pytest.raises(InventoryError, match="by its id or its path"):
             inventory.resolve_ref(None)  # type: ignore[arg-type]
+        # find(None) raised AttributeError ('NoneType' object has no attribute 'strip').
+        with pytest.raises(InventoryError, match="request must be text"):
+            inventory.find(None, discover=False)  # type: ignore[arg-type]
+        with pytest.raises(InventoryError, match="implementation must be text"):
+            inventory.find("3", implementation=3, discover=False)  # type: ignore[arg-type]
+        assert inventory.find(discover=False)[0] is not None  # no request: any, as the CLI's default

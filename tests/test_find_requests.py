@@ -124,6 +124,23 @@ def test_a_relative_folder_here_is_a_path(
     assert venv.exists()
 
 
+def test_list_reads_implementation_short_names_and_conflicts_as_find_does(run: Cli, known: dict[str, Path]) -> None:
+    """``list --implementation cp`` printed nothing where ``find --implementation cp`` found
+    CPython, and ``list --version pypy --implementation cpython`` was an empty listing where
+    ``find`` says the two conflict (exit 2); on the warm path and click's alike."""
+    paths = {str(p) for p in known.values()}
+    listed = json.loads(run("list", "--no-discover", "--implementation", "CP", "--format", "json").stdout)
+    assert {r["path"] for r in listed} == paths
+    lines = run("list", "--no-discover", "--implementation", "cp", "--format", "ndjson").stdout.splitlines()
+    assert {json.loads(line)["path"] for line in lines} == paths
+    assert "cpython" in run("list", "--no-discover", "--implementation", "cp").stdout
+    for fmt in ("table", "json"):
+        refused = run(
+            "list", "--no-discover", "--version", "pypy", "--implementation", "cpython", "--format", fmt, code=2
+        )
+        assert "conflicts with --implementation cpython" in refused.stderr
+
+
 def test_a_folder_here_whose_name_is_no_request_is_that_folder(
     run: Cli, make_venv: Callable[..., Path], known: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

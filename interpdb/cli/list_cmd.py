@@ -81,6 +81,14 @@ def command(
     from interpdb.listing import select
     from interpdb.service import Result
 
+    if version_request is not None and implementation:  # 'pypy' with --implementation cpython: as find says
+        from interpdb.request import parse_request
+
+        try:
+            parse_request(version_request.text, implementation)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="'--version'") from None
+
     with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         if not hosts.includes(inventory):
             result = Result([])
@@ -115,6 +123,8 @@ def command(
     elif not records and implementation and output.fmt == "table":
         # An empty table after a misspelt name reads as "none installed"; name what is known.
         # (JSON stays a bare [] for the program reading it.)
+        from interpdb.records import implementation_name
+
         known = sorted({r.implementation for r in result.records if r.implementation})
-        if implementation.lower() not in known:
+        if implementation_name(implementation) not in known:
             app.hint(f"no interpreter is {implementation!r}; known implementations: {', '.join(known) or 'none'}")
