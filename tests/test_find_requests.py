@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Cli, python_for
+from conftest import Cli, python_for, write_script
 
 
 @pytest.fixture
@@ -168,3 +168,8 @@ def test_an_executable_name_no_folder_holds_is_looked_up_on_path(
     assert run("find", "mypython3").stdout.strip() == str(folder / "mypython3")
     run("find", "mypython3", "--implementation", "pypy", code=1)
     assert run("find", "mypython3", "--no-discover").stdout.strip() == str(folder / "mypython3")  # now known
+    # A program on PATH that is no interpreter: why it failed, as for a path (it said
+    # "no interpreter matches 'notpython' (known: ...)").
+    write_script(folder / "notpython", "echo 'notpython: no such option' >&2; exit 2")
+    failed = run("find", "notpython", code=1)
+    assert failed.stderr == f"error: {folder / 'notpython'}: exited with code 2: notpython: no such option\n"

@@ -156,17 +156,27 @@ def _find_on_hosts(
 
 
 def _explain_a_path(request: str, records: list[Record], considered: Any) -> None:
-    """A path that is no working interpreter: say why (as ``probe`` does), not "no match"."""
+    """A path that is no working interpreter: say why (as ``probe`` does), not "no match".
+    So for an executable name looked up on ``PATH`` (``find ls``: ``/usr/bin/ls`` failed)."""
     from interpdb.request import parse_request
 
-    if not request.startswith(("/", ".", "~")) and os.sep not in request:
+    parsed = parse_request(request)
+    wanted = parsed.path  # a venv's folder names its bin/python3
+    shown = request
+    if wanted is None and parsed.executable_name is not None:
+        import shutil
+
+        from interpdb.location import normalize_path
+
+        found = shutil.which(parsed.executable_name)
+        wanted = shown = normalize_path(found) if found else None
+    if wanted is None:
         return
-    wanted = parse_request(request).path  # a venv's folder names its bin/python3
     failed = [r for r in records if r.path == wanted and (r.outcome != "ok" or r.status == "error")]
     problems = [p for p in getattr(considered, "problems", ()) if getattr(p, "path", None) == wanted]
     reason = failed[0].error if failed else problems[0].message if problems else None
     if reason:
-        raise click.ClickException(f"{request}: {reason}")
+        raise click.ClickException(f"{shown}: {reason}")
 
 
 def _document(document: dict[str, Any], fmt: str) -> Any:
