@@ -169,7 +169,9 @@ def _explain_a_path(request: str, records: list[Record], considered: Any) -> Non
         from interpdb.location import normalize_path
 
         found = shutil.which(parsed.executable_name)
-        wanted = shown = normalize_path(found) if found else None
+        if found is None:
+            return
+        wanted = shown = normalize_path(found)
     if wanted is None:
         return
     failed = [r for r in records if r.path == wanted and (r.outcome != "ok" or r.status == "error")]
