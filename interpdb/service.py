@@ -110,6 +110,8 @@ class Inventory:
         #: (the click-free fast path hands such a command to the full CLI: ``interpdb._fast``).
         self.hand_over_writes = hand_over_writes
         self._store: Store | None = None
+        #: Notes of what happened to the store itself (an implicit upgrade), for the next Result.
+        self._said: builtins.list[str] = []
         self._access: gate.Access | None = None
 
     # -- the database ---------------------------------------------------------------
@@ -130,6 +132,12 @@ class Inventory:
         if self._store is None:
             self._store = gate.open_write(self.location, self.read_only)
             self._access = None  # created or upgraded: look again when next asked
+            if self._store.upgraded is not None:  # said once, by the next Result
+                before, copy = self._store.upgraded
+                self._said.append(
+                    f"upgraded {self.location.describe()} from {before} to {gate.HEAD_REVISION}"
+                    + (f"; backup: {copy}" if copy else "")
+                )
         return self._store
 
     def _write(self, what: str, action: Callable[[Store], T]) -> T:
@@ -689,6 +697,8 @@ class Inventory:
         if sources and not policy.offline:
             self._remember_sources(results, sources)
         found_through = {p: builtins.list(v) for p, v in (sources or {}).items()}
+        notes += self._said
+        self._said = []
         return Result([results[p] for p in order if p in results], problems, found_through, notes)
 
     def _judge_in_batches(

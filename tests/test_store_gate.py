@@ -414,6 +414,23 @@ def test_reading_commands_never_migrate_an_old_store(run: Cli, make_venv: Callab
     assert query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
 
 
+def test_an_implicit_upgrade_says_so_and_names_its_backup(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """The first write after an update upgraded the store and left a copy beside it without
+    a word; a person finding ``*.upgrade-*.bak`` in their data folder could not tell why."""
+    venv = make_venv()
+    run("probe", venv)
+    run("db", "downgrade", "0003_scrub_secrets")
+    for backup in Path(run.db).parent.glob("*.bak"):
+        backup.unlink()
+    result = run("probe", "--refresh", venv)
+    [backup] = Path(run.db).parent.glob("*.upgrade-*.bak")
+    assert (
+        f"note: upgraded {run.db} from 0003_scrub_secrets to {gate.HEAD_REVISION}; backup: {backup}"
+        in result.stderr.splitlines()
+    ), result.stderr
+    assert "upgraded" not in run("probe", "--refresh", venv).stderr  # once
+
+
 def test_export_reads_a_store_behind_the_head_that_has_every_column(run: Cli, make_venv: Callable[..., Path]) -> None:
     """A store one index-only revision behind (0004: 0005 adds indexes) was refused by
     export, read-only too, though every other reading command read it."""

@@ -378,7 +378,8 @@ def open_write(location: Location, read_only: bool = False) -> Store:
                 store = Store(location)
                 try:
                     if access.state == "behind":
-                        schema.upgrade_in_place(location, store.engine)
+                        copy = schema.upgrade_in_place(location, store.engine)
+                        store.upgraded = (access.revision, copy)
                     else:  # a server database with no tables, or an empty SQLite file
                         schema.run_migrations(store.engine, "upgrade", "head")
                 except BaseException:

@@ -323,8 +323,9 @@ def migrate(
         return before, after, copy
 
 
-def upgrade_in_place(location: Location, engine: Engine) -> None:
-    """Bring a stored older revision to the head (the gate decided it may), backing up first.
+def upgrade_in_place(location: Location, engine: Engine) -> Path | None:
+    """Bring a stored older revision to the head (the gate decided it may), backing up
+    first; the copy kept.
 
     A failed upgrade leaves the SQLite store as it was (one transaction), so its copy is
     dropped, as ``migrate`` drops it: kept, every command that tried left one more."""
@@ -334,6 +335,7 @@ def upgrade_in_place(location: Location, engine: Engine) -> None:
     except BaseException:
         _discard(copy)
         raise
+    return copy
 
 
 def _is_empty_sqlite(path: str) -> bool:

@@ -22,6 +22,8 @@ from interpdb.store.columns import PROBE_FACTS
 from interpdb.store.schema import create_engine_for, one_line
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
@@ -55,6 +57,8 @@ class Store:
     def __init__(self, location: Location) -> None:
         self.location = location
         self.engine: Engine = create_engine_for(location)  # a missing driver is one line (StoreError)
+        #: (the revision before, the backup) when ``gate.open_write`` upgraded the store to open it
+        self.upgraded: tuple[str | None, Path | None] | None = None
 
     @classmethod
     def open(cls, location: Location, read_only: bool = False) -> Store:
