@@ -165,11 +165,9 @@ def brief_changes(changes: Sequence[Mapping[str, Any]]) -> str:
 
 
 def describe_changes(changes: Sequence[Mapping[str, Any]]) -> str:
-    """``pyvenv.cfg modified: /v/pyvenv.cfg (+2 more)``: the first change, and how many others."""
-    if not changes:
-        return ""
-    more = f" (+{len(changes) - 1} more)" if len(changes) > 1 else ""
-    return describe_change(changes[0]) + more
+    """``site-file added: /v/a.pth; site-file added: /v/b.pth``: every change, its role and
+    path (``history --wide`` and CSV; the narrow table has :func:`brief_changes`)."""
+    return "; ".join(describe_change(change) for change in changes)
 
 
 def describe_change(change: Mapping[str, Any]) -> str:

@@ -53,6 +53,25 @@ def test_pth_addition_is_a_sys_path_addition(run: Cli, make_venv: Callable[..., 
     ]
 
 
+def test_wide_and_csv_name_every_change_the_narrow_table_counts_them(run: Cli, make_venv: Callable[..., Path]) -> None:
+    """Three site files added: the narrow ``changed`` cell is the first and a count; --wide
+    and CSV promised each role and path, and gave the first and "(+2 more)" too."""
+    import csv
+    import io
+
+    python = make_venv()
+    [record] = run.json("probe", python)
+    site = _site_packages(record)
+    for name in ("a.pth", "b.pth", "sitecustomize.py"):
+        (site / name).write_text("")
+    run("list", "--no-discover")
+    assert run("history", python, "--limit", "1").stdout.splitlines()[2].endswith("a.pth added (+2 more)")
+    every = "; ".join(f"site-file added: {site / name}" for name in ("a.pth", "b.pth", "sitecustomize.py"))
+    [row] = list(csv.DictReader(io.StringIO(run("history", python, "--limit", "1", "--format", "csv").stdout)))
+    assert row["changed"] == every
+    assert every in run("history", python, "--limit", "1", "--wide").stdout
+
+
 def test_include_system_site_packages_flip_adds_the_base_site_packages(
     run: Cli, make_venv: Callable[..., Path], base_python: Path
 ) -> None:
