@@ -416,6 +416,10 @@ class Inventory:
             # by another name for the same file, as stored (a venv folder's bin/python3 by its
             # bin/python), rather than refused. Otherwise it is probed as itself.
             unrunnable = policy.offline or self.store_read_only
+            # Named, a forgotten interpreter stays forgotten, and unprobed: forget hides it from
+            # find; ``probe PATH`` brings it back (the CLI's note says so).
+            if any(r.forgotten_at is not None for r in self.stored(paths=[parsed.path], include_forgotten=True)):
+                return None, Result([])
             considered = self.probe([parsed.path], policy, same_file=unrunnable)
             answered = [r.path for r in considered.records]
             if answered and answered[0] != parsed.path:  # by that other name

@@ -24,6 +24,12 @@ def test_forget_hides_keeps_history_and_probe_brings_back(run: Cli, make_venv: C
     assert [(h["trigger"], h["outcome"]) for h in history] == [("forget", "forgotten"), ("new", "ok")]
     shown = run.json("show", a, "--offline")
     assert shown["forgotten_at"] is not None
+    # find PATH brought it back (the README gives that to probe) and answered with it.
+    for args in ((), ("--refresh",)):
+        hidden = run("find", a, *args, code=1)
+        assert hidden.stderr == f"error: {a}: forgotten; `interpdb probe {a}` brings it back\n"
+    assert [r["path"] for r in run.json("list", "--no-discover")] == [str(b)]
+    assert len(run.json("history", a)) == 2, "nothing probed or written"
     [back] = run.json("probe", a)
     assert back["status"] == "cached", "bringing back is not a reason to run it"
     assert back["forgotten_at"] is None

@@ -104,6 +104,9 @@ def command(
         for impl, version in _in_version_order(working):
             by_implementation.setdefault(impl or "?", []).append(version or "?")
         seen = "; ".join(f"{impl} {', '.join(versions)}" for impl, versions in by_implementation.items())
+        if len(hidden) == 1 and considered is not None and not considered.records and _names_a_path(request):
+            # find PATH of a forgotten interpreter: that is the whole answer
+            raise click.ClickException(f"{request}: forgotten; `interpdb probe {hidden[0]}` brings it back")
         for path in hidden:
             app.note(f"forgotten {path} would match; `interpdb probe {path}` brings it back")
         unreachable = sum(r.error == DENIED for r in records)
@@ -179,6 +182,12 @@ def _explain_a_path(request: str, records: list[Record], considered: Any) -> Non
     reason = failed[0].error if failed else problems[0].message if problems else None
     if reason:
         raise click.ClickException(f"{shown}: {reason}")
+
+
+def _names_a_path(request: str) -> bool:
+    from interpdb.request import parse_request
+
+    return parse_request(request).path is not None
 
 
 def _document(document: dict[str, Any], fmt: str) -> Any:
