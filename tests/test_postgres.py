@@ -477,6 +477,42 @@ def test_a_table_locked_past_the_busy_timeout_is_called_busy(
     assert ended == [(1, "", busy), (1, "", busy)]
 
 
+def test_a_server_that_stops_answering_is_one_line_and_ctrl_c_still_works(
+    postgres: Database,
+    warm_db: dict[str, Path],  # noqa: F811 (the fixture imported above; after postgres: it fills that)
+) -> None:
+    """A stopped server accepts the connection and never answers. libpq's reader waited in
+    one C call (``PQconnectdb``) for ever, deaf to Ctrl-C and SIGTERM: fleet cron jobs piled
+    up. It now waits in ``select``: Ctrl-C ends it at once, and ``connect_timeout`` (ten
+    seconds unless the URL says) ends it in one line."""
+    with postgres.server.connect(postgres.name) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    env = dict(os.environ, INTERPDB_DB=postgres.url, INTERPDB_PG_READER="libpq")
+    command = [sys.executable, "-m", "interpdb", "list", "--no-discover", "--format", "json"]
+    os.kill(postmaster, signal.SIGSTOP)
+    try:
+        stopped = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        time.sleep(2)  # waiting for the server
+        stopped.send_signal(signal.SIGINT)
+        out, err = stopped.communicate(timeout=10)
+        assert (stopped.returncode, out, err) == (130, "", "error: interrupted by SIGINT\n")
+        started = time.monotonic()
+        timed = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=dict(env, INTERPDB_DB=f"{postgres.url}&connect_timeout=1"),
+        )
+        assert time.monotonic() - started < 15
+        assert timed.returncode == 1 and timed.stdout == ""
+        assert "no answer from the server within 1 seconds (connect_timeout)" in timed.stderr, timed.stderr
+        assert len(timed.stderr.splitlines()) <= 2, timed.stderr
+    finally:
+        os.kill(postmaster, signal.SIGCONT)
+
+
 def test_libpq_reads_every_column_type_as_psycopg_does(postgres: Database) -> None:
     """Values of each type interpdb's tables use, NULLs, and parameters (text, integers, times,
     a repeated name, a '%', a '::' cast) come back from libpq as psycopg gives them."""

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 _OK, _TUPLES_OK, _COMMAND_OK = 0, 2, 1  # ConnStatusType CONNECTION_OK; ExecStatusType
+_POLL_FAILED, _POLL_READING, _POLL_WRITING, _POLL_OK = 0, 1, 2, 3  # PostgresPollingStatusType
+#: Seconds a connection may take to be made when the URL sets no ``connect_timeout``: a
+#: server that accepts and then never answers (stopped, overloaded) is a one-line error.
+CONNECT_TIMEOUT = 10.0
 
 
 def _timestamp(text: str) -> datetime | str:
@@ -95,12 +99,17 @@ def library() -> Any:
 def _declare(lib: Any) -> None:
     p, s, i = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
     for name, result, args in (
-        ("PQconnectdb", p, [s]),
+        ("PQconnectStart", p, [s]),
+        ("PQconnectPoll", i, [p]),
+        ("PQsocket", i, [p]),
+        ("PQsendQuery", i, [p, s]),
+        ("PQsendQueryParams", i, [p, s, i, p, ctypes.POINTER(s), p, p, i]),
+        ("PQconsumeInput", i, [p]),
+        ("PQisBusy", i, [p]),
+        ("PQgetResult", p, [p]),
         ("PQstatus", i, [p]),
         ("PQerrorMessage", s, [p]),
         ("PQfinish", None, [p]),
-        ("PQexec", p, [p, s]),
-        ("PQexecParams", p, [p, s, i, p, ctypes.POINTER(s), p, p, i]),
         ("PQresultStatus", i, [p]),
         ("PQresultErrorMessage", s, [p]),
         ("PQresultErrorField", s, [p, i]),
@@ -152,36 +161,107 @@ def positional(sql: str) -> tuple[str, tuple[str, ...]]:
     return found
 
 
+def _connect_timeout(conninfo: str) -> float:
+    """The URL's own ``connect_timeout`` (libpq's: 0 or less waits for ever), else ours."""
+    for pair in conninfo.partition("?")[2].split("&"):
+        name, _, value = pair.partition("=")
+        if name == "connect_timeout":
+            try:
+                seconds = float(value)
+            except ValueError:
+                break
+            return seconds if seconds > 0 else float("inf")
+    return CONNECT_TIMEOUT
+
+
 class LibpqConnection(Connection):
     """A read connection on libpq: each statement on its own, seeing what is committed
-    when it starts (as psycopg's READ COMMITTED transaction does)."""
+    when it starts (as psycopg's READ COMMITTED transaction does).
+
+    Connecting and every statement go through libpq's asynchronous calls, waited on with
+    ``select``: Python runs signal handlers while it waits, so Ctrl-C, SIGTERM and SIGHUP
+    end a command whose server has stopped answering (``PQconnectdb`` and ``PQexec`` are
+    one C call each, deaf to them, for ever). Connecting gives up after ``connect_timeout``
+    (``CONNECT_TIMEOUT`` when the URL sets none).
+    """
 
     def __init__(self, lib: Any, conninfo: str, where: str = "the database") -> None:
+        import select
+        import time
+
         self._lib = lib
         self._where = where
-        conn = lib.PQconnectdb(conninfo.encode("utf-8"))
-        if not conn or lib.PQstatus(conn) != _OK:
-            reason = _message(lib.PQerrorMessage(conn)) if conn else "out of memory"
-            lib.PQfinish(conn)
-            raise StoreError(reason)
+        self._select = select.select
+        conn = lib.PQconnectStart(conninfo.encode("utf-8"))
+        if not conn:
+            raise StoreError("out of memory")
         self._conn = conn
-        # Values come back as text: ISO times and UTF-8, whatever the server's defaults.
-        self._command(f"SET datestyle TO ISO; SET client_encoding TO UTF8; {LOCK_TIMEOUT}")
+        try:
+            timeout = _connect_timeout(conninfo)
+            deadline = time.monotonic() + timeout
+            state = _POLL_WRITING  # libpq's rule for the first wait
+            while lib.PQstatus(conn) != 1 and state not in (_POLL_OK, _POLL_FAILED):  # 1: CONNECTION_BAD
+                left = deadline - time.monotonic()
+                socket = lib.PQsocket(conn)
+                if left <= 0 or not self._wait(socket, state == _POLL_WRITING, left):
+                    raise StoreError(f"no answer from the server within {timeout:g} seconds (connect_timeout)")
+                state = lib.PQconnectPoll(conn)
+            if lib.PQstatus(conn) != _OK:
+                raise StoreError(_message(lib.PQerrorMessage(conn)))
+            # Values come back as text: ISO times and UTF-8, whatever the server's defaults.
+            self._command(f"SET datestyle TO ISO; SET client_encoding TO UTF8; {LOCK_TIMEOUT}")
+        except BaseException:
+            self.close()
+            raise
+
+    def _wait(self, socket: int, writing: bool, timeout: float | None = None) -> bool:
+        """Until ``socket`` is ready (True) or ``timeout`` seconds pass (False)."""
+        if socket < 0:
+            raise StoreError(_message(self._lib.PQerrorMessage(self._conn)))
+        ready = self._select([], [socket], [], timeout) if writing else self._select([socket], [], [], timeout)
+        return bool(ready[0] or ready[1])
+
+    def _results(self, sent: int) -> list[Any]:
+        """Every result of the statement(s) just sent, waited for with ``select``."""
+        lib, conn = self._lib, self._conn
+        if not sent:
+            raise StoreError(_message(lib.PQerrorMessage(conn)))
+        results: list[Any] = []
+        try:
+            while True:
+                while lib.PQisBusy(conn):
+                    self._wait(lib.PQsocket(conn), False)
+                    if not lib.PQconsumeInput(conn):
+                        raise StoreError(_message(lib.PQerrorMessage(conn)))
+                result = lib.PQgetResult(conn)
+                if not result:
+                    return results
+                results.append(result)
+        except BaseException:
+            for result in results:
+                lib.PQclear(result)
+            raise
 
     def _command(self, sql: str) -> None:
         lib = self._lib
-        result = lib.PQexec(self._conn, sql.encode())
+        results = self._results(lib.PQsendQuery(self._conn, sql.encode()))
         try:
-            if lib.PQresultStatus(result) not in (_COMMAND_OK, _TUPLES_OK):
-                raise StoreError(_message(lib.PQresultErrorMessage(result) or lib.PQerrorMessage(self._conn)))
+            for result in results:
+                if lib.PQresultStatus(result) not in (_COMMAND_OK, _TUPLES_OK):
+                    raise StoreError(_message(lib.PQresultErrorMessage(result) or lib.PQerrorMessage(self._conn)))
         finally:
-            lib.PQclear(result)
+            for result in results:
+                lib.PQclear(result)
 
     def rows(self, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         lib = self._lib
         text, names = positional(sql)
         values = (ctypes.c_char_p * max(len(names), 1))(*(_parameter(params[n]) for n in names))
-        result = lib.PQexecParams(self._conn, text.encode("utf-8"), len(names), None, values, None, None, 0)
+        sent = lib.PQsendQueryParams(self._conn, text.encode("utf-8"), len(names), None, values, None, None, 0)
+        results = self._results(sent)
+        for extra in results[1:]:  # one statement: one result
+            lib.PQclear(extra)
+        result = results[0] if results else None
         try:
             if lib.PQresultStatus(result) != _TUPLES_OK:
                 if lib.PQresultErrorField(result, _SQLSTATE) == LOCK_NOT_AVAILABLE.encode():
