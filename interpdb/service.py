@@ -697,7 +697,7 @@ class Inventory:
             for path in order:
                 take(path, stored.get(path), selected)
         if due:
-            results.update(self._probe_and_record(due, probe_hash))
+            results.update(self._probe_and_record(due, probe_hash, problems))
         if sources and not policy.offline:
             self._remember_sources(results, sources)
         found_through = {p: builtins.list(v) for p, v in (sources or {}).items()}
@@ -842,12 +842,18 @@ class Inventory:
         for path, names in new.items():
             results[path] = replace(results[path], sources=(*results[path].sources, *names))
 
-    def _probe_and_record(self, due: builtins.list[Due], probe_hash: str) -> dict[str, Record]:
+    def _probe_and_record(
+        self, due: builtins.list[Due], probe_hash: str, problems: builtins.list[Problem]
+    ) -> dict[str, Record]:
         """Probe what is due (or record it missing) and append each answer as it comes.
 
         Finished probes are written in small batches while the others run, so an
         interrupted command (``errors.Interrupted``, KeyboardInterrupt) keeps every
         probe that finished; the exception then carries how many (``kept``).
+
+        A batch the database refuses for what one of its rows holds (a path too long
+        for PostgreSQL's index) is written again a probe at a time: that one is a
+        problem in ``problems``, the others are kept. Any other failure ends the run.
         """
         if self.hand_over_writes:
             raise NeedsWrite(f"{len(due)} interpreters to probe or mark missing")
@@ -862,14 +868,29 @@ class Inventory:
         written: builtins.list[str] = []
         last_flush = [time.monotonic()]
 
+        def write(batch: builtins.list[NewProbe]) -> None:
+            with SignalsHeld():  # a write cut in half is a half-imported ORM, or a batch not counted
+                self._write("record the probes", lambda store: store.record(self.host, batch))
+                written.extend(n.path for n in batch)
+
         def flush() -> None:
             if pending:
                 # In the order asked, within a batch (ids follow it); batches in the order they finished.
                 batch = sorted(pending, key=lambda n: rank.get(n.path, 0))
-                with SignalsHeld():  # a write cut in half is a half-imported ORM, or a batch not counted
-                    self._write("record the probes", lambda store: store.record(self.host, batch))
-                    written.extend(n.path for n in batch)
-                    pending.clear()
+                try:
+                    write(batch)
+                except InventoryError as error:
+                    if _refused_row(error) is None:
+                        raise
+                    for one in batch:  # one bad path spoils nothing else
+                        try:
+                            write([one])
+                        except InventoryError as alone:
+                            reason = _refused_row(alone)
+                            if reason is None:
+                                raise
+                            problems.append(Problem(one.path, f"not recorded: the database refused it ({reason})"))
+                pending.clear()
             last_flush[0] = time.monotonic()
 
         def on_learned(learned: Learned) -> None:
@@ -930,6 +951,22 @@ class Inventory:
             r.path: replace(r, status=RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"), probed_now=True)
             for r in fresh
         }
+
+
+def _refused_row(error: BaseException) -> str | None:
+    """Why the database refused a write for what a row holds (PostgreSQL's data exceptions,
+    class 22, and program limits, class 54, such as an index row too large; SQLite's
+    "too big"), in one line; None for any other failure (busy, gone, full, denied)."""
+    from interpdb.store.schema import one_line
+
+    cause = error.__cause__
+    orig = getattr(cause, "orig", None) or cause
+    if orig is None:
+        return None
+    state = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    if state[:2] in ("22", "54") or "too big" in str(orig):
+        return one_line(orig)
+    return None
 
 
 def _hidden_together(record: Record) -> tuple[object, ...] | None:

@@ -150,6 +150,31 @@ def test_cached_then_changed_by_a_pth_file(
     assert not run.db.exists(), "nothing went to the SQLite default"
 
 
+def test_a_path_too_long_for_the_index_spoils_nothing_else(
+    run: Cli, postgres: Database, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A 3,400-byte path (Linux takes 4,095) is more than PostgreSQL's B-tree index on
+    (host_id, path) holds: the whole batch was refused, every other probe of the command
+    lost, and each later discover of that tree failed the same way. The batch is now
+    written again one probe at a time: that path is one line, the others are kept."""
+    import random
+    import string
+
+    letters = random.Random(7)  # incompressible: PostgreSQL compresses an index row that it can
+    deep = tmp_path.joinpath(*("".join(letters.choice(string.ascii_letters) for _ in range(200)) for _ in range(17)))
+    deep.mkdir(parents=True)
+    long_one = make_venv(str(deep.relative_to(tmp_path) / "venv"))
+    assert len(str(long_one).encode()) > 3000
+    short = make_venv("short")
+    result = run("probe", short, long_one, "--format", "json", code=1)
+    [kept] = json.loads(result.stdout)
+    assert (kept["path"], kept["status"]) == (str(short), "probed")
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: {long_one}: not recorded: the database refused it ("), line
+    assert "index row size" in line
+    assert [row["path"] for row in query(run, "SELECT path FROM interpreters")] == [str(short)]
+
+
 # -- migrations ---------------------------------------------------------------------------------
 
 
