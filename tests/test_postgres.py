@@ -315,6 +315,18 @@ def test_sql_cannot_write(run: Cli, postgres: Database, make_venv: Callable[...,
     assert query(run, "SELECT 1 AS one;") == [{"one": 1}], "a final ';' is allowed"
 
 
+def test_sql_binds_only_the_parameters_postgresql_reads_as_parameters(run: Cli, postgres: Database) -> None:
+    """A pattern bound ``:x`` in strings, quoted names and comments: ``select ':x'`` answered
+    ``$1`` on PostgreSQL (``:x`` on SQLite), and ``-- :x`` asked for a value."""
+    run("db", "upgrade")
+    got = query(run, "SELECT ':x' AS lit, :x AS v, 1 AS \":x\", $$:x$$ AS body, '5%' AS pct /* :y */", "x=1")
+    assert got == [{"lit": ":x", "v": 1, ":x": 1, "body": ":x", "pct": "5%"}]
+    assert query(run, "SELECT 2 AS v -- :nothing") == [{"v": 2}]
+    assert query(run, "SELECT '7'::int AS v") == [{"v": 7}]
+    refused = run("sql", "SELECT :y AS v", code=1)
+    assert refused.stderr == "error: no value for binding parameter :y (use --param y=VALUE)\n"
+
+
 # -- the same commands, the same answers -----------------------------------------------------------
 
 

@@ -127,10 +127,98 @@ def _interruption(signum: int) -> BaseException:
 
 def _missing_binding(sql: str, params: dict[str, Any]) -> str | None:
     """Name the ``:param`` left unbound (Python 3.9's sqlite3 only gives its number)."""
-    for name in re.findall(r"(?<![:\w]):([A-Za-z_]\w*)", sql):
+    for _start, _end, name in parameters(sql):
         if name not in params:
             return f"no value for binding parameter :{name} (use --param {name}=VALUE)"
     return None
+
+
+def parameters(sql: str) -> list[tuple[int, int, str]]:
+    """Where ``sql`` binds a ``:name`` parameter: (start, end, name) of each, left to right.
+
+    Read as the database reads it, not by a pattern: not in a string (``':x'``, ``E'\\':x'``),
+    a quoted identifier (``"a:x"``), a comment (``-- :x``, ``/* :x */``, nested), a
+    dollar-quoted body (``$$:x$$``, ``$t$:x$t$``), nor a cast (``a::text``). A pattern
+    replaced them all on PostgreSQL: ``select ':x'`` answered ``$1``.
+    """
+    found: list[tuple[int, int, str]] = []
+    i, n = 0, len(sql)
+
+    def word(at: int) -> bool:
+        return at >= 0 and (sql[at].isalnum() or sql[at] in "_$")
+
+    while i < n:
+        c = sql[i]
+        if c == "'" or c == '"':
+            escapes = c == "'" and i > 0 and sql[i - 1] in "eE" and not word(i - 2)
+            i += 1
+            while i < n:
+                if escapes and sql[i] == "\\":
+                    i += 2
+                elif sql[i] == c:
+                    if sql.startswith(c * 2, i):  # '' or "": the quote itself
+                        i += 2
+                    else:
+                        break
+                else:
+                    i += 1
+            i += 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif sql.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if sql.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif sql.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+        elif c == "$" and not word(i - 1):
+            tag = re.match(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:])
+            if tag is None:  # $1: a positional parameter, not a quote
+                i += 1
+            else:
+                end = sql.find(tag.group(), i + len(tag.group()))
+                i = n if end < 0 else end + len(tag.group())
+        elif c == ":":
+            if sql.startswith("::", i):
+                i += 2
+                continue
+            name = re.match(r"[A-Za-z_]\w*", sql[i + 1 :])
+            if name is not None and not (i > 0 and (sql[i - 1].isalnum() or sql[i - 1] in "_\\")):
+                found.append((i, i + 1 + name.end(), name.group()))
+                i += 1 + name.end()
+            else:
+                i += 1
+        else:
+            i += 1
+    return found
+
+
+def _for_text(sql: str) -> str:
+    """``sql`` for SQLAlchemy's ``text()``, whose pattern binds ``:name`` in strings and
+    comments too: each such colon that ``parameters`` says binds nothing is escaped."""
+    binding = {start for start, _end, _name in parameters(sql)}
+    pieces, at = [], 0
+    for match in re.finditer(r"(?<![:\w\\]):\w+(?!:)", sql):
+        if match.start() not in binding:
+            pieces += [sql[at : match.start()], "\\"]
+            at = match.start()
+    pieces.append(sql[at:])
+    return "".join(pieces)
+
+
+def _pyformat(sql: str) -> str:
+    """``sql`` for psycopg: each ``:name`` it binds (``parameters``) as ``%(name)s``, and
+    every other ``%`` doubled."""
+    pieces, at = [], 0
+    for start, end, name in parameters(sql):
+        pieces += [sql[at:start].replace("%", "%%"), f"%({name})s"]
+        at = end
+    pieces.append(sql[at:].replace("%", "%%"))
+    return "".join(pieces)
 
 
 #: SQLite's authorizer action codes 1 to 33, in order (sqlite3.h).
@@ -234,7 +322,7 @@ def _query_psycopg(
     try:
         conn.rollback()  # a new transaction, begun READ ONLY by the statement below
         with conn.cursor(row_factory=tuple_row) as cursor:
-            cursor.execute(read.pyformat(query), params)
+            cursor.execute(_pyformat(query), params)
             if cursor.description is None:
                 return [], []
             return [d.name for d in cursor.description], cursor.fetchall()
@@ -255,13 +343,16 @@ def _query_alchemy(url: str, sql: str, params: dict[str, Any]) -> tuple[list[str
     if backend != "postgresql":  # the one other database whose transactions can be made read-only here
         raise QueryError(f"interpdb sql reads SQLite and PostgreSQL databases, not {backend}")
     query = _one_query(sql)
+    unbound = _missing_binding(query, params)  # in our words, not SQLAlchemy's (with its link)
+    if unbound is not None:
+        raise QueryError(unbound)
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             try:
                 # The transaction's first statement: whatever follows may only read.
                 conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                result = conn.execute(text(query), params)
+                result = conn.execute(text(_for_text(query)), params)
                 if not result.returns_rows:
                     return [], []
                 return list(result.keys()), [tuple(row) for row in result]
