@@ -101,8 +101,13 @@ def terminal_width() -> int:
 
 
 def when(value: datetime | None) -> str:
-    """The one time format of tables and CSV: UTC, to the second, with a ``Z``."""
-    return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%SZ")
+    """The one time format of tables and CSV: UTC, to the second, with a ``Z``. A time
+    with an offset (``sql`` of a PostgreSQL ``timestamptz``, in the session's zone) is
+    moved to UTC first: its wall-clock time with a ``Z`` was hours off."""
+    if value is None:
+        return ""
+    offset = value.utcoffset()
+    return (value - offset if offset else value).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def yes_no(value: bool | None) -> str:

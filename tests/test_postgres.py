@@ -327,6 +327,16 @@ def test_sql_binds_only_the_parameters_postgresql_reads_as_parameters(run: Cli, 
     assert refused.stderr == "error: no value for binding parameter :y (use --param y=VALUE)\n"
 
 
+def test_sql_prints_a_time_with_a_zone_in_utc(run: Cli, postgres: Database) -> None:
+    """A ``timestamptz`` comes back in the session's zone: tables and CSV printed its wall
+    clock with a ``Z``, nine hours off in Tokyo."""
+    run("db", "upgrade")
+    tokyo = f"{postgres.url}&options=-c%20TimeZone%3DAsia/Tokyo"
+    moment = "SELECT TIMESTAMPTZ '2026-01-01 00:00:00+00' AS t"
+    assert run("--db", tokyo, "sql", moment, "--format", "csv").stdout == "t\n2026-01-01 00:00:00Z\n"
+    assert run("--db", tokyo, "sql", moment).stdout.splitlines()[-1] == "2026-01-01 00:00:00Z"
+
+
 # -- the same commands, the same answers -----------------------------------------------------------
 
 
