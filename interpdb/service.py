@@ -279,6 +279,10 @@ class Inventory:
         ids = None
         if ref is not None:
             ids = [self.resolve_on(ref, hosts, any_host=all_hosts).id]
+            if (chosen or all_hosts) and not read.is_id(str(ref)):
+                # A path on several of the hosts asked for: each host's history of it, not
+                # the oldest row's alone (which hid the others, and this host's, without a word).
+                ids = self._read(lambda conn: read.interpreter_ids(conn, str(ref), None, hosts=chosen), ids)
         return self._read(
             lambda conn: read.history(
                 conn,

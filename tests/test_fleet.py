@@ -216,6 +216,23 @@ def test_two_hosts_share_a_store_and_never_touch_each_others_rows(
     assert [(r["host"], r["reprobed"]) for r in week] == [("a", 1)]
 
 
+def test_history_of_a_path_on_several_hosts_shows_each_hosts(
+    store: str, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """``history PATH --all-hosts`` (or two --host) showed only the oldest row's host, and
+    then hid the host column, so nothing said whose history it was."""
+    python = venvs("shared", None)
+    for host in ("a", "b", "c"):
+        interpdb(store, host, "probe", python)
+    both = as_json(store, "c", "history", python, "--host", "b", "--host", "a")
+    assert sorted(e["host_id"] for e in both) == ["a", "b"]
+    every = as_json(store, "c", "history", python, "--all-hosts")
+    assert sorted(e["host_id"] for e in every) == ["a", "b", "c"]
+    table = in_process(store, "c", "history", python, "--all-hosts").stdout
+    assert table.splitlines()[0].split()[:3] == ["probe", "when", "host"], table
+    assert [e["host_id"] for e in as_json(store, "c", "history", python)] == ["c"]
+
+
 def test_a_bad_interpdb_host_is_one_line(store: str) -> None:
     done = interpdb(store, " spaced", "list", "--no-discover", code=2)
     assert done.stderr.startswith("error: INTERPDB_HOST has an invalid id"), done.stderr

@@ -769,24 +769,31 @@ def is_id(ref: str) -> bool:
 def interpreter_id(conn: Connection, ref: str, host: Host | None, *, hosts: Sequence[str] | None = None) -> int | None:
     """The interpreter ``ref`` names on ``host`` (or ``hosts``, see ``host_where``):
     an id (digits) or a path; forgotten ones too. An id is unique in the store, so
-    it is found on any host when neither is given."""
+    it is found on any host when neither is given; a path held by several of the hosts
+    asked for is the first row's (``interpreter_ids`` has them all)."""
+    found = interpreter_ids(conn, ref, host, hosts=hosts)
+    return found[0] if found else None
+
+
+def interpreter_ids(conn: Connection, ref: str, host: Host | None, *, hosts: Sequence[str] | None = None) -> list[int]:
+    """Every row ``ref`` names on the hosts asked for (``interpreter_id``), oldest first."""
     where, params = host_where(conn.present, host, hosts=hosts)
     if is_id(ref):
         number = int(ref)
         if number >= 2**63:
-            return None  # no such id can be stored
+            return []  # no such id can be stored
         rows = conn.rows(
             f"SELECT i.id AS id FROM interpreters i WHERE i.id = :id AND {where}", {"id": number, **params}
         )
     else:
         path = normalize_path(ref)
         if not is_utf8(path):
-            return None  # never stored: the store holds UTF-8 names only
+            return []  # never stored: the store holds UTF-8 names only
         rows = conn.rows(
             f"SELECT i.id AS id FROM interpreters i WHERE i.path = :path AND {where} ORDER BY i.id",
             {"path": path, **params},
         )
-    return rows[0]["id"] if rows else None
+    return [row["id"] for row in rows]
 
 
 def _entries_where(conn: Connection, where: str, params: dict[str, Any], into: dict[int, list[Any]]) -> None:
