@@ -3,7 +3,7 @@
 interpdb builds its Alembic ``Config`` in code and hands over an open connection in
 ``config.attributes["connection"]``; ``alembic`` run by hand with a URL also works.
 On SQLite, migrations run in batch mode (SQLite cannot ALTER most things), in one
-transaction (a step that fails leaves the store as it was), with foreign keys
+transaction (a step that fails leaves the store as it was; so on PostgreSQL), with foreign keys
 switched off around them: rebuilding a parent table with them on
 would silently delete its ``ON DELETE CASCADE`` children. ``PRAGMA
 foreign_key_check`` before and after proves the migrations orphaned nothing: a row
@@ -40,7 +40,10 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=sqlite,
-        transaction_per_migration=True,
+        # SQLite: one transaction already (the BEGIN above). PostgreSQL's DDL is transactional
+        # too: one transaction for the whole run, so a step that fails (two hosts of one name
+        # on the way down to 0003) leaves the shared database at its revision, not between.
+        transaction_per_migration=sqlite,
         compare_type=True,
     )
     already = set(_orphans(connection)) if sqlite else set()

@@ -150,6 +150,21 @@ def test_cached_then_changed_by_a_pth_file(
     assert not run.db.exists(), "nothing went to the SQLite default"
 
 
+def test_a_downgrade_that_fails_part_way_leaves_the_shared_database_at_its_revision(
+    run: Cli, postgres: Database, base_python: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each migration was its own transaction on PostgreSQL: two hosts of one name meeting
+    0004's old unique key on the way down to 0003 left the database at 0004, and every
+    host on the head then refused to write until someone ran db upgrade."""
+    for host in ("aaaa/same", "bbbb/same"):
+        monkeypatch.setenv("INTERPDB_HOST", host)
+        run("probe", base_python)
+    failed = run("db", "downgrade", "0003_scrub_secrets", code=1)
+    assert "uq_interpreters_host_path" in failed.stderr and "Traceback" not in failed.stderr
+    assert postgres.rows("SELECT version_num FROM alembic_version") == [(HEAD_REVISION,)]
+    run("probe", "--refresh", base_python)  # still writable by the head
+
+
 def test_a_path_too_long_for_the_index_spoils_nothing_else(
     run: Cli, postgres: Database, make_venv: Callable[..., Path], tmp_path: Path
 ) -> None:

@@ -312,8 +312,8 @@ def migrate(
             _discard(copy)
             raise StoreError(f"cannot {direction} to {target!r}: not a revision ({type(error).__name__})") from error
         except StoreError:
-            # SQLite: nothing changed, the migration is one transaction (migrations/env.py). A server
-            # database keeps the steps before the failed one, each whole, and has no copy.
+            # Nothing changed: the migration is one transaction (migrations/env.py), on SQLite
+            # and on PostgreSQL alike.
             _discard(copy)
             raise
         after = stored_revision(engine)
