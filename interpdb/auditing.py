@@ -81,7 +81,9 @@ def _table_columns(with_diff: bool) -> list[Column]:
     columns = [
         Column("probe", drop=3, align="right"),
         Column("when", kind="fixed", drop=1),
-        Column("host", kind="fixed", drop=4),
+        # Shown only when the events come from several hosts: then they cannot be told apart
+        # without it (one path, seven hosts), so it is never dropped; a long name is cut.
+        Column("host", min_width=8),
         Column("path", kind="path", min_width=16),
         Column("trigger", kind="fixed"),
         Column("outcome", kind="fixed"),

@@ -231,6 +231,14 @@ def test_history_of_a_path_on_several_hosts_shows_each_hosts(
     table = in_process(store, "c", "history", python, "--all-hosts").stdout
     assert table.splitlines()[0].split()[:3] == ["probe", "when", "host"], table
     assert [e["host_id"] for e in as_json(store, "c", "history", python)] == ["c"]
+    # At 80 columns with an error column to show, host went first of all.
+    broken = python.parent / "broken"
+    broken.write_text("#!/bin/sh\necho 'this interpreter fails with a long and wordy reason' >&2; exit 3\n")
+    broken.chmod(0o755)
+    for host in ("a", "b"):
+        interpdb(store, host, "probe", broken, code=1)
+    errors = in_process(store, "c", "history", "--all-hosts", "--outcome", "error").stdout
+    assert "host" in errors.splitlines()[0].split(), errors
 
 
 def test_a_bad_interpdb_host_is_one_line(store: str) -> None:
