@@ -150,6 +150,10 @@ def _one_line_errors(location: Location) -> Iterator[None]:
         yield
     except (SQLAlchemyError, sqlite3.Error, ImportError) as error:  # ImportError: no driver for the URL
         from interpdb.location import cannot_connect
+        from interpdb.store.read import busy_message, is_busy
+
+        if is_busy(error):
+            raise StoreError(busy_message(location.describe())) from None
 
         if location.sqlite_file is None and "psycopg" in one_line(error):
             raise StoreError(cannot_connect(location.url, error)) from None

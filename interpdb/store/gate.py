@@ -51,6 +51,8 @@ from interpdb.store.columns import ADDED_IN, TABLES
 #: ``typing`` costs milliseconds at start-up; annotations only need it for mypy.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from sqlalchemy.engine import Engine
 
     from interpdb.store.read import Connection
@@ -333,7 +335,21 @@ def read_engine(location: Location, read_only: bool = False, *, head_only: bool 
             hint=hint,
         )
     if location.sqlite_file is None:
-        return create_engine(location.url, execution_options={"postgresql_readonly": True}), access
+        from sqlalchemy import event
+
+        from interpdb.store.read import LOCK_TIMEOUT
+
+        engine = create_engine(location.url, execution_options={"postgresql_readonly": True})
+
+        @event.listens_for(engine, "connect")
+        def _waits_as_a_reader_does(dbapi_connection: Any, _record: Any) -> None:
+            # A table another host's db upgrade holds: busy after the readers' wait, not for ever.
+            cursor = dbapi_connection.cursor()
+            cursor.execute(LOCK_TIMEOUT)
+            cursor.close()
+            dbapi_connection.commit()
+
+        return engine, access
     from interpdb.store import read
 
     path = location.sqlite_file

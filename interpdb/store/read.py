@@ -59,8 +59,10 @@ LOCK_NOT_AVAILABLE = "55P03"
 
 
 def is_busy(error: BaseException) -> bool:
-    """SQLite's "database is locked": another connection held the lock past ``BUSY_TIMEOUT``."""
-    return "database is locked" in str(getattr(error, "orig", None) or error)
+    """SQLite's "database is locked", PostgreSQL's ``lock_not_available``: another connection
+    held the lock past ``BUSY_TIMEOUT`` (the ``lock_timeout`` of ``LOCK_TIMEOUT``)."""
+    orig = getattr(error, "orig", None) or error
+    return "database is locked" in str(orig) or getattr(orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
 
 
 class Connection:

@@ -445,6 +445,10 @@ def schema_differences(engine: Engine) -> list[str]:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             return [_describe_difference(diff) for diff in compare_metadata(context, Base.metadata)]
     except SQLAlchemyError as error:
+        from interpdb.store.read import is_busy
+
+        if is_busy(error):
+            raise  # the caller, who knows the store's name, says it is busy
         raise StoreError(f"cannot read the schema: {one_line(error)}") from error
 
 
