@@ -528,8 +528,16 @@ class Inventory:
         if not ranked:
             return None
         best = identity(ranked[0])
-        # The paths ``rank`` grouped into the best match: its candidates of the same identity.
-        members = [r for r in everything if parsed.matches(r, arch=arch, allow_venv=allow_venv) and identity(r) == best]
+        # The paths ``rank`` grouped into the best match: its candidates of the same identity,
+        # and for a venv every path into its folder (read without fingerprints, their identity
+        # lacks the pyvenv.cfg entry that tells it: judged, they are grouped by it below).
+        folder = ranked[0].prefix if ranked[0].is_venv else None
+        members = [
+            r
+            for r in everything
+            if parsed.matches(r, arch=arch, allow_venv=allow_venv)
+            and (identity(r) == best or (folder is not None and r.is_venv and r.prefix == folder))
+        ]
         judged = self._judged(members, full, policy, probe_hash, stats)
         if judged is None:
             return None  # changed or gone: re-probed the exhaustive way

@@ -49,6 +49,26 @@ def test_the_answer_is_the_exhaustive_answer(
     assert probes() == before
 
 
+def test_the_active_venvs_other_paths_are_its_aliases_as_in_the_exhaustive_answer(
+    run: Cli, make_venv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rank-order way read the venv's other paths without fingerprints, so their identity
+    (the venv's pyvenv.cfg) was unknown: a warm ``find --json`` in an active venv listed no
+    aliases, the exhaustive one (the first run) its ``bin/python3``."""
+    python = make_venv("project", python_for("3.12"))
+    run("probe", python, python.parent / "python3")
+    monkeypatch.setenv("VIRTUAL_ENV", str(python.parent.parent))
+    run("list")  # discovery's paths (the active venv's bin/python among them) all known
+    for request_text in ("3", "3.12", "any"):
+        with Inventory(str(run.db)) as inventory:
+            quick, considered = inventory.find(request_text)
+            full, _ = inventory.find(request_text, exhaustive=True)
+        assert quick is not None and full is not None
+        assert quick.aliases == full.aliases == (str(python.parent / "python3"),), request_text
+        assert quick.to_json() == full.to_json()
+        assert len(considered.records) == 2, "the rank-order way answered"
+
+
 def test_only_the_best_matchs_paths_are_checked(
     warm_db: dict[str, Path],  # noqa: F811
     db_path: Path,
