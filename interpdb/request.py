@@ -263,6 +263,8 @@ def _named(text: str, stripped: str, lowered: str) -> Request:
         if inner is not None:
             machine = normalise_arch(bits["machine"]) if bits["machine"] else None
             return replace(inner, pointer_size=int(bits["bits"]), machine=machine)
+    if lowered[0] == "v" and lowered[1:2].isdigit() and not os.path.exists(stripped):
+        lowered = lowered[1:]  # v3.12, as uv reads it (a leading v, as PEP 440 allows)
     if lowered[0].isdigit():
         if "-" in lowered:  # uv's key without its implementation: 3.12-linux, 3.12.1-linux-x86_64-gnu
             return _key_request(text, f"any-{lowered}") or _versioned(text, None, lowered)
@@ -276,8 +278,8 @@ def _named(text: str, stripped: str, lowered: str) -> Request:
             return key
     if os.path.exists(stripped):  # uv: an existing file or folder here
         return _path_request(text, stripped)
-    if not _fullmatch(_NAME, lowered):
-        raise _rejected(text)
+    if not _fullmatch(_NAME, lowered) and not _on_path(stripped):  # a space or a letter beyond ASCII
+        raise _rejected(text)  # (cpython 3.12, two words): unless a program of that name is on PATH
     return Request(text, executable_name=stripped)
 
 
@@ -294,18 +296,39 @@ def _prefixed(text: str, lowered: str) -> Request | None:
         if not rest:
             return Request(text, implementation=implementation)
         if rest.startswith("@"):  # the part after @ must be a version
-            if not rest[1:].strip():
+            after = rest[1:].strip()
+            if not after:
                 raise _rejected(text, "nothing after the @")
-            return _versioned(text, implementation, rest[1:].strip())
+            return _versioned(text, implementation, after[1:] if after[:1] == "v" and after[1:2].isdigit() else after)
         if rest.lstrip().startswith(_OPERATOR_START):  # virtualenv: cpython>=3.12, cpython >=3.12
             return _versioned(text, implementation, rest.strip())
+        if rest.startswith("v") and rest[1:2].isdigit():  # cpythonv3.12: a leading v, as on 3.12
+            rest = rest[1:]
         if rest[0].isdigit():
             try:
                 return _versioned(text, implementation, rest)
+            except _NoFreeThreadedBuild:
+                raise  # cpython3.12t as 3.12t: a usage error, not an executable name
             except ValueError:
                 return None
         return None
     return None
+
+
+def _on_path(name: str) -> bool:
+    """Is there a program called ``name`` on ``PATH`` (``wrap py``, ``pythön3``)? By hand:
+    ``shutil`` is kept off the warm path."""
+    if os.sep in name or "\0" in name:
+        return False
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(folder or ".", name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return True
+    return False
+
+
+class _NoFreeThreadedBuild(ValueError):
+    """``3.12t``: that line has no free-threaded build, however the request spells it."""
 
 
 def _versioned(text: str, implementation: str | None, part: str) -> Request:
@@ -316,7 +339,8 @@ def _versioned(text: str, implementation: str | None, part: str) -> Request:
     if free_threaded and exact:  # a release line or a release: uv refuses 3.12t and 3.12.1t
         line = specifier.clauses[0].version.release
         if len(line) >= 2 and line[:2] < (3, 13):
-            raise _rejected(text, f"Python {'.'.join(map(str, line[:2]))} has no free-threaded build")
+            line_text = ".".join(map(str, line[:2]))
+            raise _NoFreeThreadedBuild(_rejected(text, f"Python {line_text} has no free-threaded build").args[0])
     return Request(text, implementation=implementation, specifier=specifier, free_threaded=free_threaded, debug=debug)
 
 

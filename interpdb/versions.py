@@ -228,10 +228,19 @@ def _clause(part: str) -> Clause:
 
     match = re.fullmatch(_CLAUSE, part)
     if not match or not match["op"]:
+        words = part.split()
+        if len(words) > 1 and all(word[0] in "<>=!~" for word in words):  # '>3.12 <3.14'
+            raise ValueError(f"{part!r}: separate the clauses with commas ({','.join(words)})")
         raise ValueError(f"{part!r} is not a version specifier: it needs an operator (==, !=, <, <=, >, >=, ~=)")
     op, value = match["op"], match["value"]
     if op == "===":
-        return Clause(op, Version(()), text=value)
+        # Compared as text; its version, when it reads as one, says whether it names a
+        # pre-release (===3.13.0rc1 matches 3.13.0rc1, as packaging lets it).
+        try:
+            named = Version.parse_strict(value)
+        except ValueError:
+            named = Version(())
+        return Clause(op, named, text=value)
     wildcard = value.endswith(".*")
     if wildcard:
         if op not in ("==", "!="):

@@ -141,6 +141,16 @@ def test_list_reads_implementation_short_names_and_conflicts_as_find_does(run: C
         assert "conflicts with --implementation cpython" in refused.stderr
 
 
+def test_an_exact_major_minor_that_matches_nothing_says_what_it_means(run: Cli, known: dict[str, Path]) -> None:
+    """``==3.12`` is 3.12.0 alone (packaging); uv reads the 3.12 line. The hint says so."""
+    result = run("find", "==3.12", "--no-discover", code=1)
+    assert (
+        result.stderr.splitlines()[-1]
+        == "hint: ==3.12 is 3.12.0 alone, as packaging reads it; 3.12 or ==3.12.* is the 3.12 line"
+    )
+    assert "hint" not in run("find", "3.99", "--no-discover", code=1).stderr
+
+
 def test_a_folder_here_whose_name_is_no_request_is_that_folder(
     run: Cli, make_venv: Callable[..., Path], known: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -168,6 +178,10 @@ def test_an_executable_name_no_folder_holds_is_looked_up_on_path(
     assert run("find", "mypython3").stdout.strip() == str(folder / "mypython3")
     run("find", "mypython3", "--implementation", "pypy", code=1)
     assert run("find", "mypython3", "--no-discover").stdout.strip() == str(folder / "mypython3")  # now known
+    # A name with a space or a letter beyond ASCII, when a program of that name is on PATH.
+    (folder / "wrap py").symlink_to(known["3.12"])
+    assert run("find", "wrap py").stdout.strip() == str(folder / "wrap py")
+    run("find", "wrap pie", code=2)  # on no PATH: still a usage error
     # A program on PATH that is no interpreter: why it failed, as for a path (it said
     # "no interpreter matches 'notpython' (known: ...)").
     write_script(folder / "notpython", "echo 'notpython: no such option' >&2; exit 2")

@@ -221,6 +221,11 @@ def test_parse_path_is_absolute_and_normalised(text: str, expected: str) -> None
         ("3.12tt", "expected a version"),
         ("3.12t", "Python 3.12 has no free-threaded build"),
         ("3.12.1t", "Python 3.12 has no free-threaded build"),
+        # However spelled: these fell through to an executable name (no match, exit 1).
+        ("cpython3.12t", "Python 3.12 has no free-threaded build"),
+        ("cp312t", "Python 3.12 has no free-threaded build"),
+        ("python3.12t", "Python 3.12 has no free-threaded build"),
+        (">3.12 <3.14", "separate the clauses with commas (>3.12,<3.14)"),
         ("cpython-3.12-beos", "unknown operating system"),
         ("cpython-3.12-linux-x86_64-bionic", "unknown libc"),
         ("٣.١٢", "expected a version"),
@@ -234,6 +239,12 @@ def test_parse_rejects_malformed_text_with_one_line_saying_why(text: str, reason
         parse_request(text)
     assert str(info.value).startswith(f"{text.strip()!r} is not an interpreter request: ")
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["v3.12", "V3.12", "cpython@v3.12", "cpythonv3.12"])
+def test_a_leading_v_is_read_as_uv_reads_it(text: str) -> None:
+    """``>=v3.12`` worked and ``v3.12`` was an executable name (no match)."""
+    assert str(parse_request(text).specifier) == "==3.12.*"
 
 
 def test_implementation_option_narrows_a_request_without_one() -> None:

@@ -127,3 +127,10 @@ def test_stored_versions_with_a_local_suffix_still_compare() -> None:
     assert Version.parse("3.12.1+") == Version.parse("3.12.1")
     assert Specifier.parse(">=3.12").contains("3.12.1+")
     assert not Specifier.parse(">=3.12").contains("not a version")
+
+
+def test_an_arbitrary_equality_naming_a_pre_release_matches_it() -> None:
+    """``===3.13.0rc1`` never matched 3.13.0rc1: its clause did not count as naming one."""
+    assert Specifier.parse("===3.13.0rc1").contains("3.13.0rc1")
+    assert not Specifier.parse("===3.13.0rc1").contains("3.13.0")
+    assert not Specifier.parse("===3.13.0").contains("3.13.0rc1")

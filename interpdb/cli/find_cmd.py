@@ -121,7 +121,9 @@ def command(
             f" {flag} {value}" for flag, value in (("--implementation", implementation), ("--arch", arch)) if value
         )
         wanted += " --no-venv" if no_venv else ""
-        raise click.ClickException(f"no interpreter matches {wanted} (known: {seen or 'none'})")
+        from interpdb.errors import InventoryError
+
+        raise InventoryError(f"no interpreter matches {wanted} (known: {seen or 'none'})", hint=_exact_line(request))
     from interpdb.render import plain, render
 
     emit(plain(best.path) if fmt == "path" else render([], fmt, document=_document(best.document(), fmt)))
@@ -182,6 +184,20 @@ def _explain_a_path(request: str, records: list[Record], considered: Any) -> Non
     reason = failed[0].error if failed else problems[0].message if problems else None
     if reason:
         raise click.ClickException(f"{shown}: {reason}")
+
+
+def _exact_line(request: str) -> str | None:
+    """``==3.12`` is 3.12.0 alone, as packaging reads it, where uv reads the 3.12 line: say so."""
+    from interpdb.request import parse_request
+
+    specifier = parse_request(request).specifier
+    clauses = specifier.clauses if specifier is not None else ()
+    if len(clauses) == 1 and clauses[0].op == "==" and not clauses[0].wildcard:
+        release = clauses[0].version.release
+        if len(release) == 2 and not clauses[0].version.is_prerelease:
+            line = ".".join(map(str, release))
+            return f"=={line} is {line}.0 alone, as packaging reads it; {line} or =={line}.* is the {line} line"
+    return None
 
 
 def _names_a_path(request: str) -> bool:
