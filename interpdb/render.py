@@ -566,4 +566,4 @@ def render(
         return to_csv(rows, names if names is not None else fields).removesuffix("\n")
     if fmt == "table":
         return table(rows, columns, width, wide=wide)
-    return to_tabulate(rows, fmt, names)
+    return to_tabulate(rows, fmt, names if names is not None else fields)  # CSV's order, CSV's names

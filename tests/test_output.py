@@ -231,6 +231,18 @@ def test_csv_of_no_rows_is_still_its_header(run: Cli, known: list[Path]) -> None
     assert "the query has no column 'b'" in refused.stderr
 
 
+def test_a_named_tabulate_format_has_csvs_columns_in_csvs_order(run: Cli, known: list[Path]) -> None:
+    """``--format github`` (and tsv...) ordered the columns as the row dict happened to, not
+    as CSV and the table do (the CHANGELOG said CSV follows the table's order)."""
+    from interpdb import auditing, listing
+
+    def header(*args: str) -> list[str]:
+        return [name.strip() for name in run(*args, "--format", "tsv").stdout.splitlines()[0].split("\t")]
+
+    assert header("list", "--no-discover") == list(listing.COLUMN_NAMES)
+    assert header("history") == list(auditing.COLUMN_NAMES[:-1])
+
+
 def test_stale_rows_say_why_in_the_table(run: Cli, make_venv: Callable[..., Path]) -> None:
     """``list --offline`` and ``show --offline`` name what changed, not only the JSON."""
     python = make_venv()
