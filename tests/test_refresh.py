@@ -430,6 +430,20 @@ def test_offline_marks_changed_rows_stale_and_runs_nothing(
     assert run.count() == 1
 
 
+def test_verbose_says_why_each_interpreter_was_or_was_not_probed(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """``-v`` did nothing on ``find``; and a --refresh probe said "probed" without why."""
+    python = make_venv()
+    first = probe(run, python)
+    assert f"note: {python}: cached" in run("-v", "find", python).stderr.splitlines()
+    (site_packages(first) / "x.pth").write_text(f"{tmp_path}\n")
+    said = run("-v", "list", "--no-discover").stderr.splitlines()
+    assert any(line.startswith(f"note: {python}: probed (changed: site-file added: ") for line in said), said
+    assert f"note: {python}: probed (refresh)" in run("-v", "find", python, "--refresh").stderr.splitlines()
+    assert "note:" not in run("find", python).stderr
+
+
 def test_offline_find_answers_a_venv_folder_by_the_name_it_stored(run: Cli, make_venv: Callable[..., Path]) -> None:
     """``find VENV --offline`` looked for ``bin/python3``, which nothing had probed when only
     ``bin/python`` was stored, and said "no interpreter matches (known: none)"; a read-only

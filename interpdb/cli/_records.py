@@ -17,7 +17,7 @@ def print_records(
 ) -> None:
     """``answers`` (``Inventory.answers``): for ``list(light=True)``'s records, which JSON
     prints whole; they are read back and printed a batch at a time."""
-    from interpdb.listing import describe_change, render_records, stream_records
+    from interpdb.listing import render_records, stream_records
 
     if output.fmt == "ndjson":
         from interpdb.render import ndjson
@@ -27,12 +27,21 @@ def print_records(
         emit_pieces(stream_records(answers(records), "json"))
     else:
         emit(render_records(records, output.fmt, wide=output.wide, columns=output.columns))
-    if app.verbose:
-        for record in records:
-            reasons = record.stale_changes or (record.changes if record.probed_now else ())
-            changed = "; ".join(describe_change(c) for c in reasons)
-            trigger = record.trigger if record.probed_now else "stale" if record.stale_changes else ""
-            app.note(f"{record.path}: {record.status}" + (f" ({trigger}: {changed})" if changed else ""))
+    explain(app, records)
+
+
+def explain(app: AppState, records: Sequence[Record]) -> None:
+    """``-v``: a note per interpreter saying why it was (not) probed."""
+    if not app.verbose:
+        return
+    from interpdb.listing import describe_change
+
+    for record in records:
+        reasons = record.stale_changes or (record.changes if record.probed_now else ())
+        changed = "; ".join(describe_change(c) for c in reasons)
+        trigger = record.trigger if record.probed_now else "stale" if record.stale_changes else ""
+        because = f" ({trigger}: {changed})" if changed else f" ({trigger})" if trigger else ""
+        app.note(f"{record.path}: {record.status}{because}")
 
 
 def report_problems(app: AppState, result: Any) -> None:

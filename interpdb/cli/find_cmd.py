@@ -9,7 +9,7 @@ import click
 from click.core import ParameterSource
 
 from interpdb.cli._common import AppState, HostChoice, RunOptions, emit, host_options, refresh_options
-from interpdb.cli._records import report_notes
+from interpdb.cli._records import explain, report_notes
 
 if TYPE_CHECKING:
     from interpdb.records import Record
@@ -127,6 +127,8 @@ def command(
     from interpdb.render import plain, render
 
     emit(plain(best.path) if fmt == "path" else render([], fmt, document=_document(best.document(), fmt)))
+    if considered is not None:
+        explain(app, considered.records)  # -v: what was checked to answer, and why each was (not) probed
     report_notes(app, considered)
 
 
