@@ -192,6 +192,9 @@ def test_current_on_a_database_stamped_at_0001_reads_it_and_changes_nothing(run:
     result = run("db", "current")
     assert result.stdout == f"0001_initial (behind the head: {gate.HEAD_REVISION})\n"
     assert "hint: interpdb db upgrade" in result.stderr
+    # Read-only, db upgrade cannot run: the hint said to, and db upgrade then pointed back.
+    read_only = run("--read-only", "db", "current")
+    assert read_only.stderr == "hint: read-only here (--read-only was given): reading commands read it as it is\n"
     assert query(db_path, "SELECT version_num FROM alembic_version") == [("0001_initial",)]
     assert run("-q", "db", "current").stderr == ""
 

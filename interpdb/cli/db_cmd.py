@@ -68,7 +68,10 @@ def current_command(app: AppState) -> None:
         emit(f"{access.revision} (head)")
     elif access.state == "behind":
         emit(f"{access.revision} (behind the head: {gate.HEAD_REVISION})")
-        app.hint("interpdb db upgrade (on SQLite, the first command that writes also upgrades it)")
+        if access.writable:
+            app.hint("interpdb db upgrade (on SQLite, the first command that writes also upgrades it)")
+        else:  # not from here: the reading commands read it as it is
+            app.hint(f"read-only here ({access.read_only_reason}): reading commands read it as it is")
     elif access.state == "newer":
         emit(f"{access.revision} (unknown to interpdb {_version()}; its head is {gate.HEAD_REVISION})")
         app.hint("a newer interpdb wrote this database; use that one, or restore a backup")
