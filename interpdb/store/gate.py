@@ -422,7 +422,7 @@ def refuse_unless_ours(location: Location, revision: str | None, state: str | No
     if revision is not None and revision not in KNOWN_REVISIONS and revision != HEAD_REVISION:
         raise StoreError(
             f"{location.describe()} was written by a newer interpdb (schema revision {revision})",
-            hint="upgrade interpdb; this one only reads that store",
+            hint="upgrade interpdb; this one only reads that store (--offline: answer without probing)",
         )
     if state == "foreign":
         raise StoreError(f"{location.describe()} is not an interpdb database (it has other tables)")
