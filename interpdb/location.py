@@ -208,6 +208,14 @@ def hide_password(url: str) -> str:
 
 def cannot_connect(url: str, error: BaseException) -> str:
     """The one line that says ``url`` cannot be used, with neither its password nor a traceback."""
+    dialect = url.partition("://")[0].partition("+")[0].lower()
+    if dialect == "postgres":  # libpq's spelling, which SQLAlchemy does not read
+        return f"cannot connect to {hide_password(url)}: write postgresql+psycopg:// (SQLAlchemy reads no postgres://)"
+    if dialect not in ("sqlite", "postgresql"):
+        return (
+            f"cannot connect to {hide_password(url)}: interpdb keeps its store in SQLite (a file path) "
+            f"or PostgreSQL (postgresql+psycopg://...), not {dialect}"
+        )
     missing = _psycopg_missing(error)
     if missing == "psycopg":
         return f"cannot connect to {hide_password(url)}: psycopg is not installed (pip install 'interpdb[postgres]')"

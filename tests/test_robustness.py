@@ -289,6 +289,22 @@ def test_a_database_url_that_cannot_be_used_is_one_line_without_the_password(url
     assert "s3cret-pw" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("postgres://me:s3cret-pw@127.0.0.1:1/x", "write postgresql+psycopg:// (SQLAlchemy reads no postgres://)"),
+        ("mysql://me@127.0.0.1:1/x", "or PostgreSQL (postgresql+psycopg://...), not mysql"),
+    ],
+)
+def test_a_url_of_another_database_says_what_interpdb_takes(url: str, says: str) -> None:
+    """``postgres://`` said "Can't load plugin: sqlalchemy.dialects:postgres", ``mysql://`` "No
+    module named 'MySQLdb'": neither said what interpdb stores in."""
+    for args in (("list", "--no-discover"), ("probe", sys.executable), ("sql", "SELECT 1")):
+        line = one_error_line(interpdb("--db", url, *args))
+        assert line.endswith(says), (args, line)
+        assert "s3cret-pw" not in line
+
+
 def test_a_password_in_a_url_that_cannot_even_be_parsed_is_not_shown() -> None:
     result = interpdb("--db", "postgresql://me:s3cret-pw@host:notaport/x", "list", "--no-discover")
     assert "cannot connect to postgresql://me:***@" in one_error_line(result)
