@@ -165,6 +165,27 @@ def test_a_downgrade_that_fails_part_way_leaves_the_shared_database_at_its_revis
     run("probe", "--refresh", base_python)  # still writable by the head
 
 
+def test_a_role_that_cannot_create_the_tables_is_told_so_not_upgrade(
+    run: Cli, postgres: Database, base_python: Path
+) -> None:
+    """On an empty database, a role without CREATE on the schema was told "cannot upgrade
+    the database", by a first command that was creating the tables."""
+    with postgres.server.connect(postgres.name) as conn:
+        conn.execute("DROP ROLE IF EXISTS reader_only")
+        conn.execute("CREATE ROLE reader_only LOGIN")
+        conn.execute(f'GRANT CONNECT ON DATABASE "{postgres.name}" TO reader_only')
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    url = postgres.url.replace("postgres@", "reader_only@", 1)
+    try:
+        result = run("--db", url, "probe", base_python, code=1)
+        assert result.stderr.startswith(f"error: cannot create interpdb's tables in {url}: "), result.stderr
+        assert "permission denied" in result.stderr
+    finally:
+        with postgres.server.connect(postgres.name) as conn:
+            conn.execute("DROP OWNED BY reader_only")
+            conn.execute("DROP ROLE reader_only")
+
+
 def test_a_path_too_long_for_the_index_spoils_nothing_else(
     run: Cli, postgres: Database, make_venv: Callable[..., Path], tmp_path: Path
 ) -> None:
