@@ -889,6 +889,9 @@ class Inventory:
             if pending:
                 # In the order asked, within a batch (ids follow it); batches in the order they finished.
                 batch = sorted(pending, key=lambda n: rank.get(n.path, 0))
+                # Taken before writing: a signal held during the write is raised as it ends,
+                # and the flush of the interrupted run must not write the batch a second time.
+                pending.clear()
                 try:
                     write(batch)
                 except InventoryError as error:
@@ -902,7 +905,6 @@ class Inventory:
                             if reason is None:
                                 raise
                             problems.append(Problem(one.path, f"not recorded: the database refused it ({reason})"))
-                pending.clear()
             last_flush[0] = time.monotonic()
 
         def on_learned(learned: Learned) -> None:
