@@ -241,6 +241,17 @@ def test_history_of_a_path_on_several_hosts_shows_each_hosts(
     assert "host" in errors.splitlines()[0].split(), errors
 
 
+def test_a_host_named_that_the_store_does_not_hold_is_hinted(
+    store: str, venvs: Callable[[str, Path | None], Path]
+) -> None:
+    """history, export and prune --host with a typo answered nothing, silently (list hinted)."""
+    interpdb(store, "build-1", "probe", venvs("v", None))
+    for args in (("history",), ("export",), ("prune", "--missing-for", "1d")):
+        said = in_process(store, "build-1", *args, "--host", "biuld-1").stderr
+        assert "hint: no host 'biuld-1' in the store; `interpdb hosts` lists them" in said.splitlines(), (args, said)
+        assert "hint" not in in_process(store, "build-2", *args, "--host", "build-1").stderr, args
+
+
 def test_a_bad_interpdb_host_is_one_line(store: str) -> None:
     done = interpdb(store, " spaced", "list", "--no-discover", code=2)
     assert done.stderr.startswith("error: INTERPDB_HOST has an invalid id"), done.stderr

@@ -281,6 +281,18 @@ class HostChoice:
         """Is this host among those chosen?"""
         return not self.names or any(inventory.host.matches(name) for name in self.names)
 
+    def unknown(self, inventory: Inventory) -> list[str]:
+        """Hints for each ``--host`` that names no host in the store (a typo), for a command
+        whose empty answer would otherwise read as "nothing there"."""
+        if not self.names:
+            return []
+        known = {value for row in inventory.hosts() for value in (row["host_id"], row["host"])}
+        return [
+            f"no host {name!r} in the store; `interpdb hosts` lists them"
+            for name in self.names
+            if name not in known and not inventory.host.matches(name)
+        ]
+
     def remote(self, inventory: Inventory, include_forgotten: bool = False) -> list[Record]:
         """The other hosts' records chosen, as stored (status ``remote``)."""
         if not self.others:

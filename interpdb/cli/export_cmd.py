@@ -39,12 +39,14 @@ def command(app: AppState, output: Path | None, fmt: str, hosts: HostChoice) -> 
     from interpdb.location import resolve
     from interpdb.transfer import dumps, export_document
 
+    unknown: list[str] = []
     if hosts.all:
         document = export_document(resolve(app.db), app.read_only)
     else:
         with app.inventory() as inventory:
             me, chosen = inventory.host, inventory.host_selectors(hosts.names) if hosts.names else None
-        document = export_document(resolve(app.db), app.read_only, host=None if chosen else me, hosts=chosen)
+            document = export_document(resolve(app.db), app.read_only, host=None if chosen else me, hosts=chosen)
+            unknown = [] if document["interpreters"] else hosts.unknown(inventory)
     text = dumps(document)
     if output is None:
         write_output(text)
@@ -53,6 +55,8 @@ def command(app: AppState, output: Path | None, fmt: str, hosts: HostChoice) -> 
     interpreters = document["interpreters"]
     probes = sum(len(i["probes"]) for i in interpreters)
     app.note(f"exported {len(interpreters)} interpreters, {probes} probes" + (f" to {output}" if output else ""))
+    for hint in unknown:
+        app.hint(hint)
 
 
 def _write_whole(path: Path, text: str) -> None:

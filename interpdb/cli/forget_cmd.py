@@ -79,6 +79,7 @@ def prune(app: AppState, missing_for: timedelta, dry_run: bool, output: Output, 
         records = inventory.prune(
             missing_for, dry_run=dry_run, own=hosts.includes(inventory), others=hosts.remote(inventory)
         )
+        unknown = [] if records else hosts.unknown(inventory)
     if output.fmt == "ndjson":
         emit_lines(ndjson(r.to_json() for r in records))
     else:
@@ -88,3 +89,5 @@ def prune(app: AppState, missing_for: timedelta, dry_run: bool, output: Output, 
         emit(render(rows, output.fmt, document=[r.to_json() for r in records], columns=chosen, wide=output.wide))
     verb = "would forget" if dry_run else "forgot"
     app.note(f"{verb} {len(records)} interpreter(s)")
+    for hint in unknown:
+        app.hint(hint)

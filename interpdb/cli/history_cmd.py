@@ -108,6 +108,7 @@ def command(
             with_diff=with_diff,
             all_hosts=hosts.all,
         )
+        unknown = [] if events else hosts.unknown(inventory)
     if output.fmt == "ndjson":
         from interpdb.render import ndjson
 
@@ -128,3 +129,5 @@ def command(
     if not events and not output.machine:
         filtered = ref or since or triggers or outcomes or hosts.names
         app.note("no probes recorded" + (" that match" if filtered else ""))
+    for hint in unknown:
+        app.hint(hint)
