@@ -444,6 +444,20 @@ def test_verbose_says_why_each_interpreter_was_or_was_not_probed(
     assert "note:" not in run("find", python).stderr
 
 
+def test_a_refresh_interpreter_the_command_never_looked_at_is_hinted(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path
+) -> None:
+    """``--refresh-interpreter`` naming a path the command does not touch (a typo, a path
+    never probed) was ignored without a word."""
+    python = make_venv()
+    run("probe", python)
+    typo = tmp_path / "vnev" / "bin" / "python"
+    for args in (("list", "--no-discover"), ("find", "3"), ("probe", python), ("show", python)):
+        said = run(*args, "--refresh-interpreter", typo).stderr
+        assert f"hint: --refresh-interpreter {typo}: not an interpreter this command looked at" in said, args
+        assert "hint" not in run(*args, "--refresh-interpreter", python).stderr, args
+
+
 def test_offline_find_answers_a_venv_folder_by_the_name_it_stored(run: Cli, make_venv: Callable[..., Path]) -> None:
     """``find VENV --offline`` looked for ``bin/python3``, which nothing had probed when only
     ``bin/python`` was stored, and said "no interpreter matches (known: none)"; a read-only

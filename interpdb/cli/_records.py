@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from interpdb.cli._common import AppState, Output, emit, emit_lines, emit_pieces, error
+from interpdb.cli._common import AppState, Output, RunOptions, emit, emit_lines, emit_pieces, error
 from interpdb.records import Record
 
 
@@ -59,7 +59,15 @@ def report_problems(app: AppState, result: Any) -> None:
             error(f"{record.path}: missing ({record.error or 'no such file'})")
 
 
-def report_notes(app: AppState, result: Any) -> None:
-    """The service's notes on this answer (a read-only store...), as ``note:`` lines."""
+def report_notes(app: AppState, result: Any, run: RunOptions | None = None) -> None:
+    """The service's notes on this answer (a read-only store...), as ``note:`` lines; and
+    (``run``) a hint for each ``--refresh-interpreter`` path the command never looked at,
+    which it used to ignore without a word (a typo, or a path never probed)."""
     for message in getattr(result, "notes", ()):
         app.note(message)
+    asked = run.policy.interpreters if run is not None else ()
+    if asked:
+        records = getattr(result, "records", ())
+        looked_at = {path for record in records for path in (record.path, *record.aliases)}
+        for path in sorted(set(asked) - looked_at):
+            app.hint(f"--refresh-interpreter {path}: not an interpreter this command looked at (probe PATH learns one)")

@@ -66,6 +66,6 @@ def command(
     with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         result = inventory.discover(sources or None, scan=scan, scan_depth=scan_depth, refresh=run.policy)
     print_records(app, result.records, output)
-    report_notes(app, result)  # a read-only store: nothing was probed, and why
+    report_notes(app, result, run)  # a read-only store: nothing was probed, and why
     probed = sum(1 for r in result.records if r.probed_now)  # --offline runs none
     app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")

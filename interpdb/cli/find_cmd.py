@@ -129,7 +129,7 @@ def command(
     emit(plain(best.path) if fmt == "path" else render([], fmt, document=_document(best.document(), fmt)))
     if considered is not None:
         explain(app, considered.records)  # -v: what was checked to answer, and why each was (not) probed
-    report_notes(app, considered)
+    report_notes(app, considered, run)
 
 
 def _find_on_hosts(

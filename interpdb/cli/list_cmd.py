@@ -112,7 +112,7 @@ def command(
         per_path=per_path,
     )
     print_records(app, records, output, answers=inventory.answers)
-    report_notes(app, result)
+    report_notes(app, result, run)
     if forgotten:
         if records:
             app.hint("`interpdb probe PATH` brings one back")

@@ -31,7 +31,7 @@ def command(
     with app.inventory(run.timeout, run.jobs, output.fmt) as inventory:
         result = inventory.probe([_on_path(app, path) for path in paths], run.policy)
     print_records(app, result.records, output)
-    report_notes(app, result)
+    report_notes(app, result, run)
     report_problems(app, result)
     if result.failed:
         raise click.exceptions.Exit(1)

@@ -50,7 +50,7 @@ def command(
             report_problems(app, result)
             raise click.exceptions.Exit(1)
     emit(render_shown(record, probes, output.fmt, output.wide))
-    report_notes(app, result)
+    report_notes(app, result, run)
     report_problems(app, result)
     if result.failed:
         raise click.exceptions.Exit(1)
