@@ -222,7 +222,8 @@ def render_records(
     if columns is not None:
         by_name = {c.name: c for c in specs}
         specs = [by_name[n].asked() for n in columns]
-    every_host = fmt != "table" or (columns is not None and "host" in columns)
+    # --wide is every column: this host's name too, not only other hosts'.
+    every_host = fmt != "table" or wide or (columns is not None and "host" in columns)
     rows = [summary_row(r, every_host) for r in records]
     chosen = specs if fmt == "table" or columns is not None else None
     return render(rows, fmt, columns=chosen, width=width, wide=wide, fields=COLUMN_NAMES)

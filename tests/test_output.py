@@ -186,6 +186,11 @@ def test_list_table_shows_what_a_person_scans_first(run: Cli, known: list[Path])
     wide = run("list", "--no-discover", "--wide").stdout
     assert str(known[2]) in wide and "aliases" in wide and "note" in wide
     assert wide.splitlines()[2].endswith("Z")  # probed at
+    # Every column: this host's name too (the cell was blank, while CSV named it).
+    from interpdb import hostid
+
+    assert wide.splitlines()[0].split()[1] == "host"
+    assert {row.split()[1] for row in wide.splitlines()[2:]} == {hostid.current().name}
 
 
 def test_columns_chooses_table_and_csv_columns(run: Cli, known: list[Path]) -> None:
