@@ -363,6 +363,25 @@ def test_sql_binds_only_the_parameters_postgresql_reads_as_parameters(run: Cli, 
     assert refused.stderr == "error: no value for binding parameter :y (use --param y=VALUE)\n"
 
 
+def test_sql_on_a_url_of_another_driver_still_binds_values_apart_from_the_query(
+    run: Cli, postgres: Database, make_venv: Callable[..., Path]
+) -> None:
+    """A URL naming psycopg2 went through SQLAlchemy and psycopg2, which pastes values into
+    the text: where the scanner read a ``:x`` that PostgreSQL reads inside a string (a
+    comment ended by ``\\r``), the value closed the string, committed the read-only
+    transaction and deleted every row (a review reproduced it with psycopg2 installed).
+    Every PostgreSQL URL now goes through psycopg 3, which sends values apart: it works
+    here without psycopg2, and the same texts write nothing."""
+    probe(run, make_venv())
+    before = counts(run)
+    plain = postgres.url.replace("postgresql+psycopg://", "postgresql+psycopg2://", 1)
+    value = ") AS q; COMMIT; DELETE FROM probes; DELETE FROM interpreters; SELECT * FROM (SELECT "
+    for query_text in ("SELECT --\r'\n:x --'\n AS c", "SELECT E'a'\n'\\\\' :x ' AS c"):
+        run("--db", plain, "sql", query_text, "--param", f"x={value}", code=None)
+        assert counts(run) == before, query_text
+    assert run.json("--db", plain, "sql", "SELECT :v AS v", "--param", "v=a'; b") == [{"v": "a'; b"}]
+
+
 def test_sql_prints_a_time_with_a_zone_in_utc(run: Cli, postgres: Database) -> None:
     """A ``timestamptz`` comes back in the session's zone: tables and CSV printed its wall
     clock with a ``Z``, nine hours off in Tokyo."""

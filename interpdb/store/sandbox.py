@@ -2,8 +2,8 @@
 
 SQLite: the gate's ``query_only`` (or ``mode=ro``) connection, with an authorizer
 that lets a statement compile only if every action it needs is a read.
-PostgreSQL: one query in a ``READ ONLY`` transaction, rolled back (through psycopg;
-SQLAlchemy only for a URL naming another driver). The store is
+PostgreSQL: one query in a ``READ ONLY`` transaction, rolled back, through psycopg 3
+whatever driver the URL names (its values travel apart from the query). The store is
 never migrated for a query: an older schema is queried as it is.
 """
 
@@ -37,11 +37,18 @@ def query(
     if reader is None:
         raise QueryError(gate.nothing_to_read(gate.inspect(location, read_only)))
     if location.sqlite_file is None:
-        conninfo = read.psycopg_conninfo(location.url)
         reader.close()  # the gate's may be libpq's, which reads interpdb's column types only
-        if conninfo is None:
-            return _query_alchemy(location.url, sql, params)
-        server = read.psycopg_connection(conninfo, location.describe())
+        scheme, _, rest = location.url.partition("://")
+        if scheme.partition("+")[0].lower() != "postgresql":
+            raise QueryError(f"interpdb sql reads SQLite and PostgreSQL databases, not {scheme}")
+        # Through psycopg 3 whatever driver the URL names: it sends values apart from the
+        # query (server-side binding). psycopg2, which SQLAlchemy would use for
+        # postgresql://, pastes them into the text, where a value read as inside a string
+        # could close it and add statements that end the read-only transaction.
+        try:
+            server = read.psycopg_connection(f"postgresql://{rest}", location.describe())
+        except ImportError:
+            raise QueryError("interpdb sql on PostgreSQL needs psycopg 3: pip install 'interpdb[postgres]'") from None
         try:
             return _query_psycopg(server, sql, params)
         finally:
@@ -163,9 +170,9 @@ def parameters(sql: str) -> list[tuple[int, int, str]]:
                 else:
                     i += 1
             i += 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            i = n if end < 0 else end + 1
+        elif sql.startswith("--", i):  # to the end of the line: \n or \r, as PostgreSQL reads it
+            ends = [at for at in (sql.find("\n", i), sql.find("\r", i)) if at >= 0]
+            i = min(ends) + 1 if ends else n
         elif sql.startswith("/*", i):
             depth, i = 1, i + 2
             while i < n and depth:
@@ -176,7 +183,7 @@ def parameters(sql: str) -> list[tuple[int, int, str]]:
                 else:
                     i += 1
         elif c == "$" and not word(i - 1):
-            tag = re.match(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:])
+            tag = re.match(r"\$(?:[^\W\d]\w*)?\$", sql[i:])  # letters beyond ASCII too
             if tag is None:  # $1: a positional parameter, not a quote
                 i += 1
             else:
@@ -195,19 +202,6 @@ def parameters(sql: str) -> list[tuple[int, int, str]]:
         else:
             i += 1
     return found
-
-
-def _for_text(sql: str) -> str:
-    """``sql`` for SQLAlchemy's ``text()``, whose pattern binds ``:name`` in strings and
-    comments too: each such colon that ``parameters`` says binds nothing is escaped."""
-    binding = {start for start, _end, _name in parameters(sql)}
-    pieces, at = [], 0
-    for match in re.finditer(r"(?<![:\w\\]):\w+(?!:)", sql):
-        if match.start() not in binding:
-            pieces += [sql[at : match.start()], "\\"]
-            at = match.start()
-    pieces.append(sql[at:])
-    return "".join(pieces)
 
 
 def _pyformat(sql: str) -> str:
@@ -333,35 +327,6 @@ def _query_psycopg(
 
         with suppress(psycopg.Error):  # the connection is gone: closing it is all that is left
             conn.rollback()
-
-
-def _query_alchemy(url: str, sql: str, params: dict[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    from sqlalchemy import create_engine, make_url, text
-    from sqlalchemy.exc import SQLAlchemyError
-
-    backend = make_url(url).get_backend_name()
-    if backend != "postgresql":  # the one other database whose transactions can be made read-only here
-        raise QueryError(f"interpdb sql reads SQLite and PostgreSQL databases, not {backend}")
-    query = _one_query(sql)
-    unbound = _missing_binding(query, params)  # in our words, not SQLAlchemy's (with its link)
-    if unbound is not None:
-        raise QueryError(unbound)
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            try:
-                # The transaction's first statement: whatever follows may only read.
-                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                result = conn.execute(text(_for_text(query)), params)
-                if not result.returns_rows:
-                    return [], []
-                return list(result.keys()), [tuple(row) for row in result]
-            finally:
-                conn.rollback()
-    except SQLAlchemyError as error:
-        raise _server_error(error) from error
-    finally:
-        engine.dispose()
 
 
 def _first_line(error: BaseException) -> str:
