@@ -600,9 +600,19 @@ def test_a_server_that_stops_answering_is_one_line_and_ctrl_c_still_works(
     seconds unless the URL says) ends it in one line."""
     with postgres.server.connect(postgres.name) as conn:
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        # Read while the backend lives: its parent is the postmaster.
+        postmaster = int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
     env = dict(os.environ, INTERPDB_DB=postgres.url, INTERPDB_PG_READER="libpq")
     command = [sys.executable, "-m", "interpdb", "list", "--no-discover", "--format", "json"]
+    # connect_timeout=0 is libpq's "for ever": it broke every read (select's timeout of inf).
+    forever = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(env, INTERPDB_DB=f"{postgres.url}&connect_timeout=0"),
+    )
+    assert forever.returncode == 0, forever.stderr
     os.kill(postmaster, signal.SIGSTOP)
     try:
         stopped = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -622,6 +632,11 @@ def test_a_server_that_stops_answering_is_one_line_and_ctrl_c_still_works(
         assert timed.returncode == 1 and timed.stdout == ""
         assert "no answer from the server within 1 seconds (connect_timeout)" in timed.stderr, timed.stderr
         assert len(timed.stderr.splitlines()) <= 2, timed.stderr
+        # libpq's own variable, which its asynchronous connect does not read itself.
+        from_env = subprocess.run(
+            command, capture_output=True, text=True, timeout=30, env=dict(env, PGCONNECT_TIMEOUT="1")
+        )
+        assert "no answer from the server within 1 seconds (connect_timeout)" in from_env.stderr, from_env.stderr
     finally:
         os.kill(postmaster, signal.SIGCONT)
 

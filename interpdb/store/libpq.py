@@ -161,17 +161,21 @@ def positional(sql: str) -> tuple[str, tuple[str, ...]]:
     return found
 
 
-def _connect_timeout(conninfo: str) -> float:
-    """The URL's own ``connect_timeout`` (libpq's: 0 or less waits for ever), else ours."""
+def _connect_timeout(conninfo: str) -> float | None:
+    """The URL's own ``connect_timeout``, else ``PGCONNECT_TIMEOUT``, else ours; None: wait
+    for ever (libpq's 0 or less). libpq applies neither itself to an asynchronous connect."""
+    given = None
     for pair in conninfo.partition("?")[2].split("&"):
         name, _, value = pair.partition("=")
         if name == "connect_timeout":
-            try:
-                seconds = float(value)
-            except ValueError:
-                break
-            return seconds if seconds > 0 else float("inf")
-    return CONNECT_TIMEOUT
+            given = value
+    if given is None:
+        given = os.environ.get("PGCONNECT_TIMEOUT")
+    try:
+        seconds = CONNECT_TIMEOUT if given is None else float(given)
+    except ValueError:
+        return CONNECT_TIMEOUT
+    return seconds if seconds > 0 else None
 
 
 class LibpqConnection(Connection):
@@ -186,24 +190,22 @@ class LibpqConnection(Connection):
     """
 
     def __init__(self, lib: Any, conninfo: str, where: str = "the database") -> None:
-        import select
         import time
 
         self._lib = lib
         self._where = where
-        self._select = select.select
         conn = lib.PQconnectStart(conninfo.encode("utf-8"))
         if not conn:
             raise StoreError("out of memory")
         self._conn = conn
         try:
             timeout = _connect_timeout(conninfo)
-            deadline = time.monotonic() + timeout
+            deadline = None if timeout is None else time.monotonic() + timeout
             state = _POLL_WRITING  # libpq's rule for the first wait
             while lib.PQstatus(conn) != 1 and state not in (_POLL_OK, _POLL_FAILED):  # 1: CONNECTION_BAD
-                left = deadline - time.monotonic()
+                left = None if deadline is None else deadline - time.monotonic()
                 socket = lib.PQsocket(conn)
-                if left <= 0 or not self._wait(socket, state == _POLL_WRITING, left):
+                if (left is not None and left <= 0) or not self._wait(socket, state == _POLL_WRITING, left):
                     raise StoreError(f"no answer from the server within {timeout:g} seconds (connect_timeout)")
                 state = lib.PQconnectPoll(conn)
             if lib.PQstatus(conn) != _OK:
@@ -215,11 +217,15 @@ class LibpqConnection(Connection):
             raise
 
     def _wait(self, socket: int, writing: bool, timeout: float | None = None) -> bool:
-        """Until ``socket`` is ready (True) or ``timeout`` seconds pass (False)."""
+        """Until ``socket`` is ready (True) or ``timeout`` seconds pass (False). ``poll``, not
+        ``select``: a descriptor past 1,023 (an embedding program with many files) is fine."""
+        import select
+
         if socket < 0:
             raise StoreError(_message(self._lib.PQerrorMessage(self._conn)))
-        ready = self._select([], [socket], [], timeout) if writing else self._select([socket], [], [], timeout)
-        return bool(ready[0] or ready[1])
+        poller = select.poll()
+        poller.register(socket, (select.POLLOUT if writing else select.POLLIN) | select.POLLERR | select.POLLHUP)
+        return bool(poller.poll(None if timeout is None else max(0, int(timeout * 1000))))
 
     def _results(self, sent: int) -> list[Any]:
         """Every result of the statement(s) just sent, waited for with ``select``."""
