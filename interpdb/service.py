@@ -132,13 +132,15 @@ class Inventory:
         if self._store is None:
             self._store = gate.open_write(self.location, self.read_only)
             self._access = None  # created or upgraded: look again when next asked
-            if self._store.upgraded is not None:  # said once, by the next Result
-                before, copy = self._store.upgraded
-                self._said.append(
-                    f"upgraded {self.location.describe()} from {before} to {gate.HEAD_REVISION}"
-                    + (f"; backup: {copy}" if copy else "")
-                )
+            if self._store.upgraded is not None:  # said once, by the next Result (or ``said``)
+                self._said.append(gate.upgrade_note(self.location, *self._store.upgraded))
         return self._store
+
+    def said(self) -> builtins.list[str]:
+        """What happened to the store itself and no Result has carried yet (an implicit
+        upgrade by ``forget`` or ``prune``), taken: each is said once."""
+        said, self._said = self._said, []
+        return said
 
     def _write(self, what: str, action: Callable[[Store], T]) -> T:
         """Run one write; a busy or refusing database becomes a one-line StoreError."""

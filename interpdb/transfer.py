@@ -201,6 +201,8 @@ class ImportSummary:
     probes: int
     new_probes: int
     new_sources: int
+    #: The note of an implicit upgrade the import's write made, if it made one.
+    upgraded: str | None = None
 
 
 def parse_document(text: str | bytes) -> list[InterpreterRow]:
@@ -452,6 +454,7 @@ def import_document(
         probes=sum(len(row.probes) for row in interpreters),
         new_probes=merge.new_probes,
         new_sources=merge.new_sources,
+        upgraded=None if store.upgraded is None else gate.upgrade_note(location, *store.upgraded),
     )
 
 

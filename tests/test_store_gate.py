@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import Cli, query
 
+from interpdb.cli import cli
 from interpdb.location import resolve
 from interpdb.store import gate
 
@@ -429,6 +430,17 @@ def test_an_implicit_upgrade_says_so_and_names_its_backup(run: Cli, make_venv: C
         in result.stderr.splitlines()
     ), result.stderr
     assert "upgraded" not in run("probe", "--refresh", venv).stderr  # once
+    # forget and import upgrade too (every writing command does): said as well.
+    exported = run("export").stdout
+    for args, stdin in ((("forget", venv), None), (("import", "-"), exported)):
+        run("db", "downgrade", "0004_host_identity")
+        for backup in Path(run.db).parent.glob("*.bak"):
+            backup.unlink()
+        result = run.runner.invoke(cli, [str(a) for a in args], input=stdin, catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        [backup] = Path(run.db).parent.glob("*.upgrade-*.bak")
+        said = f"note: upgraded {run.db} from 0004_host_identity to {gate.HEAD_REVISION}; backup: {backup}"
+        assert said in result.stderr.splitlines(), (args, result.stderr)
 
 
 def test_export_reads_a_store_behind_the_head_that_has_every_column(run: Cli, make_venv: Callable[..., Path]) -> None:

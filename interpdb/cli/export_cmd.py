@@ -100,6 +100,8 @@ def import_command(app: AppState, file: Path) -> None:
     except TransferError as error:
         raise click.ClickException(f"{file}: {error}") from None
     summary = import_document(resolve(app.db), interpreters, app.read_only)
+    if summary.upgraded:
+        app.note(summary.upgraded)
     # For people, as export's count is: stderr, and -q silences it.
     app.note(
         f"imported {summary.new_interpreters} new of {summary.interpreters} interpreters, "

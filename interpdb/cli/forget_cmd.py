@@ -42,9 +42,13 @@ def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None
             if not yes:
                 click.confirm(f"Delete {names} and all their history?", abort=True, err=True)
             inventory.purge([str(r.id) for r in records])
+            for message in inventory.said():
+                app.note(message)
             app.note(f"purged {len(records)} interpreter(s)")
         else:
             hidden = inventory.forget([str(r.id) for r in records])
+            for message in inventory.said():
+                app.note(message)
             also = len({r.id for r in hidden} - {r.id for r in records})
             paths = (
                 f" (and {also} other path{'s' if also > 1 else ''} to {'them' if len(records) > 1 else 'it'})"
@@ -80,6 +84,8 @@ def prune(app: AppState, missing_for: timedelta, dry_run: bool, output: Output, 
             missing_for, dry_run=dry_run, own=hosts.includes(inventory), others=hosts.remote(inventory)
         )
         unknown = [] if records else hosts.unknown(inventory)
+        for message in inventory.said():
+            app.note(message)
     if output.fmt == "ndjson":
         emit_lines(ndjson(r.to_json() for r in records))
     else:

@@ -411,6 +411,11 @@ def open_write(location: Location, read_only: bool = False) -> Store:
     return Store(location)
 
 
+def upgrade_note(location: Location, before: str | None, copy: object) -> str:
+    """The ``note:`` of an implicit upgrade: from where, to the head, and the backup kept."""
+    return f"upgraded {location.describe()} from {before} to {HEAD_REVISION}" + (f"; backup: {copy}" if copy else "")
+
+
 def refuse_writes(access: Access) -> None:
     """Raise, in one line with a hint, when ``access`` says this store must not be written."""
     where = access.location.describe()
