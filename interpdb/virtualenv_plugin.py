@@ -201,6 +201,12 @@ class InterpdbDiscovery(Discover):
                 arch=machine,
             )
             best = next((record for record in ranked if fits(record)), None)
+        if best is None and request.path is not None:
+            # -p PATH of an interpreter ``forget`` hid: find leaves it out, but virtualenv was
+            # asked for that file by name, as its builtin discovery would answer it. Answered
+            # as stored (revalidated), and left forgotten.
+            named = inventory.probe([request.path], revive=False).records
+            best = next((r for r in named if r.outcome == "ok" and r.status != "error" and fits(r)), None)
         if best is None:
             LOGGER.info("interpdb: nothing answers %r among %d interpreters", spec, len(considered.records))
         else:

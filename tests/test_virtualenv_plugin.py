@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import python_for, query
+from conftest import Cli, python_for, query
 
 pytest.importorskip("virtualenv", reason="the plugin needs virtualenv: pip install 'interpdb[virtualenv]'")
 
@@ -221,6 +221,18 @@ def test_a_venv_request_resolves_to_its_base_and_try_first_with_wins(tmp_path: P
     assert tried["version"][:2] == [3, 9]
     plain = discover(tmp_path, "-p", "3")
     assert plain["version"][:2] != [3, 9]
+
+
+def test_a_forgotten_interpreter_named_by_path_still_answers(tmp_path: Path, run: Cli) -> None:
+    """``find PATH`` leaves a forgotten interpreter out; the plugin, asked for that file by
+    name (``-p PATH``), answered nothing and virtualenv failed where its builtin discovery
+    works. It answers, and the interpreter stays forgotten."""
+    python = python_for("3.11")
+    run("probe", python)
+    run("forget", python)
+    answer = discover(tmp_path, "-p", str(python))
+    assert answer["executable"] == str(python)
+    assert [r["path"] for r in run.json("list", "--forgotten")] == [str(python)]
 
 
 def test_nothing_matching_is_virtualenvs_usual_error(tmp_path: Path) -> None:
