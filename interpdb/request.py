@@ -272,8 +272,11 @@ def _named(text: str, stripped: str, lowered: str) -> Request:
     key = _key_request(text, lowered)
     if key is not None:
         return key
-    if lowered.partition("-")[0] in _OS_NAMES:  # and without its version too: linux-x86_64
-        key = _key_request(text, f"any-any-{lowered}")
+    parts = lowered.split("-")
+    if parts[0] in _OS_NAMES and not os.path.exists(stripped):  # and without its version: linux-x86_64
+        if len(parts) == 2 and parts[1] in _LIBCS:  # linux-gnu: a libc, not a machine
+            parts.insert(1, "any")
+        key = _key_request(text, "-".join(["any", "any", *parts]))
         if key is not None:
             return key
     if os.path.exists(stripped):  # uv: an existing file or folder here

@@ -158,7 +158,7 @@ def test_a_folder_here_whose_name_is_no_request_is_that_folder(
     version", "unknown operating system 'venv'") never naming the folder; uv answers with
     the folder, as a word that parses as no request. One that parses stays a request."""
     monkeypatch.chdir(tmp_path)
-    for name in ("3venv", "pypy-venv", "cpython-3.12-venv"):
+    for name in ("3venv", "pypy-venv", "cpython-3.12-venv", "linux"):  # linux: a folder before an OS
         make_venv(name, known["3.11"])
         assert run("find", name).stdout.strip() == str(tmp_path / name / "bin" / "python3"), name
     make_venv("3.12", known["3.11"])  # a version still: 3.12, not the 3.11 venv in ./3.12

@@ -179,6 +179,7 @@ def test_bitness_machine_and_installation_key() -> None:
     assert (parse_request("3.12.1-linux").os, str(parse_request("3.12.1-linux").specifier)) == ("linux", "==3.12.1")
     bare = parse_request("linux-arm64")
     assert (bare.specifier, bare.os, bare.machine) == (None, "linux", "aarch64")
+    assert (parse_request("linux-gnu").machine, parse_request("linux-gnu").libc) == (None, "gnu")
 
 
 @pytest.mark.parametrize(
