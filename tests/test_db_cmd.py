@@ -99,6 +99,31 @@ def test_a_revision_alembic_cannot_read_is_one_line_and_leaves_no_backup(
     assert _backups(db_path) == []
 
 
+def test_a_migration_steps_own_error_is_not_called_a_bad_revision(
+    run: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The catch for Alembic's reading of '@' took in every ValueError or KeyError of a
+    step too (a damaged time, say), and called it "not a revision"."""
+    from interpdb.store import schema
+
+    run("db", "upgrade")
+    run("db", "downgrade", "0004_host_identity")
+    for backup in _backups(db_path):
+        backup.unlink()
+
+    def failing_step(_engine: Any, _direction: str, _target: str) -> None:
+        raise ValueError("a stored time that does not decode")
+
+    monkeypatch.setattr(schema, "run_migrations", failing_step)
+    store = Store(resolve(str(db_path)))
+    try:
+        with pytest.raises(ValueError, match="a stored time that does not decode"):
+            schema.migrate(store.location, store.engine, "upgrade", "head")
+    finally:
+        store.close()
+    assert _backups(db_path) == []
+
+
 @pytest.mark.sqlite_only  # a view of the user's own in the SQLite file
 def test_an_upgrade_a_users_view_blocks_says_so_and_leaves_no_backups(
     run: Cli, db_path: Path, base_python: Path

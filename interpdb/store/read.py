@@ -62,7 +62,8 @@ def is_busy(error: BaseException) -> bool:
     """SQLite's "database is locked", PostgreSQL's ``lock_not_available``: another connection
     held the lock past ``BUSY_TIMEOUT`` (the ``lock_timeout`` of ``LOCK_TIMEOUT``)."""
     orig = getattr(error, "orig", None) or error
-    return "database is locked" in str(orig) or getattr(orig, "sqlstate", None) == LOCK_NOT_AVAILABLE
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)  # psycopg 3, psycopg2
+    return "database is locked" in str(orig) or code == LOCK_NOT_AVAILABLE
 
 
 class Connection:

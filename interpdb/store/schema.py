@@ -308,8 +308,11 @@ def migrate(
             _discard(copy)
             reason = next(iter(str(error).strip().splitlines()), "no such revision")
             raise StoreError(f"cannot {direction} to {target}: {reason}") from error
-        except (AssertionError, KeyError, ValueError, IndexError) as error:  # Alembic's reading of '@', '-'...
+        except (AssertionError, KeyError, ValueError, IndexError) as error:
             _discard(copy)
+            if not _in_alembics_revision_map(error):
+                raise  # a step's own failure: not to be called a bad revision
+            # Alembic's reading of '@', '-'...: it fails an assertion rather than say so.
             raise StoreError(f"cannot {direction} to {target!r}: not a revision ({type(error).__name__})") from error
         except StoreError:
             # Nothing changed: the migration is one transaction (migrations/env.py), on SQLite
@@ -321,6 +324,14 @@ def migrate(
             _discard(copy)
             copy = None
         return before, after, copy
+
+
+def _in_alembics_revision_map(error: BaseException) -> bool:
+    """Was ``error`` raised where Alembic reads a revision name (``alembic/script/``)?"""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and f"alembic{os.sep}script{os.sep}" in frames[-1].filename
 
 
 def upgrade_in_place(location: Location, engine: Engine) -> Path | None:
