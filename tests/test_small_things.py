@@ -169,17 +169,18 @@ def test_postgres_url_without_psycopg_names_the_extra(tmp_path: Path) -> None:
 
 
 def test_a_url_naming_another_postgresql_driver_names_that_driver(tmp_path: Path) -> None:
-    """``postgresql+psycopg2://`` with psycopg 3 installed: the driver missing is psycopg2,
-    not psycopg, and the line says which URL interpdb[postgres] serves."""
+    """``postgresql+pg8000://`` with psycopg 3 installed: the driver missing is pg8000, not
+    psycopg, and the line says which URL interpdb[postgres] serves. (pg8000: the test
+    extra installs psycopg2, for tests/test_postgres.py.)"""
     done = subprocess.run(
-        [sys.executable, "-m", "interpdb", "--db", "postgresql+psycopg2://someone:secret@/inventory", "list"],
+        [sys.executable, "-m", "interpdb", "--db", "postgresql+pg8000://someone:secret@/inventory", "list"],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert (done.returncode, done.stderr) == (
         1,
-        "error: cannot connect to postgresql+psycopg2://someone:***@/inventory: its driver, psycopg2, is not "
+        "error: cannot connect to postgresql+pg8000://someone:***@/inventory: its driver, pg8000, is not "
         "installed (pip install 'interpdb[postgres]' installs psycopg 3, for postgresql+psycopg:// URLs)\n",
     )
 
