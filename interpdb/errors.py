@@ -258,6 +258,13 @@ def standard_streams() -> None:
     import os
     import sys
 
+    for stream in (sys.stdout, sys.stderr):
+        # An encoding that cannot write every character (PYTHONIOENCODING=ascii, a Latin-1
+        # terminal) writes the rest as \xe9 escapes: a traceback lost the other rows.
+        if stream is not None and getattr(stream, "errors", "strict") == "strict":
+            encoding = (getattr(stream, "encoding", "") or "").lower().replace("-", "").replace("_", "")
+            if encoding not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="backslashreplace")
     closed = [fd for fd, stream in enumerate((sys.stdin, sys.stdout, sys.stderr)) if stream is None]
     if not closed:
         return  # the usual case, at the start of every command

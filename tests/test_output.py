@@ -529,3 +529,19 @@ def test_the_hosts_table_fits_80_columns_keeping_the_time_whole() -> None:
         assert max(len(line) for line in lines) <= width, lines
         assert "2026-12-07 19:49:59Z" in lines[2] and lines[2].startswith("build-box  3d1219c7"), lines
     assert "0.1.0" in render.table([_row(found, True)], _table_columns(), width=100)
+
+
+def test_a_stream_that_cannot_encode_a_path_escapes_it(make_venv: Callable[..., Path], tmp_path: Path) -> None:
+    """PYTHONIOENCODING=ascii (or a Latin-1 terminal) and a path with an é: a traceback,
+    and none of the other rows. Now \\xe9, on the warm path and click's alike."""
+    import subprocess
+    import sys
+
+    python = make_venv("caf\u00e9")
+    env = dict(os.environ, INTERPDB_DB=str(tmp_path / "s.sqlite3"))
+    subprocess.run([sys.executable, "-m", "interpdb", "probe", str(python)], env=env, check=True, capture_output=True)
+    env["PYTHONIOENCODING"] = "ascii"
+    for args in (["find", str(python)], ["list", "--no-discover"], ["list", "--no-discover", "--format", "csv"]):
+        done = subprocess.run([sys.executable, "-m", "interpdb", *args], env=env, capture_output=True, text=True)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
+        assert "caf\\xe9" in done.stdout, (args, done.stdout)
