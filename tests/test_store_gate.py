@@ -391,6 +391,29 @@ def test_a_store_made_through_a_symlink_waits_for_one_made_through_its_target(
     assert query(link, "SELECT count(*) FROM probes")[0][0] == 1
 
 
+@pytest.mark.sqlite_only  # the lock file beside a SQLite store
+def test_a_creation_lock_held_too_long_is_busy_not_an_endless_wait(
+    run: Cli, db_path: Path, base_python: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interpdb stopped (or hung) while it creates the store held its lock, and every
+    other command waited for ever without a word; they now wait as a busy write waits."""
+    import fcntl
+
+    monkeypatch.setattr("interpdb.store.schema.BUSY_TIMEOUT_MS", 300)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(f"{db_path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        started = time.monotonic()
+        result = run("probe", base_python, code=1)
+        assert time.monotonic() - started < 10
+    finally:
+        os.close(fd)
+    assert result.stderr == f"error: {db_path} is busy: another program has held it locked for 0.3 seconds; try again\n"
+    assert not db_path.exists()
+    run("probe", base_python)  # free again: made
+
+
 def test_reading_commands_never_migrate_an_old_store(run: Cli, make_venv: Callable[..., Path], db_path: Path) -> None:
     """An older schema is read as it is by every reading command: no migration, no backup."""
     run("probe", make_venv())

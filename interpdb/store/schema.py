@@ -173,10 +173,29 @@ def migration_lock(location: Location) -> Iterator[None]:
     except OSError as error:
         raise StoreError(f"cannot create {lock}: {error.strerror}") from error
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # released by the close below, or by the process ending
+        _wait_for_lock(fd, fcntl, location)  # released by the close below, or by the process ending
         yield
     finally:
         os.close(fd)
+
+
+def _wait_for_lock(fd: int, fcntl: Any, location: Location) -> None:
+    """``flock`` it, waiting as a writer waits for SQLite (``BUSY_TIMEOUT_MS``): another
+    interpdb creating or upgrading the store takes well under that; one stopped or hung
+    while it holds the lock made every other command wait for ever, without a word."""
+    import time
+
+    from interpdb.store.read import busy_message
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise StoreError(busy_message(location.describe(), BUSY_TIMEOUT_MS / 1000)) from None
+            time.sleep(0.05)
 
 
 @contextmanager
