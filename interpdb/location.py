@@ -142,9 +142,24 @@ def _xdg(variable: str) -> str | None:
     return value if value and os.path.isabs(value) else None
 
 
+def _home() -> str:
+    """``HOME`` when it is an absolute path, else the account's home from the password
+    database: an empty or relative ``HOME`` (a CI job's ``env``) put the default store in
+    ``/`` or in each job's working folder, a different store per folder."""
+    home = os.environ.get("HOME", "")
+    if os.path.isabs(home):
+        return home
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError):
+        return os.path.expanduser("~")
+
+
 def default_path() -> str:
     """``~/Library/Application Support/interpdb`` on macOS, else ``$XDG_DATA_HOME/interpdb``."""
-    home = os.path.expanduser("~")
+    home = _home()
     if sys.platform == "darwin":
         base = os.path.join(home, "Library", "Application Support")
     elif os.name == "nt":
@@ -160,7 +175,7 @@ def cache_dir() -> str:
     ``~/Library/Caches/interpdb`` on macOS, else ``$XDG_CACHE_HOME/interpdb``
     (``~/.cache/interpdb``).
     """
-    home = os.path.expanduser("~")
+    home = _home()
     if sys.platform == "darwin":
         base = os.path.join(home, "Library", "Caches")
     elif os.name == "nt":

@@ -32,6 +32,27 @@ def test_a_relative_or_empty_xdg_data_home_is_ignored(home: Path, value: str, mo
     assert location.default_path() == str(home / ".local" / "share" / "interpdb" / "interpdb.sqlite3")
 
 
+@pytest.mark.parametrize("value", ["", "relative/home", None])
+def test_an_empty_or_relative_home_is_the_accounts_home(
+    home: Path, value: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``HOME=`` put the default store in ``/.local/share``, ``HOME=relhome`` in each working
+    folder (a store per CI job's folder); the password database's home is used instead."""
+    import os
+    import pwd
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    if value is None:
+        monkeypatch.delenv("HOME")
+    else:
+        monkeypatch.setenv("HOME", value)
+    account = pwd.getpwuid(os.getuid()).pw_dir
+    assert location.default_path() == os.path.join(account, ".local", "share", "interpdb", "interpdb.sqlite3")
+    assert location.cache_dir() == os.path.join(account, ".cache", "interpdb")
+
+
 def test_macos_default_is_application_support(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On macOS the store is under ``~/Library/Application Support/interpdb``, whatever XDG says."""
     monkeypatch.setattr(sys, "platform", "darwin")
