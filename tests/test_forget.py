@@ -113,6 +113,11 @@ def test_prune_forgets_only_long_missing(run: Cli, make_venv: Callable[..., Path
     assert [r["path"] for r in run.json("list", "--no-discover", "--all")] == [str(a), str(b)]
     run("prune", "--missing-for", "1d")
     assert [r["path"] for r in run.json("list", "--no-discover", "--all")] == [str(b)]
+    # What prune forgot is listed as it was stored: missing (it said "cached", and
+    # --status missing found nothing).
+    [gone] = run.json("list", "--forgotten")
+    assert (gone["path"], gone["status"]) == (str(a), "missing")
+    assert [r["path"] for r in run.json("list", "--forgotten", "--status", "missing")] == [str(a)]
 
 
 def test_forget_unknown_is_one_line(run: Cli) -> None:

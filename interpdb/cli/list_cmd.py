@@ -93,7 +93,16 @@ def command(
         if not hosts.includes(inventory):
             result = Result([])
         elif forgotten:  # hidden from everything else: shown as stored, never probed
-            result = Result([r for r in inventory.stored(include_forgotten=True) if r.forgotten_at is not None])
+            from interpdb.freshness import RUN_STATUS_OF_OUTCOME
+
+            # As stored: a failure or a file gone is "error" or "missing", not "cached".
+            result = Result(
+                [
+                    r if r.outcome == "ok" else replace(r, status=RUN_STATUS_OF_OUTCOME.get(r.outcome or "", "error"))
+                    for r in inventory.stored(include_forgotten=True)
+                    if r.forgotten_at is not None
+                ]
+            )
         else:
             # Light records unless --version asks about what only their answers hold (markers, libc).
             result = inventory.list(run.policy, discover=not no_discover, light=version_request is None)
@@ -108,7 +117,7 @@ def command(
         request=version_request,
         venv=venv,
         statuses=statuses,
-        show_all=show_all,
+        show_all=show_all or forgotten,  # prune forgets the missing: --forgotten shows them
         per_path=per_path,
     )
     print_records(app, records, output, answers=inventory.answers)
