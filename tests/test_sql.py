@@ -274,3 +274,13 @@ def test_a_querys_column_names_are_escaped_in_tables_as_cells_are(run: Cli, base
         shown = run("sql", query, "--format", fmt).stdout
         assert "\x1b" not in shown and "\\x1b[41mHDR" in shown and "\\x1b[41mCELL" in shown, fmt
     assert '"\\u001b[41mHDR": 1' in run("sql", query, "--format", "json").stdout  # exact in JSON
+
+
+@pytest.mark.sqlite_only  # PostgreSQL reads 1e999 as an exact numeric
+def test_a_float_json_has_no_number_for_is_text(run: Cli) -> None:
+    """``select 1e999`` printed ``Infinity`` in JSON, which strict parsers refuse."""
+    run("db", "upgrade")
+    text = run("sql", "SELECT 1e999 AS up, -1e999 AS down, 1.5 AS plain", "--format", "json").stdout
+    assert json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} is not JSON")) == [
+        {"up": "Infinity", "down": "-Infinity", "plain": 1.5}
+    ]

@@ -401,4 +401,7 @@ def query_table(
 
 
 def _cell(value: Any) -> Any:
+    if isinstance(value, float) and (value - value) != 0:  # inf or NaN: x - x is NaN only for them
+        # JSON has no such number: json.dumps wrote Infinity, which strict parsers refuse.
+        return "NaN" if value != value else "Infinity" if value > 0 else "-Infinity"
     return value.hex() if isinstance(value, (bytes, memoryview)) else value
