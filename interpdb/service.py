@@ -841,6 +841,9 @@ class Inventory:
         ]
         if stale and not dry_run:
             self._write("forget them", lambda store: store.set_forgotten([r.id for r in stale], True, self.command))
+            # As stored now, forgotten_at set (it said null for what this run had just forgotten).
+            stored = {r.id: r for r in self.stored(ids=[r.id for r in stale], include_forgotten=True)}
+            stale = [replace(r, forgotten_at=stored[r.id].forgotten_at) if r.id in stored else r for r in stale]
         return [r.with_status("missing") for r in stale]  # checked just now: not "cached"
 
     def _remember_sources(self, results: dict[str, Record], sources: Mapping[str, Sequence[str]]) -> None:

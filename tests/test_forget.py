@@ -24,6 +24,10 @@ def test_forget_hides_keeps_history_and_probe_brings_back(run: Cli, make_venv: C
     assert [(h["trigger"], h["outcome"]) for h in history] == [("forget", "forgotten"), ("new", "ok")]
     shown = run.json("show", a, "--offline")
     assert shown["forgotten_at"] is not None
+    # Forgetting it again is said, and changes nothing (it added an event, moved forgotten_at).
+    again = run("forget", a)
+    assert again.stderr == f"note: {a} is already forgotten\n"
+    assert run.json("show", a, "--offline")["forgotten_at"] == shown["forgotten_at"]
     # find PATH brought it back (the README gives that to probe) and answered with it.
     for args in ((), ("--refresh",)):
         hidden = run("find", a, *args, code=1)
@@ -111,7 +115,8 @@ def test_prune_forgets_only_long_missing(run: Cli, make_venv: Callable[..., Path
     dry = run.json("prune", "--missing-for", "1d", "--dry-run")
     assert [r["path"] for r in dry] == [str(a)]
     assert [r["path"] for r in run.json("list", "--no-discover", "--all")] == [str(a), str(b)]
-    run("prune", "--missing-for", "1d")
+    [pruned] = run.json("prune", "--missing-for", "1d")
+    assert pruned["forgotten_at"] is not None, "as stored: what this run has just forgotten"
     assert [r["path"] for r in run.json("list", "--no-discover", "--all")] == [str(b)]
     # What prune forgot is listed as it was stored: missing (it said "cached", and
     # --status missing found nothing).

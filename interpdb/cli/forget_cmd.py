@@ -46,6 +46,14 @@ def forget(app: AppState, refs: tuple[str, ...], purge: bool, yes: bool) -> None
                 app.note(message)
             app.note(f"purged {len(records)} interpreter(s)")
         else:
+            from interpdb.render import safe
+
+            already = [r for r in records if r.forgotten_at is not None]
+            for record in already:  # not forgotten again: no second event, forgotten_at kept
+                app.note(f"{safe(record.path)} is already forgotten")
+            records = [r for r in records if r.forgotten_at is None]
+            if not records:
+                return
             hidden = inventory.forget([str(r.id) for r in records])
             for message in inventory.said():
                 app.note(message)
