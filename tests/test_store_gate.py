@@ -342,7 +342,14 @@ def test_no_regular_file_is_ever_read_as_a_store_or_replaced_by_one(tmp_path: Pa
         odd.append(tmp_path / "null")
     for path in odd:
         kind = stat.S_IFMT(os.lstat(path).st_mode)
-        for command in (("db", "upgrade"), ("db", "backup"), ("list", "--no-discover"), ("probe", str(base_python))):
+        commands = (
+            ("db", "upgrade"),
+            ("db", "backup"),
+            ("db", "path"),
+            ("list", "--no-discover"),
+            ("probe", str(base_python)),
+        )
+        for command in commands:  # db path printed the FIFO's path, exit 0 (datasette "$(interpdb db path)")
             done = interpdb("--db", path, *command)
             assert (done.returncode, done.stderr.splitlines()) == (
                 1,

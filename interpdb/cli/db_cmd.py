@@ -51,6 +51,10 @@ def path_command(app: AppState) -> None:
     From --db, else INTERPDB_DB, else the user data directory. Nothing is created.
     """
     location = _location(app)
+    if location.sqlite_file is not None:  # a folder or a FIFO: one line, as for every command
+        from interpdb.store.gate import refuse_non_file
+
+        refuse_non_file(location.sqlite_file)
     emit(plain(location.describe()))
     if location.sqlite_file is not None and not os.path.exists(location.sqlite_file):
         app.note("it does not exist yet: the first command that writes creates it")

@@ -183,10 +183,7 @@ def _look(location: Location, read_only: bool) -> tuple[Connection | None, Acces
             return None, _missing(location, read_only)
         except OSError as error:
             raise StoreError(f"cannot read {path}: {error.strerror}") from error
-        if stat.S_ISDIR(mode):
-            raise StoreError(f"{path} is a directory, not a database file", hint="choose another --db")
-        if not stat.S_ISREG(mode):  # /dev/null, a FIFO, a socket: never read as a store, never replaced by one
-            raise StoreError(f"{path} is not a regular file, so not a database file", hint="choose another --db")
+        refuse_non_file(path, mode)
         reason = read_only_requested(read_only) or file_read_only_reason(path)
         try:
             conn = read.sqlite_connection(path, writable=reason is None)
@@ -409,6 +406,21 @@ def open_write(location: Location, read_only: bool = False) -> Store:
                     raise
                 return store
     return Store(location)
+
+
+def refuse_non_file(path: str, mode: int | None = None) -> None:
+    """One line for a store path that names a folder, a FIFO, a device, a socket: never read
+    as a store, never replaced by one (``mode``: its ``st_mode``; None: looked up, and a
+    path that does not exist passes)."""
+    if mode is None:
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return
+    if stat.S_ISDIR(mode):
+        raise StoreError(f"{path} is a directory, not a database file", hint="choose another --db")
+    if not stat.S_ISREG(mode):  # /dev/null, a FIFO, a socket
+        raise StoreError(f"{path} is not a regular file, so not a database file", hint="choose another --db")
 
 
 def upgrade_note(location: Location, before: str | None, copy: object) -> str:
