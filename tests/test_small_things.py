@@ -152,6 +152,8 @@ def test_postgres_url_without_psycopg_names_the_extra(tmp_path: Path) -> None:
     blocker.mkdir()
     # A .pth-free import blocker: a psycopg module that refuses to load, first on sys.path.
     (blocker / "psycopg.py").write_text("raise ModuleNotFoundError(\"No module named 'psycopg'\", name='psycopg')\n")
+    # And psycopg2 (the test extra installs it): SQLAlchemy 2.0's driver for postgresql:// (Python 3.9).
+    (blocker / "psycopg2.py").write_text("raise ModuleNotFoundError(\"No module named 'psycopg2'\", name='psycopg2')\n")
     url = "postgresql://someone:secret@127.0.0.1:1/inventory"
     for command in (["list"], ["db", "check"], ["find", "3.12"]):
         done = subprocess.run(
