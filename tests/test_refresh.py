@@ -430,6 +430,21 @@ def test_offline_marks_changed_rows_stale_and_runs_nothing(
     assert run.count() == 1
 
 
+def test_offline_says_how_many_found_paths_it_left_out(
+    run: Cli, make_venv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--offline (or a read-only store) left the interpreters discovery found but the store
+    does not hold out of the listing without a word: a script's count came up short."""
+    python = make_venv()
+    monkeypatch.setenv("PATH", f"{python.parent}{os.pathsep}{os.environ['PATH']}")
+    result = run("list", "--offline")
+    assert str(python) not in result.stdout
+    said = [line for line in result.stderr.splitlines() if "not in the store" in line]
+    assert len(said) == 1 and said[0].endswith("were left out (--offline runs nothing)"), result.stderr
+    assert run.count() == 0
+    assert "not in the store" not in run("list", "--offline", "--no-discover").stderr
+
+
 def test_verbose_says_why_each_interpreter_was_or_was_not_probed(
     run: Cli, make_venv: Callable[..., Path], tmp_path: Path
 ) -> None:

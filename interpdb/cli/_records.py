@@ -59,6 +59,15 @@ def report_problems(app: AppState, result: Any) -> None:
             error(f"{record.path}: missing ({record.error or 'no such file'})")
 
 
+def unprobed_note(app: AppState, result: Any) -> None:
+    """Paths discovery found that the store does not hold, left unprobed (--offline, a
+    read-only store): counted in one note, where they used to vanish from the listing."""
+    unknown = [p for p in getattr(result, "problems", ()) if p.message.startswith("never probed, and ")]
+    if unknown:
+        why = unknown[0].message[len("never probed, and ") :]
+        app.note(f"{len(unknown)} interpreter(s) found here are not in the store and were left out ({why})")
+
+
 def report_notes(app: AppState, result: Any, run: RunOptions | None = None) -> None:
     """The service's notes on this answer (a read-only store...), as ``note:`` lines; and
     (``run``) a hint for each ``--refresh-interpreter`` path the command never looked at,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from interpdb.cli._common import AppState, Output, RunOptions, format_option, refresh_options
-from interpdb.cli._records import print_records, report_notes
+from interpdb.cli._records import print_records, report_notes, unprobed_note
 from interpdb.listing import COLUMN_NAMES
 
 
@@ -69,3 +69,4 @@ def command(
     report_notes(app, result, run)  # a read-only store: nothing was probed, and why
     probed = sum(1 for r in result.records if r.probed_now)  # --offline runs none
     app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")
+    unprobed_note(app, result)

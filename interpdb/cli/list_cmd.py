@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from interpdb.cli._common import AppState, HostChoice, Output, RunOptions, format_option, host_options, refresh_options
-from interpdb.cli._records import print_records, report_notes
+from interpdb.cli._records import print_records, report_notes, unprobed_note
 from interpdb.listing import COLUMN_NAMES
 from interpdb.records import STATUSES
 
@@ -122,6 +122,7 @@ def command(
     )
     print_records(app, records, output, answers=inventory.answers)
     report_notes(app, result, run)
+    unprobed_note(app, result)
     if forgotten:
         if records:
             app.hint("`interpdb probe PATH` brings one back")
