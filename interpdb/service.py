@@ -366,15 +366,26 @@ class Inventory:
         scan_depth: int = 4,
         refresh: Refresh | None = None,
     ) -> Result:
-        """Find interpreters (see ``interpdb.discovery``) and learn them under ``refresh``."""
-        by_path = self._discovered(sources, scan, scan_depth)
-        return self._revalidate(builtins.list(by_path), refresh or Refresh(), sources=by_path)
+        """Find interpreters (see ``interpdb.discovery``) and learn them under ``refresh``.
+
+        A path found whose name is not UTF-8 cannot be stored: each is a problem (its own
+        one-line error), as ``probe`` says of it, not passed over without a word."""
+        unstorable: builtins.list[str] = []
+        by_path = self._discovered(sources, scan, scan_depth, unstorable)
+        result = self._revalidate(builtins.list(by_path), refresh or Refresh(), sources=by_path)
+        if not unstorable:
+            return result
+        return replace(result, problems=[*(not_utf8(p) for p in dict.fromkeys(unstorable)), *result.problems])
 
     @staticmethod
     def _discovered(
-        sources: Sequence[str] | None = None, scan: Sequence[str] = (), scan_depth: int = 4
+        sources: Sequence[str] | None = None,
+        scan: Sequence[str] = (),
+        scan_depth: int = 4,
+        unstorable: builtins.list[str] | None = None,
     ) -> dict[str, builtins.list[str]]:
-        """path -> the sources that found it (stat and listdir only)."""
+        """path -> the sources that found it (stat and listdir only); names that are not
+        UTF-8 go to ``unstorable`` when it is given."""
         from interpdb.discovery import check_sources, discover
 
         try:
@@ -387,6 +398,8 @@ class Inventory:
             # A name that is not UTF-8 cannot be stored: passed over, as ``probe`` refuses it.
             if is_utf8(candidate.path):
                 by_path.setdefault(candidate.path, []).append(candidate.source)
+            elif unstorable is not None:
+                unstorable.append(candidate.path)
         return by_path
 
     def find(

@@ -217,3 +217,21 @@ def test_conda_environments_carry_their_name(tmp_path: Path, venv_at: VenvAt, ru
     table = run("list", "--no-discover", "--format", "csv").stdout
     column = {row["path"]: row["conda"] for row in csv.DictReader(io.StringIO(table))}
     assert column == {base_python: "base", work: "work", loose: "", plain: ""}
+
+
+def test_a_scanned_venv_whose_name_is_not_utf8_is_said_to_be_left_out(
+    run: Cli, make_venv: Callable[..., Path], tmp_path: Path, base_python: Path
+) -> None:
+    """discover --scan passed over a venv in a folder named with a byte that is not UTF-8,
+    without a word ("found 1 paths"); probe says of such a name that it cannot be stored."""
+    import os
+
+    scanned = tmp_path / "scanned"
+    make_venv("scanned/ok")
+    bad = os.fsencode(scanned) + b"/bad\xff"
+    os.makedirs(bad + b"/bin")
+    os.symlink(os.fsencode(base_python), bad + b"/bin/python")
+    with open(bad + b"/pyvenv.cfg", "w") as config:
+        config.write(f"home = {base_python.parent}\n")
+    said = run("discover", "--scan", scanned, "--source", "venv").stderr.splitlines()
+    assert f"note: left out: '{scanned}/bad\\xff/bin/python' is not valid UTF-8: it cannot be stored" in said, said

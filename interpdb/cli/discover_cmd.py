@@ -70,3 +70,6 @@ def command(
     probed = sum(1 for r in result.records if r.probed_now)  # --offline runs none
     app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")
     unprobed_note(app, result)
+    for problem in result.problems:  # a name that is not UTF-8: found, but it cannot be stored
+        if not problem.message.startswith("never probed, and "):
+            app.note(f"left out: {problem.message}")
