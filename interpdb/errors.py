@@ -120,27 +120,33 @@ def stop_on_signals() -> Callable[[], None]:
     Through ``_signal``: ``signal`` wraps the same functions and imports ``enum`` for its
     names, milliseconds of a warm answer. Outside the main thread (an embedding program)
     the signals are left to the program."""
-    _signal = _signals()
 
     def stop(signum: int, _frame: object) -> None:
         raise Interrupted(signum)
 
+    return handle_signals(("SIGTERM", "SIGHUP"), stop)
+
+
+def handle_signals(names: tuple[str, ...], handler: Callable[[int, object], None]) -> Callable[[], None]:
+    """``handler`` for the signals ``names`` from now on; returns what puts the previous
+    handlers back. An ignored signal (``nohup``, a background job) stays ignored, as Python
+    leaves SIGINT; None is a handler set outside Python, which could not be put back; outside
+    the main thread the signals are the embedding program's."""
+    _signal = _signals()
     previous = {}
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in names:
         signum = getattr(_signal, name, None)
         current = None if signum is None else _signal.getsignal(signum)
-        # Ignored (``nohup``, a background job) stays ignored, as Python leaves SIGINT; None
-        # is a handler set outside Python, which could not be put back afterwards.
         if current is None or current == _signal.SIG_IGN:
             continue
         try:  # noqa: SIM105 (no contextlib import for a warm answer)
-            previous[signum] = _signal.signal(signum, stop)
+            previous[signum] = _signal.signal(signum, handler)
         except ValueError:  # not the main thread
             pass
 
     def restore() -> None:
-        for signum, handler in previous.items():
-            _signal.signal(signum, handler)
+        for signum, before in previous.items():
+            _signal.signal(signum, before)
 
     return restore
 

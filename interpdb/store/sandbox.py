@@ -99,29 +99,13 @@ def _stoppable(conn: sqlite3.Connection, stopped: list[int]) -> Callable[[], Non
     Python bytecode (so the handlers too), ends the query once one is; the caller raises
     what the signal would have (``_interruption``).
     """
-    from interpdb.errors import _signals
-
-    _signal = _signals()
+    from interpdb.errors import handle_signals
 
     def note(signum: int, _frame: object) -> None:
         stopped.append(signum)
 
-    previous = {}
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        signum = getattr(_signal, name, None)
-        current = None if signum is None else _signal.getsignal(signum)
-        if current is None or current == _signal.SIG_IGN:
-            continue
-        try:  # noqa: SIM105 (no contextlib import for a warm answer)
-            previous[signum] = _signal.signal(signum, note)
-        except ValueError:  # not the main thread: the embedding program's signals
-            pass
+    restore = handle_signals(("SIGINT", "SIGTERM", "SIGHUP"), note)
     conn.set_progress_handler(lambda: 1 if stopped else 0, _STEPS_PER_LOOK)
-
-    def restore() -> None:
-        for signum, handler in previous.items():
-            _signal.signal(signum, handler)
-
     return restore
 
 
