@@ -28,6 +28,10 @@ class Problem:
 
     path: str
     message: str
+    #: Never probed, and nothing may run (``--offline``, a read-only store): ``reason`` says
+    #: why; ``list`` and ``discover`` count these rather than print each.
+    unprobed: bool = False
+    reason: str = ""
 
 
 @frozen
@@ -67,7 +71,7 @@ def judge(
         if os.path.isdir(path):
             return Problem(path, "is a directory, not an interpreter")
         if policy.offline:
-            return Problem(path, f"never probed, and {policy.offline_reason}")
+            return Problem(path, f"never probed, and {policy.offline_reason}", True, policy.offline_reason)
         if not os.path.lexists(path):
             return Problem(path, gone_reason(path))
         return Due(path, "new", ())

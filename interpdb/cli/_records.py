@@ -62,10 +62,11 @@ def report_problems(app: AppState, result: Any) -> None:
 def unprobed_note(app: AppState, result: Any) -> None:
     """Paths discovery found that the store does not hold, left unprobed (--offline, a
     read-only store): counted in one note, where they used to vanish from the listing."""
-    unknown = [p for p in getattr(result, "problems", ()) if p.message.startswith("never probed, and ")]
+    unknown = [p for p in getattr(result, "problems", ()) if p.unprobed]
     if unknown:
-        why = unknown[0].message[len("never probed, and ") :]
-        app.note(f"{len(unknown)} interpreter(s) found here are not in the store and were left out ({why})")
+        app.note(
+            f"{len(unknown)} interpreter(s) found here are not in the store and were left out ({unknown[0].reason})"
+        )
 
 
 def report_notes(app: AppState, result: Any, run: RunOptions | None = None) -> None:

@@ -71,5 +71,5 @@ def command(
     app.note(f"found {len(result.records)} paths; probed {probed}" if result.records else "found no interpreters")
     unprobed_note(app, result)
     for problem in result.problems:  # a name that is not UTF-8: found, but it cannot be stored
-        if not problem.message.startswith("never probed, and "):
+        if not problem.unprobed:
             app.note(f"left out: {problem.message}")
