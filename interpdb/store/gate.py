@@ -394,13 +394,8 @@ def open_write(location: Location, read_only: bool = False) -> Store:
                         copy = schema.upgrade_in_place(location, store.engine)
                         store.upgraded = (access.revision, copy)
                     else:  # a server database with no tables, or an empty SQLite file
-                        try:
-                            schema.run_migrations(store.engine, "upgrade", "head")
-                        except StoreError as error:  # said as what it is: creating, not upgrading
-                            reason = str(error).replace("cannot upgrade the database: ", "", 1)
-                            raise StoreError(
-                                f"cannot create interpdb's tables in {location.describe()}: {reason}", hint=error.hint
-                            ) from error
+                        doing = f"create interpdb's tables in {location.describe()}"  # not "upgrade"
+                        schema.run_migrations(store.engine, "upgrade", "head", doing=doing)
                 except BaseException:
                     store.close()
                     raise

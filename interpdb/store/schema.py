@@ -264,7 +264,9 @@ def _remove_wal_files(path: str) -> None:
             os.unlink(path + suffix)
 
 
-def run_migrations(engine: Engine, direction: str, target: str) -> None:
+def run_migrations(engine: Engine, direction: str, target: str, *, doing: str | None = None) -> None:
+    """Migrate ``direction`` to ``target``; a failure is a StoreError saying ``cannot
+    {doing}`` (default: ``{direction} the database``)."""
     from alembic import command
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -278,7 +280,7 @@ def run_migrations(engine: Engine, direction: str, target: str) -> None:
         if "error in view" in message or "error in trigger" in message:
             # SQLite checks every view and trigger when a migration rebuilds a table.
             hint = "a view or trigger of your own reads a table the migration rebuilds: drop it, upgrade, make it again"
-        raise StoreError(f"cannot {direction} the database: {message}", hint=hint) from error
+        raise StoreError(f"cannot {doing or direction + ' the database'}: {message}", hint=hint) from error
     finally:
         # The migration connection had foreign keys switched off; start afresh.
         engine.dispose()
