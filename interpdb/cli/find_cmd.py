@@ -13,6 +13,7 @@ from interpdb.cli._records import explain, report_notes
 
 if TYPE_CHECKING:
     from interpdb.records import Record
+    from interpdb.request import Request
     from interpdb.service import Inventory
 
 
@@ -96,15 +97,18 @@ def command(
         assert best is not None
         app.note(f"{best.path} is on host {best.host} ({best.host_id}), as last recorded there")
     if best is None:
-        _explain_a_path(request, records, considered)
         from interpdb.freshness import DENIED
+        from interpdb.request import parse_request
+
+        parsed = parse_request(request)  # find parsed it already: this cannot fail
+        _explain_a_path(request, parsed, records, considered)
 
         working = [r for r in records if r.outcome == "ok" and r.error != DENIED]
         by_implementation: dict[str, list[str]] = {}
         for impl, version in _in_version_order(working):
             by_implementation.setdefault(impl or "?", []).append(version or "?")
         seen = "; ".join(f"{impl} {', '.join(versions)}" for impl, versions in by_implementation.items())
-        if len(hidden) == 1 and considered is not None and not considered.records and _names_a_path(request):
+        if len(hidden) == 1 and considered is not None and not considered.records and parsed.path is not None:
             # find PATH of a forgotten interpreter: that is the whole answer
             raise click.ClickException(f"{request}: forgotten; `interpdb probe {hidden[0]}` brings it back")
         for path in hidden:
@@ -123,7 +127,7 @@ def command(
         wanted += " --no-venv" if no_venv else ""
         from interpdb.errors import InventoryError
 
-        raise InventoryError(f"no interpreter matches {wanted} (known: {seen or 'none'})", hint=_exact_line(request))
+        raise InventoryError(f"no interpreter matches {wanted} (known: {seen or 'none'})", hint=_exact_line(parsed))
     from interpdb.render import plain, render
 
     emit(plain(best.path) if fmt == "path" else render([], fmt, document=_document(best.document(), fmt)))
@@ -162,12 +166,9 @@ def _find_on_hosts(
     return (ranked[0] if ranked else None), records
 
 
-def _explain_a_path(request: str, records: list[Record], considered: Any) -> None:
+def _explain_a_path(request: str, parsed: Request, records: list[Record], considered: Any) -> None:
     """A path that is no working interpreter: say why (as ``probe`` does), not "no match".
     So for an executable name looked up on ``PATH`` (``find ls``: ``/usr/bin/ls`` failed)."""
-    from interpdb.request import parse_request
-
-    parsed = parse_request(request)
     wanted = parsed.path  # a venv's folder names its bin/python3
     shown = request
     if wanted is None and parsed.executable_name is not None:
@@ -188,11 +189,9 @@ def _explain_a_path(request: str, records: list[Record], considered: Any) -> Non
         raise click.ClickException(f"{shown}: {reason}")
 
 
-def _exact_line(request: str) -> str | None:
+def _exact_line(parsed: Request) -> str | None:
     """``==3.12`` is 3.12.0 alone, as packaging reads it, where uv reads the 3.12 line: say so."""
-    from interpdb.request import parse_request
-
-    specifier = parse_request(request).specifier
+    specifier = parsed.specifier
     clauses = specifier.clauses if specifier is not None else ()
     if len(clauses) == 1 and clauses[0].op == "==" and not clauses[0].wildcard:
         release = clauses[0].version.release
@@ -200,12 +199,6 @@ def _exact_line(request: str) -> str | None:
             line = ".".join(map(str, release))
             return f"=={line} is {line}.0 alone, as packaging reads it; {line} or =={line}.* is the {line} line"
     return None
-
-
-def _names_a_path(request: str) -> bool:
-    from interpdb.request import parse_request
-
-    return parse_request(request).path is not None
 
 
 def _document(document: dict[str, Any], fmt: str) -> Any:
