@@ -314,20 +314,25 @@ json.loads(run("history", "--all-hosts", "--format", "json"))
 """
 
 
-def test_rows_from_before_host_ids_stay_this_hosts(tmp_path: Path, venvs: Callable[[str, Path | None], Path]) -> None:
-    """A store an older interpdb wrote (revision 0003, rows keyed by hostname) upgrades to host_id = host,
-    is read as this machine's (cached, not re-probed), and the next probe moves the row to its id."""
+def _before_host_ids(db: str) -> None:
+    """The store at revision 0003, as an interpdb older than host ids left it (rows keyed by name)."""
     from interpdb.location import resolve
     from interpdb.store.write import Store
 
-    db = str(tmp_path / "old.sqlite3")
-    python = venvs("old", None)
-    interpdb(db, None, "probe", python)
     store = Store(resolve(db))
     try:
         store.downgrade("0003_scrub_secrets")
     finally:
         store.close()
+
+
+def test_rows_from_before_host_ids_stay_this_hosts(tmp_path: Path, venvs: Callable[[str, Path | None], Path]) -> None:
+    """A store an older interpdb wrote (revision 0003, rows keyed by hostname) upgrades to host_id = host,
+    is read as this machine's (cached, not re-probed), and the next probe moves the row to its id."""
+    db = str(tmp_path / "old.sqlite3")
+    python = venvs("old", None)
+    interpdb(db, None, "probe", python)
+    _before_host_ids(db)
     me = hostid.current()
     [record] = as_json(db, None, "list", "--no-discover")
     assert (record["status"], record["host_id"], record["host"]) == ("cached", me.name, me.name)
@@ -346,18 +351,11 @@ def test_the_first_write_moves_every_row_from_before_host_ids(
     meanwhile, imported later, added the unmoved path a second row under the name, which
     ``list`` then re-probed on every run. The first write moves them all; an import takes
     the document's rows of this machine's name as its own."""
-    from interpdb.location import resolve
-    from interpdb.store.write import Store
-
     db = str(tmp_path / "old.sqlite3")
     probed, untouched, forgotten = venvs("probed", None), venvs("untouched", None), venvs("forgotten", None)
     interpdb(db, None, "probe", probed, untouched, forgotten)
     interpdb(db, None, "forget", forgotten)
-    store = Store(resolve(db))
-    try:
-        store.downgrade("0003_scrub_secrets")
-    finally:
-        store.close()
+    _before_host_ids(db)
     me = hostid.current()
     interpdb(db, None, "db", "upgrade")  # the schema only: every row is still under the name
     older = in_process(db, None, "export", "--all-hosts").stdout
