@@ -113,10 +113,10 @@ def export_document(
             ).all()
             exported = [_export_interpreter(interpreter) for interpreter in interpreters]
     except (SQLAlchemyError, ValueError) as error:  # a row that does not decode: text, JSON, a time
-        from interpdb.store.read import busy_message, is_busy
+        from interpdb.store.read import is_busy
 
         if is_busy(error):
-            raise TransferError(busy_message(location.describe())) from None
+            raise gate.busy(location) from None
         raise TransferError(
             f"cannot export: {_damaged(location, read_only, error)}", hint="`interpdb db check` lists every damaged row"
         ) from None

@@ -157,10 +157,11 @@ def _one_line_errors(location: Location) -> Iterator[None]:
         yield
     except (SQLAlchemyError, sqlite3.Error, ImportError) as error:  # ImportError: no driver for the URL
         from interpdb.location import cannot_connect
-        from interpdb.store.read import busy_message, is_busy
+        from interpdb.store import gate
+        from interpdb.store.read import is_busy
 
         if is_busy(error):
-            raise StoreError(busy_message(location.describe())) from None
+            raise gate.busy(location) from None
 
         if location.sqlite_file is None and "psycopg" in one_line(error):
             raise StoreError(cannot_connect(location.url, error)) from None
